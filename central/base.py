@@ -1,0 +1,12 @@
+"""Declarative base of every hub table (its own registry, apart from the edge's)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+hub_registry = registry()
+
+
+class HubModel(SQLModel, registry=hub_registry):
+    """Base class of hub tables."""

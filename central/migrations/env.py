@@ -1,0 +1,16 @@
+"""Alembic environment for the hub's PostgreSQL database."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from central.schema import target_metadata
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,20 @@
+"""Every hub table, for Alembic and the tests: importing this registers all models."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from central.base import HubModel
+
+MODEL_MODULES: tuple[str, ...] = ("central.system.models",)
+
+
+def _load() -> list[MetaData]:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return [HubModel.metadata]
+
+
+target_metadata = _load()

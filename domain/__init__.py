@@ -1,0 +1,115 @@
+"""Pure business rules shared by edge and hub: no I/O, no framework, no database.
+
+Money and IGV (``money``), identity documents (``identity``), ids and order numbers
+(``ids``), time and business dates (``clock``), the hybrid logical clock (``hlc``) and the
+error tree (``errors``). SUNAT documents live in ``domain.sunat`` and amounts in words in
+``domain.words``; import those modules directly.
+"""
+
+from domain.clock import (
+    LIMA,
+    Clock,
+    FixedClock,
+    SystemClock,
+    business_date,
+    day_bounds,
+    ensure_aware,
+    parse_business_date,
+)
+from domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LabError,
+    NotFound,
+    RuleViolation,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+)
+from domain.hlc import HLC, Timestamp, is_beyond
+from domain.identity import (
+    DocType,
+    is_valid_dni,
+    is_valid_ruc,
+    ruc_check_digit,
+    ruc_from_dni,
+    ruc_is_company,
+    validate_document,
+)
+from domain.ids import (
+    OrderNumber,
+    format_order_number,
+    new_id,
+    parse_id,
+    parse_order_number,
+    uuid7_time,
+)
+from domain.money import (
+    IGV_RATE,
+    LineAmounts,
+    Totals,
+    fmt,
+    from_cents,
+    igv_from_base,
+    line_from_price,
+    line_from_value,
+    parse_amount,
+    parse_quantity,
+    q2,
+    split_inclusive,
+    sum_lines,
+    to_cents,
+    within_tolerance,
+)
+
+__all__ = [
+    "HLC",
+    "IGV_RATE",
+    "LIMA",
+    "Clock",
+    "Conflict",
+    "DocType",
+    "FixedClock",
+    "Forbidden",
+    "InvalidInput",
+    "LabError",
+    "LineAmounts",
+    "NotFound",
+    "OrderNumber",
+    "RuleViolation",
+    "SystemClock",
+    "Timestamp",
+    "TooManyRequests",
+    "Totals",
+    "Unauthorized",
+    "Unavailable",
+    "business_date",
+    "day_bounds",
+    "ensure_aware",
+    "fmt",
+    "format_order_number",
+    "from_cents",
+    "igv_from_base",
+    "is_beyond",
+    "is_valid_dni",
+    "is_valid_ruc",
+    "line_from_price",
+    "line_from_value",
+    "new_id",
+    "parse_amount",
+    "parse_business_date",
+    "parse_id",
+    "parse_order_number",
+    "parse_quantity",
+    "q2",
+    "ruc_check_digit",
+    "ruc_from_dni",
+    "ruc_is_company",
+    "split_inclusive",
+    "sum_lines",
+    "to_cents",
+    "uuid7_time",
+    "validate_document",
+    "within_tolerance",
+]

@@ -1,0 +1,73 @@
+"""The edge node's FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from edge.runtime import EdgeRuntime
+from edge.settings import EdgeSettings
+from sync import webapp
+from sync.migrations import SchemaError
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) -> FastAPI:
+    """Build the edge app. The schema must already be migrated (``labred migrate edge``)."""
+    rt = runtime or EdgeRuntime.open(settings)
+    rt.check_schema()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if runtime is None:
+            rt.engine.dispose()
+
+    app = FastAPI(
+        title="labred — nodo de sede",
+        version=VERSION,
+        description="API de recepción de una sede: pacientes, órdenes, pagos, caja, "
+        "comprobantes SUNAT. Funciona sin internet.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    webapp.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+        )
+
+    @app.get("/health", tags=["sistema"], summary="El proceso está vivo")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "service": "edge", "version": VERSION}
+
+    @app.get(
+        "/ready",
+        tags=["sistema"],
+        summary="La base de datos responde y está migrada",
+        responses={503: {"description": "No está listo"}},
+    )
+    def ready() -> Any:
+        try:
+            rt.ping()
+            rt.check_schema()
+        except SchemaError as exc:
+            return JSONResponse(webapp.error_body("schema_mismatch", str(exc)), status_code=503)
+        except Exception as exc:  # noqa: BLE001 - readiness reports any failure
+            return JSONResponse(
+                webapp.error_body("database_unavailable", f"Base de datos no disponible: {exc}"),
+                status_code=503,
+            )
+        return {"status": "ready", "service": "edge"}
+
+    return app

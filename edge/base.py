@@ -1,0 +1,12 @@
+"""Declarative base of every edge table (its own registry: the hub's tables live apart)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+edge_registry = registry()
+
+
+class EdgeModel(SQLModel, registry=edge_registry):
+    """Base class of edge tables. A replicated table also sets ``__sync_type__``."""

@@ -1,0 +1,1 @@
+"""SUNAT invoicing at the edge: queue, SOAP client, CDR handling."""

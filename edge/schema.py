@@ -1,0 +1,22 @@
+"""Every edge table, for Alembic and the tests: importing this registers all models."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+import sync.outbox
+from edge.base import EdgeModel
+
+# Business models register themselves on import; list their modules here.
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def _load() -> list[MetaData]:
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return [EdgeModel.metadata, sync.outbox.metadata]
+
+
+target_metadata = _load()

@@ -1,0 +1,87 @@
+"""Edge node settings: ``<data-dir>/edge.toml`` plus ``LABRED_EDGE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sync.config import ConfigError, read_toml
+
+
+class EdgeSettings(BaseSettings):
+    """Everything an edge node needs to run. Each field can be set in the TOML file or as
+    ``LABRED_EDGE_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LABRED_EDGE_", extra="forbid")
+
+    data_dir: Path = Field(
+        default=Path("./data/edge"), description="Where the database, documents and keys live."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8101, ge=1, le=65535, description="Port the API listens on.")
+    hub_url: str | None = Field(default=None, description="Base URL of the central hub.")
+    jwt_secret: str = Field(
+        default="",
+        description="Secret that signs access tokens; "
+        "generated and kept in the data directory when empty.",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
+    rate_limit_per_minute: int = Field(
+        default=100, ge=1, description="Requests per user per minute."
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+    sunat_mode: str = Field(default="sandbox", description="sandbox | beta | production | ose.")
+    sunat_url: str | None = Field(default=None, description="SOAP endpoint of SUNAT / the OSE.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "edge.sqlite3"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+
+def load_edge_settings(
+    data_dir: Path | None = None, config: Path | None = None, **overrides: Any
+) -> EdgeSettings:
+    """Build settings from file, environment and CLI overrides (highest precedence)."""
+    base_dir = data_dir or Path(overrides.get("data_dir") or "./data/edge")
+    config_path = config or base_dir / "edge.toml"
+    if config is not None and not config.exists():
+        raise ConfigError(f"configuration file {config} does not exist")
+    file_values = read_toml(config_path)
+    file_values = file_values.get("edge", file_values)
+    # Environment beats the file: drop file values whose variable is set.
+    values: dict[str, Any] = {
+        k: v for k, v in file_values.items() if f"LABRED_EDGE_{k.upper()}" not in os.environ
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    try:
+        settings = EdgeSettings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"bad setting '{where}' in {config_path}: {first['msg']}") from None
+    if not settings.jwt_secret:
+        settings.jwt_secret = _persistent_secret(settings.data_dir)
+    return settings
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    path = data_dir / "secrets" / "jwt.key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,5 @@
+import sys
+
+from labred.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""SUNAT SEE simulator: SOAP billService / billConsultService with signed CDRs and faults."""

@@ -1,0 +1,94 @@
+"""Self-signed test certificates for the sandbox, the demo and the tests.
+
+Never a real certificate in the repository: this generates one on demand (RSA-2048,
+valid 10 years) and caches it under a directory the caller chooses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+
+@dataclass(frozen=True)
+class TestCertificate:
+    key_pem: bytes
+    cert_pem: bytes
+
+    def pkcs12(self, password: bytes) -> bytes:
+        key = serialization.load_pem_private_key(self.key_pem, password=None)
+        cert = x509.load_pem_x509_certificate(self.cert_pem)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return pkcs12.serialize_key_and_certificates(
+            b"labred-test",
+            key,
+            cert,
+            None,
+            serialization.BestAvailableEncryption(password),
+        )
+
+
+def generate(common_name: str = "LABRED PRUEBAS SAC", ruc: str = "20100070970") -> TestCertificate:
+    """A fresh self-signed RSA-2048 certificate (for tests only)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PE"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} {ruc} (CERTIFICADO DE PRUEBA)"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return TestCertificate(
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+def ensure(directory: Path, name: str = "sunat-test") -> tuple[Path, Path]:
+    """Create (once) ``<name>.key.pem`` and ``<name>.cert.pem`` under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key_path = directory / f"{name}.key.pem"
+    cert_path = directory / f"{name}.cert.pem"
+    if not (key_path.exists() and cert_path.exists()):
+        tc = generate()
+        key_path.write_bytes(tc.key_pem)
+        key_path.chmod(0o600)
+        cert_path.write_bytes(tc.cert_pem)
+    return key_path, cert_path

@@ -1,0 +1,285 @@
+"""The edge's transactional outbox (DESIGN.md section 3).
+
+Every write transaction on an edge appends, in the same SQLite transaction, one outbox row per
+changed replicated record: a gapless node-local ``seq``, the record type and id, the operation,
+the full row image, an HLC stamp and the schema version. Nothing is ever "sent later from
+memory": the push loop reads these rows, and the hub's reply is the only thing that advances
+``acked_seq``.
+
+Two ways in, one mechanism:
+
+- :func:`install_capture` hooks a Session class so that every flushed instance of a model that
+  declares ``__sync_type__`` gets its outbox row automatically (no service can forget it);
+- :func:`record_change` appends a row explicitly, for records that are not ORM instances.
+
+``seq`` and the HLC come from the single ``sync_state`` row, updated inside the same
+transaction, so a rolled-back transaction leaves no gap and a restart never reuses a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from domain.clock import Clock, SystemClock
+from domain.hlc import HLC
+from domain.ids import new_id
+from sync.protocol import SCHEMA_VERSION
+from sync.sqltypes import Cents, UTCDateTime
+
+metadata = MetaData()
+
+outbox = Table(
+    "sync_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("tx_id", String(36), nullable=False),
+    Column("record_type", String(40), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("op", String(10), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("hlc", String(80), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("sede_id", String(36), nullable=True),
+    Column("business_date", String(10), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_sync_outbox_record", outbox.c.record_type, outbox.c.record_id)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("node_id", String(36), nullable=False),
+    Column("sede_id", String(36), nullable=True),
+    Column("epoch", Integer, nullable=False, default=0),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("acked_seq", Integer, nullable=False, default=0),
+    Column("hlc_last", String(80), nullable=True),
+    Column("pull_cursor", Integer, nullable=False, default=0),
+    Column("hub_offset_ms", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=True),
+)
+
+_clock: Clock = SystemClock()
+
+
+def set_clock(clock: Clock) -> None:
+    """Tests and the simulation inject a clock; production uses the system clock."""
+    global _clock
+    _clock = clock
+
+
+def ensure_state(conn: Connection, *, sede_id: str | None = None) -> dict[str, Any]:
+    """Create the node's state row on first use; return it."""
+    row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().first()
+    if row is None:
+        conn.execute(
+            insert(sync_state).values(
+                id=1,
+                node_id=new_id(),
+                sede_id=sede_id,
+                epoch=0,
+                last_seq=0,
+                acked_seq=0,
+                pull_cursor=0,
+                hub_offset_ms=0,
+                updated_at=_clock.now(),
+            )
+        )
+        row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one()
+    elif sede_id is not None and row["sede_id"] != sede_id:
+        conn.execute(update(sync_state).where(sync_state.c.id == 1).values(sede_id=sede_id))
+        row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one()
+    return dict(row)
+
+
+def to_wire(value: Any, column_type: Any = None) -> Any:
+    """A column value as it travels: money in céntimos, timestamps ISO UTC, dates ISO."""
+    if value is None:
+        return None
+    if isinstance(column_type, Cents) or (isinstance(value, Decimal) and column_type is None):
+        return int(value * 100)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def row_image(obj: Any) -> dict[str, Any]:
+    """Full row image of an ORM instance, keyed by column name, in wire form."""
+    mapper = inspect(obj).mapper
+    image: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        col = attr.columns[0]
+        image[col.name] = to_wire(getattr(obj, attr.key), col.type)
+    return image
+
+
+class _Appender:
+    """Allocates seq and HLC stamps from ``sync_state`` within one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        state = ensure_state(conn)
+        self.sede_id: str | None = state["sede_id"]
+        self.seq: int = state["last_seq"]
+        self.hlc = HLC.restore(state["hlc_last"], node_id=state["node_id"], clock=_clock)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        *,
+        tx_id: str,
+        record_type: str,
+        record_id: str,
+        op: str,
+        payload: dict[str, Any],
+        business_date: str | None,
+    ) -> None:
+        self.seq += 1
+        self.rows.append(
+            {
+                "seq": self.seq,
+                "tx_id": tx_id,
+                "record_type": record_type,
+                "record_id": record_id,
+                "op": op,
+                "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+                "hlc": self.hlc.now().encode(),
+                "schema_version": SCHEMA_VERSION,
+                "sede_id": payload.get("sede_id", self.sede_id),
+                "business_date": business_date,
+                "created_at": _clock.now(),
+            }
+        )
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        self.conn.execute(insert(outbox), self.rows)
+        self.conn.execute(
+            update(sync_state)
+            .where(sync_state.c.id == 1)
+            .values(last_seq=self.seq, hlc_last=self.rows[-1]["hlc"], updated_at=_clock.now())
+        )
+        self.rows = []
+
+
+def _tx_id(session: Session) -> str:
+    tx = session.info.get("sync_tx_id")
+    if tx is None:
+        tx = session.info["sync_tx_id"] = new_id()
+    return str(tx)
+
+
+def record_change(
+    session: Session,
+    *,
+    record_type: str,
+    record_id: str,
+    payload: dict[str, Any],
+    op: str = "upsert",
+    business_date: str | None = None,
+) -> None:
+    """Append one outbox row inside the caller's transaction (the caller commits)."""
+    appender = _Appender(session.connection())
+    appender.add(
+        tx_id=_tx_id(session),
+        record_type=record_type,
+        record_id=record_id,
+        op=op,
+        payload=payload,
+        business_date=business_date,
+    )
+    appender.flush()
+
+
+def _business_date(obj: Any) -> str | None:
+    value = getattr(obj, "business_date", None)
+    return to_wire(value) if value is not None else None
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    changes: list[tuple[Any, str]] = []
+    for obj in session.new:
+        if getattr(type(obj), "__sync_type__", None):
+            changes.append((obj, "upsert"))
+    for obj in session.dirty:
+        if getattr(type(obj), "__sync_type__", None) and session.is_modified(obj):
+            changes.append((obj, "upsert"))
+    for obj in session.deleted:
+        if getattr(type(obj), "__sync_type__", None):
+            changes.append((obj, "delete"))
+    if not changes:
+        return
+    appender = _Appender(session.connection())
+    tx_id = _tx_id(session)
+    for obj, op in changes:
+        image = row_image(obj)
+        appender.add(
+            tx_id=tx_id,
+            record_type=type(obj).__sync_type__,
+            record_id=str(image.get("id")),
+            op=op,
+            payload=image,
+            business_date=_business_date(obj),
+        )
+    appender.flush()
+
+
+def _after_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: next one gets a new id
+        session.info.pop("sync_tx_id", None)
+
+
+def install_capture(session_class: type[Session]) -> None:
+    """Hook ``session_class`` so replicated models write their outbox rows on every flush."""
+    if getattr(session_class, "_labred_capture", False):
+        return
+    event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "after_transaction_end", _after_end)
+    session_class._labred_capture = True  # type: ignore[attr-defined]
+
+
+def pending(conn: Connection, *, after_seq: int, limit: int) -> list[dict[str, Any]]:
+    """Unacknowledged rows in seq order, never splitting one transaction across batches."""
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(outbox).where(outbox.c.seq > after_seq).order_by(outbox.c.seq).limit(limit)
+        ).mappings()
+    ]
+    if len(rows) == limit:
+        last_tx = rows[-1]["tx_id"]
+        more = conn.execute(
+            select(outbox)
+            .where(outbox.c.seq > rows[-1]["seq"], outbox.c.tx_id == last_tx)
+            .order_by(outbox.c.seq)
+        ).mappings()
+        rows.extend(dict(r) for r in more)
+    return rows

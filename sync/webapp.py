@@ -1,0 +1,204 @@
+"""FastAPI glue both apps share: the one error shape, request ids, security headers, JSON logs.
+
+Every error leaves as FastAPI's own shape so one parser serves the web UI, the TUI and the
+sync client (DESIGN.md section 7)::
+
+    {"detail": [{"type": "<stable code>", "msg": "<Spanish message>", "loc": [...]}]}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import LabError, TooManyRequests
+
+log = logging.getLogger("labred.http")
+
+# pydantic's English messages -> Spanish, by error type.
+_VALIDATION_MSGS: dict[str, str] = {
+    "missing": "Este campo es obligatorio.",
+    "string_type": "Debe ser un texto.",
+    "int_type": "Debe ser un número entero.",
+    "int_parsing": "Debe ser un número entero.",
+    "decimal_parsing": "Debe ser un monto decimal.",
+    "decimal_type": "Debe ser un monto decimal.",
+    "bool_type": "Debe ser verdadero o falso.",
+    "bool_parsing": "Debe ser verdadero o falso.",
+    "date_parsing": "Fecha inválida (use AAAA-MM-DD).",
+    "date_from_datetime_parsing": "Fecha inválida (use AAAA-MM-DD).",
+    "datetime_parsing": "Fecha y hora inválidas.",
+    "datetime_from_date_parsing": "Fecha y hora inválidas.",
+    "enum": "Valor no permitido.",
+    "literal_error": "Valor no permitido.",
+    "string_too_short": "Texto demasiado corto.",
+    "string_too_long": "Texto demasiado largo.",
+    "string_pattern_mismatch": "Formato inválido.",
+    "greater_than": "Valor demasiado pequeño.",
+    "greater_than_equal": "Valor demasiado pequeño.",
+    "less_than": "Valor demasiado grande.",
+    "less_than_equal": "Valor demasiado grande.",
+    "too_short": "Se necesitan más elementos.",
+    "too_long": "Demasiados elementos.",
+    "json_invalid": "El cuerpo no es JSON válido.",
+    "model_attributes_type": "Se esperaba un objeto.",
+    "dict_type": "Se esperaba un objeto.",
+    "list_type": "Se esperaba una lista.",
+    "uuid_parsing": "Identificador inválido.",
+    "uuid_type": "Identificador inválido.",
+    "extra_forbidden": "Campo no permitido.",
+    "value_error": "Valor inválido.",
+    "float_type": "Debe ser un número.",
+    "float_parsing": "Debe ser un número.",
+    "url_parsing": "URL inválida.",
+}
+
+
+def error_body(code: str, msg: str, loc: list[Any] | None = None) -> dict[str, Any]:
+    return {"detail": [{"type": code, "msg": msg, "loc": loc or []}]}
+
+
+def _lab_error_response(request: Request, exc: LabError) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse({"detail": exc.detail()}, status_code=exc.status, headers=headers)
+
+
+def _validation_response(request: Request, exc: RequestValidationError) -> Response:
+    items = []
+    for err in exc.errors():
+        etype = str(err.get("type", "value_error"))
+        msg = _VALIDATION_MSGS.get(etype)
+        ctx = err.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, LabError):
+            etype, msg = inner.code, inner.msg
+        elif etype == "value_error" and inner is not None:
+            msg = str(inner)
+        items.append(
+            {"type": etype, "msg": msg or "Valor inválido.", "loc": list(err.get("loc", []))}
+        )
+    return JSONResponse({"detail": items}, status_code=422)
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "Solicitud inválida."),
+    401: ("unauthorized", "Debe iniciar sesión."),
+    403: ("forbidden", "No tiene permiso para esta acción."),
+    404: ("not_found", "No encontrado."),
+    405: ("method_not_allowed", "Método no permitido."),
+    413: ("payload_too_large", "El cuerpo de la solicitud es demasiado grande."),
+    415: ("unsupported_media_type", "Tipo de contenido no soportado."),
+}
+
+
+def _http_response(request: Request, exc: StarletteHTTPException) -> Response:
+    if isinstance(exc.detail, list):
+        return JSONResponse(
+            {"detail": exc.detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+    code, msg = _HTTP_CODES.get(exc.status_code, ("http_error", "Error en la solicitud."))
+    if isinstance(exc.detail, str) and exc.detail and exc.status_code not in _HTTP_CODES:
+        msg = exc.detail
+    return JSONResponse(
+        error_body(code, msg), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+def _unexpected_response(request: Request, exc: Exception) -> Response:
+    rid = getattr(request.state, "request_id", "-")
+    log.exception("unexpected error", extra={"request_id": rid, "path": request.url.path})
+    return JSONResponse(
+        error_body("internal", f"Error interno. Informe este código a soporte: {rid}."),
+        status_code=500,
+    )
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Error handlers, request ids and security headers for ``app``."""
+    app.add_exception_handler(LabError, _lab_error_response)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_response)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_response)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_response)
+
+    @app.middleware("http")
+    async def _request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        request.state.request_id = rid
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if response.status_code >= 500 or log.isEnabledFor(logging.DEBUG):
+            log.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round(elapsed_ms, 1),
+                },
+            )
+        return response
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any ``extra`` fields."""
+
+    _skip = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in self._skip and not key.startswith("_"):
+                out[key] = value
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
