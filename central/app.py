@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +17,9 @@ from sync import webapp
 from sync.migrations import SchemaError
 
 VERSION = "0.1.0"
+
+# Each module exposes ``router`` (an APIRouter); add one line per domain package.
+ROUTER_MODULES: tuple[str, ...] = ()
 
 
 def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> FastAPI:
@@ -46,6 +50,9 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
         )
+
+    for module_name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module_name).router)
 
     @app.get("/health", tags=["sistema"], summary="El proceso está vivo")
     def health() -> dict[str, Any]:

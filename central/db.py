@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from sync.changefeed import install_capture
 from sync.config import ConfigError
 
 DB_NAME = "labred"
@@ -134,10 +135,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return engine
 
 
+class HubSession(Session):
+    """Session whose flushes append change-feed rows for hub-owned models."""
+
+
+install_capture(HubSession)
+
+
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
+def unit_of_work(engine: Engine) -> Iterator[HubSession]:
     """One transaction per request or job; services never commit."""
-    with Session(engine, expire_on_commit=False) as session:
+    with HubSession(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

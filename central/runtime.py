@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from central import db
 from central.settings import HubSettings
+from domain.clock import Clock, SystemClock
 from sync import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,6 +22,7 @@ class HubRuntime:
     engine: Engine
     url: str
     embedded: Any = field(default=None, repr=False)
+    clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
     def open(cls, settings: HubSettings) -> HubRuntime:

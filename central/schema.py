@@ -6,6 +6,7 @@ import importlib
 
 from sqlalchemy import MetaData
 
+import sync.changefeed
 from central.base import HubModel
 
 MODEL_MODULES: tuple[str, ...] = ("central.system.models",)
@@ -14,7 +15,7 @@ MODEL_MODULES: tuple[str, ...] = ("central.system.models",)
 def _load() -> list[MetaData]:
     for name in MODEL_MODULES:
         importlib.import_module(name)
-    return [HubModel.metadata]
+    return [HubModel.metadata, sync.changefeed.metadata]
 
 
 target_metadata = _load()

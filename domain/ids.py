@@ -174,3 +174,12 @@ __all__ = [
     "parse_order_number",
     "uuid7_time",
 ]
+
+
+_SEDE_NAMESPACE = uuid.UUID("8f6c2a4e-3b1d-5e7f-9a0b-1c2d3e4f5a6b")
+
+
+def sede_id_for(code: str) -> str:
+    """Deterministic id of a sede from its code, so a node initialised before it is enrolled
+    and the hub that later creates the same sede agree on its id."""
+    return str(uuid.uuid5(_SEDE_NAMESPACE, code.strip().upper()))

@@ -46,6 +46,14 @@ def register(sub: Any) -> None:
     )
     _common(p)
     p.add_argument("--sede-code", default="S01", help="code of this sede (e.g. S01)")
+    p.add_argument("--sede-name", help="name of this sede")
+    p.add_argument("--admin-user", default="admin", help="bootstrap admin user name")
+    p.add_argument("--admin-password", help="bootstrap admin password (generated if omitted)")
+    p.add_argument(
+        "--demo-catalog",
+        action="store_true",
+        help="load a realistic demo catalog (until the hub sends its own)",
+    )
     p.set_defaults(handler=init)
 
     p = esub.add_parser(
@@ -103,10 +111,33 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
+    import secrets
+
+    from domain.clock import SystemClock
+    from edge.config.service import initialize
+    from edge.db import unit_of_work
+
+    password = args.admin_password or secrets.token_urlsafe(9)
     with clear_failures():
         rt = _runtime(args)
         rt.migrate()
-    print(f"edge: initialised in {args.data_dir} (sede {args.sede_code})")
+        with unit_of_work(rt.engine) as session:
+            sede = initialize(
+                session,
+                sede_code=args.sede_code,
+                sede_name=args.sede_name,
+                admin_username=args.admin_user,
+                admin_password=password,
+                clock=SystemClock(),
+            )
+            if args.demo_catalog:
+                from edge.catalog.demo import load_demo_catalog
+
+                load_demo_catalog(session, clock=SystemClock())
+        rt.engine.dispose()
+    print(f"edge: initialised in {args.data_dir} (sede {sede.code}, id {sede.id})")
+    if not args.admin_password:
+        print(f"bootstrap admin: {args.admin_user} / {password}")
     return 0
 
 

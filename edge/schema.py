@@ -8,7 +8,16 @@ import sync.outbox
 from edge.base import EdgeModel
 
 # Business models register themselves on import; list their modules here.
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = (
+    "edge.config.models",
+    "edge.auth.models",
+    "edge.audit.models",
+    "edge.patients.models",
+    "edge.catalog.models",
+    "edge.orders.models",
+    "edge.cash.models",
+    "edge.samples.models",
+)
 
 
 def _load() -> list[MetaData]:

@@ -18,9 +18,7 @@ transaction, so a rolled-back transaction leaves no gap and a restart never reus
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -34,7 +32,6 @@ from sqlalchemy import (
     Text,
     event,
     insert,
-    inspect,
     select,
     update,
 )
@@ -44,7 +41,8 @@ from domain.clock import Clock, SystemClock
 from domain.hlc import HLC
 from domain.ids import new_id
 from sync.protocol import SCHEMA_VERSION
-from sync.sqltypes import Cents, UTCDateTime
+from sync.sqltypes import UTCDateTime
+from sync.wire import row_image, to_wire
 
 metadata = MetaData()
 
@@ -111,33 +109,6 @@ def ensure_state(conn: Connection, *, sede_id: str | None = None) -> dict[str, A
         conn.execute(update(sync_state).where(sync_state.c.id == 1).values(sede_id=sede_id))
         row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one()
     return dict(row)
-
-
-def to_wire(value: Any, column_type: Any = None) -> Any:
-    """A column value as it travels: money in céntimos, timestamps ISO UTC, dates ISO."""
-    if value is None:
-        return None
-    if isinstance(column_type, Cents) or (isinstance(value, Decimal) and column_type is None):
-        return int(value * 100)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def row_image(obj: Any) -> dict[str, Any]:
-    """Full row image of an ORM instance, keyed by column name, in wire form."""
-    mapper = inspect(obj).mapper
-    image: dict[str, Any] = {}
-    for attr in mapper.column_attrs:
-        col = attr.columns[0]
-        image[col.name] = to_wire(getattr(obj, attr.key), col.type)
-    return image
 
 
 class _Appender:

@@ -28,6 +28,7 @@ from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+ADMIN_PASSWORD = "admin-clave-segura"
 
 # pgserver logs from atexit hooks, after pytest has closed its capture streams.
 logging.getLogger("pgserver").addHandler(logging.NullHandler())
@@ -42,6 +43,19 @@ def edge_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = EdgeSettings(data_dir=base, jwt_secret="test-secret-" + "x" * 32)
     rt = EdgeRuntime.open(settings)
     rt.migrate()
+    from domain.clock import SystemClock
+    from edge.config.service import initialize
+    from edge.db import unit_of_work
+
+    with unit_of_work(rt.engine) as session:
+        initialize(
+            session,
+            sede_code="S01",
+            sede_name="Sede Miraflores",
+            admin_username="admin",
+            admin_password=ADMIN_PASSWORD,
+            clock=SystemClock(),
+        )
     rt.engine.dispose()
     return settings.db_path
 

@@ -1,0 +1,1 @@
+"""Sign-in, tokens, roles and permissions at the edge (users are replicated from the hub)."""

@@ -1,0 +1,1 @@
+"""cash at the edge."""

@@ -1,0 +1,1 @@
+"""catalog at the edge."""

@@ -1,0 +1,1 @@
+"""Hub-owned configuration mirrored at the edge: company, sedes, settings."""

@@ -1,0 +1,107 @@
+"""Orders, their items, status history and payments (edge-owned, replicated up)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlmodel import Field
+
+from domain.ids import new_id
+from edge.base import EdgeModel
+from sync.sqltypes import Cents, UTCDateTime
+
+
+class Order(EdgeModel, table=True):
+    __tablename__ = "lab_order"
+    __sync_type__ = "order"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    sede_id: str = Field(max_length=36, index=True)
+    number: str = Field(unique=True, max_length=30, description="S01-20261129-0001")
+    patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)
+    convenio_id: str | None = Field(default=None, max_length=36)
+    status: str = Field(default="registrada", max_length=30, index=True)
+    subtotal: Decimal = Field(sa_type=Cents, description="sum of items before discount")
+    discount_total: Decimal = Field(default=Decimal("0.00"), sa_type=Cents)
+    total: Decimal = Field(sa_type=Cents, description="subtotal - discounts")
+    covered_total: Decimal = Field(
+        default=Decimal("0.00"),
+        sa_type=Cents,
+        description="part billed to the convenio (por cobrar)",
+    )
+    paid_total: Decimal = Field(default=Decimal("0.00"), sa_type=Cents)
+    balance: Decimal = Field(sa_type=Cents, description="total - covered - paid")
+    discount_reason: str | None = None
+    discount_approved_by: str | None = Field(default=None, max_length=36)
+    document_type: str = Field(default="03", max_length=2, description="01 factura, 03 boleta")
+    customer_doc_type: str | None = Field(default=None, max_length=1)
+    customer_doc_number: str | None = Field(default=None, max_length=15)
+    customer_name: str | None = None
+    customer_address: str | None = None
+    cancel_reason: str | None = None
+    cashier_id: str = Field(max_length=36, index=True)
+    business_date: dt.date = Field(index=True)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class OrderItem(EdgeModel, table=True):
+    __tablename__ = "order_item"
+    __sync_type__ = "order_item"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    order_id: str = Field(foreign_key="lab_order.id", index=True, max_length=36)
+    sede_id: str = Field(max_length=36)
+    service_id: str = Field(max_length=36, description="catalog service (test or panel)")
+    service_code: str = Field(max_length=20)
+    service_name: str
+    parent_item_id: str | None = Field(
+        default=None, max_length=36, description="panel item this test belongs to"
+    )
+    quantity: int = 1
+    unit_price: Decimal = Field(sa_type=Cents, description="price sold at, IGV included")
+    list_price: Decimal = Field(sa_type=Cents, description="catalog price at the time")
+    discount: Decimal = Field(default=Decimal("0.00"), sa_type=Cents)
+    line_total: Decimal = Field(sa_type=Cents)
+    catalog_version: int
+    price_overridden: bool = False
+    sample_type: str = ""
+    tube: str = ""
+    business_date: dt.date
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class OrderStatusEvent(EdgeModel, table=True):
+    __tablename__ = "order_status_event"
+    __sync_type__ = "order_status_event"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    order_id: str = Field(foreign_key="lab_order.id", index=True, max_length=36)
+    sede_id: str = Field(max_length=36)
+    from_status: str | None = Field(default=None, max_length=30)
+    to_status: str = Field(max_length=30)
+    reason: str | None = None
+    user_id: str = Field(max_length=36)
+    business_date: dt.date
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class Payment(EdgeModel, table=True):
+    __tablename__ = "payment"
+    __sync_type__ = "payment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    order_id: str = Field(foreign_key="lab_order.id", index=True, max_length=36)
+    sede_id: str = Field(max_length=36)
+    method: str = Field(max_length=20, description="efectivo|tarjeta|yape|plin|transferencia")
+    amount: Decimal = Field(sa_type=Cents, description="applied to the order (negative: refund)")
+    tendered: Decimal | None = Field(default=None, sa_type=Cents, description="cash handed over")
+    change: Decimal | None = Field(default=None, sa_type=Cents)
+    reference: str | None = Field(
+        default=None, max_length=60, description="card voucher / operation number"
+    )
+    cash_session_id: str | None = Field(default=None, max_length=36, index=True)
+    cashier_id: str = Field(max_length=36)
+    business_date: dt.date = Field(index=True)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""samples at the edge."""
