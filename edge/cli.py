@@ -142,10 +142,15 @@ def init(args: argparse.Namespace) -> int:
 
 
 def worker(args: argparse.Namespace) -> int:
-    raise CliError(
-        "the edge worker (sync, SUNAT and laboratory queues) arrives with the sync and "
-        "invoicing issues; it is not available in this version yet"
-    )
+    from edge.worker import run_worker
+    from sync.webapp import configure_logging
+
+    with clear_failures():
+        rt = _runtime(args)
+        rt.check_schema()
+        configure_logging(rt.settings.log_level)
+        run_worker(rt)
+    return 0
 
 
 def enroll(args: argparse.Namespace) -> int:

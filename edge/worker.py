@@ -1,0 +1,97 @@
+"""``labred edge worker``: the edge's background jobs in one process (APScheduler).
+
+Each capability registers its jobs from its own module (listed in ``JOB_MODULES``) with
+:func:`job`; a job body is a function of the runtime that does one bounded round of work in its
+own units of work and returns. The scheduler never runs two instances of one job at once, and a
+failing round is logged and retried at the next tick (a failure never stops the loop).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from edge.runtime import EdgeRuntime
+
+log = logging.getLogger("labred.edge.worker")
+
+JobFn = Callable[[EdgeRuntime], object]
+
+# Modules that register jobs when imported; one line per capability.
+JOB_MODULES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: JobFn
+    seconds: float
+
+
+_REGISTRY: dict[str, JobSpec] = {}
+
+
+def job(name: str, *, seconds: float) -> Callable[[JobFn], JobFn]:
+    """Register ``fn(runtime)`` to run every ``seconds``."""
+
+    def decorator(fn: JobFn) -> JobFn:
+        _REGISTRY[name] = JobSpec(name=name, fn=fn, seconds=seconds)
+        return fn
+
+    return decorator
+
+
+def registered_jobs() -> dict[str, JobSpec]:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)
+
+
+def _guarded(spec: JobSpec, rt: EdgeRuntime) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            spec.fn(rt)
+        except Exception:  # noqa: BLE001 - a failing round must not stop the worker
+            log.exception("job failed", extra={"job": spec.name})
+
+    return run
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def run_worker(rt: EdgeRuntime, *, stop: threading.Event | None = None) -> None:
+    """Run every registered job until SIGTERM/SIGINT (or ``stop`` is set)."""
+    stop = stop or threading.Event()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    jobs = registered_jobs()
+    for spec in jobs.values():
+        scheduler.add_job(
+            _guarded(spec, rt), "interval", seconds=spec.seconds, id=spec.name,
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )
+    if threading.current_thread() is threading.main_thread():
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    scheduler.start()
+    log.info("worker started", extra={"jobs": sorted(jobs)})
+    for spec in jobs.values():  # a first round right away, then every interval
+        scheduler.get_job(spec.name).modify(next_run_time=_now())
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        log.info("worker stopped")
