@@ -10,8 +10,9 @@ from sqlalchemy import Engine, text
 
 from central import db
 from central.settings import HubSettings
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, OffsetClock, SystemClock
 from sync import migrations
+from sync.config import file_offset
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,7 +34,11 @@ class HubRuntime:
         else:
             embedded = db.start_embedded(settings.data_dir / "pg")
             url = db.embedded_url(embedded)
-        return cls(settings=settings, engine=db.make_engine(url), url=url, embedded=embedded)
+        clock: Clock = SystemClock()
+        if settings.clock_offset_file is not None:
+            clock = OffsetClock(SystemClock(), file_offset(settings.clock_offset_file))
+        return cls(settings=settings, engine=db.make_engine(url), url=url, embedded=embedded,
+                   clock=clock)
 
     def migrate(self) -> None:
         migrations.upgrade(MIGRATIONS, self.engine)

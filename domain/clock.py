@@ -10,6 +10,7 @@ receives a ``Clock`` (``SystemClock`` in the apps, ``FixedClock`` in tests).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -65,6 +66,18 @@ class FixedClock:
         """Move the clock by ``delta`` and/or ``seconds`` (negative moves it back)."""
         self._now += (delta or timedelta()) + timedelta(seconds=seconds)
         return self._now
+
+
+class OffsetClock:
+    """A clock shifted from another by an offset read on every call (demo and drills: a node
+    that lives "yesterday"). ``offset`` returns seconds; it is injected, so this stays pure."""
+
+    def __init__(self, base: Clock, offset: Callable[[], float]) -> None:
+        self._base = base
+        self._offset = offset
+
+    def now(self) -> datetime:
+        return self._base.now() + timedelta(seconds=self._offset())
 
 
 def business_date(instant: datetime, tz: tzinfo = LIMA) -> date:

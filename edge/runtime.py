@@ -7,10 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, OffsetClock, SystemClock
 from edge.db import make_engine
 from edge.settings import EdgeSettings
 from sync import migrations
+from sync.config import file_offset
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,7 +26,10 @@ class EdgeRuntime:
     @classmethod
     def open(cls, settings: EdgeSettings) -> EdgeRuntime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings=settings, engine=make_engine(settings.db_path))
+        clock: Clock = SystemClock()
+        if settings.clock_offset_file is not None:
+            clock = OffsetClock(SystemClock(), file_offset(settings.clock_offset_file))
+        return cls(settings=settings, engine=make_engine(settings.db_path), clock=clock)
 
     def migrate(self) -> None:
         migrations.upgrade(MIGRATIONS, self.engine)

@@ -37,6 +37,8 @@ class EdgeSettings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level.")
     sunat_mode: str = Field(default="sandbox", description="sandbox | beta | production | ose.")
     sunat_url: str | None = Field(default=None, description="SOAP endpoint of SUNAT / the OSE.")
+    clock_offset_file: Path | None = Field(default=None, description="Demo and drills only: "
+                                           "a file holding seconds to shift the node's clock.")
 
     @property
     def db_path(self) -> Path:

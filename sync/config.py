@@ -8,6 +8,7 @@ sentence, never a traceback.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,26 @@ def ensure_data_dir(path: Path) -> Path:
     except OSError as exc:
         raise ConfigError(f"data directory {path} is not writable: {exc.strerror}") from None
     return path
+
+
+def file_offset(path: Path) -> Callable[[], float]:
+    """Seconds read from ``path`` (re-read when it changes; 0 when absent or unreadable).
+
+    Demo and drills only: ``clock_offset_file`` shifts a node's clock to play past days.
+    """
+    cache: dict[str, float] = {"mtime": -1.0, "value": 0.0}
+
+    def offset() -> float:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return 0.0
+        if mtime != cache["mtime"]:
+            try:
+                cache["value"] = float(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                cache["value"] = 0.0
+            cache["mtime"] = mtime
+        return cache["value"]
+
+    return offset

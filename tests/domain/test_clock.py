@@ -158,3 +158,14 @@ def test_to_unix_ms_floors_and_refuses_naive() -> None:
     assert to_unix_ms(datetime(1970, 1, 1, 0, 0, 1, 999_999, tzinfo=UTC)) == 1999
     with pytest.raises(InvalidInput):
         to_unix_ms(datetime(1970, 1, 1))
+
+
+def test_offset_clock_follows_its_provider() -> None:
+    from domain.clock import FixedClock, OffsetClock
+
+    base = FixedClock(datetime(2026, 11, 29, 12, tzinfo=UTC))
+    offset = [0.0]
+    clock = OffsetClock(base, lambda: offset[0])
+    assert clock.now() == base.now()
+    offset[0] = -86400.0
+    assert clock.now() == datetime(2026, 11, 28, 12, tzinfo=UTC)

@@ -64,3 +64,16 @@ def test_sqlite_durability_pragmas(edge_runtime: EdgeRuntime) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_clock_offset_file_shifts_the_node_clock(tmp_path: Path) -> None:
+    import datetime as dt
+
+    offset_file = tmp_path / "offset"
+    settings = EdgeSettings(data_dir=tmp_path, jwt_secret="s" * 40, clock_offset_file=offset_file)
+    rt = EdgeRuntime.open(settings)
+    assert abs((rt.clock.now() - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+    offset_file.write_text("-172800")
+    shifted = dt.datetime.now(dt.UTC) - rt.clock.now()
+    assert abs(shifted.total_seconds() - 172800) < 5
+    rt.engine.dispose()
