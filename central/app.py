@@ -19,7 +19,19 @@ from sync.migrations import SchemaError
 VERSION = "0.1.0"
 
 # Each module exposes ``router`` (an APIRouter); add one line per domain package.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "central.auth.router",
+    "central.auth.users_router",
+    "central.config.router",
+    "central.catalog.router",
+    "central.convenios.router",
+    "central.audit.router",
+    "central.sync.router",
+    "central.backup.router",
+    "central.reconciliation.router",
+    "central.reports.router",
+    "central.notifications.router",
+)
 
 
 def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> FastAPI:

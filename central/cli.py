@@ -1,4 +1,4 @@
-"""``labred hub ...``: serve, worker, migrate."""
+"""``labred hub ...``: serve, worker, migrate, seed."""
 
 from __future__ import annotations
 
@@ -44,9 +44,41 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=migrate)
 
     p = hsub.add_parser(
+        "seed",
+        help="load the demo chain (company, sedes, users, catalog)",
+        description="Create the demo company, sedes S01..S0N with their series, one user per "
+        "role and the demo catalog and convenios; only what is missing is created.",
+    )
+    _common(p)
+    p.add_argument("--sedes", type=int, default=2, help="number of sedes (default 2)")
+    p.add_argument(
+        "--admin-password",
+        required=True,
+        help="password of every demo user (admin, supervisor.s01, recepcion.s01, ...)",
+    )
+    p.set_defaults(handler=seed)
+
+    p = hsub.add_parser(
+        "restore",
+        help="replace the hub database with a backup (run with labred-hub stopped)",
+        description="Restore a pg_dump backup (DATA_DIR/backups/*.dump) into the hub database "
+        "in one transaction, after taking a safety backup of the current state. Stop "
+        "labred-hub and labred-hub-worker first.",
+    )
+    _common(p)
+    p.add_argument("file", type=Path, help="the .dump file to restore")
+    p.add_argument(
+        "--no-safety-backup", action="store_true", help="do not back up the current state first"
+    )
+    p.set_defaults(handler=restore)
+
+    p = hsub.add_parser(
         "worker",
         help="run the hub worker (reconciliation, notifications)",
-        description="Run the hub's scheduled jobs.",
+        description="Run the hub's scheduled jobs: the daily reconciliation of every sede at "
+        "the configured hour (America/Lima), notification dispatch every few seconds with "
+        "retries, and scheduled catalog prices. SMTP and WhatsApp are configured with "
+        "LABRED_HUB_NOTIFY_* variables or DATA_DIR/notifications.toml.",
     )
     _common(p)
     p.set_defaults(handler=worker)
@@ -94,8 +126,49 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def seed(args: argparse.Namespace) -> int:
+    from central.db import unit_of_work
+    from central.seed import MAX_SEDES, seed_demo
+    from domain.errors import LabError
+
+    if not 1 <= args.sedes <= MAX_SEDES:
+        raise CliError(f"--sedes must be between 1 and {MAX_SEDES}")
+    if len(args.admin_password) < 8:
+        raise CliError("--admin-password must have at least 8 characters")
+    with clear_failures():
+        rt = _runtime(args)
+        try:
+            rt.check_schema()
+            with unit_of_work(rt.engine) as session:
+                summary = seed_demo(
+                    session, clock=rt.clock, sedes=args.sedes, admin_password=args.admin_password
+                )
+        except LabError as exc:
+            raise CliError(exc.msg) from None
+        finally:
+            rt.close()
+    created = ", ".join(f"{n} {k}" for k, n in sorted(summary.created.items())) or "nothing new"
+    print(f"hub: demo seeded ({created}); sedes {', '.join(summary.sede_codes)}")
+    print(f"hub: users {', '.join(summary.usernames)}")
+    return 0
+
+
 def worker(args: argparse.Namespace) -> int:
-    raise CliError(
-        "the hub worker (daily reconciliation, notifications) arrives with the hub issue; it is "
-        "not available in this version yet"
-    )
+    from central.worker import run_worker
+    from sync.webapp import configure_logging
+
+    with clear_failures():
+        rt = _runtime(args)
+        rt.check_schema()
+        configure_logging(rt.settings.log_level)
+        try:
+            run_worker(rt)
+        finally:
+            rt.close()
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from central.backup.cli import restore as run_restore
+
+    return run_restore(args)

@@ -37,8 +37,9 @@ class HubRuntime:
         clock: Clock = SystemClock()
         if settings.clock_offset_file is not None:
             clock = OffsetClock(SystemClock(), file_offset(settings.clock_offset_file))
-        return cls(settings=settings, engine=db.make_engine(url), url=url, embedded=embedded,
-                   clock=clock)
+        return cls(
+            settings=settings, engine=db.make_engine(url), url=url, embedded=embedded, clock=clock
+        )
 
     def migrate(self) -> None:
         migrations.upgrade(MIGRATIONS, self.engine)

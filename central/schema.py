@@ -9,7 +9,19 @@ from sqlalchemy import MetaData
 import sync.changefeed
 from central.base import HubModel
 
-MODEL_MODULES: tuple[str, ...] = ("central.system.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "central.system.models",
+    "central.auth.models",
+    "central.audit.models",
+    "central.config.models",
+    "central.catalog.models",
+    "central.convenios.models",
+    "central.sync.models",
+    "central.backup.models",
+    "central.reconciliation.models",
+    "central.reports.models",
+    "central.notifications.models",
+)
 
 
 def _load() -> list[MetaData]:

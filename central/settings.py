@@ -40,8 +40,10 @@ class HubSettings(BaseSettings):
         default=100, ge=1, description="Requests per user per minute."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
-    clock_offset_file: Path | None = Field(default=None, description="Demo and drills only: "
-                                           "a file holding seconds to shift the hub's clock.")
+    clock_offset_file: Path | None = Field(
+        default=None,
+        description="Demo and drills only: a file holding seconds to shift the hub's clock.",
+    )
 
 
 def load_hub_settings(

@@ -183,3 +183,8 @@ def sede_id_for(code: str) -> str:
     """Deterministic id of a sede from its code, so a node initialised before it is enrolled
     and the hub that later creates the same sede agree on its id."""
     return str(uuid.uuid5(_SEDE_NAMESPACE, code.strip().upper()))
+
+
+def company_id_for(ruc: str) -> str:
+    """Deterministic id of the company from its RUC (edge bootstrap and hub agree on it)."""
+    return str(uuid.uuid5(_SEDE_NAMESPACE, "company:" + ruc.strip()))

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from edge import ratelimit
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
 from sync import webapp
@@ -19,7 +20,19 @@ from sync.migrations import SchemaError
 VERSION = "0.1.0"
 
 # Each module exposes ``router`` (an APIRouter); add one line per domain package.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "edge.auth.router",
+    "edge.patients.router",
+    "edge.audit.router",
+    "edge.cash.router",
+    "edge.samples.router",
+    "edge.catalog.router",
+    "edge.orders.router",
+    "edge.billing.router",
+    "edge.labsync.router",
+    "edge.sync.router",
+    "edge.web.router",
+)
 
 
 def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) -> FastAPI:
@@ -41,6 +54,7 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    ratelimit.install(app, settings)  # before webapp.install: 429s get its security headers
     webapp.install(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -75,6 +75,16 @@ def register(sub: Any) -> None:
     p.add_argument("--code", required=True, help="one-time enrolment code")
     p.set_defaults(handler=enroll)
 
+    p = esub.add_parser(
+        "lab-listener",
+        help="receive laboratory results (HL7 ORU^R01 over MLLP)",
+        description="Listen for HL7 v2 ORU^R01 results over MLLP and answer each with an ACK.",
+    )
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=2575, help="MLLP port (default 2575)")
+    p.set_defaults(handler=lab_listener)
+
 
 def _runtime(args: argparse.Namespace, **overrides: Any) -> Any:
     from edge.runtime import EdgeRuntime
@@ -153,8 +163,41 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def lab_listener(args: argparse.Namespace) -> int:
+    from edge.labsync.listener import serve_forever
+    from edge.labsync.worker import make_handler
+    from labred.serving import check_port
+    from sync.webapp import configure_logging
+
+    with clear_failures():
+        rt = _runtime(args)
+        rt.check_schema()
+        check_port(args.host, args.port)
+        configure_logging(rt.settings.log_level)
+        print(f"edge: lab MLLP listener on {args.host}:{args.port}")
+        serve_forever(make_handler(rt), args.host, args.port)
+    return 0
+
+
 def enroll(args: argparse.Namespace) -> int:
-    raise CliError(
-        "enrolment with a hub arrives with the replication issue; it is not available in this "
-        "version yet"
+    from domain.clock import SystemClock
+    from domain.errors import LabError
+    from edge.sync.enroll import enroll as enroll_node
+
+    with clear_failures():
+        rt = _runtime(args)
+        rt.migrate()
+        try:
+            info = enroll_node(
+                rt.engine, rt.settings.data_dir, hub_url=args.hub, code=args.code,
+                clock=SystemClock(),
+            )
+        except LabError as exc:
+            raise CliError(f"enrolment failed: {exc.msg} ({exc.code})") from None
+        finally:
+            rt.engine.dispose()
+    print(
+        f"edge: enrolled as node {info['node_id']} (sede {info['sede_id']}, epoch "
+        f"{info['epoch']}); credentials in {info['credentials']}"
     )
+    return 0

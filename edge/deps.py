@@ -14,18 +14,26 @@ The unit of work commits before the response is sent (never in a ``yield`` depen
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
-from domain.errors import Unauthorized
+from domain.errors import Forbidden, Unauthorized
 from domain.permissions import check_permission, check_sede
 from edge.auth.tokens import Principal, decode_access_token
 from edge.runtime import EdgeRuntime
 
 _bearer = HTTPBearer(auto_error=False, description="Token de acceso (POST /api/auth/login)")
+
+ACCESS_COOKIE = "labred_access"
+REFRESH_COOKIE = "labred_refresh"
+CSRF_COOKIE = "labred_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_runtime(request: Request) -> EdgeRuntime:
@@ -41,12 +49,36 @@ def current_user(
     rt: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    token = credentials.credentials if credentials else request.cookies.get("labred_access")
+    """The user of the access token (``Authorization: Bearer`` or the ``labred_access`` cookie).
+
+    A request authenticated by the cookie that changes something must also carry the CSRF
+    token (double submit: header ``X-CSRF-Token`` equal to cookie ``labred_csrf``).
+    """
+    token = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
     if not token:
         raise Unauthorized("Debe iniciar sesión.", code="not_authenticated")
     principal = decode_access_token(token, secret=rt.settings.jwt_secret)
+    if credentials is None and request.method in UNSAFE_METHODS:
+        check_csrf(request)
     request.state.principal = principal
     return principal
+
+
+def check_csrf(request: Request) -> None:
+    """Double-submit check for cookie-authenticated unsafe requests."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    header = request.headers.get(CSRF_HEADER, "")
+    if not cookie or not header or not hmac.compare_digest(cookie, header):
+        raise Forbidden(
+            "Falta el token de seguridad (CSRF) de la sesión; recargue la página.",
+            code="csrf_failed",
+            loc=["header", CSRF_HEADER],
+        )
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (the edge is reached directly on the sede's LAN, no proxy)."""
+    return request.client.host if request.client else "desconocida"
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -63,4 +95,41 @@ def require(permission: str) -> Callable[..., Principal]:
         return user
 
     dependency.__name__ = f"require_{permission.replace('.', '_')}"
+    # Read by the permission-matrix test, which walks every route of the app.
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
+
+
+class ErrorItem(BaseModel):
+    type: str = Field(description="Código estable (en inglés) para programas.")
+    msg: str = Field(description="Mensaje en español para el personal.")
+    loc: list[str | int] = Field(default_factory=list, description="Dónde está el problema.")
+    ctx: dict[str, Any] | None = Field(default=None, description="Datos adicionales.")
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every endpoint (DESIGN.md section 7)."""
+
+    detail: list[ErrorItem]
+
+
+_ERROR_TEXT: dict[int, str] = {
+    401: "Sin sesión, o token vencido, revocado o inválido (`not_authenticated`, "
+    "`token_expired`, `token_invalid`, ...).",
+    403: "Sin permiso (`permission_denied`), sede no asignada (`sede_not_assigned`) o "
+    "falta el token CSRF (`csrf_failed`).",
+    404: "No encontrado.",
+    409: "Conflicto con el estado actual.",
+    422: "Datos inválidos o regla de negocio incumplida.",
+    429: "Demasiadas solicitudes (`rate_limited`); ver la cabecera Retry-After.",
+    503: "Un servicio necesario no está disponible.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the error statuses it documents, in the one error shape.
+
+    401, 403 and 429 apply to every authenticated route and are always included.
+    """
+    wanted = sorted({401, 403, 429, *statuses})
+    return {s: {"model": ErrorBody, "description": _ERROR_TEXT.get(s, "Error.")} for s in wanted}

@@ -17,6 +17,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "edge.orders.models",
     "edge.cash.models",
     "edge.samples.models",
+    "edge.labsync.models",
+    "edge.billing.models",
+    "edge.sync.models",
 )
 
 

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sync.config import ConfigError, read_toml
@@ -37,6 +37,66 @@ class EdgeSettings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level.")
     sunat_mode: str = Field(default="sandbox", description="sandbox | beta | production | ose.")
     sunat_url: str | None = Field(default=None, description="SOAP endpoint of SUNAT / the OSE.")
+    # --- SUNAT e-invoicing (edge/billing) ---
+    sunat_consult_url: str | None = Field(
+        default=None,
+        description="billConsultService endpoint for getStatusCdr (None: the sunat_url one).",
+    )
+    sunat_username: str = Field(
+        default="", description="SOL user as SUNAT expects it: RUC + user (e.g. 20...MODDATOS)."
+    )
+    sunat_password: SecretStr = Field(
+        default=SecretStr(""), description="SOL password (never logged)."
+    )
+    sunat_cert_path: Path | None = Field(
+        default=None,
+        description="Company certificate: PKCS#12 (.p12/.pfx) or PEM certificate. None in "
+        "sandbox mode: a self-signed test certificate is made under <data-dir>/secrets.",
+    )
+    sunat_key_path: Path | None = Field(
+        default=None, description="PEM private key, when sunat_cert_path is a PEM certificate."
+    )
+    sunat_cert_password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password of the PKCS#12 file or of the PEM key (never logged).",
+    )
+    sunat_sign_sha1: bool = Field(
+        default=False, description="Sign with RSA-SHA1 instead of RSA-SHA256."
+    )
+    boletas_via_summary: bool = Field(
+        default=False,
+        description="Report boletas (and their notes) in the resumen diario instead of "
+        "sending each one with sendBill.",
+    )
+    sunat_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for a SUNAT answer."
+    )
+    sunat_invoice_deadline_days: int = Field(
+        default=3,
+        ge=1,
+        description="Facturas and their notes: calendar days, counted from the day after issue, "
+        "to send them.",
+    )
+    sunat_boleta_deadline_days: int = Field(
+        default=1, ge=0, description="Boletas: days after issue to send or summarise them."
+    )
+    sunat_breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive SUNAT outages that open the circuit breaker."
+    )
+    sunat_breaker_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds the breaker stays open (no SUNAT calls)."
+    )
+    sunat_summary_hour: int = Field(
+        default=22,
+        ge=0,
+        le=24,
+        description="Lima hour after which the day's boletas go in a resumen diario the same "
+        "day (earlier days are always summarised).",
+    )
+    billing_auto_issue: bool = Field(
+        default=True,
+        description="Issue the boleta / factura in the sale transaction once an order is paid.",
+    )
     clock_offset_file: Path | None = Field(default=None, description="Demo and drills only: "
                                            "a file holding seconds to shift the node's clock.")
 

@@ -26,7 +26,12 @@ log = logging.getLogger("labred.edge.worker")
 JobFn = Callable[[EdgeRuntime], object]
 
 # Modules that register jobs when imported; one line per capability.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "edge.billing.sender",
+    "edge.billing.summaries",
+    "edge.labsync.worker",
+    "edge.sync.worker",
+)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Handler = Callable[[argparse.Namespace], int | None]
 def build_parser() -> argparse.ArgumentParser:
     from central import cli as hub_cli
     from edge import cli as edge_cli
-    from labred import demo_cli, migrate_cli
+    from labred import demo_cli, migrate_cli, ops_cli
     from sandbox import cli as sandbox_cli
     from tui import cli as tui_cli
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cli.register(sub)
     sandbox_cli.register(sub)
     migrate_cli.register(sub)
+    ops_cli.register(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ migrations (FTS tables, triggers) come after it and are kept.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -36,9 +37,19 @@ def _regen(side: str) -> None:
         versions = MIGRATIONS / "versions"
         for old in versions.glob("0001_*.py"):
             old.unlink()
-        cfg = alembic_config(MIGRATIONS, engine)
-        command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
-        closer()
+        # Hand-written migrations (0002+) revise 0001: set them aside while 0001 is rebuilt.
+        aside = Path(tmp) / "aside"
+        aside.mkdir()
+        later = [p for p in versions.glob("*.py") if not p.name.startswith("0001_")]
+        for path in later:
+            shutil.move(path, aside / path.name)
+        try:
+            cfg = alembic_config(MIGRATIONS, engine)
+            command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
+        finally:
+            for path in later:
+                shutil.move(aside / path.name, path)
+            closer()
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from labred.errors import CliError, clear_failures
+from labred.errors import clear_failures
 
 
 def register(sub: Any) -> None:
@@ -30,15 +30,42 @@ def register(sub: Any) -> None:
     p.add_argument("--state-db", type=Path, help="keep received documents in this SQLite file")
     p.set_defaults(handler=sunat)
 
-    for name, what in (
-        ("lab", "laboratory system (REST and HL7 over MLLP)"),
-        ("whatsapp", "WhatsApp Cloud API stand-in"),
-        ("smtp", "local SMTP server"),
-    ):
-        p = ssub.add_parser(name, help=what, description=f"Stand-in: {what}.")
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=0)
-        p.set_defaults(handler=_later, system=name)
+    p = ssub.add_parser(
+        "lab",
+        help="laboratory system (REST and HL7 over MLLP)",
+        description="Laboratory system stand-in: REST orders, HL7 v2 over MLLP with ACKs, "
+        "ORU^R01 results sent back after a delay, fault switches (POST /_lab/faults).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8191, help="REST / admin port")
+    p.add_argument("--mllp-port", type=int, default=2576, help="MLLP port for orders")
+    p.add_argument("--token", default="", help="bearer token the REST endpoint requires")
+    p.add_argument("--results-mllp", default="", help="HOST:PORT of the sede's MLLP listener")
+    p.add_argument("--results-webhook", default="", help="URL of the sede's results webhook")
+    p.add_argument("--results-token", default="", help="token for the results webhook")
+    p.add_argument("--result-delay", type=float, default=2.0, help="seconds before results")
+    p.set_defaults(handler=lab)
+
+    p = ssub.add_parser(
+        "whatsapp",
+        help="WhatsApp Cloud API stand-in",
+        description="WhatsApp Business Cloud API stand-in: POST /{version}/{phone_number_id}/"
+        "messages with a bearer token; GET /_sandbox/messages lists what it received.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8193, help="port to listen on")
+    p.add_argument("--token", default="", help="bearer token to require (default: any)")
+    p.set_defaults(handler=whatsapp)
+
+    p = ssub.add_parser(
+        "smtp",
+        help="local SMTP server",
+        description="A real SMTP server (aiosmtpd) that keeps every message it receives.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8025, help="port to listen on")
+    p.add_argument("--folder", type=Path, help="also write each message as an .eml file here")
+    p.set_defaults(handler=smtp)
 
 
 def sunat(args: argparse.Namespace) -> int:
@@ -52,8 +79,44 @@ def sunat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _later(args: argparse.Namespace) -> int:
-    raise CliError(
-        f"the {args.system} stand-in arrives with a later issue; it is not available in this "
-        "version yet"
+def lab(args: argparse.Namespace) -> int:
+    from labred.serving import check_port
+
+    with clear_failures():
+        check_port(args.host, args.port)
+        check_port(args.host, args.mllp_port)
+    from sandbox.lab.app import run
+
+    run(
+        args.host,
+        args.port,
+        args.mllp_port,
+        token=args.token,
+        results_mllp=args.results_mllp,
+        results_webhook=args.results_webhook,
+        results_token=args.results_token,
+        result_delay=args.result_delay,
     )
+    return 0
+
+
+def whatsapp(args: argparse.Namespace) -> int:
+    from labred.serving import check_port
+
+    with clear_failures():
+        check_port(args.host, args.port)
+    from sandbox.whatsapp import run
+
+    run(args.host, args.port, token=args.token)
+    return 0
+
+
+def smtp(args: argparse.Namespace) -> int:
+    from labred.serving import check_port
+
+    with clear_failures():
+        check_port(args.host, args.port)
+    from sandbox.smtp import run
+
+    run(args.host, args.port, args.folder)
+    return 0

@@ -1,7 +1,189 @@
-"""Wire contract between edge and hub: versions and message shapes."""
+"""Wire contract between edge and hub: versions, limits and message shapes (DESIGN.md section 3).
+
+Every sync call carries the headers ``Sync-Protocol``, ``Schema-Version`` and ``App-Version``;
+push batches repeat them in the body. Pushes from an older schema are always accepted (the hub
+upcasts them); a pull from a schema below ``MIN_PULL_SCHEMA`` gets 426 ``upgrade_required``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.errors import LabError
 
 PROTOCOL_VERSION = 1
 SCHEMA_VERSION = 1
 MIN_PULL_SCHEMA = 1
+
+MAX_BATCH_ROWS = 500
+MAX_BATCH_BYTES = 1024 * 1024
+MAX_CLOCK_OFFSET_MS = 5 * 60 * 1000  # a stamp further ahead of the hub is not trusted for LWW
+PULL_PAGE_LIMIT = 1000
+
+HEADER_PROTOCOL = "Sync-Protocol"
+HEADER_SCHEMA = "Schema-Version"
+HEADER_APP = "App-Version"
+
+
+class UpgradeRequired(LabError):
+    """The node's schema is too old to pull (its pushes are still accepted)."""
+
+    status = 426
+    default_code = "upgrade_required"
+
+
+class SchemaTooNew(LabError):
+    """A change of a schema newer than this program knows: never applied."""
+
+    status = 409
+    default_code = "schema_too_new"
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Change(_Wire):
+    """One outbox row as it travels up: a full row image, never a diff."""
+
+    seq: int = Field(ge=1)
+    tx_id: str
+    record_type: str
+    record_id: str
+    op: str = Field(default="upsert", pattern="^(upsert|delete)$")
+    payload: dict[str, Any]
+    hlc: str
+    schema_version: int = Field(ge=1)
+    sede_id: str | None = None
+    business_date: str | None = None
+
+
+class PushBatch(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    node_id: str
+    epoch: int = Field(ge=0)
+    schema_version: int = SCHEMA_VERSION
+    app_version: str = ""
+    batch_id: str = ""
+    from_seq: int = Field(ge=1)
+    to_seq: int = Field(ge=1)
+    rows: list[Change] = Field(max_length=5000)
+    node_hlc: str | None = None
+    backlog: int = Field(default=0, ge=0, description="rows still waiting after this batch")
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "protocol": 1,
+                    "node_id": "0193a1b2-0000-7000-8000-000000000001",
+                    "epoch": 1,
+                    "schema_version": 1,
+                    "from_seq": 1,
+                    "to_seq": 1,
+                    "rows": [
+                        {
+                            "seq": 1,
+                            "tx_id": "0193a1b2-0000-7000-8000-0000000000aa",
+                            "record_type": "payment",
+                            "record_id": "0193a1b2-0000-7000-8000-0000000000bb",
+                            "op": "upsert",
+                            "payload": {"id": "0193a1b2-0000-7000-8000-0000000000bb"},
+                            "hlc": "0192f0a1b2c3-0000-edge01",
+                            "schema_version": 1,
+                            "sede_id": "0193a1b2-0000-7000-8000-0000000000cc",
+                            "business_date": "2026-11-29",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+
+class PushAck(_Wire):
+    """The hub's reply: the edge advances ``acked_seq`` only from this."""
+
+    acked_to: int
+    hub_time: str
+    hub_hlc: str
+    parked: list[int] = Field(default_factory=list)
+    conflicts_opened: int = 0
+    gap: bool = False
+    min_pull_schema: int = MIN_PULL_SCHEMA
+
+
+class FeedChange(_Wire):
+    cursor: int
+    tx_id: str
+    record_type: str
+    record_id: str
+    op: str
+    payload: dict[str, Any]
+    schema_version: int
+
+
+class PullPage(_Wire):
+    changes: list[FeedChange]
+    next_cursor: int
+    has_more: bool
+    reset: bool = Field(default=False, description="a full snapshot: replace every hub-owned table")
+    digests: dict[str, str] | None = None
+    hub_time: str
+
+
+class SnapshotPage(_Wire):
+    record_type: str
+    rows: list[FeedChange]
+    cursor: int
+
+
+class EnrollRequest(_Wire):
+    code: str = Field(min_length=6, max_length=64)
+    acked_seq: int = Field(default=0, ge=0, description="the node's last acknowledged seq")
+    app_version: str = ""
+    schema_version: int = SCHEMA_VERSION
+
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"code": "K7QX-2M9P-T4", "acked_seq": 0}]}
+    )
+
+
+class EnrollResponse(_Wire):
+    node_id: str
+    secret: str
+    sede_id: str
+    epoch: int
+    hub_time: str
+
+
+class SeriesState(_Wire):
+    sede_id: str
+    series: dict[str, int] = Field(description="series -> highest correlative the hub holds")
+
+
+__all__ = [
+    "HEADER_APP",
+    "HEADER_PROTOCOL",
+    "HEADER_SCHEMA",
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_ROWS",
+    "MAX_CLOCK_OFFSET_MS",
+    "MIN_PULL_SCHEMA",
+    "PROTOCOL_VERSION",
+    "SCHEMA_VERSION",
+    "Change",
+    "EnrollRequest",
+    "EnrollResponse",
+    "FeedChange",
+    "PullPage",
+    "PushAck",
+    "PushBatch",
+    "SchemaTooNew",
+    "SeriesState",
+    "SnapshotPage",
+    "UpgradeRequired",
+]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,7 @@ RECORD_TYPES: dict[str, RecordSpec] = {
     "sunat_submission": RecordSpec(Owner.EDGE),
     "lab_job": RecordSpec(Owner.EDGE),
     "lab_result": RecordSpec(Owner.EDGE),
+    "results_ready": RecordSpec(Owner.EDGE),  # event: an order's results are final (notify)
     "audit_event": RecordSpec(Owner.EDGE),
     "access_log": RecordSpec(Owner.EDGE),
 }
@@ -178,6 +179,41 @@ class PatientAliasRecord(_Record):
     merged_at: str | None = None
 
 
+class LabSystemRecord(_Record):
+    """An external laboratory system (LIS) and how the sedes in ``sede_ids`` reach it."""
+
+    id: str
+    name: str
+    protocol: Literal["rest", "mllp", "file"] = "mllp"
+    hl7_version: Literal["2.5.1", "2.3.1"] = "2.5.1"
+    message_type: Literal["OML_O21", "ORM_O01"] = "OML_O21"
+    url: str = Field(default="", description="REST: URL that receives orders (POST JSON)")
+    host: str = Field(default="", description="MLLP: host of the LIS")
+    port: int = Field(default=0, description="MLLP: port of the LIS")
+    folder: str = Field(default="", description="file drop: folder (mounted share / FTP sync)")
+    file_format: Literal["hl7", "csv"] = "hl7"
+    token: str = Field(default="", description="REST: bearer token sent to the LIS")
+    results_token: str = Field(
+        default="", description="token the LIS presents to the results webhook (default: token)"
+    )
+    timeout_seconds: float = 10.0
+    sede_ids: list[str] = Field(default_factory=list, description="sedes that send to it")
+    active: bool = True
+    updated_at: str | None = None
+
+
+class LabCodeMapRecord(_Record):
+    """Our catalog test (``service_id``) as a laboratory system knows it."""
+
+    id: str
+    lab_system_id: str
+    service_id: str
+    code: str = Field(default="", description="the LIS's own code (OBR-4, table L)")
+    loinc: str = Field(default="", description="LOINC code (table LN)")
+    name: str = ""
+    updated_at: str | None = None
+
+
 HUB_RECORD_MODELS: dict[str, type[_Record]] = {
     "company": CompanyRecord,
     "sede": SedeRecord,
@@ -187,4 +223,6 @@ HUB_RECORD_MODELS: dict[str, type[_Record]] = {
     "catalog_service": CatalogServiceRecord,
     "convenio": ConvenioRecord,
     "patient_alias": PatientAliasRecord,
+    "lab_system": LabSystemRecord,
+    "lab_code_map": LabCodeMapRecord,
 }

@@ -8,8 +8,14 @@ from sqlalchemy import MetaData
 
 from central.runtime import HubRuntime
 from central.schema import target_metadata as hub_metadata
+from edge.patients.search import SEARCH_TABLES
 from edge.runtime import EdgeRuntime
 from edge.schema import target_metadata as edge_metadata
+
+
+def _not_hand_written(name: str | None, type_: str, parent_names: object) -> bool:
+    """Tables of hand-written migrations (FTS5 index and its shadow tables) have no model."""
+    return not (type_ == "table" and name in SEARCH_TABLES)
 
 
 def _diff(engine, metadata: list[MetaData]) -> list:  # type: ignore[no-untyped-def]
@@ -18,7 +24,9 @@ def _diff(engine, metadata: list[MetaData]) -> list:  # type: ignore[no-untyped-
         for table in md.tables.values():
             table.to_metadata(combined)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": _not_hand_written}
+        )
         return list(compare_metadata(ctx, combined))
 
 

@@ -38,3 +38,26 @@ class RefreshToken(EdgeModel, table=True):
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     replaced_by: str | None = Field(default=None, max_length=36)
+    family_id: str | None = Field(
+        default=None,
+        index=True,
+        max_length=36,
+        description="id of the first token of the sign-in; rotation keeps it, reuse revokes it",
+    )
+    revoked_reason: str | None = Field(
+        default=None, max_length=20, description="rotated | logout | reused | user_inactive"
+    )
+
+
+class LoginThrottle(EdgeModel, table=True):
+    """Failed sign-ins of one (username, IP) pair: after 5 within the window it is locked."""
+
+    __tablename__ = "login_throttle"
+
+    username: str = Field(primary_key=True, max_length=60, description="as typed, lower-cased")
+    ip: str = Field(primary_key=True, max_length=45)
+    failures: list[str] = Field(
+        default_factory=list, sa_type=JSON, description="ISO UTC instants of recent failures"
+    )
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -23,6 +23,9 @@ class CashSession(EdgeModel, table=True):
     cashier_id: str = Field(max_length=36, index=True)
     status: str = Field(default="abierta", max_length=20, description="abierta | cerrada")
     opening_float: Decimal = Field(sa_type=Cents)
+    opening_denominations: dict[str, int] = Field(
+        default_factory=dict, sa_type=JSON, description="'200.00' -> pieces (optional)"
+    )
     opened_at: dt.datetime = Field(sa_type=UTCDateTime)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: str | None = Field(default=None, max_length=36)
@@ -34,7 +37,12 @@ class CashSession(EdgeModel, table=True):
     )
     difference_cents: int = 0
     difference_approved_by: str | None = Field(default=None, max_length=36)
+    count_id: str | None = Field(default=None, max_length=36, description="count used at close")
+    closing_note: str | None = None
     reopened_count: int = 0
+    reopened_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_by: str | None = Field(default=None, max_length=36)
+    reopen_reason: str | None = None
     business_date: dt.date = Field(index=True)
 
 
@@ -46,7 +54,10 @@ class CashMovement(EdgeModel, table=True):
     session_id: str = Field(foreign_key="cash_session.id", index=True, max_length=36)
     sede_id: str = Field(max_length=36)
     kind: str = Field(max_length=20, description="ingreso | egreso | ajuste")
-    amount: Decimal = Field(sa_type=Cents)
+    amount: Decimal = Field(
+        sa_type=Cents,
+        description="positive; an ajuste (after close) is signed and corrects the difference",
+    )
     reason: str
     user_id: str = Field(max_length=36)
     business_date: dt.date
@@ -67,6 +78,12 @@ class CashCount(EdgeModel, table=True):
     declared_other: dict[str, int] = Field(
         default_factory=dict, sa_type=JSON, description="tarjeta/yape/plin/transferencia céntimos"
     )
+    expected: dict[str, int] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        description="method -> expected céntimos when counted (revealed only after the count)",
+    )
+    note: str | None = None
     counted_by: str = Field(max_length=36)
     business_date: dt.date
     created_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from domain.clock import Clock
-from domain.ids import new_id, sede_id_for
+from domain.ids import company_id_for, sede_id_for
 from domain.permissions import Role
 from edge.auth.models import User
 from edge.auth.passwords import hash_password
@@ -53,7 +53,7 @@ def initialize(
     now = clock.now()
     code = sede_code.strip().upper()
     if session.exec(select(Company)).first() is None:
-        session.add(Company(id=new_id(), updated_at=now, **DEMO_COMPANY))
+        session.add(Company(id=company_id_for(DEMO_COMPANY["ruc"]), updated_at=now, **DEMO_COMPANY))
     sede = session.exec(select(Sede).where(Sede.code == code)).first()
     if sede is None:
         sede = Sede(

@@ -30,8 +30,15 @@ class Order(EdgeModel, table=True):
         sa_type=Cents,
         description="part billed to the convenio (por cobrar)",
     )
+    coverage_pct: str = Field(
+        default="0.00", max_length=6, description="convenio coverage % at the time of sale"
+    )
     paid_total: Decimal = Field(default=Decimal("0.00"), sa_type=Cents)
     balance: Decimal = Field(sa_type=Cents, description="total - covered - paid")
+    discount_kind: str | None = Field(default=None, max_length=10, description="percent | amount")
+    discount_value: str | None = Field(
+        default=None, max_length=12, description="percent or soles as entered, e.g. '15.00'"
+    )
     discount_reason: str | None = None
     discount_approved_by: str | None = Field(default=None, max_length=36)
     document_type: str = Field(default="03", max_length=2, description="01 factura, 03 boleta")
@@ -66,6 +73,9 @@ class OrderItem(EdgeModel, table=True):
     line_total: Decimal = Field(sa_type=Cents)
     catalog_version: int
     price_overridden: bool = False
+    coverage_eligible: bool = Field(
+        default=True, description="counts towards the convenio's covered part"
+    )
     sample_type: str = ""
     tube: str = ""
     business_date: dt.date
@@ -105,3 +115,17 @@ class Payment(EdgeModel, table=True):
     cashier_id: str = Field(max_length=36)
     business_date: dt.date = Field(index=True)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class OrderCounter(EdgeModel, table=True):
+    """Per-sede, per-business-day order sequence, taken inside the order's own transaction.
+
+    Local to the node (not replicated): a rolled-back sale leaves no trace, a committed number
+    is never handed out again, and another sede's numbers carry another sede code.
+    """
+
+    __tablename__ = "order_counter"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True)
+    last_seq: int = 0

@@ -29,3 +29,13 @@ class Sample(EdgeModel, table=True):
     label_prints: int = 0
     business_date: dt.date
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SampleCounter(EdgeModel, table=True):
+    """Per-sede, per-day sample sequence (local; the barcodes it yields replicate)."""
+
+    __tablename__ = "sample_counter"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True)
+    last_seq: int = 0

@@ -1,7 +1,8 @@
-"""The demo's orchestration: set up, start, wait, (play), report, stop."""
+"""The demo's orchestration: set up, start, wait, play (headless), check, report, stop."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -9,6 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+
+import httpx
 
 from labred.demo.processes import (
     Child,
@@ -18,7 +21,10 @@ from labred.demo.processes import (
     stop_embedded_postgres,
     wait_ready,
 )
+from labred.demo.topology import DEMO_PASSWORD, Topology, sede_code
 from labred.errors import CliError
+
+SHARED_SUNAT = Path(__file__).resolve().parents[3] / "shared" / "sunat"
 
 
 @dataclass(frozen=True)
@@ -32,46 +38,30 @@ class DemoOptions:
     seed: int = 7
 
 
-def sede_code(k: int) -> str:
-    return f"S{k:02d}"
-
-
 class Demo:
     def __init__(self, options: DemoOptions) -> None:
         self.o = options
+        self.t = Topology(options.port_base, options.data_dir, options.sedes)
         self.children: list[Child] = []
+        self.links: dict[int, object] = {}
         self._stop = threading.Event()
 
-    # -- paths and URLs -------------------------------------------------------------------
-    @property
-    def hub_dir(self) -> Path:
-        return self.o.data_dir / "hub"
-
-    def edge_dir(self, k: int) -> Path:
-        return self.o.data_dir / f"edge-{sede_code(k)}"
-
-    @property
-    def logs(self) -> Path:
-        return self.o.data_dir / "logs"
-
-    def hub_url(self) -> str:
-        return f"http://127.0.0.1:{self.o.port_base}"
-
-    def edge_url(self, k: int) -> str:
-        return f"http://127.0.0.1:{self.o.port_base + k}"
-
-    # -- life cycle -----------------------------------------------------------------------
     def _say(self, text: str) -> None:
         print(text, flush=True)
 
+    # -- checks ---------------------------------------------------------------------------
     def _check_options(self) -> None:
         if not 1 <= self.o.sedes <= 40:
             raise CliError("--sedes must be between 1 and 40")
-        if not 1024 <= self.o.port_base <= 65000 - self.o.sedes:
-            raise CliError("--port-base must leave room for the hub and every edge (1024-65000)")
+        if not 1 <= self.o.days <= 60:
+            raise CliError("--days must be between 1 and 60")
+        if not 1 <= self.o.orders_per_day <= 2000:
+            raise CliError("--orders-per-day must be between 1 and 2000")
+        if not 1024 <= self.o.port_base <= 65000 - 500:
+            raise CliError("--port-base must be between 1024 and 64500")
         from labred.serving import PortError, check_port
 
-        for port in [self.o.port_base + k for k in range(self.o.sedes + 1)]:
+        for port in self.t.all_ports():
             try:
                 check_port("127.0.0.1", port)
             except PortError as exc:
@@ -83,70 +73,221 @@ class Demo:
         except ConfigError as exc:
             raise CliError(str(exc)) from None
 
+    # -- set-up ---------------------------------------------------------------------------
+    def _write_edge_config(self, k: int) -> None:
+        d = self.t.edge_dir(k)
+        d.mkdir(parents=True, exist_ok=True)
+        offset = self.t.clock_file(sede_code(k))
+        offset.parent.mkdir(parents=True, exist_ok=True)
+        offset.touch()
+        config = {
+            "port": self.t.edge_port(k),
+            "hub_url": self.t.link_url(k),
+            "sunat_url": self.t.sunat_url(),
+            "sunat_username": "20100070970MODDATOS",
+            "sunat_password": "moddatos",
+            "rate_limit_per_minute": 100000,
+            "clock_offset_file": str(offset),
+        }
+        lines = [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+        (d / "edge.toml").write_text("\n".join(lines) + "\n")
+
+    def _write_hub_config(self) -> None:
+        self.t.hub_dir.mkdir(parents=True, exist_ok=True)
+        offset = self.t.clock_file("hub")
+        offset.parent.mkdir(parents=True, exist_ok=True)
+        offset.touch()
+        (self.t.hub_dir / "hub.toml").write_text(
+            f"rate_limit_per_minute = 100000\nclock_offset_file = {json.dumps(str(offset))}\n"
+        )
+
     def setup(self) -> None:
-        total = 1 + self.o.sedes
-        self._say(f"[1/{total}] preparing the hub database ...")
+        total = 2 + self.o.sedes
+        setup_log = self.t.logs / "setup.log"
+        self._say(f"[1/{total}] preparing the hub database and its demo data ...")
+        self._write_hub_config()
         run_once(
             "hub migrate",
-            labred_argv("migrate", "hub", "--data-dir", str(self.hub_dir)),
-            self.logs / "setup.log",
+            labred_argv("migrate", "hub", "--data-dir", str(self.t.hub_dir)),
+            setup_log,
+        )
+        run_once(
+            "hub seed",
+            labred_argv(
+                "hub",
+                "seed",
+                "--data-dir",
+                str(self.t.hub_dir),
+                "--sedes",
+                str(self.o.sedes),
+                "--admin-password",
+                DEMO_PASSWORD,
+            ),
+            setup_log,
         )
         for k in range(1, self.o.sedes + 1):
             self._say(f"[{k + 1}/{total}] preparing sede {sede_code(k)} ...")
+            self._write_edge_config(k)
             run_once(
                 f"edge {sede_code(k)} init",
                 labred_argv(
-                    "edge", "init", "--data-dir", str(self.edge_dir(k)), "--sede-code", sede_code(k)
+                    "edge",
+                    "init",
+                    "--data-dir",
+                    str(self.t.edge_dir(k)),
+                    "--sede-code",
+                    sede_code(k),
+                    "--admin-password",
+                    DEMO_PASSWORD,
                 ),
-                self.logs / "setup.log",
+                setup_log,
             )
 
+    def _child(self, name: str, argv: list[str], log: str, ready: str | None) -> Child:
+        child = Child(name, argv, self.t.logs / log, ready_url=ready)
+        self.children.append(child)
+        child.start()
+        return child
+
     def start(self) -> None:
-        hub = Child(
+        total = 2 + self.o.sedes
+        self._say(f"[{total}/{total}] starting the sandbox, the hub and the sedes ...")
+        sunat = [
+            "sandbox",
+            "sunat",
+            "--port",
+            str(self.t.sunat_port),
+            "--state-db",
+            str(self.t.sandbox_dir / "sunat.sqlite3"),
+        ]
+        self.t.sandbox_dir.mkdir(parents=True, exist_ok=True)
+        if (SHARED_SUNAT / "validate.py").exists():
+            sunat += ["--sunat-data", str(SHARED_SUNAT)]
+        self._child(
+            "sunat",
+            labred_argv(*sunat),
+            "sunat.log",
+            f"http://127.0.0.1:{self.t.sunat_port}/_sim/faults",
+        )
+        self._child(
             "hub",
             labred_argv(
-                "hub", "serve", "--data-dir", str(self.hub_dir), "--port", str(self.o.port_base)
+                "hub", "serve", "--data-dir", str(self.t.hub_dir), "--port", str(self.t.hub_port)
             ),
-            self.logs / "hub.log",
-            ready_url=self.hub_url() + "/ready",
+            "hub.log",
+            self.t.hub_url() + "/ready",
         )
-        self.children.append(hub)
-        hub.start()
+        wait_ready(self.children)
+        self._child(
+            "hub worker",
+            labred_argv("hub", "worker", "--data-dir", str(self.t.hub_dir)),
+            "hub-worker.log",
+            None,
+        )
+        from sandbox.netcut import CutProxy
+
         for k in range(1, self.o.sedes + 1):
-            edge = Child(
-                f"edge {sede_code(k)}",
+            self.links[k] = CutProxy(self.t.link_port(k), "127.0.0.1", self.t.hub_port).start()
+        codes = self._enrolment_codes()
+        for k in range(1, self.o.sedes + 1):
+            run_once(
+                f"edge {sede_code(k)} enroll",
                 labred_argv(
                     "edge",
-                    "serve",
+                    "enroll",
                     "--data-dir",
-                    str(self.edge_dir(k)),
-                    "--port",
-                    str(self.o.port_base + k),
+                    str(self.t.edge_dir(k)),
+                    "--hub",
+                    self.t.link_url(k),
+                    "--code",
+                    codes[k],
                 ),
-                self.logs / f"edge-{sede_code(k)}.log",
-                ready_url=self.edge_url(k) + "/ready",
+                self.t.logs / "setup.log",
             )
-            self.children.append(edge)
-            edge.start()
+            self._child(
+                f"lab {sede_code(k)}",
+                labred_argv(
+                    "sandbox",
+                    "lab",
+                    "--port",
+                    str(self.t.lab_port(k)),
+                    "--mllp-port",
+                    str(self.t.lab_mllp_port(k)),
+                    "--results-mllp",
+                    f"127.0.0.1:{self.t.listener_port(k)}",
+                    "--result-delay",
+                    "1",
+                ),
+                f"lab-{sede_code(k)}.log",
+                None,
+            )
+            edge_dir = str(self.t.edge_dir(k))
+            self._child(
+                f"edge {sede_code(k)}",
+                labred_argv(
+                    "edge", "serve", "--data-dir", edge_dir, "--port", str(self.t.edge_port(k))
+                ),
+                f"edge-{sede_code(k)}.log",
+                self.t.edge_url(k) + "/ready",
+            )
+            self._child(
+                f"worker {sede_code(k)}",
+                labred_argv("edge", "worker", "--data-dir", edge_dir),
+                f"edge-worker-{sede_code(k)}.log",
+                None,
+            )
         self._say("waiting for every node to be ready ...")
         wait_ready(self.children)
 
+    def _enrolment_codes(self) -> dict[int, str]:
+        from domain.ids import sede_id_for
+        from sandbox.daygen import login
+
+        codes: dict[int, str] = {}
+        with httpx.Client(base_url=self.t.hub_url(), timeout=30) as hub:
+            login(hub, "admin", DEMO_PASSWORD)
+            for k in range(1, self.o.sedes + 1):
+                r = hub.post(
+                    "/api/sync/nodes",
+                    json={"sede_id": sede_id_for(sede_code(k)), "name": f"Nodo {sede_code(k)}"},
+                )
+                if r.status_code not in (200, 201):
+                    raise RuntimeError(f"creating node {sede_code(k)}: {r.status_code} {r.text}")
+                codes[k] = r.json()["enrolment_code"]
+        return codes
+
+    # -- output ---------------------------------------------------------------------------
     def print_table(self) -> None:
-        rows = [("hub", self.hub_url(), str(self.hub_dir))]
-        rows += [
-            (f"sede {sede_code(k)}", self.edge_url(k), str(self.edge_dir(k)))
-            for k in range(1, self.o.sedes + 1)
-        ]
+        from tui.cli import tui_command
+
+        rows = [("hub", self.t.hub_url() + "/", "admin", str(self.t.hub_dir))]
+        for k in range(1, self.o.sedes + 1):
+            low = sede_code(k).lower()
+            rows.append(
+                (
+                    f"sede {sede_code(k)}",
+                    self.t.edge_url(k) + "/",
+                    f"recepcion.{low}, supervisor.{low}",
+                    str(self.t.edge_dir(k)),
+                )
+            )
         width = max(len(r[1]) for r in rows)
         self._say("")
-        self._say(f"{'node':<10} {'url':<{width}}  data")
-        for name, url, data in rows:
-            self._say(f"{name:<10} {url:<{width}}  {data}")
+        self._say(f"{'node':<10} {'url':<{width}}  {'users':<36} data")
+        for name, url, users, data in rows:
+            self._say(f"{name:<10} {url:<{width}}  {users:<36} {data}")
+        self._say(
+            f"\nevery demo user's password: {DEMO_PASSWORD} (also 'laboratorio' for the laboratory)"
+        )
+        for k in range(1, self.o.sedes + 1):
+            self._say(f"TUI for {sede_code(k)}: {tui_command(self.t.edge_url(k))}")
         self._say("")
 
     def stop(self) -> None:
+        for link in self.links.values():
+            link.stop()  # type: ignore[attr-defined]
         stop_all(self.children)
-        stop_embedded_postgres(self.hub_dir / "pg")
+        stop_embedded_postgres(self.t.hub_dir / "pg")
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._stop.set()
@@ -161,11 +302,13 @@ class Demo:
             self.setup()
             self.start()
             self.print_table()
+            self._say(
+                f"all {len(self.children)} processes ready in {time.monotonic() - started:.1f} s"
+            )
             if self.o.headless:
-                self._say(
-                    f"all {len(self.children)} nodes ready in {time.monotonic() - started:.1f} s"
-                )
-                return 0
+                from labred.demo.play import play_and_check
+
+                return play_and_check(self)
             self._say("demo running — press Ctrl-C to stop")
             while not self._stop.wait(0.5):
                 dead = [c for c in self.children if not c.alive()]

@@ -1,0 +1,277 @@
+"""Catch-up of one sede after 30 days offline, while reception keeps answering.
+
+    .venv/bin/python bench/bench_catchup.py [--days 30] [--orders-per-day 150]
+
+Budget (DESIGN.md section 8): <= 20 s for ~4,500 orders with their items, payments and
+documents (~30k outbox rows), reception still answered meanwhile. The script builds a migrated,
+enrolled edge (real SQLite file) and a hub (embedded PostgreSQL, the real app served by uvicorn
+on a free port), writes the backlog through the real outbox with the hub unreachable, then runs
+the real push + pull loop over HTTP and, in another thread, probes the edge's own API
+(``GET /ready``, a database read, and ``GET /health`` through the edge app) every 20 ms,
+reporting the probe latencies during the catch-up beside the same probes measured idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import uvicorn  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from central.app import create_app as hub_app  # noqa: E402
+from central.db import unit_of_work as hub_uow  # noqa: E402
+from central.runtime import HubRuntime  # noqa: E402
+from central.settings import HubSettings  # noqa: E402
+from central.sync import nodes  # noqa: E402
+from domain.clock import SystemClock, business_date  # noqa: E402
+from domain.ids import new_id, sede_id_for  # noqa: E402
+from edge.app import create_app as edge_app  # noqa: E402
+from edge.config.service import initialize  # noqa: E402
+from edge.db import unit_of_work  # noqa: E402
+from edge.orders.models import Order, OrderItem, Payment  # noqa: E402
+from edge.patients.models import Patient  # noqa: E402
+from edge.runtime import EdgeRuntime  # noqa: E402
+from edge.settings import EdgeSettings  # noqa: E402
+from edge.sync import service  # noqa: E402
+from edge.sync.enroll import enroll, load_credentials, make_client  # noqa: E402
+from sync import outbox  # noqa: E402
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_backlog(rt: EdgeRuntime, sede: str, days: int, per_day: int) -> None:
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    n = 0
+    for d in range(days):
+        for k in range(per_day):
+            now = start + dt.timedelta(days=d, minutes=k * 3)
+            day = business_date(now)
+            with unit_of_work(rt.engine) as s:
+                p = Patient(
+                    doc_type="1",
+                    doc_number=f"{10_000_000 + n}",
+                    first_names="Rosa",
+                    last_names="Quispe",
+                    home_sede_id=sede,
+                    created_at=now,
+                    updated_at=now,
+                )
+                s.add(p)
+                s.flush()
+                o = Order(
+                    sede_id=sede,
+                    number=f"S01-{day:%Y%m%d}-{k + 1:04d}",
+                    patient_id=p.id,
+                    subtotal=Decimal("45.50"),
+                    total=Decimal("45.50"),
+                    paid_total=Decimal("45.50"),
+                    balance=Decimal("0"),
+                    cashier_id="c",
+                    business_date=day,
+                    created_at=now,
+                    updated_at=now,
+                )
+                s.add(o)
+                s.flush()
+                for price in (Decimal("25.50"), Decimal("20.00")):
+                    s.add(
+                        OrderItem(
+                            order_id=o.id,
+                            sede_id=sede,
+                            service_id="svc",
+                            service_code="HEMO",
+                            service_name="Hemograma",
+                            unit_price=price,
+                            list_price=price,
+                            line_total=price,
+                            catalog_version=1,
+                            business_date=day,
+                            created_at=now,
+                        )
+                    )
+                s.add(
+                    Payment(
+                        order_id=o.id,
+                        sede_id=sede,
+                        method="efectivo",
+                        amount=Decimal("45.50"),
+                        cashier_id="c",
+                        business_date=day,
+                        created_at=now,
+                    )
+                )
+                inv = new_id()
+                outbox.record_change(
+                    s,
+                    record_type="invoice",
+                    record_id=inv,
+                    payload={
+                        "id": inv,
+                        "sede_id": sede,
+                        "series": "B001",
+                        "number": n + 1,
+                        "order_id": o.id,
+                        "total_cents": 4550,
+                        "business_date": day.isoformat(),
+                    },
+                    business_date=day.isoformat(),
+                )
+            n += 1
+
+
+def probe(
+    client: TestClient, headers: dict[str, str], stop: threading.Event, out: list[float]
+) -> None:
+    while not stop.is_set():
+        t = time.perf_counter()
+        assert client.get("/ready").status_code == 200
+        assert client.get("/health").status_code == 200
+        out.append((time.perf_counter() - t) * 1000 / 2)
+        time.sleep(0.02)
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 2 else max(values)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--orders-per-day", type=int, default=150)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="labred-bench-catchup-"))
+    clock = SystemClock()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
+    from central.db import embedded_url
+
+    url = os.environ.get("DATABASE_URL") or embedded_url(server, "bench_catchup")
+    hub_rt = HubRuntime.open(
+        HubSettings(data_dir=tmp / "hub", database_url=url, jwt_secret="h" * 40)
+    )
+    hub_rt.migrate()
+    sede = sede_id_for("S01")
+    from central.config.models import Sede
+
+    with hub_uow(hub_rt.engine) as s:
+        s.add(Sede(id=sede, code="S01", name="Sede 1", updated_at=clock.now()))
+        _, code = nodes.create_node(session=s, sede_id=sede, name="bench", clock=clock)
+    port = free_port()
+    hub_server = uvicorn.Server(
+        uvicorn.Config(
+            hub_app(hub_rt.settings, runtime=hub_rt),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    threading.Thread(target=hub_server.run, daemon=True).start()
+    while not hub_server.started:
+        time.sleep(0.05)
+    hub_url = f"http://127.0.0.1:{port}"
+
+    edge_rt = EdgeRuntime.open(EdgeSettings(data_dir=tmp / "edge", jwt_secret="e" * 40))
+    edge_rt.migrate()
+    with unit_of_work(edge_rt.engine) as s:
+        initialize(
+            s,
+            sede_code="S01",
+            sede_name=None,
+            admin_username="admin",
+            admin_password="clave-segura-123",
+            clock=clock,
+        )
+    enroll(edge_rt.engine, edge_rt.settings.data_dir, hub_url=hub_url, code=code, clock=clock)
+    t = time.perf_counter()
+    write_backlog(edge_rt, sede, args.days, args.orders_per_day)
+    backlog = service.backlog(edge_rt.engine)
+    print(
+        f"backlog written: {backlog} outbox rows for {args.days * args.orders_per_day} orders "
+        f"({time.perf_counter() - t:.1f} s)"
+    )
+
+    from domain.permissions import Role
+    from edge.auth.tokens import Principal, issue_access_token
+
+    token = issue_access_token(
+        Principal("u", "admin", "Admin", Role.ADMIN, [sede]),
+        secret=edge_rt.settings.jwt_secret,
+        now=clock.now(),
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    reception = TestClient(edge_app(edge_rt.settings, runtime=edge_rt))
+    idle: list[float] = []
+    stop = threading.Event()
+    th = threading.Thread(target=probe, args=(reception, headers, stop, idle))
+    th.start()
+    time.sleep(2)
+    stop.set()
+    th.join()
+
+    client = make_client(hub_url, load_credentials(edge_rt.settings.data_dir), timeout=60)
+    busy: list[float] = []
+    stop = threading.Event()
+    th = threading.Thread(target=probe, args=(reception, headers, stop, busy))
+    th.start()
+    t = time.perf_counter()
+    service.push_pending(edge_rt.engine, client, clock)
+    pushed_at = time.perf_counter() - t
+    service.pull_changes(edge_rt.engine, client, clock)
+    elapsed = time.perf_counter() - t
+    print(f"push {pushed_at:.2f} s, pull {elapsed - pushed_at:.2f} s")
+    stop.set()
+    th.join()
+    with hub_rt.engine.connect() as conn:
+        from sqlalchemy import text
+
+        stored = conn.execute(text("SELECT count(*) FROM sync_record")).scalar()
+        patients = conn.execute(text("SELECT count(*) FROM hub_patient")).scalar()
+    left = service.backlog(edge_rt.engine)
+    print(
+        f"catch-up: {backlog} rows in {elapsed:.2f} s ({backlog / elapsed:,.0f} rows/s); "
+        f"hub holds {stored} records + {patients} patients; backlog left {left}"
+    )
+    print(
+        f"reception probe idle:      p50 {pct(idle, 50):6.1f} ms  p99 {pct(idle, 99):6.1f} ms "
+        f"({len(idle)} probes)"
+    )
+    print(
+        f"reception probe catch-up:  p50 {pct(busy, 50):6.1f} ms  p99 {pct(busy, 99):6.1f} ms "
+        f"max {max(busy):6.1f} ms ({len(busy)} probes)"
+    )
+    ok = elapsed <= 20 and left == 0 and pct(busy, 99) <= 500
+    print(
+        "budget: catch-up <= 20 s, reception p99 <= 500 ms meanwhile ->", "PASS" if ok else "FAIL"
+    )
+    hub_server.should_exit = True
+    time.sleep(0.5)
+    hub_rt.close()
+    edge_rt.engine.dispose()
+    server.cleanup()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

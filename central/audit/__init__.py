@@ -1,0 +1,1 @@
+"""The hub's audit of critical administrative actions (who, what, when, from where)."""

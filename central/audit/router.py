@@ -1,0 +1,50 @@
+"""``GET /api/audit``: the hub's audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from central.audit import service
+from central.audit.schemas import AuditEventList, AuditEventRead
+from central.auth.deps import RuntimeDep, require
+from central.auth.tokens import Principal
+from central.db import unit_of_work
+from central.responses import errors
+
+router = APIRouter(prefix="/api/audit", tags=["auditoría"])
+
+
+@router.get(
+    "",
+    response_model=AuditEventList,
+    summary="Eventos de auditoría de la central (más recientes primero)",
+    responses=errors(),
+)
+def list_events(
+    rt: RuntimeDep,
+    _user: Annotated[Principal, Depends(require("audit.read"))],
+    action: Annotated[str | None, Query(max_length=40, description="p. ej. user.create")] = None,
+    user_id: Annotated[str | None, Query(max_length=36)] = None,
+    record_type: Annotated[str | None, Query(max_length=40)] = None,
+    record_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[dt.date | None, Query(alias="from", description="AAAA-MM-DD (Lima)")] = None,
+    until: Annotated[dt.date | None, Query(alias="to", description="AAAA-MM-DD, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditEventList:
+    with unit_of_work(rt.engine) as session:
+        rows, total = service.search(
+            session=session,
+            action=action,
+            user_id=user_id,
+            record_type=record_type,
+            record_id=record_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        return AuditEventList(items=[AuditEventRead.model_validate(r) for r in rows], total=total)

@@ -1,0 +1,27 @@
+"""API shapes of the hub audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    action: str
+    user_id: str | None
+    username: str | None
+    record_type: str | None
+    record_id: str | None
+    ip: str | None
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+
+class AuditEventList(BaseModel):
+    items: list[AuditEventRead]
+    total: int

@@ -1,0 +1,1 @@
+"""Hub users, sign-in (JWT access tokens, rotating refresh tokens), password resets, roles."""

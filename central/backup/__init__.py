@@ -1,0 +1,1 @@
+"""Hub backups: scheduled ``pg_dump`` with retention, their log, and restore."""

@@ -1,0 +1,160 @@
+"""API shapes of catalog categories, services (tests and panels) and price history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sync.apitypes import Money
+
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$"
+    ),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+Loinc = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{1,7}-[0-9])?$")]
+Igv = Literal["10", "20", "30"]
+Hours = Annotated[int, Field(ge=1, le=2160)]
+Ids = Annotated[list[Annotated[str, StringConstraints(max_length=36)]], Field(max_length=100)]
+
+
+# ------------------------------------------------------------------------------- categories
+class CategoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    active: bool
+    updated_at: dt.datetime | None
+
+
+class CategoryList(BaseModel):
+    items: list[CategoryRead]
+    total: int
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"code": "HEM", "name": "Hematología"}]}
+    )
+
+    code: Code
+    name: Name
+    active: bool = True
+
+
+# ------------------------------------------------------------------------------- services
+class ServiceRead(BaseModel):
+    id: str
+    code: str
+    name: str
+    category_id: str | None
+    sample_type: str
+    tube: str
+    price: Money = Field(description="precio vigente (S/, IGV incluido)")
+    catalog_version: int
+    is_panel: bool
+    panel_service_ids: list[str]
+    igv_affectation: str
+    turnaround_hours: int
+    loinc: str
+    active: bool
+    updated_at: dt.datetime | None
+    scheduled_price: Money | None = Field(default=None, description="próximo precio programado")
+    scheduled_from: dt.date | None = None
+
+
+class ServiceList(BaseModel):
+    items: list[ServiceRead]
+    total: int
+
+
+class ServiceCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "BIO-050",
+                    "name": "Ácido úrico",
+                    "category_id": "0190a1b2-0000-7000-8000-000000000001",
+                    "sample_type": "Suero",
+                    "tube": "Rojo (sin aditivo)",
+                    "price": "15.00",
+                    "turnaround_hours": 4,
+                    "loinc": "3084-1",
+                },
+                {
+                    "code": "PAN-REN",
+                    "name": "Perfil renal",
+                    "price": "25.00",
+                    "is_panel": True,
+                    "panel_service_ids": ["0190a1b2-0000-7000-8000-000000000002"],
+                },
+            ]
+        },
+    )
+
+    code: Code
+    name: Name
+    category_id: Annotated[str, StringConstraints(max_length=36)] | None = None
+    sample_type: Short = ""
+    tube: Short = ""
+    price: Money
+    is_panel: bool = False
+    panel_service_ids: Ids = Field(default_factory=list)
+    igv_affectation: Igv = "10"
+    turnaround_hours: Hours = 24
+    loinc: Loinc = ""
+    active: bool = True
+
+
+class ServiceUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"price": "38.00", "price_reason": "Ajuste anual de tarifas"},
+                {"price": "40.00", "price_effective_from": "2027-01-01"},
+            ]
+        },
+    )
+
+    name: Name | None = None
+    category_id: Annotated[str, StringConstraints(max_length=36)] | None = None
+    sample_type: Short | None = None
+    tube: Short | None = None
+    price: Money | None = None
+    price_effective_from: dt.date | None = Field(
+        default=None, description="fecha (Lima) desde la que rige el precio; hoy si se omite"
+    )
+    price_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    panel_service_ids: Ids | None = None
+    igv_affectation: Igv | None = None
+    turnaround_hours: Hours | None = None
+    loinc: Loinc | None = None
+    active: bool | None = None
+
+
+class PriceRead(BaseModel):
+    id: str
+    price: Money
+    previous_price: Money | None
+    effective_from: dt.date
+    status: str = Field(description="applied | scheduled | cancelled")
+    catalog_version: int | None
+    reason: str
+    changed_by_username: str | None
+    created_at: dt.datetime
+    applied_at: dt.datetime | None
+
+
+class PriceHistory(BaseModel):
+    service_id: str
+    items: list[PriceRead]

@@ -1,0 +1,405 @@
+"""Catalog administration: categories, tests and panels, prices with history and effective dates.
+
+A price change effective today applies at once: it writes a ``catalog_price`` row, sets
+``price_cents`` and increments ``catalog_version`` (the change feed carries the new row to every
+edge). A price effective on a later Lima date is *scheduled*; ``apply_scheduled_prices`` (the hub
+worker, daily) applies it when its date arrives. Search is accent- and case-insensitive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from central.audit import service as audit
+from central.auth.tokens import Principal
+from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
+from central.catalog.schemas import CategoryCreate, ServiceCreate, ServiceUpdate
+from domain.clock import Clock, business_date
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.money import to_cents
+
+_ACCENTED = "áéíóúüñàèìòùâêîôûÁÉÍÓÚÜÑÀÈÌÒÙÂÊÎÔÛ"
+_PLAIN = "aeiouunaeiouaeiouaeiouunaeiouaeiou"
+
+
+def _given(data: BaseModel) -> dict[str, Any]:
+    """The fields the client sent, as Python values (Money stays Decimal)."""
+    return {name: getattr(data, name) for name in data.model_fields_set}
+
+
+def normalize_search(text: str) -> str:
+    """Lower-case, without accents (the same folding the SQL side applies)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _folded(column: Any) -> Any:
+    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
+
+
+# ------------------------------------------------------------------------------- categories
+def list_categories(*, session: Session, active: bool | None = None) -> list[CatalogCategory]:
+    query = select(CatalogCategory)
+    if active is not None:
+        query = query.where(CatalogCategory.active == active)
+    return list(session.exec(query.order_by(col(CatalogCategory.code))).all())
+
+
+def create_category(
+    *, session: Session, clock: Clock, actor: Principal | None, data: CategoryCreate
+) -> CatalogCategory:
+    if session.exec(select(CatalogCategory).where(CatalogCategory.code == data.code)).first():
+        raise Conflict(
+            f"Ya existe una categoría con el código {data.code}.",
+            code="category_code_taken",
+            loc=["body", "code"],
+        )
+    category = CatalogCategory(
+        code=data.code, name=data.name, active=data.active, updated_at=clock.now()
+    )
+    session.add(category)
+    audit.record(
+        session,
+        action="catalog.category_create",
+        clock=clock,
+        actor=actor,
+        record_type="catalog_category",
+        record_id=category.id,
+        details={"code": category.code},
+    )
+    session.flush()
+    return category
+
+
+# ------------------------------------------------------------------------------- services
+def list_services(
+    *,
+    session: Session,
+    q: str | None = None,
+    category_id: str | None = None,
+    is_panel: bool | None = None,
+    active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[CatalogService], int]:
+    query = select(CatalogService)
+    if q and q.strip():
+        needle = normalize_search(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        haystack = _folded(col(CatalogService.code) + " " + col(CatalogService.name))
+        query = query.where(haystack.like(f"%{needle}%", escape="\\"))
+    if category_id:
+        query = query.where(CatalogService.category_id == category_id)
+    if is_panel is not None:
+        query = query.where(CatalogService.is_panel == is_panel)
+    if active is not None:
+        query = query.where(CatalogService.active == active)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(CatalogService.code)).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def get_service(*, session: Session, service_id: str) -> CatalogService:
+    service = session.get(CatalogService, service_id)
+    if service is None:
+        raise NotFound(
+            "El examen o perfil no existe.", code="service_not_found", loc=["path", "service_id"]
+        )
+    return service
+
+
+def _check_category(session: Session, category_id: str | None) -> None:
+    if category_id and session.get(CatalogCategory, category_id) is None:
+        raise InvalidInput(
+            "La categoría no existe.", code="category_unknown", loc=["body", "category_id"]
+        )
+
+
+def _check_panel(
+    session: Session, *, is_panel: bool, ids: list[str], self_id: str | None
+) -> list[str]:
+    unique = list(dict.fromkeys(ids))
+    if not is_panel:
+        if unique:
+            raise InvalidInput(
+                "Solo un perfil (is_panel) puede incluir otros exámenes.",
+                code="panel_items_not_allowed",
+                loc=["body", "panel_service_ids"],
+            )
+        return []
+    if not unique:
+        raise InvalidInput(
+            "Un perfil debe incluir al menos un examen.",
+            code="panel_empty",
+            loc=["body", "panel_service_ids"],
+        )
+    for i, sid in enumerate(unique):
+        member = session.get(CatalogService, sid)
+        loc: list[str | int] = ["body", "panel_service_ids", i]
+        if member is None or sid == self_id:
+            raise InvalidInput("El examen no existe.", code="panel_item_unknown", loc=loc)
+        if member.is_panel:
+            raise InvalidInput(
+                f"«{member.name}» es un perfil; un perfil solo incluye exámenes.",
+                code="panel_item_is_panel",
+                loc=loc,
+            )
+        if not member.active:
+            raise InvalidInput(
+                f"«{member.name}» está desactivado.", code="panel_item_inactive", loc=loc
+            )
+    return unique
+
+
+def create_service(
+    *, session: Session, clock: Clock, actor: Principal | None, data: ServiceCreate
+) -> CatalogService:
+    if session.exec(select(CatalogService).where(CatalogService.code == data.code)).first():
+        raise Conflict(
+            f"Ya existe un examen o perfil con el código {data.code}.",
+            code="service_code_taken",
+            loc=["body", "code"],
+        )
+    _check_category(session, data.category_id)
+    now = clock.now()
+    service = CatalogService(
+        code=data.code,
+        name=data.name,
+        category_id=data.category_id,
+        sample_type=data.sample_type,
+        tube=data.tube,
+        price_cents=to_cents(data.price),
+        catalog_version=1,
+        is_panel=data.is_panel,
+        igv_affectation=data.igv_affectation,
+        turnaround_hours=data.turnaround_hours,
+        loinc=data.loinc,
+        active=data.active,
+        updated_at=now,
+    )
+    service.panel_service_ids = _check_panel(
+        session, is_panel=data.is_panel, ids=data.panel_service_ids, self_id=service.id
+    )
+    session.add(service)
+    session.add(
+        CatalogPrice(
+            service_id=service.id,
+            price_cents=service.price_cents,
+            effective_from=business_date(now),
+            status="applied",
+            catalog_version=1,
+            reason="Precio inicial",
+            changed_by=actor.user_id if actor else None,
+            changed_by_username=actor.username if actor else None,
+            created_at=now,
+            applied_at=now,
+        )
+    )
+    audit.record(
+        session,
+        action="catalog.service_create",
+        clock=clock,
+        actor=actor,
+        record_type="catalog_service",
+        record_id=service.id,
+        details={"code": service.code, "price_cents": service.price_cents},
+    )
+    session.flush()
+    return service
+
+
+def _apply_price(
+    session: Session, service: CatalogService, row: CatalogPrice, *, now: dt.datetime
+) -> None:
+    row.previous_cents = service.price_cents
+    service.price_cents = row.price_cents
+    service.catalog_version += 1
+    service.updated_at = now
+    row.catalog_version = service.catalog_version
+    row.status = "applied"
+    row.applied_at = now
+    session.add(service)
+    session.add(row)
+
+
+def change_price(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Principal | None,
+    service: CatalogService,
+    price_cents: int,
+    effective_from: dt.date | None = None,
+    reason: str = "",
+) -> CatalogPrice | None:
+    """Apply (today) or schedule (a later date) a new price; None when nothing changes."""
+    now = clock.now()
+    today = business_date(now)
+    when = effective_from or today
+    if when < today:
+        raise InvalidInput(
+            "La fecha de vigencia del precio no puede ser anterior a hoy.",
+            code="price_effective_past",
+            loc=["body", "price_effective_from"],
+        )
+    pending = session.exec(
+        select(CatalogPrice).where(
+            CatalogPrice.service_id == service.id,
+            CatalogPrice.status == "scheduled",
+            CatalogPrice.effective_from == when,
+        )
+    ).all()
+    for old in pending:  # a new price for the same date replaces the scheduled one
+        old.status = "cancelled"
+        session.add(old)
+    if when == today and price_cents == service.price_cents:
+        return None
+    row = CatalogPrice(
+        service_id=service.id,
+        price_cents=price_cents,
+        effective_from=when,
+        status="scheduled",
+        reason=reason,
+        changed_by=actor.user_id if actor else None,
+        changed_by_username=actor.username if actor else None,
+        created_at=now,
+    )
+    session.add(row)
+    if when == today:
+        _apply_price(session, service, row, now=now)
+    audit.record(
+        session,
+        action="catalog.price_change" if when == today else "catalog.price_schedule",
+        clock=clock,
+        actor=actor,
+        record_type="catalog_service",
+        record_id=service.id,
+        details={
+            "price_cents": price_cents,
+            "effective_from": when.isoformat(),
+            "reason": reason,
+        },
+    )
+    return row
+
+
+def apply_scheduled_prices(*, session: Session, clock: Clock) -> int:
+    """Apply every scheduled price whose date has arrived (oldest first); returns how many."""
+    now = clock.now()
+    due = session.exec(
+        select(CatalogPrice)
+        .where(
+            CatalogPrice.status == "scheduled",
+            col(CatalogPrice.effective_from) <= business_date(now),
+        )
+        .order_by(col(CatalogPrice.effective_from), col(CatalogPrice.created_at))
+    ).all()
+    for row in due:
+        service = session.get(CatalogService, row.service_id)
+        if service is not None:
+            _apply_price(session, service, row, now=now)
+    session.flush()
+    return len(due)
+
+
+def update_service(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Principal | None,
+    service_id: str,
+    data: ServiceUpdate,
+) -> CatalogService:
+    service = get_service(session=session, service_id=service_id)
+    values = _given(data)
+    price = values.pop("price", None)
+    effective_from = values.pop("price_effective_from", None)
+    reason = values.pop("price_reason", "")
+    values = {k: v for k, v in values.items() if v is not None}
+    if "category_id" in values:
+        _check_category(session, values["category_id"])
+    if "panel_service_ids" in values:
+        values["panel_service_ids"] = _check_panel(
+            session, is_panel=service.is_panel, ids=values["panel_service_ids"], self_id=service.id
+        )
+    if effective_from is not None and price is None:
+        raise InvalidInput(
+            "Indique el precio que rige desde esa fecha.",
+            code="price_required",
+            loc=["body", "price"],
+        )
+    changed = {k: v for k, v in values.items() if getattr(service, k) != v}
+    for name, value in changed.items():
+        setattr(service, name, value)
+    if changed:
+        service.updated_at = clock.now()
+        session.add(service)
+        action = "catalog.service_deactivate" if changed.get("active") is False else None
+        audit.record(
+            session,
+            action=action or "catalog.service_update",
+            clock=clock,
+            actor=actor,
+            record_type="catalog_service",
+            record_id=service.id,
+            details={"fields": sorted(changed)},
+        )
+    if price is not None:
+        change_price(
+            session=session,
+            clock=clock,
+            actor=actor,
+            service=service,
+            price_cents=to_cents(price),
+            effective_from=effective_from,
+            reason=reason,
+        )
+    session.flush()
+    return service
+
+
+def deactivate_service(
+    *, session: Session, clock: Clock, actor: Principal | None, service_id: str
+) -> CatalogService:
+    return update_service(
+        session=session,
+        clock=clock,
+        actor=actor,
+        service_id=service_id,
+        data=ServiceUpdate(active=False),
+    )
+
+
+def price_history(*, session: Session, service_id: str) -> list[CatalogPrice]:
+    get_service(session=session, service_id=service_id)
+    return list(
+        session.exec(
+            select(CatalogPrice)
+            .where(CatalogPrice.service_id == service_id)
+            .order_by(
+                col(CatalogPrice.effective_from).desc(),
+                col(CatalogPrice.created_at).desc(),
+                col(CatalogPrice.id).desc(),
+            )
+        ).all()
+    )
+
+
+def next_scheduled(*, session: Session, service_ids: list[str]) -> dict[str, CatalogPrice]:
+    """The earliest scheduled price of each service that has one."""
+    if not service_ids:
+        return {}
+    rows = session.exec(
+        select(CatalogPrice)
+        .where(col(CatalogPrice.service_id).in_(service_ids), CatalogPrice.status == "scheduled")
+        .order_by(col(CatalogPrice.effective_from))
+    ).all()
+    out: dict[str, CatalogPrice] = {}
+    for row in rows:
+        out.setdefault(row.service_id, row)
+    return out

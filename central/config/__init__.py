@@ -1,0 +1,1 @@
+"""Company, sedes and settings owned by the hub (replicated to every edge), with history."""

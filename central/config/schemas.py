@@ -1,0 +1,279 @@
+"""API shapes of the company, sedes, settings and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.errors import InvalidInput
+from domain.identity import DocType, validate_document
+from sync.apitypes import Money
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Ubigeo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{6})?$")]
+
+# document type -> first letter its series must start with ("" = F or B)
+SERIES_KEYS: dict[str, str] = {
+    "01": "F",
+    "03": "B",
+    "07F": "F",
+    "07B": "B",
+    "08F": "F",
+    "08B": "B",
+    "contingency01": "F",
+    "contingency03": "B",
+}
+_SERIES = re.compile(r"[FB][A-Z0-9]{3}")
+_SEDE_CODE = re.compile(r"[A-Z][A-Z0-9]{1,7}")
+
+
+def _ruc(value: str) -> str:
+    try:
+        return validate_document(DocType.RUC, value)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.msg, code=exc.code, loc=["ruc"]) from None
+
+
+def check_series(series: dict[str, str]) -> dict[str, str]:
+    """Normalise (upper-case) and validate a sede's series map."""
+    out: dict[str, str] = {}
+    for key, value in series.items():
+        if key not in SERIES_KEYS:
+            raise InvalidInput(
+                f"Tipo de documento «{key}» desconocido; use: {', '.join(SERIES_KEYS)}.",
+                code="series_key_invalid",
+            )
+        text = str(value).strip().upper()
+        if not _SERIES.fullmatch(text) or not text.startswith(SERIES_KEYS[key]):
+            raise InvalidInput(
+                f"La serie «{value}» no es válida para «{key}»: deben ser 4 caracteres "
+                f"empezando con {SERIES_KEYS[key]} (por ejemplo {SERIES_KEYS[key]}001).",
+                code="series_invalid",
+            )
+        out[key] = text
+    return out
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"Zona horaria desconocida: «{value}».", code="timezone_invalid"
+        ) from None
+    return value
+
+
+# ------------------------------------------------------------------------------- company
+class CompanyRead(BaseModel):
+    id: str
+    ruc: str
+    razon_social: str
+    nombre_comercial: str
+    address: str
+    ubigeo: str
+    sunat_credentials_configured: bool = Field(description="usuario y clave SOL guardados")
+    certificate_configured: bool = Field(description="certificado y su clave guardados")
+    updated_at: dt.datetime | None
+
+
+class CompanyUpdate(BaseModel):
+    """Fields to change; credentials are write-only (never returned)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "ruc": "20100070970",
+                    "razon_social": "LABORATORIOS CLINICOS LABRED S.A.C.",
+                    "address": "AV. AREQUIPA 1234, LIMA",
+                    "ubigeo": "150101",
+                    "sol_user": "LABRED01",
+                    "sol_password": "clave-sol",
+                }
+            ]
+        },
+    )
+
+    ruc: str | None = None
+    razon_social: Text | None = None
+    nombre_comercial: OptText | None = None
+    address: OptText | None = None
+    ubigeo: Ubigeo | None = None
+    sol_user: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    sol_password: Annotated[str, StringConstraints(max_length=200)] | None = None
+    certificate_ref: OptText | None = Field(
+        default=None, description="ruta o referencia del certificado digital"
+    )
+    certificate_password: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @field_validator("ruc")
+    @classmethod
+    def _check_ruc(cls, value: str | None) -> str | None:
+        return None if value is None else _ruc(value)
+
+
+# ------------------------------------------------------------------------------- sedes
+class SedeRead(BaseModel):
+    id: str
+    code: str
+    name: str
+    address: str
+    ubigeo: str
+    establishment_code: str
+    series: dict[str, str]
+    cash_threshold: Money = Field(description="límite de bancarización (S/)")
+    cash_difference_threshold: Money = Field(description="diferencia de caja tolerada (S/)")
+    timezone: str
+    active: bool
+    updated_at: dt.datetime | None
+
+
+class SedeList(BaseModel):
+    items: list[SedeRead]
+    total: int
+
+
+class _SedeFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("series", check_fields=False)
+    @classmethod
+    def _check_series(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return None if value is None else check_series(value)
+
+    @field_validator("timezone", check_fields=False)
+    @classmethod
+    def _check_tz(cls, value: str | None) -> str | None:
+        return None if value is None else _timezone(value)
+
+
+class SedeCreate(_SedeFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "S04",
+                    "name": "Sede San Isidro",
+                    "address": "Av. Javier Prado Este 123, San Isidro",
+                    "ubigeo": "150131",
+                    "establishment_code": "0004",
+                    "cash_threshold": "2000.00",
+                }
+            ]
+        },
+    )
+
+    code: str = Field(description="1 letra y 1–7 letras o dígitos (S01); no se puede cambiar")
+    name: Text
+    address: OptText = ""
+    ubigeo: Ubigeo = ""
+    establishment_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] = "0000"
+    series: dict[str, str] | None = Field(
+        default=None, description="por defecto F00k, B00k, FC0k, ... según el número de la sede"
+    )
+    cash_threshold: Money = Decimal("2000.00")
+    cash_difference_threshold: Money = Decimal("10.00")
+    timezone: str = "America/Lima"
+    active: bool = True
+
+    @field_validator("code")
+    @classmethod
+    def _check_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not _SEDE_CODE.fullmatch(code):
+            raise InvalidInput(
+                f"El código de sede «{value}» no es válido: una letra y de 1 a 7 letras o "
+                "dígitos (por ejemplo S01).",
+                code="sede_code_invalid",
+            )
+        return code
+
+
+class SedeUpdate(_SedeFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Sede Miraflores", "cash_threshold": "3500.00"}]},
+    )
+
+    name: Text | None = None
+    address: OptText | None = None
+    ubigeo: Ubigeo | None = None
+    establishment_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
+    series: dict[str, str] | None = None
+    cash_threshold: Money | None = None
+    cash_difference_threshold: Money | None = None
+    timezone: str | None = None
+    active: bool | None = None
+
+
+# ------------------------------------------------------------------------------- settings
+Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class SettingsRead(BaseModel):
+    discount_approval_threshold_pct: str = Field(
+        description="descuento (%) por encima del cual se requiere aprobación del supervisor"
+    )
+    sunat_factura_deadline_days: int = Field(description="días para enviar una factura a SUNAT")
+    sunat_boleta_deadline_days: int = Field(description="días para informar una boleta")
+    reconciliation_hour: str = Field(description="hora de la conciliación diaria (HH:MM, Lima)")
+    retention_audit_days: int = Field(description="días que se conserva la auditoría")
+    retention_backup_days: int = Field(description="días que se conservan las copias")
+    updated_at: dt.datetime | None
+
+
+class SettingsUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"discount_approval_threshold_pct": "15", "reconciliation_hour": "23:00"}]
+        },
+    )
+
+    discount_approval_threshold_pct: Pct | None = None
+    sunat_factura_deadline_days: Annotated[int, Field(ge=1, le=7)] | None = None
+    sunat_boleta_deadline_days: Annotated[int, Field(ge=1, le=7)] | None = None
+    reconciliation_hour: HourMinute | None = None
+    retention_audit_days: Annotated[int, Field(ge=365, le=36500)] | None = None
+    retention_backup_days: Annotated[int, Field(ge=7, le=3650)] | None = None
+
+    @field_validator("discount_approval_threshold_pct", mode="before")
+    @classmethod
+    def _no_float(cls, value: Any) -> Any:
+        if isinstance(value, float | bool):
+            raise InvalidInput(
+                'El porcentaje debe enviarse como texto decimal (por ejemplo "10.5").',
+                code="amount_not_decimal",
+            )
+        return value
+
+
+# ------------------------------------------------------------------------------- history
+class ConfigChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    entity: str
+    entity_id: str
+    field: str
+    old_value: Any
+    new_value: Any
+    changed_by: str | None
+    changed_by_username: str | None
+    changed_at: dt.datetime
+    ip: str | None
+
+
+class ConfigChangeList(BaseModel):
+    items: list[ConfigChangeRead]
+    total: int

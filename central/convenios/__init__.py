@@ -1,0 +1,1 @@
+"""Convenios: companies and insurers with their RUC, price list or coverage, credit terms."""

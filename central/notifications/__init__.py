@@ -1,0 +1,1 @@
+"""Notifications of the hub (it holds the credentials): templates, e-mail, WhatsApp, alerts."""

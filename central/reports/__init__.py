@@ -1,0 +1,1 @@
+"""Consolidated reports and the dashboard, over summary tables kept by triggers."""

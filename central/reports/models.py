@@ -1,0 +1,120 @@
+"""Summary tables of the reports, kept in step with ``sync_record`` by statement-level triggers
+(migration 0002, SQL in :mod:`central.reports.projections`).
+
+Each row adds up the contributions of the replicated rows with its key: when a row is upserted
+again (a status change, a document accepted) its old image is subtracted and the new one added,
+so the sums always equal a recomputation from the raw rows. Amounts are integer céntimos.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field
+
+from central.base import HubModel
+
+
+def _sum() -> int:
+    return Field(default=0, sa_type=BigInteger)  # type: ignore[no-any-return]
+
+
+class OrderDay(HubModel, table=True):
+    """Orders per sede, day, status, cashier and convenio ('' when none)."""
+
+    __tablename__ = "rpt_order_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    status: str = Field(primary_key=True, max_length=30)
+    cashier_id: str = Field(primary_key=True, max_length=36)
+    convenio_id: str = Field(primary_key=True, max_length=36)
+    orders: int = _sum()
+    subtotal_cents: int = _sum()
+    discount_cents: int = _sum()
+    total_cents: int = _sum()
+    covered_cents: int = _sum()
+    paid_cents: int = _sum()
+    discounted_orders: int = _sum()
+
+
+class PaymentDay(HubModel, table=True):
+    """Payments per sede, day, method and cashier (refunds are the negative ones)."""
+
+    __tablename__ = "rpt_payment_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    method: str = Field(primary_key=True, max_length=20)
+    cashier_id: str = Field(primary_key=True, max_length=36)
+    payments: int = _sum()
+    amount_cents: int = _sum()
+    refunds: int = _sum()
+    refund_cents: int = _sum()
+
+
+class DocumentDay(HubModel, table=True):
+    """SUNAT documents per sede, day, type and state."""
+
+    __tablename__ = "rpt_document_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    doc_type: str = Field(primary_key=True, max_length=2)
+    state: str = Field(primary_key=True, max_length=20)
+    documents: int = _sum()
+    total_cents: int = _sum()
+    igv_cents: int = _sum()
+
+
+class ServiceDay(HubModel, table=True):
+    """Sold lines (not a panel's inner tests) per sede, day and catalog service."""
+
+    __tablename__ = "rpt_service_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    service_id: str = Field(primary_key=True, max_length=36)
+    service_code: str = Field(default="", max_length=20)
+    service_name: str = ""
+    quantity: int = _sum()
+    amount_cents: int = _sum()
+
+
+class CashDay(HubModel, table=True):
+    """Closed cash sessions per sede, day and cashier: expected, declared, difference."""
+
+    __tablename__ = "rpt_cash_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    cashier_id: str = Field(primary_key=True, max_length=36)
+    sessions: int = _sum()
+    expected_cents: int = _sum()
+    declared_cents: int = _sum()
+    difference_cents: int = _sum()
+    over_sessions: int = _sum()
+    short_sessions: int = _sum()
+
+
+class StatusDay(HubModel, table=True):
+    """Order status changes per sede, day, target status and user (cancellations by user)."""
+
+    __tablename__ = "rpt_status_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    to_status: str = Field(primary_key=True, max_length=30)
+    user_id: str = Field(primary_key=True, max_length=36)
+    events: int = _sum()
+
+
+class PatientFirst(HubModel, table=True):
+    """Each patient's first order (day and sede): new vs recurring patients."""
+
+    __tablename__ = "rpt_patient_first"
+
+    patient_id: str = Field(primary_key=True, max_length=36)
+    first_date: dt.date = Field(index=True)
+    first_sede_id: str = Field(max_length=36)

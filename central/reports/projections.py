@@ -1,0 +1,232 @@
+"""The SQL that keeps the summary tables (and two small queues) in step with ``sync_record``.
+
+Three statement-level triggers on ``sync_record`` (AFTER INSERT / UPDATE / DELETE, with
+transition tables, so a batch of 500 pushed rows costs a few set-based statements, not 500
+row triggers) apply, for every summary, ``+contribution(new image)`` and
+``-contribution(old image)``, grouped by the summary's key, in key order (so concurrent batches
+lock summary rows in the same order). The same definitions rebuild the tables from scratch
+(:func:`rebuild_sql`), which is also what a test compares the dashboard against.
+
+The triggers also:
+- note rows that arrive flagged ``late`` for a reconciled day (``recon_late_mark``);
+- queue notification events, once per event (``notification_event``, unique kind + ref):
+  ``order_created`` (a new order), ``invoice_accepted`` (a document whose state becomes
+  ``aceptado``) and ``results_ready`` (the edge's results-ready event record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Summary:
+    table: str
+    record_type: str
+    keys: dict[str, str]  # column -> SQL over the row alias ``r``
+    measures: dict[str, str]  # column -> bigint SQL over ``r``
+    where: str = "TRUE"
+    latest: dict[str, str] = field(default_factory=dict)  # descriptive columns: last value
+
+
+def _c(name: str) -> str:
+    return f"coalesce((r.payload->>'{name}')::bigint, 0)"
+
+
+def _t(name: str) -> str:
+    return f"coalesce(r.payload->>'{name}', '')"
+
+
+_DATE = "r.business_date::date"
+
+SUMMARIES: tuple[Summary, ...] = (
+    Summary(
+        "rpt_order_day",
+        "order",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "status": _t("status"),
+         "cashier_id": _t("cashier_id"), "convenio_id": _t("convenio_id")},
+        {"orders": "1", "subtotal_cents": _c("subtotal"), "discount_cents": _c("discount_total"),
+         "total_cents": _c("total"), "covered_cents": _c("covered_total"),
+         "paid_cents": _c("paid_total"),
+         "discounted_orders": f"CASE WHEN {_c('discount_total')} > 0 THEN 1 ELSE 0 END"},
+    ),
+    Summary(
+        "rpt_payment_day",
+        "payment",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "method": _t("method"),
+         "cashier_id": _t("cashier_id")},
+        {"payments": "1", "amount_cents": _c("amount"),
+         "refunds": f"CASE WHEN {_c('amount')} < 0 THEN 1 ELSE 0 END",
+         "refund_cents": f"LEAST({_c('amount')}, 0)"},
+    ),
+    Summary(
+        "rpt_document_day",
+        "invoice",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "doc_type": _t("doc_type"),
+         "state": _t("state")},
+        {"documents": "1", "total_cents": _c("total"), "igv_cents": _c("igv")},
+    ),
+    Summary(
+        "rpt_service_day",
+        "order_item",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "service_id": _t("service_id")},
+        {"quantity": "coalesce((r.payload->>'quantity')::bigint, 1)",
+         "amount_cents": _c("line_total")},
+        where="r.payload->>'parent_item_id' IS NULL",
+        latest={"service_code": _t("service_code"), "service_name": _t("service_name")},
+    ),
+    Summary(
+        "rpt_cash_day",
+        "cash_session",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "cashier_id": _t("cashier_id")},
+        {"sessions": "1",
+         "expected_cents": "(SELECT coalesce(sum(v::bigint), 0) FROM "
+                           "jsonb_each_text(coalesce(r.payload->'expected', '{}')) AS e(k, v))",
+         "declared_cents": "(SELECT coalesce(sum(v::bigint), 0) FROM "
+                           "jsonb_each_text(coalesce(r.payload->'declared', '{}')) AS e(k, v))",
+         "difference_cents": _c("difference_cents"),
+         "over_sessions": f"CASE WHEN {_c('difference_cents')} > 0 THEN 1 ELSE 0 END",
+         "short_sessions": f"CASE WHEN {_c('difference_cents')} < 0 THEN 1 ELSE 0 END"},
+        where="r.payload->>'status' = 'cerrada'",
+    ),
+    Summary(
+        "rpt_status_day",
+        "order_status_event",
+        {"sede_id": "r.sede_id", "business_date": _DATE, "to_status": _t("to_status"),
+         "user_id": _t("user_id")},
+        {"events": "1"},
+    ),
+)  # fmt: skip
+
+
+def _filter(s: Summary) -> str:
+    return (
+        f"r.record_type = '{s.record_type}' AND r.op <> 'delete' AND r.sede_id IS NOT NULL "
+        f"AND r.business_date IS NOT NULL AND ({s.where})"
+    )
+
+
+def _rows(s: Summary, sources: list[tuple[str, int]]) -> str:
+    parts = [f"SELECT r.*, {sign} AS sgn FROM {src} r WHERE {_filter(s)}" for src, sign in sources]
+    return " UNION ALL ".join(parts)
+
+
+def delta_sql(s: Summary, sources: list[tuple[str, int]]) -> str:
+    """Add the signed contributions of ``sources`` (relation, sign) to the summary ``s``."""
+    keys = list(s.keys)
+    cols = keys + list(s.measures) + list(s.latest)
+    select = (
+        [f"{expr} AS {k}" for k, expr in s.keys.items()]
+        + [f"sum(r.sgn * ({expr}))::bigint AS {m}" for m, expr in s.measures.items()]
+        + [f"max({expr}) AS {c}" for c, expr in s.latest.items()]
+    )
+    updates = [f"{m} = {s.table}.{m} + EXCLUDED.{m}" for m in s.measures] + [
+        f"{c} = EXCLUDED.{c}" for c in s.latest
+    ]
+    positions = ", ".join(str(i + 1) for i in range(len(keys)))
+    return (
+        f"INSERT INTO {s.table} ({', '.join(cols)}) "
+        f"SELECT {', '.join(select)} FROM ({_rows(s, sources)}) r "
+        f"GROUP BY {positions} ORDER BY {positions} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+
+
+def patient_first_sql(src: str) -> str:
+    return (
+        "INSERT INTO rpt_patient_first (patient_id, first_date, first_sede_id) "
+        "SELECT DISTINCT ON (r.payload->>'patient_id') r.payload->>'patient_id', "
+        f"{_DATE}, r.sede_id FROM {src} r WHERE r.record_type = 'order' AND r.op <> 'delete' "
+        "AND r.payload->>'patient_id' IS NOT NULL AND r.business_date IS NOT NULL "
+        "AND r.sede_id IS NOT NULL "
+        f"ORDER BY r.payload->>'patient_id', {_DATE}, r.sede_id "
+        "ON CONFLICT (patient_id) DO UPDATE SET "
+        "first_sede_id = CASE WHEN (EXCLUDED.first_date, EXCLUDED.first_sede_id) < "
+        "(rpt_patient_first.first_date, rpt_patient_first.first_sede_id) "
+        "THEN EXCLUDED.first_sede_id ELSE rpt_patient_first.first_sede_id END, "
+        "first_date = LEAST(rpt_patient_first.first_date, EXCLUDED.first_date)"
+    )
+
+
+def late_mark_sql(src: str) -> str:
+    return (
+        "INSERT INTO recon_late_mark (sede_id, business_date, rows, last_received_at) "
+        f"SELECT r.sede_id, {_DATE}, count(*), max(r.received_at) FROM {src} r "
+        "WHERE r.late AND r.sede_id IS NOT NULL AND r.business_date IS NOT NULL "
+        "GROUP BY 1, 2 ORDER BY 1, 2 "
+        "ON CONFLICT (sede_id, business_date) DO UPDATE SET "
+        "rows = recon_late_mark.rows + EXCLUDED.rows, "
+        "last_received_at = GREATEST(recon_late_mark.last_received_at, EXCLUDED.last_received_at)"
+    )
+
+
+def events_sql(src: str, *, updated: bool) -> str:
+    """Queue notification events (``ON CONFLICT DO NOTHING``: once per kind and ref)."""
+    kinds = [
+        "SELECT 'invoice_accepted' AS kind, r.id, r.sede_id, r.payload FROM {src} r "
+        "WHERE r.record_type = 'invoice' AND r.payload->>'state' = 'aceptado'",
+    ]
+    if not updated:
+        kinds += [
+            "SELECT 'order_created', r.id, r.sede_id, r.payload FROM {src} r "
+            "WHERE r.record_type = 'order' AND r.op <> 'delete'",
+            "SELECT 'results_ready', r.id, r.sede_id, r.payload FROM {src} r "
+            "WHERE r.record_type = 'results_ready'",
+        ]
+    union = " UNION ALL ".join(k.format(src=src) for k in kinds)
+    return (
+        "INSERT INTO notification_event (id, kind, ref_id, sede_id, payload, created_at) "
+        "SELECT gen_random_uuid()::text, e.kind, e.id, e.sede_id, e.payload, now() "
+        f"FROM ({union}) e ORDER BY e.kind, e.id ON CONFLICT (kind, ref_id) DO NOTHING"
+    )
+
+
+def trigger_bodies() -> dict[str, list[str]]:
+    """Statements of the insert, update and delete trigger functions."""
+    ins = [delta_sql(s, [("new_rows", 1)]) for s in SUMMARIES]
+    ins += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    ins += [events_sql("new_rows", updated=False)]
+    upd = [delta_sql(s, [("old_rows", -1), ("new_rows", 1)]) for s in SUMMARIES]
+    upd += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    upd += [events_sql("new_rows", updated=True)]
+    dele = [delta_sql(s, [("old_rows", -1)]) for s in SUMMARIES]
+    return {"ins": ins, "upd": upd, "del": dele}
+
+
+def rebuild_sql() -> list[str]:
+    """Recompute every summary table from ``sync_record`` (inside one transaction)."""
+    tables = [s.table for s in SUMMARIES] + ["rpt_patient_first"]
+    out = [f"TRUNCATE {', '.join(tables)}"]
+    out += [delta_sql(s, [("sync_record", 1)]) for s in SUMMARIES]
+    out.append(patient_first_sql("sync_record"))
+    return out
+
+
+def create_sql() -> list[str]:
+    """DDL of the trigger functions and triggers (migration 0002)."""
+    out = []
+    events = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
+    refs = {
+        "ins": "REFERENCING NEW TABLE AS new_rows",
+        "upd": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "del": "REFERENCING OLD TABLE AS old_rows",
+    }
+    for name, stmts in trigger_bodies().items():
+        body = ";\n  ".join(stmts)
+        out.append(
+            f"CREATE OR REPLACE FUNCTION rpt_sync_record_{name}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $fn$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$fn$"
+        )
+        out.append(
+            f"CREATE TRIGGER rpt_sync_record_{name} AFTER {events[name]} ON sync_record "
+            f"{refs[name]} FOR EACH STATEMENT EXECUTE FUNCTION rpt_sync_record_{name}()"
+        )
+    return out
+
+
+def drop_sql() -> list[str]:
+    out = []
+    for name in ("ins", "upd", "del"):
+        out.append(f"DROP TRIGGER IF EXISTS rpt_sync_record_{name} ON sync_record")
+        out.append(f"DROP FUNCTION IF EXISTS rpt_sync_record_{name}()")
+    return out

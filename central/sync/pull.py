@@ -1,0 +1,159 @@
+"""Hub side of the pull: pages of the change feed after a cursor, snapshots and digests.
+
+A page never splits a hub transaction and only carries rows committed before the head read at
+its start (cursors are allocated under a row lock, so every cursor at or below the committed
+head belongs to a committed transaction). Rows scoped to another sede are skipped. A cursor of
+0, below the compaction horizon, or above the head (the hub was restored) gets a full snapshot
+of the latest image of every record (``reset``). The last page carries per-type digests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from central.sync import faults
+from central.sync.models import FeedHorizon, Node
+from domain.clock import Clock
+from sync import changefeed
+from sync.digest import PROJECTIONS, table_digest
+from sync.protocol import FeedChange, PullPage, SnapshotPage
+
+_COLS = "cursor, tx_id, record_type, record_id, op, payload, schema_version"
+_SCOPE = "(scope_sede_id IS NULL OR scope_sede_id = :sede)"
+_DIGEST_CACHE: dict[tuple[str, str, int], dict[str, str]] = {}
+
+
+def _change(row: Any) -> FeedChange:
+    return FeedChange(
+        cursor=int(row.cursor),
+        tx_id=row.tx_id,
+        record_type=row.record_type,
+        record_id=row.record_id,
+        op=row.op,
+        payload=row.payload,
+        schema_version=int(row.schema_version),
+    )
+
+
+def latest(
+    session: Session, *, sede_id: str, upto: int, record_type: str | None = None
+) -> list[FeedChange]:
+    """The latest image (no deletes) of every record visible to ``sede_id`` at ``upto``."""
+    where = "cursor <= :upto" + (" AND record_type = :t" if record_type else "")
+    sql = (
+        f"SELECT {_COLS} FROM (SELECT DISTINCT ON (record_type, record_id) {_COLS}, "
+        f"scope_sede_id FROM sync_change_feed WHERE {where} "
+        "ORDER BY record_type, record_id, cursor DESC) latest "
+        f"WHERE op <> 'delete' AND {_SCOPE} ORDER BY cursor"
+    )
+    rows = (
+        session.connection()
+        .execute(text(sql), {"upto": upto, "t": record_type, "sede": sede_id})
+        .all()
+    )
+    return [_change(r) for r in rows]
+
+
+def digests(session: Session, *, sede_id: str, upto: int) -> dict[str, str]:
+    key = (str(session.get_bind().engine.url), sede_id, upto)
+    cached = _DIGEST_CACHE.get(key)
+    if cached is not None:
+        return cached
+    by_type: dict[str, list[dict[str, Any]]] = {t: [] for t in PROJECTIONS}
+    for change in latest(session, sede_id=sede_id, upto=upto):
+        if change.record_type in by_type:
+            by_type[change.record_type].append(change.payload)
+    result = {t: table_digest(t, rows) for t, rows in by_type.items()}
+    if len(_DIGEST_CACHE) > 256:
+        _DIGEST_CACHE.clear()
+    _DIGEST_CACHE[key] = result
+    return result
+
+
+def _horizon(session: Session) -> int:
+    row = session.get(FeedHorizon, 1)
+    return row.cursor if row else 0
+
+
+def pull(
+    *, session: Session, node: Node, cursor: int, limit: int, want_digests: bool, clock: Clock
+) -> PullPage:
+    conn = session.connection()
+    head = changefeed.head(conn)
+    now = clock.now()
+    node.last_seen_at = node.last_pull_at = now
+    session.add(node)
+    if cursor <= 0 or cursor < _horizon(session) or cursor > head:
+        node.pull_cursor = head
+        return PullPage(
+            changes=latest(session, sede_id=node.sede_id, upto=head),
+            next_cursor=head,
+            has_more=False,
+            reset=True,
+            digests=digests(session, sede_id=node.sede_id, upto=head),
+            hub_time=now.isoformat(),
+        )
+    order = "created_at, cursor" if faults.is_planted("pull_by_timestamp") else "cursor"
+    rows = conn.execute(
+        text(
+            f"SELECT {_COLS} FROM sync_change_feed WHERE cursor > :c AND cursor <= :h "
+            f"AND {_SCOPE} ORDER BY {order} LIMIT :lim"
+        ),
+        {"c": cursor, "h": head, "sede": node.sede_id, "lim": limit},
+    ).all()
+    changes = [_change(r) for r in rows]
+    if len(rows) == limit:
+        last = changes[-1]
+        rest = conn.execute(
+            text(
+                f"SELECT {_COLS} FROM sync_change_feed WHERE cursor > :c AND cursor <= :h "
+                f"AND tx_id = :tx AND {_SCOPE} ORDER BY cursor"
+            ),
+            {"c": last.cursor, "h": head, "tx": last.tx_id, "sede": node.sede_id},
+        ).all()
+        changes.extend(_change(r) for r in rest)
+        next_cursor = changes[-1].cursor
+        has_more = next_cursor < head
+    else:
+        next_cursor, has_more = head, False
+    node.pull_cursor = next_cursor
+    page_digests = None
+    if not has_more and want_digests:
+        page_digests = digests(session, sede_id=node.sede_id, upto=next_cursor)
+    return PullPage(
+        changes=changes,
+        next_cursor=next_cursor,
+        has_more=has_more,
+        reset=False,
+        digests=page_digests,
+        hub_time=now.isoformat(),
+    )
+
+
+def snapshot(*, session: Session, node: Node, record_type: str) -> SnapshotPage:
+    head = changefeed.head(session.connection())
+    return SnapshotPage(
+        record_type=record_type,
+        rows=latest(session, sede_id=node.sede_id, upto=head, record_type=record_type),
+        cursor=head,
+    )
+
+
+def compact(*, session: Session, keep_after: int) -> int:
+    """Drop feed rows at or below ``keep_after`` that a newer row of the same record replaced;
+    nodes whose cursor is older than the new horizon get a full snapshot. Returns rows removed."""
+    result = session.connection().execute(
+        text(
+            "DELETE FROM sync_change_feed f WHERE f.cursor <= :k AND EXISTS (SELECT 1 FROM "
+            "sync_change_feed g WHERE g.record_type = f.record_type AND g.record_id = "
+            "f.record_id AND g.cursor > f.cursor)"
+        ),
+        {"k": keep_after},
+    )
+    horizon = session.get(FeedHorizon, 1) or FeedHorizon(id=1, cursor=0)
+    horizon.cursor = max(horizon.cursor, keep_after)
+    session.add(horizon)
+    return int(result.rowcount or 0)

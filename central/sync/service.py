@@ -1,0 +1,295 @@
+"""Hub ingest: validate and apply a pushed batch exactly once (DESIGN.md section 3, push).
+
+One PostgreSQL transaction per batch: lock the node's inbox row (``SELECT ... FOR UPDATE``, so
+concurrent duplicates serialise), skip rows at or below the high-water mark, refuse a gap by
+answering the mark, park rows that cannot be accepted (with their reason, advancing the mark:
+never blocking), upsert the full images of edge-owned records into ``sync_record``, merge
+patients, advance the mark and answer ``acked_to``. The router commits before answering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session
+
+from central.sync import faults
+from central.sync.models import Inbox, Node, ParkedRow, SyncConflict, SyncRecord
+from central.sync.patients import PatientBatch
+from domain.clock import Clock, to_unix_ms
+from domain.errors import Conflict, InvalidInput
+from domain.hlc import HLC
+from domain.hlc import parse as parse_hlc
+from sync.protocol import (
+    MAX_CLOCK_OFFSET_MS,
+    MIN_PULL_SCHEMA,
+    PROTOCOL_VERSION,
+    SCHEMA_VERSION,
+    Change,
+    PushAck,
+    PushBatch,
+)
+from sync.records import RECORD_TYPES, Owner
+from sync.upcast import upcast
+
+_HLCS: dict[int, tuple[Clock, HLC]] = {}
+_SR = SyncRecord.__table__  # type: ignore[attr-defined]
+_INS = pg_insert(_SR)
+# executemany of one compiled statement (psycopg pipelines it); full images replace older ones.
+_UPSERT = _INS.on_conflict_do_update(
+    index_elements=[_SR.c.record_type, _SR.c.id],
+    set_={
+        c: _INS.excluded[c]
+        for c in (
+            "sede_id",
+            "business_date",
+            "hlc",
+            "op",
+            "payload",
+            "node_id",
+            "epoch",
+            "seq",
+            "tx_id",
+            "received_at",
+        )
+    }
+    | {"late": _SR.c.late | _INS.excluded.late},
+)
+
+
+def hub_hlc(clock: Clock) -> HLC:
+    """The hub's hybrid logical clock (one per clock object, i.e. per hub process)."""
+    entry = _HLCS.get(id(clock))
+    if entry is None or entry[0] is not clock:
+        entry = (clock, HLC("hub", clock))
+        _HLCS[id(clock)] = entry
+    return entry[1]
+
+
+def _lock_inbox(session: Session, node_id: str, epoch: int, now: dt.datetime) -> int:
+    conn = session.connection()
+    conn.execute(
+        pg_insert(Inbox.__table__)  # type: ignore[attr-defined]
+        .values(node_id=node_id, epoch=epoch, hwm=0, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    row = conn.execute(
+        text("SELECT hwm FROM sync_inbox WHERE node_id = :n AND epoch = :e FOR UPDATE"),
+        {"n": node_id, "e": epoch},
+    ).one()
+    return int(row[0])
+
+
+def _validate(node: Node, row: Change) -> tuple[str, str] | None:
+    """``(reason, message)`` when the row cannot be accepted, else ``None``."""
+    spec = RECORD_TYPES.get(row.record_type)
+    if spec is None:
+        return "unknown_record_type", f"Tipo de registro desconocido: {row.record_type}."
+    if spec.owner is Owner.HUB:
+        return "not_owner", f"Los registros «{row.record_type}» solo se escriben en la central."
+    if row.schema_version > SCHEMA_VERSION:
+        return "schema_too_new", f"Esquema {row.schema_version} más nuevo que el de la central."
+    if "id" not in row.payload or str(row.payload["id"]) != row.record_id:
+        return "id_mismatch", "El id del registro no coincide con su contenido."
+    if spec.owner is Owner.EDGE:
+        sede = row.payload.get("sede_id", row.sede_id)
+        if sede is not None and sede != node.sede_id:
+            return "foreign_sede", "El registro pertenece a otra sede."
+    if row.op not in ("upsert", "delete"):
+        return "bad_op", f"Operación desconocida: {row.op}."
+    try:
+        parse_hlc(row.hlc)
+    except InvalidInput:
+        return "bad_hlc", "Marca de tiempo HLC inválida."
+    return None  # the stamp is parsed again by the caller; cheap next to the upsert
+
+
+def _closed_days(session: Session, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(sede, date) pairs among ``keys`` that already have a reconciliation closure."""
+    if not keys:
+        return set()
+    conn = session.connection()
+    cols = {
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'reconciliation_closure'"
+            )
+        )
+    }
+    if not {"sede_id", "business_date"} <= cols:
+        return set()
+    found = conn.execute(
+        text(
+            "SELECT DISTINCT sede_id::text, business_date::text FROM reconciliation_closure "
+            "WHERE sede_id::text = ANY(:s) AND business_date::text = ANY(:d)"
+        ),
+        {"s": sorted({k[0] for k in keys}), "d": sorted({k[1] for k in keys})},
+    ).all()
+    return {(str(a), str(b)) for a, b in found} & keys
+
+
+def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> PushAck:
+    """Apply ``batch`` from ``node`` (inside the caller's transaction)."""
+    now = clock.now()
+    hlc = hub_hlc(clock)
+    if batch.node_id != node.id:
+        raise Conflict("El lote no corresponde a este nodo.", code="node_mismatch", loc=["node_id"])
+    if batch.epoch != node.epoch:
+        raise Conflict(
+            f"Época {batch.epoch} obsoleta: el nodo fue re-enrolado o restaurado (época actual "
+            f"{node.epoch}).",
+            code="stale_epoch",
+            loc=["epoch"],
+        )
+    hwm = _lock_inbox(session, node.id, node.epoch, now)
+    rows = sorted(batch.rows, key=lambda r: r.seq)
+    if not faults.is_planted("skip_inbox_check"):
+        rows = [r for r in rows if r.seq > hwm]
+        if rows and rows[0].seq != hwm + 1:
+            return _ack(hwm, hlc, now, parked=[], opened=0, gap=True)
+        contiguous: list[Change] = []
+        for r in rows:
+            if r.seq != hwm + len(contiguous) + 1:
+                break
+            contiguous.append(r)
+        rows = contiguous
+    now_ms = to_unix_ms(now)
+    parked: list[int] = []
+    opened = 0
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    skewed: list[int] = []
+    late_keys: set[tuple[str, str]] = set()
+    newest = None
+    patients: PatientBatch | None = None
+    for i, row in enumerate(rows):
+        if i == len(rows) // 2:
+            faults.point("hub.mid_batch_apply")
+        problem = _validate(node, row)
+        payload: dict[str, Any] = {}
+        if problem is None:
+            try:
+                payload = upcast(row.record_type, row.payload, row.schema_version)
+            except InvalidInput as exc:
+                problem = (exc.code, exc.msg)
+        if problem is not None:
+            session.add(
+                ParkedRow(
+                    node_id=node.id,
+                    epoch=node.epoch,
+                    seq=row.seq,
+                    record_type=row.record_type,
+                    record_id=row.record_id,
+                    reason=problem[0],
+                    message=problem[1],
+                    payload=row.payload,
+                    parked_at=now,
+                )
+            )
+            parked.append(row.seq)
+            continue
+        stamp = parse_hlc(row.hlc)
+        trusted = stamp.wall_ms - now_ms <= MAX_CLOCK_OFFSET_MS
+        if not trusted:
+            skewed.append(row.seq)
+        elif newest is None or stamp > newest:
+            newest = stamp
+        if RECORD_TYPES[row.record_type].owner is Owner.SHARED:
+            if patients is None:
+                shared = [r.payload for r in rows if r.record_type == row.record_type]
+                patients = PatientBatch(
+                    session,
+                    node_id=node.id,
+                    sede_id=node.sede_id,
+                    payloads=[p for p in shared if "id" in p],
+                )
+            opened += patients.apply(payload=payload, hlc=row.hlc, trusted=trusted, now=now)
+            continue
+        sede = payload.get("sede_id") or node.sede_id
+        bdate = row.business_date or payload.get("business_date")
+        if bdate:
+            late_keys.add((sede, bdate))
+        records[(row.record_type, row.record_id)] = {
+            "record_type": row.record_type,
+            "id": row.record_id,
+            "sede_id": sede,
+            "business_date": bdate,
+            "hlc": row.hlc,
+            "op": row.op,
+            "payload": payload,
+            "node_id": node.id,
+            "epoch": node.epoch,
+            "seq": row.seq,
+            "tx_id": row.tx_id,
+            "late": False,
+            "received_at": now,
+        }
+    if newest is not None:
+        hlc.update(newest)
+    if records:
+        late = _closed_days(session, late_keys)
+        values = list(records.values())
+        for v in values:
+            v["late"] = (v["sede_id"], v["business_date"]) in late
+        session.connection().execute(_UPSERT, values)
+    if skewed:
+        session.add(
+            SyncConflict(
+                kind="clock_skew",
+                record_type="node",
+                record_id=node.id,
+                node_id=node.id,
+                sede_id=node.sede_id,
+                details={
+                    "seqs": skewed[:50],
+                    "count": len(skewed),
+                    "max_offset_ms": MAX_CLOCK_OFFSET_MS,
+                },
+                created_at=now,
+            )
+        )
+        opened += 1
+    new_hwm = max(hwm, rows[-1].seq) if rows else hwm
+    session.connection().execute(
+        text("UPDATE sync_inbox SET hwm = :h, updated_at = :t WHERE node_id = :n AND epoch = :e"),
+        {"h": new_hwm, "t": now, "n": node.id, "e": node.epoch},
+    )
+    node.last_seen_at = node.last_push_at = now
+    node.app_version = batch.app_version[:40]
+    node.schema_version = batch.schema_version
+    node.protocol_version = batch.protocol
+    node.reported_backlog = batch.backlog
+    if batch.node_hlc:
+        try:
+            node.clock_offset_ms = parse_hlc(batch.node_hlc).wall_ms - now_ms
+        except InvalidInput:
+            pass
+    session.add(node)
+    session.flush()
+    return _ack(new_hwm, hlc, now, parked=parked, opened=opened, gap=False)
+
+
+def _ack(
+    hwm: int, hlc: HLC, now: dt.datetime, *, parked: list[int], opened: int, gap: bool
+) -> PushAck:
+    return PushAck(
+        acked_to=hwm,
+        hub_time=now.isoformat(),
+        hub_hlc=hlc.now().encode(),
+        parked=parked,
+        conflicts_opened=opened,
+        gap=gap,
+        min_pull_schema=MIN_PULL_SCHEMA,
+    )
+
+
+def inbox_hwm(session: Session, node: Node) -> int:
+    row = session.get(Inbox, (node.id, node.epoch))
+    return row.hwm if row else 0
+
+
+__all__ = ["PROTOCOL_VERSION", "hub_hlc", "inbox_hwm", "ingest"]

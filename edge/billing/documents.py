@@ -1,0 +1,202 @@
+"""Between stored rows and the pure SUNAT model: issuer, customer, lines, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from domain.clock import LIMA, business_date
+from domain.errors import NotFound
+from domain.sunat import (
+    Address,
+    CreditNoteReason,
+    Customer,
+    DebitNoteReason,
+    Document,
+    DocumentReference,
+    DocumentType,
+    IdentityType,
+    IgvAffectation,
+    Issuer,
+    Line,
+    UnitCode,
+)
+from edge.billing.models import ANULADO, FINAL_STATES, Invoice, InvoiceLine
+from edge.config.models import Company, Sede
+from edge.settings import EdgeSettings
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """One line to invoice (prices IGV included, as the lab's price list)."""
+
+    code: str
+    description: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = ZERO
+    affectation: str = IgvAffectation.GRAVADO.value
+    unit: str = UnitCode.ZZ.value
+    order_item_id: str | None = None
+
+    def to_domain(self) -> Line:
+        return Line(
+            code=self.code,
+            description=self.description,
+            quantity=Decimal(self.quantity),
+            unit_price=self.unit_price,
+            unit=UnitCode(self.unit),
+            affectation=IgvAffectation(self.affectation),
+            discount=self.discount,
+        )
+
+
+def this_sede(session: Session, sede_id: str | None = None) -> Sede:
+    """The sede the document belongs to (this node's own when not given)."""
+    if sede_id is None:
+        row = session.connection().execute(text("SELECT sede_id FROM sync_state WHERE id = 1"))
+        first = row.first()
+        sede_id = first[0] if first else None
+    sede = session.get(Sede, sede_id) if sede_id else None
+    if sede is None:
+        raise NotFound(
+            "La sede de este nodo no está configurada (labred edge init).",
+            code="sede_not_configured",
+        )
+    return sede
+
+
+def issuer_for(session: Session, sede: Sede) -> Issuer:
+    company = session.exec(select(Company)).first()
+    if company is None:
+        raise NotFound(
+            "Los datos de la empresa no están configurados (labred edge init).",
+            code="company_not_configured",
+        )
+    address = Address(
+        ubigeo=sede.ubigeo or company.ubigeo or "150101",
+        line=sede.address or company.address,
+    )
+    return Issuer(
+        ruc=company.ruc,
+        legal_name=company.razon_social,
+        trade_name=company.nombre_comercial,
+        address=address,
+        establishment_code=sede.establishment_code or "0000",
+    )
+
+
+def identity_type(value: str | None) -> IdentityType:
+    try:
+        return IdentityType(value or "0")
+    except ValueError:
+        return IdentityType.SIN_DOCUMENTO
+
+
+def customer_of(inv: Invoice) -> Customer:
+    return Customer(
+        identity_type(inv.customer_doc_type),
+        inv.customer_doc_number,
+        inv.customer_name,
+        inv.customer_address,
+    )
+
+
+def lines_of(session: Session, invoice_id: str) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice_id)
+            .order_by(InvoiceLine.position)  # type: ignore[arg-type]
+        )
+    )
+
+
+def note_reason(doc_type: str, code: str | None) -> CreditNoteReason | DebitNoteReason | None:
+    if code is None:
+        return None
+    if doc_type == DocumentType.NOTA_CREDITO.value:
+        return CreditNoteReason(code)
+    return DebitNoteReason(code)
+
+
+def to_document(session: Session, inv: Invoice) -> Document:
+    """Rebuild the pure document of a stored invoice (printing, summaries)."""
+    sede = this_sede(session, inv.sede_id)
+    reference = None
+    if inv.reference_doc_type and inv.reference_series and inv.reference_number:
+        reference = DocumentReference(
+            DocumentType(inv.reference_doc_type), inv.reference_series, inv.reference_number
+        )
+    local = inv.issued_at.astimezone(LIMA)
+    return Document(
+        doc_type=DocumentType(inv.doc_type),
+        series=inv.series,
+        number=inv.number,
+        issue_date=inv.business_date,
+        issue_time=local.time().replace(microsecond=0, tzinfo=None),
+        issuer=issuer_for(session, sede),
+        customer=customer_of(inv),
+        lines=tuple(
+            LineIn(
+                code=ln.code,
+                description=ln.description,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                discount=ln.discount,
+                affectation=ln.affectation,
+                unit=ln.unit,
+            ).to_domain()
+            for ln in lines_of(session, inv.id)
+        ),
+        currency=inv.currency,
+        global_discount=inv.global_discount,
+        reference=reference,
+        note_reason=note_reason(inv.doc_type, inv.note_reason),
+        note_description=inv.reason,
+    )
+
+
+def is_factura_family(doc_type: str, series: str) -> bool:
+    """Facturas and notes on facturas (F series) share the factura deadline."""
+    return doc_type == DocumentType.FACTURA.value or series.startswith("F")
+
+
+def deadline_for(settings: EdgeSettings, doc_type: str, series: str, issued: dt.date) -> dt.date:
+    """Facturas and their notes: N calendar days counted from the day after issue (RS
+    000003-2023/SUNAT: N = 3, so the last day is issue + 3). Boletas: same or next day."""
+    if is_factura_family(doc_type, series):
+        return issued + dt.timedelta(days=settings.sunat_invoice_deadline_days)
+    return issued + dt.timedelta(days=settings.sunat_boleta_deadline_days)
+
+
+def alarm_due(inv: Invoice, today: dt.date) -> bool:
+    """Not answered yet and at most one day from its deadline (never on the issue day)."""
+    if inv.state == ANULADO or (inv.state in FINAL_STATES and not inv.void_requested):
+        return False
+    start = max(inv.business_date + dt.timedelta(days=1), inv.deadline - dt.timedelta(days=1))
+    return today >= start
+
+
+def today(now: dt.datetime) -> dt.date:
+    return business_date(now)
+
+
+__all__ = [
+    "LineIn",
+    "alarm_due",
+    "customer_of",
+    "deadline_for",
+    "identity_type",
+    "is_factura_family",
+    "issuer_for",
+    "lines_of",
+    "this_sede",
+    "to_document",
+]

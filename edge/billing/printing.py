@@ -1,0 +1,306 @@
+"""Printed representation (representación impresa): A4 PDF, 80 mm ticket PDF, HTML ticket.
+
+In Spanish: company, sede address, document type, series-number, customer, lines, taxes,
+totals, amount in words, the hash (DigestValue of the signed XML that was sent) and the QR
+(``RUC|type|series|number|IGV|total|date|customer doc type|customer doc number|hash``).
+PDFs use fpdf2's core fonts (Latin-1: every text goes through :func:`_latin1`); the HTML
+escapes every value that comes from users.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fpdf import FPDF
+from sqlmodel import Session, select
+
+from domain.clock import LIMA
+from domain.money import fmt
+from domain.sunat import DocumentType, qr_payload, qr_png, qr_svg
+from domain.words import amount_in_words
+from edge.billing.documents import lines_of
+from edge.billing.models import Invoice
+from edge.config.models import Company, Sede
+
+_ID_LABELS = {"0": "DOC.", "1": "DNI", "4": "C.E.", "6": "RUC", "7": "PASAPORTE"}
+
+
+@dataclass(frozen=True)
+class PrintLine:
+    code: str
+    description: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class PrintData:
+    company_ruc: str
+    company_name: str
+    trade_name: str
+    company_address: str
+    sede_name: str
+    sede_address: str
+    title: str
+    full_number: str
+    issued_at: dt.datetime
+    customer_id_label: str
+    customer_doc_number: str
+    customer_name: str
+    customer_address: str
+    lines: tuple[PrintLine, ...]
+    gravado: Decimal
+    exonerado: Decimal
+    inafecto: Decimal
+    discount: Decimal
+    igv: Decimal
+    total: Decimal
+    words: str
+    digest_value: str
+    qr_text: str
+    reference: str | None
+    reason: str
+    state: str
+
+
+def print_data(session: Session, inv: Invoice) -> PrintData:
+    company = session.exec(select(Company)).first()
+    sede = session.get(Sede, inv.sede_id)
+    ruc = company.ruc if company else ""
+    label = DocumentType(inv.doc_type).label
+    return PrintData(
+        company_ruc=ruc,
+        company_name=company.razon_social if company else "",
+        trade_name=company.nombre_comercial if company else "",
+        company_address=company.address if company else "",
+        sede_name=sede.name if sede else "",
+        sede_address=sede.address if sede else "",
+        title=label,
+        full_number=inv.full_number,
+        issued_at=inv.issued_at.astimezone(LIMA),
+        customer_id_label=_ID_LABELS.get(inv.customer_doc_type, "DOC."),
+        customer_doc_number=inv.customer_doc_number,
+        customer_name=inv.customer_name,
+        customer_address=inv.customer_address,
+        lines=tuple(
+            PrintLine(ln.code, ln.description, ln.quantity, ln.unit_price, ln.total)
+            for ln in lines_of(session, inv.id)
+        ),
+        gravado=inv.gravado,
+        exonerado=inv.exonerado,
+        inafecto=inv.inafecto,
+        discount=inv.global_discount,
+        igv=inv.igv,
+        total=inv.total,
+        words=amount_in_words(inv.total),
+        digest_value=inv.digest_value,
+        qr_text=qr_payload(
+            ruc,
+            inv.doc_type,
+            inv.series,
+            inv.number,
+            inv.igv,
+            inv.total,
+            inv.business_date,
+            inv.customer_doc_type,
+            inv.customer_doc_number,
+            inv.digest_value,
+        ),
+        reference=(
+            f"{inv.reference_series}-{inv.reference_number}" if inv.reference_series else None
+        ),
+        reason=inv.reason,
+        state=inv.state,
+    )
+
+
+def _latin1(text: str) -> str:
+    """fpdf2's core fonts are Latin-1: keep accents and ñ, replace anything else."""
+    return (text or "").encode("latin-1", "replace").decode("latin-1")
+
+
+def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
+    rows = [("Op. gravada", d.gravado)]
+    if d.exonerado:
+        rows.append(("Op. exonerada", d.exonerado))
+    if d.inafecto:
+        rows.append(("Op. inafecta", d.inafecto))
+    if d.discount:
+        rows.append(("Descuento global", d.discount))
+    rows += [("IGV 18%", d.igv), ("IMPORTE TOTAL S/", d.total)]
+    return rows
+
+
+def _footer_lines(d: PrintData) -> list[str]:
+    return [
+        f"SON: {d.words}",
+        f"Resumen (hash): {d.digest_value}",
+        f"Representación impresa de la {d.title.lower()}.",
+        "Consulte su comprobante en www.sunat.gob.pe",
+    ]
+
+
+def _new_pdf(fmt_: str | tuple[float, float], margin: float, compress: bool) -> FPDF:
+    pdf = FPDF(unit="mm", format=fmt_)
+    pdf.set_compression(compress)
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin=margin)
+    pdf.set_title(_latin1("Comprobante"))
+    pdf.add_page()
+    return pdf
+
+
+def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
+    pdf = _new_pdf("A4", 12, compress)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.multi_cell(120, 6, _latin1(d.company_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    for text in (d.trade_name, d.company_address, f"{d.sede_name} - {d.sede_address}"):
+        if text.strip(" -"):
+            pdf.multi_cell(120, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    box_x, box_y = 140, 12
+    pdf.set_xy(box_x, box_y)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.multi_cell(
+        58, 7, _latin1(f"R.U.C. {d.company_ruc}\n{d.title}\n{d.full_number}"), border=1, align="C"
+    )
+    pdf.set_y(max(pdf.get_y(), 42) + 4)
+    pdf.set_font("Helvetica", "", 9)
+    info = [
+        f"Fecha de emisión: {d.issued_at:%d/%m/%Y %H:%M}",
+        f"Cliente: {d.customer_name}",
+        f"{d.customer_id_label}: {d.customer_doc_number}",
+    ]
+    if d.customer_address:
+        info.append(f"Dirección: {d.customer_address}")
+    if d.reference:
+        info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
+    info.append("Moneda: SOLES")
+    for text in info:
+        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    widths = (22, 12, 96, 24, 32)
+    pdf.set_font("Helvetica", "B", 8.5)
+    for w, head in zip(
+        widths, ("Código", "Cant.", "Descripción", "P. unit.", "Importe"), strict=True
+    ):
+        pdf.cell(w, 6, _latin1(head), border=1, align="C")
+    pdf.ln()
+    pdf.set_font("Helvetica", "", 8.5)
+    for ln in d.lines:
+        cells = (ln.code, str(ln.quantity), ln.description[:70], fmt(ln.unit_price), fmt(ln.total))
+        for i, (w, text) in enumerate(zip(widths, cells, strict=True)):
+            pdf.cell(w, 5.5, _latin1(text), border=1, align="R" if i in (1, 3, 4) else "L")
+        pdf.ln()
+    pdf.ln(2)
+    for label, value in _totals(d):
+        pdf.cell(154, 5, _latin1(label), align="R")
+        pdf.cell(32, 5, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    y = pdf.get_y()
+    pdf.image(io.BytesIO(qr_png(d.qr_text, scale=4)), x=12, y=y, w=30, h=30)
+    pdf.set_xy(46, y)
+    for text in _footer_lines(d):
+        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(46)
+    return bytes(pdf.output())
+
+
+def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
+    height = 150 + 9 * len(d.lines) + (10 if d.reference else 0)
+    pdf = _new_pdf((80, height), 4, compress)
+    width = 72
+    pdf.set_font("Helvetica", "B", 9)
+
+    def centred(text: str, size: float = 7.5, style: str = "") -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(width, 3.6, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+
+    centred(d.trade_name or d.company_name, 9, "B")
+    centred(d.company_name)
+    centred(f"RUC {d.company_ruc}")
+    centred(d.sede_address or d.company_address)
+    pdf.ln(1)
+    centred(d.title, 8, "B")
+    centred(d.full_number, 9, "B")
+    pdf.ln(1)
+    left = [
+        f"Fecha: {d.issued_at:%d/%m/%Y %H:%M}",
+        f"Cliente: {d.customer_name}",
+        f"{d.customer_id_label}: {d.customer_doc_number}",
+    ]
+    if d.reference:
+        left.append(f"Modifica: {d.reference} - {d.reason}")
+    pdf.set_font("Helvetica", "", 7.5)
+    for text in left:
+        pdf.multi_cell(width, 3.6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 2, "-" * 60, new_x="LMARGIN", new_y="NEXT")
+    for ln in d.lines:
+        pdf.multi_cell(
+            width, 3.6, _latin1(f"{ln.quantity} x {ln.description}"), new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.cell(
+            width,
+            3.6,
+            _latin1(f"{fmt(ln.unit_price)}   {fmt(ln.total)}"),
+            align="R",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.cell(width, 2, "-" * 60, new_x="LMARGIN", new_y="NEXT")
+    for label, value in _totals(d):
+        pdf.cell(50, 3.8, _latin1(label), align="R")
+        pdf.cell(22, 3.8, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    for text in _footer_lines(d):
+        pdf.multi_cell(width, 3.4, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.image(io.BytesIO(qr_png(d.qr_text, scale=3)), x=22, w=36, h=36)
+    return bytes(pdf.output())
+
+
+def html_ticket(d: PrintData) -> str:
+    """A print-ready 80 mm page (``@page`` size, prints itself); every value escaped."""
+    e = html.escape
+    qr = base64.b64encode(qr_svg(d.qr_text, scale=3)).decode("ascii")
+    rows = "".join(
+        f"<tr><td>{e(str(ln.quantity))} x {e(ln.description)}</td>"
+        f"<td class='r'>{e(fmt(ln.total))}</td></tr>"
+        for ln in d.lines
+    )
+    totals = "".join(
+        f"<tr><td class='r'>{e(label)}</td><td class='r'>{e(fmt(value))}</td></tr>"
+        for label, value in _totals(d)
+    )
+    ref = f"<p>Modifica: {e(d.reference)} — {e(d.reason)}</p>" if d.reference else ""
+    footer = "".join(f"<p class='c small'>{e(t)}</p>" for t in _footer_lines(d))
+    return f"""<!DOCTYPE html>
+<html lang="es"><head><meta charset="utf-8">
+<title>{e(d.title)} {e(d.full_number)}</title>
+<style>
+@page {{ size: 80mm auto; margin: 3mm; }}
+body {{ font-family: monospace; font-size: 11px; width: 74mm; margin: 0 auto; }}
+.c {{ text-align: center; }} .r {{ text-align: right; }} .small {{ font-size: 9px; }}
+table {{ width: 100%; border-collapse: collapse; }} hr {{ border: 0; border-top: 1px dashed #000; }}
+h1, h2 {{ font-size: 12px; margin: 2px 0; text-align: center; }}
+@media screen {{ body {{ border: 1px solid #ccc; padding: 4mm; }} }}
+</style></head>
+<body onload="window.print()">
+<h1>{e(d.trade_name or d.company_name)}</h1>
+<p class="c">{e(d.company_name)}<br>RUC {e(d.company_ruc)}<br>
+{e(d.sede_address or d.company_address)}</p>
+<h2>{e(d.title)}<br>{e(d.full_number)}</h2>
+<p>Fecha: {d.issued_at:%d/%m/%Y %H:%M}<br>Cliente: {e(d.customer_name)}<br>
+{e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}
+<hr><table>{rows}</table><hr><table>{totals}</table>
+{footer}
+<p class="c"><img alt="Código QR" src="data:image/svg+xml;base64,{qr}" width="140" height="140"></p>
+</body></html>"""
+
+
+__all__ = ["PrintData", "PrintLine", "html_ticket", "pdf_a4", "pdf_ticket", "print_data"]

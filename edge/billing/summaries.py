@@ -1,0 +1,375 @@
+"""Resumen diario (RC): boletas reported (condition 1) or voided (condition 3) in batches.
+
+Used for boletas (and notes on boletas) when ``boletas_via_summary`` is on, and always for a
+same-day boleta voided before it was sent (reported with 1, then voided with 3 once SUNAT
+accepted the first summary). ``sendSummary`` answers a ticket; ``getStatus`` answers 98
+(still processing) until 0 (accepted, CDR) or 99 (rejected, CDR).
+
+Summary names are ``RC-YYYYMMDD-N`` per RUC and issue date. Every sede of the company sends
+its own, offline, so N is ``<sede number> * 100 + <the sede's count that day>`` (S01 → 101,
+102 ...; S12 → 1201 ...): two sedes never produce the same name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlmodel import Session, select
+
+from domain.clock import LIMA, business_date
+from domain.sunat import (
+    SummaryCondition,
+    SummaryDocument,
+    build_summary,
+    check_summary,
+    summary_line_from_document,
+)
+from domain.sunat.ubl import summary_filename
+from edge.billing import files
+from edge.billing.context import bind
+from edge.billing.documents import alarm_due, issuer_for, this_sede, to_document
+from edge.billing.models import (
+    ACEPTADO,
+    ANULADO,
+    ENVIADO,
+    ERROR_RED,
+    FINAL_STATES,
+    OBSERVADO,
+    PENDIENTE,
+    RECHAZADO,
+    SEND_SUMMARY,
+    Invoice,
+    InvoiceFile,
+    SunatSubmission,
+    SunatSummary,
+)
+from edge.billing.sender import company_ruc, store_cdr
+from edge.billing.signer import get_signer
+from edge.billing.sunat_client import SunatClient, SunatError, SunatRejected, SunatUnavailable
+from edge.billing.transport import backoff_seconds, breaker_for, make_client
+from edge.config.service import sede_number
+from edge.db import read_session, unit_of_work
+from edge.runtime import EdgeRuntime
+from edge.worker import job
+
+MAX_LINES = 500
+
+
+@dataclass
+class SummaryReport:
+    created: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    polled: dict[str, int] = field(default_factory=dict)
+    breaker_open: bool = False
+
+
+def _next_correlative(session: Session, sede_id: str, code: str, issue: dt.date) -> int:
+    count = len(
+        session.exec(
+            select(SunatSummary.id).where(
+                SunatSummary.sede_id == sede_id,
+                SunatSummary.kind == "RC",
+                SunatSummary.issue_date == issue,
+            )
+        ).all()
+    )
+    return sede_number(code) * 100 + count + 1
+
+
+def _create(
+    session: Session, rt: EdgeRuntime, reference: dt.date, items: list[tuple[Invoice, str]]
+) -> SunatSummary:
+    now = rt.clock.now()
+    today = business_date(now)
+    sede = this_sede(session, items[0][0].sede_id)
+    correlative = _next_correlative(session, sede.id, sede.code, today)
+    summary = SummaryDocument(
+        issuer=issuer_for(session, sede),
+        issue_date=today,
+        reference_date=reference,
+        correlative=correlative,
+        lines=tuple(
+            summary_line_from_document(to_document(session, inv), SummaryCondition(cond))
+            for inv, cond in items
+        ),
+    )
+    check_summary(summary)
+    signed = get_signer(rt.settings).sign_tree(build_summary(summary))
+    stem = summary_filename(summary.issuer.ruc, summary.id)
+    row = SunatSummary(
+        sede_id=sede.id,
+        kind="RC",
+        name=summary.id,
+        correlative=correlative,
+        issue_date=today,
+        reference_date=reference,
+        lines=[{"invoice_id": inv.id, "condition": cond} for inv, cond in items],
+        digest_value=signed.digest_value,
+        xml_path=files.xml_relpath(today, stem),
+        next_attempt_at=now,
+        business_date=today,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        InvoiceFile(
+            owner_id=row.id, kind="xml", filename=stem + ".xml", content=signed.xml, created_at=now
+        )
+    )
+    for inv, cond in items:
+        if cond == SummaryCondition.VOID.value:
+            inv.void_summary_id = row.id
+        else:
+            inv.summary_id = row.id
+        inv.updated_at = now
+        session.add(inv)
+    files.write_after_commit(session, rt.settings.data_dir, row.xml_path, signed.xml)
+    return row
+
+
+def build_due_summaries(rt: EdgeRuntime, *, force: bool = False) -> list[str]:
+    """Create the RC documents that are due; returns their names. Earlier days' boletas are
+    always due; today's after ``sunat_summary_hour`` (or with ``force``)."""
+    now = rt.clock.now()
+    today = business_date(now)
+    late = now.astimezone(LIMA).hour >= rt.settings.sunat_summary_hour
+    names: list[str] = []
+    with unit_of_work(rt.engine) as session:
+        groups: dict[tuple[dt.date, str], list[tuple[Invoice, str]]] = defaultdict(list)
+        to_report = session.exec(
+            select(Invoice).where(
+                Invoice.send_mode == SEND_SUMMARY,
+                Invoice.summary_id == None,  # noqa: E711
+                Invoice.state == PENDIENTE,
+            )
+        ).all()
+        for inv in to_report:
+            if inv.business_date < today or force or late or inv.void_requested:
+                groups[(inv.business_date, "1")].append((inv, "1"))
+        to_void = session.exec(
+            select(Invoice).where(
+                Invoice.void_requested == True,  # noqa: E712
+                Invoice.void_summary_id == None,  # noqa: E711
+                Invoice.state.in_((ACEPTADO, OBSERVADO)),  # type: ignore[attr-defined]
+            )
+        ).all()
+        for inv in to_void:
+            groups[(inv.business_date, "3")].append((inv, "3"))
+        for (reference, _cond), items in sorted(groups.items(), key=lambda kv: kv[0]):
+            items.sort(key=lambda pair: (pair[0].series, pair[0].number))
+            for start in range(0, len(items), MAX_LINES):
+                names.append(_create(session, rt, reference, items[start : start + MAX_LINES]).name)
+    return names
+
+
+def _apply_answer(
+    session: Session, rt: EdgeRuntime, row: SunatSummary, status_code: int, cdr: Any
+) -> None:
+    now = rt.clock.now()
+    row.status_code = status_code
+    accepted = status_code == 0
+    row.state = ACEPTADO if accepted else RECHAZADO
+    if cdr is not None:
+        row.sunat_code, row.sunat_description = str(cdr.response_code), cdr.description
+        stem = summary_filename(company_ruc(session), row.name)
+        row.cdr_path = store_cdr(session, rt, row.id, row.business_date, stem, cdr)
+    for line in row.lines:
+        inv = session.get(Invoice, line["invoice_id"])
+        if inv is None:
+            continue
+        if line["condition"] == "3":
+            if accepted:
+                inv.state = ANULADO
+            else:
+                inv.void_summary_id = None  # try again in a later summary
+                inv.last_error = f"Resumen {row.name} rechazado: {row.sunat_description}"
+        else:
+            inv.state = ACEPTADO if accepted else RECHAZADO
+            inv.sunat_code, inv.sunat_description = row.sunat_code, row.sunat_description
+            inv.cdr_path = row.cdr_path
+        inv.updated_at = now
+        session.add(inv)
+
+
+def _submission(row: SunatSummary, operation: str, now: dt.datetime) -> SunatSubmission:
+    return SunatSubmission(
+        sede_id=row.sede_id,
+        summary_id=row.id,
+        operation=operation,
+        attempt=row.attempts,
+        ticket=row.ticket,
+        business_date=row.business_date,
+        started_at=now,
+    )
+
+
+def _send(rt: EdgeRuntime, client: SunatClient, summary_id: str) -> str:
+    """Send one RC (mark + attempt row committed first), store its ticket."""
+    with unit_of_work(rt.engine) as session:
+        row = session.get(SunatSummary, summary_id)
+        assert row is not None
+        now = rt.clock.now()
+        xml = session.exec(
+            select(InvoiceFile).where(InvoiceFile.owner_id == row.id, InvoiceFile.kind == "xml")
+        ).one()
+        stem = summary_filename(company_ruc(session), row.name)
+        row.state, row.attempts, row.updated_at = ENVIADO, row.attempts + 1, now
+        sub = _submission(row, "sendSummary", now)
+        session.add_all([row, sub])
+        session.flush()
+        sub_id, content = sub.id, xml.content
+    error: SunatError | None = None
+    ticket: str | None = None
+    try:
+        ticket = client.send_summary(stem + ".zip", content)
+    except SunatError as exc:
+        error = exc
+    with unit_of_work(rt.engine) as session:
+        row = session.get(SunatSummary, summary_id)
+        found = session.get(SunatSubmission, sub_id)
+        assert row is not None and found is not None
+        sub = found
+        now = rt.clock.now()
+        sub.finished_at = now
+        if ticket is not None:
+            row.ticket, sub.ticket, sub.outcome = ticket, ticket, "ticket"
+            row.next_attempt_at = now
+        elif isinstance(error, SunatRejected):
+            row.state, sub.outcome = RECHAZADO, RECHAZADO
+            row.sunat_code, row.sunat_description = error.sunat_code, error.description
+            _apply_answer(session, rt, row, 99, None)
+        else:
+            assert error is not None
+            row.state, sub.outcome = ERROR_RED, ERROR_RED
+            row.last_error = error.msg
+            row.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
+        if error is not None:
+            sub.sunat_code, sub.description = error.sunat_code, error.description
+        row.updated_at = now
+        session.add_all([row, sub])
+        return row.state
+
+
+def _poll(rt: EdgeRuntime, client: SunatClient, summary_id: str) -> int | None:
+    with read_session(rt.engine) as session:
+        row = session.get(SunatSummary, summary_id)
+        assert row is not None and row.ticket
+        ticket = row.ticket
+    try:
+        status = client.get_status(ticket)
+    except SunatUnavailable:
+        return None
+    with unit_of_work(rt.engine) as session:
+        row = session.get(SunatSummary, summary_id)
+        assert row is not None
+        now = rt.clock.now()
+        sub = _submission(row, "getStatus", now)
+        sub.finished_at, sub.outcome = now, str(status.status_code)
+        session.add(sub)
+        if status.in_process:
+            row.status_code = status.status_code
+            row.next_attempt_at = now + dt.timedelta(seconds=10)
+        else:
+            _apply_answer(session, rt, row, status.status_code, status.cdr)
+        row.updated_at = now
+        session.add(row)
+    return status.status_code
+
+
+def refresh_alarms(rt: EdgeRuntime) -> int:
+    """Set the replicated ``alarm`` flag of documents near or past their deadline."""
+    today = business_date(rt.clock.now())
+    changed = 0
+    with unit_of_work(rt.engine) as session:
+        rows = session.exec(
+            select(Invoice).where(
+                Invoice.state.notin_(FINAL_STATES)  # type: ignore[attr-defined]
+                | (Invoice.alarm == True)  # noqa: E712
+                | (Invoice.void_requested == True)  # noqa: E712
+            )
+        ).all()
+        for inv in rows:
+            due = alarm_due(inv, today)
+            if due != inv.alarm:
+                inv.alarm = due
+                session.add(inv)
+                changed += 1
+    return changed
+
+
+def summaries_round(
+    rt: EdgeRuntime, *, client: SunatClient | None = None, force: bool = False
+) -> SummaryReport:
+    """One round: build due RCs, send pending ones, poll tickets (``sunat.summaries`` job)."""
+    bind(rt)
+    report = SummaryReport()
+    refresh_alarms(rt)
+    report.created = build_due_summaries(rt, force=force)
+    breaker = breaker_for(rt.engine, rt.settings)
+    now = rt.clock.now()
+    if breaker.is_open(now):
+        report.breaker_open = True
+        return report
+    with read_session(rt.engine) as session:
+        to_send = session.exec(
+            select(SunatSummary.id).where(
+                SunatSummary.state.in_((PENDIENTE, ERROR_RED)),  # type: ignore[attr-defined]
+                SunatSummary.next_attempt_at <= now,  # type: ignore[operator]
+            )
+        ).all()
+        interrupted = session.exec(
+            select(SunatSummary.id).where(
+                SunatSummary.state == ENVIADO,
+                SunatSummary.ticket == None,  # noqa: E711
+            )
+        ).all()
+        to_poll = session.exec(
+            select(SunatSummary.id).where(
+                SunatSummary.state == ENVIADO,
+                SunatSummary.ticket != None,  # noqa: E711
+                SunatSummary.next_attempt_at <= now,  # type: ignore[operator]
+            )
+        ).all()
+        ruc = company_ruc(session)
+    if not (to_send or interrupted or to_poll):
+        return report
+    http: httpx.Client | None = None
+    if client is None:
+        http = httpx.Client()
+        client = make_client(rt.settings, http, ruc=ruc)
+    try:
+        if client is None:
+            return report
+        # A crash between marking and storing the ticket: the same bytes again (SUNAT answers
+        # the same ticket for the same file).
+        for summary_id in [*interrupted, *to_send]:
+            state = _send(rt, client, summary_id)
+            if state == ERROR_RED:
+                if breaker.failure(rt.clock.now()):
+                    report.breaker_open = True
+                    return report
+            else:
+                breaker.success()
+                report.sent.append(summary_id)
+        for summary_id in to_poll:
+            code = _poll(rt, client, summary_id)
+            if code is not None:
+                report.polled[summary_id] = code
+    finally:
+        if http is not None:
+            http.close()
+    return report
+
+
+@job("sunat.summaries", seconds=60)
+def summaries_job(rt: EdgeRuntime) -> Any:
+    return summaries_round(rt)
+
+
+__all__ = ["SummaryReport", "build_due_summaries", "refresh_alarms", "summaries_round"]

@@ -1,0 +1,244 @@
+"""Closing a cash session (with a supervisor's approval above the threshold), its summary,
+and reopening it (supervisor, reason, audited). A closed session is never edited otherwise:
+corrections are ``ajuste`` movements (``service.add_adjustment``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain import cash as rules
+from domain.clock import Clock
+from domain.errors import Conflict, Forbidden, InvalidInput, RuleViolation
+from domain.money import from_cents, to_cents
+from domain.permissions import has_permission
+from edge.audit import service as audit
+from edge.auth.models import User
+from edge.auth.passwords import verify_password
+from edge.auth.tokens import Principal
+from edge.cash import figures as figs
+from edge.cash.models import CashCount, CashSession
+from edge.cash.service import (
+    CLOSED,
+    OPEN,
+    SUPERVISE,
+    comparison_of,
+    counts_of,
+    current_session,
+    get,
+    refuse_sealed,
+    require_open,
+    threshold,
+)
+
+
+def _verify_approver(session: Session, *, sede_id: str, username: str, password: str) -> User:
+    approver = session.exec(select(User).where(col(User.username) == username.strip())).first()
+    ok = (
+        approver is not None
+        and approver.active
+        and verify_password(approver.password_hash, password)
+        and has_permission(approver.role, SUPERVISE)
+        and (approver.role == "admin" or sede_id in approver.sede_ids)
+    )
+    if not ok or approver is None:
+        raise Forbidden(
+            "Usuario o contraseña del supervisor incorrectos, o sin permiso para aprobar"
+            " diferencias de caja.",
+            code="approval_invalid",
+            loc=["body", "approval"],
+        )
+    return approver
+
+
+@dataclass
+class CloseResult:
+    cash_session: CashSession
+    comparison: rules.Comparison
+    figures: figs.SessionFigures
+    threshold: Decimal
+
+
+def close(
+    session: Session,
+    *,
+    session_id: str,
+    user: Principal,
+    clock: Clock,
+    note: str | None,
+    approval: tuple[str, str] | None,
+    ip: str | None = None,
+) -> CloseResult:
+    cs = get(session, session_id=session_id, user=user)
+    require_open(cs)
+    # After a reopen only a count made later than the reopen is valid.
+    reopened = cs.reopened_at
+    valid = [c for c in counts_of(session, cs) if reopened is None or c.created_at > reopened]
+    latest = valid[-1] if valid else None
+    if latest is None:
+        raise RuleViolation(
+            "Cuente la caja (arqueo) antes de cerrarla.", code="cash_count_required"
+        )
+    now = clock.now()
+    current = figs.compute(session, cs, now=now)
+    if figs.expected_cents(current.expected) != latest.expected:
+        raise RuleViolation(
+            "Hubo cobros o movimientos después del arqueo; vuelva a contar la caja.",
+            code="cash_count_stale",
+        )
+    comparison = comparison_of(latest)
+    limit = threshold(session, sede_id=cs.sede_id)
+    approver: User | None = None
+    if rules.needs_approval(comparison, threshold=limit):
+        if approval is None:
+            raise RuleViolation(
+                f"La diferencia de S/ {comparison.difference:.2f} supera el límite de"
+                f" S/ {limit:.2f}; se requiere la aprobación de un supervisor.",
+                code="cash_difference_needs_approval",
+                loc=["body", "approval"],
+                extra={"threshold": f"{limit:.2f}"},
+            )
+        if not (note or "").strip():
+            raise InvalidInput(
+                "Explique la diferencia en la nota de cierre.",
+                code="cash_difference_reason_required",
+                loc=["body", "note"],
+            )
+        approver = _verify_approver(
+            session, sede_id=cs.sede_id, username=approval[0], password=approval[1]
+        )
+    cs.status = CLOSED
+    cs.closed_at = now
+    cs.closed_by = user.user_id
+    cs.expected = figs.expected_cents(current.expected)
+    cs.declared = {line.method: to_cents(line.counted) for line in comparison.lines}
+    cs.difference_cents = to_cents(comparison.difference)
+    cs.difference_approved_by = approver.id if approver else None
+    cs.count_id = latest.id
+    cs.closing_note = note
+    session.add(cs)
+    details: dict[str, Any] = {
+        "expected": cs.expected,
+        "counted": cs.declared,
+        "difference_cents": cs.difference_cents,
+        "approved_by": approver.username if approver else None,
+        "note": note,
+    }
+    audit.record(
+        session,
+        action="cash.close",
+        clock=clock,
+        sede_id=cs.sede_id,
+        user_id=user.user_id,
+        username=user.username,
+        record_type="cash_session",
+        record_id=cs.id,
+        ip=ip,
+        details=details,
+    )
+    if approver is not None:
+        audit.record(
+            session,
+            action="cash.difference_approved",
+            clock=clock,
+            sede_id=cs.sede_id,
+            user_id=approver.id,
+            username=approver.username,
+            record_type="cash_session",
+            record_id=cs.id,
+            ip=ip,
+            details={"difference_cents": cs.difference_cents, "threshold": f"{limit:.2f}"},
+        )
+    return CloseResult(cs, comparison, current, limit)
+
+
+def summary(session: Session, *, cs: CashSession, clock: Clock) -> CloseResult:
+    """The close summary of a closed session (figures as stored at close)."""
+    if cs.status != CLOSED:
+        raise Conflict("La sesión sigue abierta (arqueo ciego).", code="cash_session_not_closed")
+    counted = {m: from_cents(v) for m, v in cs.declared.items()}
+    comparison = rules.compare({m: from_cents(v) for m, v in cs.expected.items()}, counted)
+    return CloseResult(
+        cs,
+        comparison,
+        figs.compute(session, cs, now=clock.now()),
+        threshold(session, sede_id=cs.sede_id),
+    )
+
+
+def reopen(
+    session: Session,
+    *,
+    session_id: str,
+    user: Principal,
+    clock: Clock,
+    reason: str,
+    ip: str | None = None,
+) -> CashSession:
+    cs = get(session, session_id=session_id, user=user)
+    if cs.status != CLOSED:
+        raise Conflict("La sesión de caja no está cerrada.", code="cash_session_not_closed")
+    refuse_sealed(session, sede_id=cs.sede_id, day=cs.business_date)
+    other = current_session(session, sede_id=cs.sede_id, cashier_id=cs.cashier_id)
+    if other is not None:
+        raise Conflict(
+            "El cajero tiene otra caja abierta; ciérrela antes de reabrir esta.",
+            code="cash_session_already_open",
+            extra={"session_id": other.id},
+        )
+    previous = {
+        "closed_at": cs.closed_at.isoformat() if cs.closed_at else None,
+        "closed_by": cs.closed_by,
+        "expected": cs.expected,
+        "counted": cs.declared,
+        "difference_cents": cs.difference_cents,
+        "approved_by": cs.difference_approved_by,
+        "count_id": cs.count_id,
+    }
+    now = clock.now()
+    cs.status = OPEN
+    cs.closed_at = None
+    cs.closed_by = None
+    cs.difference_approved_by = None
+    cs.count_id = None
+    cs.reopened_count += 1
+    cs.reopened_at = now
+    cs.reopened_by = user.user_id
+    cs.reopen_reason = reason
+    session.add(cs)
+    audit.record(
+        session,
+        action="cash.reopen",
+        clock=clock,
+        sede_id=cs.sede_id,
+        user_id=user.user_id,
+        username=user.username,
+        record_type="cash_session",
+        record_id=cs.id,
+        ip=ip,
+        details={"reason": reason, "previous": previous},
+    )
+    return cs
+
+
+@dataclass
+class Detail:
+    cash_session: CashSession
+    counts: list[tuple[CashCount, rules.Comparison]]
+    threshold: Decimal
+    summary: CloseResult | None
+
+
+def detail(session: Session, *, session_id: str, user: Principal, clock: Clock) -> Detail:
+    """A session, its counts with their comparisons and, once closed, its summary."""
+    cs = get(session, session_id=session_id, user=user)
+    return Detail(
+        cash_session=cs,
+        counts=[(c, comparison_of(c)) for c in counts_of(session, cs)],
+        threshold=threshold(session, sede_id=cs.sede_id),
+        summary=summary(session, cs=cs, clock=clock) if cs.status == CLOSED else None,
+    )

@@ -1,0 +1,69 @@
+"""A demo laboratory system and its code map (every demo catalog test mapped to a lab code and
+its LOINC), written into the edge's mirror tables until the hub sends its own.
+
+``labred demo`` can call :func:`load_demo_lab_system` after ``load_demo_catalog`` to point a sede
+at the laboratory stand-in (``labred sandbox lab``), and store the setting ``lab.listener`` so
+the worker starts the MLLP results listener.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session, select
+
+from domain.catalog_data import TESTS, catalog_id_for
+from domain.clock import Clock
+from edge.config.models import Setting
+from edge.labsync.models import LabCodeMap, LabSystem
+
+_NS = uuid.UUID("0b7e3c52-9d41-4e0a-8a6f-3c5d2e1f4a70")
+
+
+def demo_lab_id(name: str) -> str:
+    return str(uuid.uuid5(_NS, name))
+
+
+def load_demo_lab_system(
+    session: Session,
+    *,
+    sede_ids: list[str],
+    clock: Clock,
+    protocol: str = "mllp",
+    host: str = "127.0.0.1",
+    port: int = 2576,
+    url: str = "",
+    folder: str = "",
+    token: str = "demo-lab-token",
+    listener_port: int | None = None,
+) -> LabSystem:
+    """Create (or update) the demo lab system and map every demo test; idempotent."""
+    now = clock.now()
+    lab_id = demo_lab_id("LABCENTRAL")
+    lab = session.get(LabSystem, lab_id)
+    if lab is None:
+        lab = LabSystem(id=lab_id, name="LABCENTRAL")
+    lab.protocol, lab.host, lab.port, lab.url, lab.folder = protocol, host, port, url, folder
+    lab.token, lab.sede_ids, lab.active, lab.updated_at = token, list(sede_ids), True, now
+    session.add(lab)
+    for test in TESTS:
+        map_id = demo_lab_id(f"map:{test['code']}")
+        if session.get(LabCodeMap, map_id) is None:
+            session.add(
+                LabCodeMap(
+                    id=map_id,
+                    lab_system_id=lab_id,
+                    service_id=catalog_id_for("service", test["code"]),
+                    code=str(test["code"]).replace("-", ""),
+                    loinc=str(test.get("loinc") or ""),
+                    name=str(test["name"]),
+                    updated_at=now,
+                )
+            )
+    if listener_port is not None:
+        row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
+        if row is None:
+            row = Setting(id=demo_lab_id("setting:lab.listener"), key="lab.listener")
+        row.value, row.updated_at = {"host": "127.0.0.1", "port": listener_port}, now
+        session.add(row)
+    return lab

@@ -1,0 +1,284 @@
+"""Feeding the laboratory queue, inside the transaction that creates, changes or cancels an
+order (so an order can never exist without its job, nor a job without its order).
+
+Tests whose code the laboratory does not know are found here, at once: the order gets a
+``LabAlert`` (kind ``unmapped_tests``) naming them, and its job waits (``blocked_reason``) until
+the hub sends the missing mapping; it is never sent with tests silently left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from domain.clock import Clock, business_date
+from edge.labsync.models import (
+    ACCEPTED,
+    DISCARDED,
+    OPEN_STATES,
+    LabAlert,
+    LabCodeMap,
+    LabJob,
+    LabSystem,
+)
+from edge.orders.models import Order, OrderItem
+
+log = logging.getLogger("labred.edge.labsync")
+
+
+@dataclass(frozen=True)
+class PlannedTest:
+    """A test to send: an order item with the laboratory's code for it (if any)."""
+
+    item: OrderItem
+    code_map: LabCodeMap | None
+
+
+def lab_system_for(session: Session, sede_id: str) -> LabSystem | None:
+    """The active laboratory system this sede sends to (the first by name when several)."""
+    systems = session.exec(select(LabSystem).where(LabSystem.active == True)).all()  # noqa: E712
+    mine = sorted((s for s in systems if sede_id in (s.sede_ids or [])), key=lambda s: s.name)
+    return mine[0] if mine else None
+
+
+def code_maps(session: Session, lab_system_id: str) -> dict[str, LabCodeMap]:
+    rows = session.exec(select(LabCodeMap).where(LabCodeMap.lab_system_id == lab_system_id))
+    return {m.service_id: m for m in rows if m.code or m.loinc}
+
+
+def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[PlannedTest]:
+    """The tests an order sends: a panel the lab knows goes as one test, otherwise its tests.
+
+    Items are taken in creation order, so placer numbers follow the ticket's order.
+    """
+    items = list(
+        session.exec(
+            select(OrderItem)
+            .where(OrderItem.order_id == order.id)
+            .order_by(col(OrderItem.created_at), col(OrderItem.id))
+        )
+    )
+    maps = code_maps(session, lab.id) if lab else {}
+    children: dict[str, list[OrderItem]] = {}
+    for it in items:
+        if it.parent_item_id:
+            children.setdefault(it.parent_item_id, []).append(it)
+    planned: list[PlannedTest] = []
+
+    def visit(it: OrderItem) -> None:
+        mapping = maps.get(it.service_id)
+        if mapping is not None or not children.get(it.id):
+            planned.append(PlannedTest(item=it, code_map=mapping))
+            return
+        for child in children[it.id]:
+            visit(child)
+
+    for it in items:
+        if not it.parent_item_id:
+            visit(it)
+    return planned
+
+
+def unmapped(planned: list[PlannedTest]) -> list[dict[str, str]]:
+    return [
+        {"item_id": p.item.id, "service_code": p.item.service_code, "name": p.item.service_name}
+        for p in planned
+        if p.code_map is None
+    ]
+
+
+def _jobs(session: Session, order_id: str) -> list[LabJob]:
+    return list(
+        session.exec(select(LabJob).where(LabJob.order_id == order_id).order_by(col(LabJob.seq)))
+    )
+
+
+def control_id_for(order_number: str, seq: int) -> str:
+    """MSH-10 / Idempotency-Key of an order's ``seq``-th job (at most 20 characters)."""
+    return f"{order_number.replace('-', '')}-{seq:02d}"[-20:]
+
+
+def _alert(
+    session: Session, *, order: Order, kind: str, message: str, details: dict[str, Any], now: Any
+) -> LabAlert:
+    existing = session.exec(
+        select(LabAlert).where(
+            LabAlert.order_id == order.id,
+            LabAlert.kind == kind,
+            col(LabAlert.resolved_at).is_(None),
+        )
+    ).first()
+    if existing is not None:
+        existing.message, existing.details = message, details
+        session.add(existing)
+        return existing
+    alert = LabAlert(
+        sede_id=order.sede_id,
+        order_id=order.id,
+        kind=kind,
+        message=message,
+        details=details,
+        created_at=now,
+    )
+    session.add(alert)
+    return alert
+
+
+def check_mapping(
+    session: Session, *, order: Order, lab: LabSystem | None, clock: Clock
+) -> str | None:
+    """Flag the order now if it cannot be sent as it is; return the blocking reason."""
+    now = clock.now()
+    if lab is None:
+        _alert(
+            session,
+            order=order,
+            kind="no_lab_system",
+            message="La sede no tiene un sistema de laboratorio activo; la orden espera.",
+            details={},
+            now=now,
+        )
+        return "no_lab_system"
+    missing = unmapped(plan_tests(session, order, lab))
+    if missing:
+        names = ", ".join(f"{m['service_code']} {m['name']}" for m in missing)
+        _alert(
+            session,
+            order=order,
+            kind="unmapped_tests",
+            message=f"Exámenes sin código en {lab.name}: {names}. La orden no se envía hasta "
+            "que se configure su código.",
+            details={"lab_system_id": lab.id, "tests": missing},
+            now=now,
+        )
+        return "unmapped_tests"
+    return None
+
+
+def _new_job(session: Session, *, order: Order, action: str, clock: Clock) -> LabJob:
+    now = clock.now()
+    seq = (
+        session.exec(select(func.max(LabJob.seq)).where(LabJob.order_id == order.id)).one() or 0
+    ) + 1
+    lab = lab_system_for(session, order.sede_id)
+    job = LabJob(
+        sede_id=order.sede_id,
+        order_id=order.id,
+        order_number=order.number,
+        lab_system_id=lab.id if lab else None,
+        action=action,
+        seq=seq,
+        control_id=control_id_for(order.number, seq),
+        next_attempt_at=now,
+        business_date=business_date(now),
+        created_at=now,
+        updated_at=now,
+    )
+    job.blocked_reason = check_mapping(session, order=order, lab=lab, clock=clock)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def enqueue_new(*, session: Session, order: Order, clock: Clock) -> LabJob:
+    """Queue the new order for its laboratory (idempotent: one ``new`` job per order)."""
+    for job in _jobs(session, order.id):
+        if job.action == "new":
+            return job
+    return _new_job(session, order=order, action="new", clock=clock)
+
+
+def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
+    """Queue a change (tests added or removed, patient data corrected) of a queued order.
+
+    The message is worked out when it is first sent: tests added go as ``NW``, removed as
+    ``CA`` and kept as ``XO``. Before the new order was ever sent, nothing extra is queued.
+    """
+    jobs = _jobs(session, order.id)
+    new = next((j for j in jobs if j.action == "new"), None)
+    if new is None:
+        return _new_job(session, order=order, action="new", clock=clock)
+    if new.attempts == 0 and new.state in OPEN_STATES:
+        new.blocked_reason = check_mapping(
+            session,
+            order=order,
+            lab=session.get(LabSystem, new.lab_system_id) if new.lab_system_id else None,
+            clock=clock,
+        )
+        session.add(new)
+        return new
+    return _new_job(session, order=order, action="change", clock=clock)
+
+
+def enqueue_cancel(*, session: Session, order: Order, clock: Clock) -> LabJob | None:
+    """Queue the cancellation. Jobs never attempted are simply discarded (the lab never knew)."""
+    jobs = _jobs(session, order.id)
+    now = clock.now()
+    reached_lab = [j for j in jobs if j.attempts > 0 or j.state == ACCEPTED]
+    for job in jobs:
+        if job.attempts == 0 and job.state in OPEN_STATES:
+            job.state = DISCARDED
+            job.last_error = "orden anulada antes de enviarse"
+            job.updated_at = now
+            session.add(job)
+    for alert in session.exec(
+        select(LabAlert).where(LabAlert.order_id == order.id, col(LabAlert.resolved_at).is_(None))
+    ):
+        alert.resolved_at = now
+        session.add(alert)
+    if not reached_lab:
+        return None
+    if any(j.action == "cancel" for j in jobs):
+        return next(j for j in jobs if j.action == "cancel")
+    job = _new_job(session, order=order, action="cancel", clock=clock)
+    job.blocked_reason = None  # a cancellation needs no codes for tests already sent
+    return job
+
+
+def next_due(*, session: Session, now: dt.datetime, limit: int) -> list[LabJob]:
+    """Open jobs whose time has come, at most one per order (an order's jobs go in sequence)."""
+    rows = session.exec(
+        select(LabJob)
+        .where(col(LabJob.state).in_(OPEN_STATES))
+        .order_by(col(LabJob.order_id), col(LabJob.seq))
+    ).all()
+    first: dict[str, LabJob] = {}
+    for job in rows:
+        first.setdefault(job.order_id, job)
+    due = [j for j in first.values() if j.next_attempt_at <= now]
+    due.sort(key=lambda j: (j.next_attempt_at, j.created_at))
+    return due[:limit]
+
+
+# --------------------------------------------------------------------------- order hooks
+def _on_created(*, session: Session, order: Order, user: object, clock: Clock) -> None:
+    enqueue_new(session=session, order=order, clock=clock)
+
+
+def _on_payment(*, session: Session, order: Order, user: object, clock: Clock) -> None:
+    enqueue_new(session=session, order=order, clock=clock)  # no-op when already queued
+
+
+def _on_cancelled(*, session: Session, order: Order, user: object, clock: Clock) -> None:
+    enqueue_cancel(session=session, order=order, clock=clock)
+
+
+def register_hooks() -> bool:
+    """Register with the orders service's hooks; False when that module is not there."""
+    try:
+        from edge.orders import hooks
+    except ImportError:  # pragma: no cover - the orders service is another issue's
+        log.warning("edge.orders.hooks missing: orders are not queued for the laboratory")
+        return False
+    hooks.on_order_created(_on_created)
+    hooks.on_payment_added(_on_payment)
+    hooks.on_order_cancelled(_on_cancelled)
+    return True
+
+
+HOOKS_REGISTERED = register_hooks()

@@ -1,0 +1,67 @@
+"""Worker jobs of the laboratory integration (registered with ``edge.worker.job``).
+
+- ``lab.send`` every 2 s: one round of due jobs (backoff and circuit breakers live in the
+  process's :class:`~edge.labsync.dispatch.Dispatcher`).
+- ``lab.listener`` every 30 s: keeps the MLLP results listener running in this process when
+  the setting ``lab.listener`` (``{"host": "0.0.0.0", "port": 2575}``) is present; the
+  listener can also run alone with ``labred edge lab-listener``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import select
+
+from edge.config.models import Setting
+from edge.db import read_session
+from edge.labsync import results, service
+from edge.labsync.listener import InboundHandler, ListenerThread
+from edge.runtime import EdgeRuntime
+from edge.worker import job
+
+log = logging.getLogger("labred.edge.labsync")
+
+_listeners: dict[str, ListenerThread] = {}
+
+
+@job("lab.send", seconds=2)
+def send_round(rt: EdgeRuntime) -> dict[str, int]:
+    counts = service.dispatcher(rt).send_due()
+    if counts["sent"]:
+        log.info("lab send round", extra=counts)
+    return counts
+
+
+def make_handler(rt: EdgeRuntime) -> InboundHandler:
+    return InboundHandler(
+        engine=rt.engine,
+        clock=rt.clock,
+        files_dir=service.results_dir(rt),
+        consent=results.default_consent(),
+    )
+
+
+def listener_setting(rt: EdgeRuntime) -> dict[str, Any] | None:
+    with read_session(rt.engine) as session:
+        row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
+        value = row.value if row else None
+    return value if isinstance(value, dict) and value.get("port") else None
+
+
+@job("lab.listener", seconds=30)
+def ensure_listener(rt: EdgeRuntime) -> bool:
+    conf = listener_setting(rt)
+    current = _listeners.get(str(rt.settings.db_path))
+    if conf is None:
+        return False
+    if current is not None and current.alive:
+        return True
+    listener = ListenerThread(
+        make_handler(rt), host=str(conf.get("host", "0.0.0.0")), port=int(conf["port"])
+    )
+    listener.start()
+    _listeners[str(rt.settings.db_path)] = listener
+    log.info("lab MLLP listener started on port %s", listener.port)
+    return True

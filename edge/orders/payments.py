@@ -1,0 +1,175 @@
+"""Payments of an order: at the sale, later (balance), and refunds when it is cancelled.
+
+Cash lands in the cashier's open cash session (``edge.cash.service.open_session_for``); other
+methods record the session too when one is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, select
+
+from domain.clock import Clock, business_date
+from domain.errors import Conflict, InvalidInput, RuleViolation
+from domain.money import ZERO, from_cents
+from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
+from edge.auth.tokens import Principal
+from edge.config.models import Sede
+from edge.orders.lifecycle import OrderStatus
+from edge.orders.models import Order, Payment
+from edge.orders.schemas import PaymentIn
+
+_MISSING = object()
+_opener: Any = _MISSING
+
+
+def _cash_opener() -> Callable[..., Any] | None:
+    """``edge.cash.service.open_session_for`` once that module exists (None before)."""
+    global _opener
+    if _opener is _MISSING:
+        try:
+            from edge.cash import service as cash_service
+        except ModuleNotFoundError as exc:
+            if exc.name != "edge.cash.service":
+                raise
+            _opener = None
+        else:
+            _opener = getattr(cash_service, "open_session_for", None)
+    return _opener  # type: ignore[no-any-return]
+
+
+def cash_session_id(
+    session: Session, *, sede_id: str, cashier_id: str, required: bool
+) -> str | None:
+    """The cashier's open cash session; ``cash_session_closed`` when required and none."""
+    opener = _cash_opener()
+    if opener is None:
+        return None
+    try:
+        with session.no_autoflush:  # the lookup needs none of the sale's pending rows
+            cash_session = opener(session, sede_id=sede_id, cashier_id=cashier_id)
+    except RuleViolation as exc:
+        if required or exc.code != "cash_session_closed":
+            raise
+        return None
+    return str(cash_session.id)
+
+
+def payments_of(session: Session, *, order_id: str) -> list[Payment]:
+    query = select(Payment).where(Payment.order_id == order_id)
+    return sorted(session.exec(query), key=lambda p: (p.created_at, p.id))
+
+
+def add_payments(
+    session: Session,
+    *,
+    order: Order,
+    payments: Sequence[PaymentIn],
+    sede: Sede,
+    user: Principal,
+    clock: Clock,
+    loc: Sequence[str | int] = ("body", "payments"),
+) -> list[Payment]:
+    """Validate and record ``payments`` against ``order``'s balance; update its totals."""
+    if order.status == OrderStatus.ANULADA:
+        raise Conflict("La orden está anulada: no admite pagos.", code="order_cancelled")
+    threshold = from_cents(sede.cash_threshold_cents)
+    cash_so_far = ZERO
+    incoming = ZERO
+    changes: list[Decimal | None] = []
+    for index, p in enumerate(payments):
+        here = [*loc, index]
+        if p.amount <= 0:
+            raise InvalidInput(
+                "El monto del pago debe ser mayor que cero.",
+                code="payment_amount_zero",
+                loc=[*here, "amount"],
+            )
+        if p.method is PaymentMethod.EFECTIVO:
+            cash_so_far += p.amount
+            check_cash_threshold(cash_so_far, threshold, loc=[*here, "amount"])
+            tendered = p.tendered if p.tendered is not None else p.amount
+            changes.append(cash_change(p.amount, tendered, loc=[*here, "tendered"]))
+        else:
+            if p.tendered is not None:
+                raise InvalidInput(
+                    "El monto entregado solo se indica para pagos en efectivo.",
+                    code="tendered_not_cash",
+                    loc=[*here, "tendered"],
+                )
+            changes.append(None)
+        incoming += p.amount
+    try:
+        new_balance = balance(order.total, order.covered_total, order.paid_total + incoming)
+    except RuleViolation as exc:
+        raise RuleViolation(exc.msg, code=exc.code, loc=list(loc)) from None
+    now = clock.now()
+    day = business_date(now)
+    session_id = cash_session_id(
+        session,
+        sede_id=sede.id,
+        cashier_id=user.user_id,
+        required=cash_so_far > 0,
+    )
+    rows: list[Payment] = []
+    for p, change in zip(payments, changes, strict=True):
+        cash = p.method is PaymentMethod.EFECTIVO
+        row = Payment(
+            order_id=order.id,
+            sede_id=order.sede_id,
+            method=p.method.value,
+            amount=p.amount,
+            tendered=(p.tendered if p.tendered is not None else p.amount) if cash else None,
+            change=change,
+            reference=p.reference,
+            cash_session_id=session_id,
+            cashier_id=user.user_id,
+            business_date=day,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    order.paid_total += incoming
+    order.balance = new_balance
+    order.updated_at = now
+    session.add(order)
+    return rows
+
+
+def refund_all(
+    session: Session, *, order: Order, user: Principal, clock: Clock, reason: str
+) -> list[Payment]:
+    """One negative payment per method for what the order still holds; paid_total becomes 0."""
+    net: dict[str, Decimal] = {}
+    for p in payments_of(session, order_id=order.id):
+        net[p.method] = net.get(p.method, ZERO) + p.amount
+    owed = {method: amount for method, amount in net.items() if amount > 0}
+    if not owed:
+        return []
+    now = clock.now()
+    session_id = cash_session_id(
+        session,
+        sede_id=order.sede_id,
+        cashier_id=user.user_id,
+        required=PaymentMethod.EFECTIVO.value in owed,
+    )
+    rows = []
+    for method, amount in sorted(owed.items()):
+        row = Payment(
+            order_id=order.id,
+            sede_id=order.sede_id,
+            method=method,
+            amount=-amount,
+            reference=f"Devolución por anulación: {reason}"[:60],
+            cash_session_id=session_id,
+            cashier_id=user.user_id,
+            business_date=business_date(now),
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    order.paid_total -= sum(owed.values(), ZERO)
+    return rows

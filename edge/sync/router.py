@@ -1,0 +1,53 @@
+"""``GET /api/sync/status`` on the edge: backlog, last push and pull, lag, last error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from edge.auth.tokens import Principal
+from edge.deps import RuntimeDep, require
+from edge.sync import service
+
+router = APIRouter(tags=["sincronización"])
+
+
+class SyncStatusRead(BaseModel):
+    enrolled: bool
+    node_id: str
+    sede_id: str | None
+    epoch: int
+    hub_url: str | None
+    backlog: int
+    last_seq: int
+    acked_seq: int
+    oldest_unacked_at: dt.datetime | None
+    lag_seconds: float
+    pull_cursor: int
+    hub_offset_ms: int
+    last_push_at: dt.datetime | None
+    last_pull_at: dt.datetime | None
+    last_error: str | None
+    last_error_code: str | None
+    last_error_at: dt.datetime | None
+    consecutive_failures: int
+    blocked: str | None
+    deferred: int
+    digest_repairs: int
+    fence_pending: bool
+    use_contingency: bool
+
+
+@router.get(
+    "/api/sync/status",
+    response_model=SyncStatusRead,
+    summary="Estado de la sincronización con la central",
+    responses={401: {"description": "Sin sesión"}, 403: {"description": "Sin permiso"}},
+)
+def sync_status(
+    rt: RuntimeDep, user: Annotated[Principal, Depends(require("sync.status"))]
+) -> SyncStatusRead:
+    return SyncStatusRead(**service.status(rt.engine, rt.clock))

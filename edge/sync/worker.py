@@ -1,0 +1,98 @@
+"""Sync jobs of the edge worker: ``sync.push`` every second (a cheap check of the backlog, so a
+write reaches the hub within about 2 s), ``sync.pull`` every 5 s; both back off with jitter
+while the hub is unreachable and stop on a condition only a human can fix (revoked node, stale
+epoch, schema too new) until the next enrolment or upgrade."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from domain.errors import LabError
+from edge.runtime import EdgeRuntime
+from edge.sync import service
+from edge.sync.enroll import load_credentials, make_client
+from edge.worker import job
+from sync.client import SyncClient
+
+log = logging.getLogger("labred.edge.sync")
+
+_BLOCKING = {
+    "stale_epoch",
+    "node_revoked",
+    "schema_too_new",
+    "upgrade_required",
+    "hub_ahead",
+    "node_credentials_invalid",
+}
+
+
+@dataclass
+class _Loop:
+    client: SyncClient | None = None
+    creds_key: str = ""
+    failures: int = 0
+    next_attempt: float = 0.0
+    blocked: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_LOOPS: dict[int, _Loop] = {}
+
+
+def _loop(rt: EdgeRuntime) -> _Loop | None:
+    creds = load_credentials(rt.settings.data_dir)
+    if not creds:
+        return None
+    loop = _LOOPS.setdefault(id(rt), _Loop())
+    key = f"{creds.get('hub_url')}|{creds.get('node_id')}|{creds.get('epoch')}"
+    if loop.client is None or loop.creds_key != key:
+        loop.client = make_client(str(creds["hub_url"]), creds, timeout=10.0, attempts=1)
+        loop.creds_key, loop.blocked, loop.failures, loop.next_attempt = key, None, 0, 0.0
+    return loop
+
+
+def backoff_seconds(failures: int, *, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter, capped at one minute."""
+    base = min(60.0, 2.0 ** min(failures, 6))
+    return (rng or random).uniform(base / 2, base)
+
+
+def _run(rt: EdgeRuntime, *, pushing: bool) -> None:
+    loop = _loop(rt)
+    if loop is None or loop.client is None or loop.blocked:
+        return
+    if time.monotonic() < loop.next_attempt:
+        return
+    if pushing and service.backlog(rt.engine) == 0:
+        return
+    with loop.lock:
+        try:
+            if pushing:
+                service.push_pending(rt.engine, loop.client, rt.clock)
+            else:
+                service.push_pending(rt.engine, loop.client, rt.clock)
+                service.pull_changes(rt.engine, loop.client, rt.clock)
+        except LabError as exc:
+            service.record_failure(rt.engine, exc, rt.clock)
+            if exc.code in _BLOCKING:
+                loop.blocked = exc.code
+                log.error("sync stopped: %s (%s)", exc.msg, exc.code)
+                return
+            loop.failures += 1
+            loop.next_attempt = time.monotonic() + backoff_seconds(loop.failures)
+            return
+        loop.failures, loop.next_attempt = 0, 0.0
+
+
+@job("sync.push", seconds=1.0)
+def push_job(rt: EdgeRuntime) -> None:
+    _run(rt, pushing=True)
+
+
+@job("sync.pull", seconds=5.0)
+def pull_job(rt: EdgeRuntime) -> None:
+    _run(rt, pushing=False)

@@ -1,0 +1,32 @@
+import { PREFIX, post } from "../lib/api.js";
+import { $ } from "../lib/dom.js";
+import { clearErrors, showErrors, values } from "../lib/forms.js";
+
+function nextUrl() {
+  const next = new URLSearchParams(location.search).get("next") || "";
+  // Only back into the reception UI (no open redirect).
+  return next.startsWith(`${PREFIX}`) && !next.startsWith("//") ? next : PREFIX;
+}
+
+export function init() {
+  const form = $("#login-form");
+  // Disabled in the markup: before this module runs, Enter must not submit the password.
+  form.querySelector("button[type=submit]").disabled = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = values(form);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const session = await post("/api/auth/login", body);
+      sessionStorage.setItem("labred.user", JSON.stringify(session.user));
+      location.assign(nextUrl());
+    } catch (err) {
+      showErrors(form, err);
+      form.elements.password.select();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

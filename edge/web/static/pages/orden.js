@@ -1,0 +1,128 @@
+// One order: items, invoices (print), payments (pay the balance), status, cancel.
+import { PREFIX, get, post, put } from "../lib/api.js";
+import { $, METHOD_LABELS, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtDateTime, h, toast } from "../lib/dom.js";
+import { clearErrors, showErrors, values } from "../lib/forms.js";
+import { fmt, toCents } from "../lib/money.js";
+import { onKey } from "../lib/shell.js";
+import { askCancel } from "./cancel.js";
+
+const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
+let order = null;
+
+function fact(dl, label, value) {
+  dl.append(h("dt", { text: label }), h("dd", { text: value || "—" }));
+}
+
+async function render() {
+  const id = document.body.dataset.orderId;
+  order = await get(`/api/orders/${encodeURIComponent(id)}`);
+  const [patient, docs] = await Promise.all([
+    get(`/api/patients/${encodeURIComponent(order.patient_id)}`).catch(() => null),
+    get(`/api/billing/by-order/${encodeURIComponent(id)}`).catch(() => ({ items: [] })),
+  ]);
+  document.title = `Orden ${order.number} · labred`;
+  $("#o-number").textContent = order.number;
+  const status = $("#o-status");
+  status.textContent = STATUS_LABELS[order.status] || order.status;
+  status.className = `badge st-${order.status}`;
+  $("#o-patient").textContent = patient ? `${patient.full_name} — ${patient.doc_type_label} ${patient.doc_number}` : "";
+  const dl = clear($("#o-facts"));
+  fact(dl, "Fecha", fmtDateTime(order.created_at));
+  fact(dl, "Total", fmt(order.total));
+  fact(dl, "Descuento", order.discount_total && order.discount_total !== "0.00" ? `${fmt(order.discount_total)} (${order.discount_reason || ""})` : "");
+  fact(dl, "Pagado", fmt(order.paid_total));
+  fact(dl, "Saldo", fmt(order.balance));
+  if (order.customer_name) fact(dl, "Cliente", `${order.customer_name} (${order.customer_doc_number || ""})`);
+  if (order.cancel_reason) fact(dl, "Motivo de anulación", order.cancel_reason);
+  $("#order-card").setAttribute("aria-busy", "false");
+
+  const items = clear($("#o-items tbody"));
+  for (const it of order.items) {
+    items.append(h("tr", { class: it.parent_item_id ? "child" : "" },
+      h("td", { text: it.service_code }),
+      h("td", { text: it.parent_item_id ? `  ↳ ${it.service_name}` : it.service_name }),
+      h("td", { text: [it.sample_type, it.tube].filter(Boolean).join(" · ") }),
+      h("td", { class: "r", text: fmt(it.unit_price) }),
+      h("td", { class: "r", text: fmt(it.line_total) })));
+  }
+  const inv = clear($("#o-invoices tbody"));
+  for (const d of docs.items) {
+    inv.append(h("tr", {},
+      h("td", { text: d.full_number }),
+      h("td", { text: DOC_LABELS[d.doc_type] || d.doc_type }),
+      h("td", { text: d.state }),
+      h("td", { class: "r", text: fmt(d.total) }),
+      h("td", {},
+        h("a", { href: `/api/billing/${encodeURIComponent(d.id)}/ticket.html`, target: "_blank", rel: "noopener", class: "button small", text: "Ticket" }),
+        " ",
+        h("a", { href: `/api/billing/${encodeURIComponent(d.id)}/pdf?format=a4`, target: "_blank", rel: "noopener", class: "button small", text: "PDF A4" }))));
+  }
+  if (!docs.items.length) inv.append(h("tr", {}, h("td", { colspan: "5", class: "muted", text: "Sin comprobantes." })));
+
+  const pays = clear($("#o-payments tbody"));
+  for (const p of order.payments) {
+    pays.append(h("tr", {},
+      h("td", { text: METHOD_LABELS[p.method] || p.method }),
+      h("td", { class: "r", text: fmt(p.amount) }),
+      h("td", { class: "r", text: p.tendered ? fmt(p.tendered) : "—" }),
+      h("td", { class: "r", text: p.change ? fmt(p.change) : "—" }),
+      h("td", { text: p.reference || "—" })));
+  }
+  const payForm = $("#pay-form");
+  const owes = toCents(order.balance) > 0 && order.status !== "anulada";
+  payForm.hidden = !owes;
+  if (owes && !payForm.elements.amount.value) payForm.elements.amount.value = order.balance;
+
+  const hist = clear($("#o-history tbody"));
+  for (const e of order.status_history) {
+    hist.append(h("tr", {},
+      h("td", { text: fmtDateTime(e.created_at) }),
+      h("td", { text: e.from_status ? STATUS_LABELS[e.from_status] || e.from_status : "—" }),
+      h("td", { text: STATUS_LABELS[e.to_status] || e.to_status }),
+      h("td", { text: e.reason || "" })));
+  }
+  const next = NEXT_STATUS[order.status];
+  const nextBtn = $("#o-next");
+  nextBtn.hidden = !next;
+  if (next) nextBtn.textContent = `→ ${STATUS_LABELS[next]} (S)`;
+  $("#o-cancel").hidden = order.status === "anulada";
+}
+
+async function advance() {
+  const next = order && NEXT_STATUS[order.status];
+  if (!next) return;
+  try {
+    await put(`/api/orders/${encodeURIComponent(order.id)}/status`, { status: next });
+    toast(`Orden ${order.number}: ${STATUS_LABELS[next]}.`, "ok");
+    await render();
+  } catch (err) {
+    toast(err.message, "error");
+  }
+}
+
+export async function init() {
+  $("#o-next").addEventListener("click", advance);
+  const cancel = () => order && order.status !== "anulada" && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
+  $("#o-cancel").addEventListener("click", cancel);
+  onKey("key:s", advance);
+  onKey("key:Delete", cancel);
+  onKey("F4", () => { const a = $("#pay-form").elements.amount; if (!$("#pay-form").hidden) { a.focus(); a.select(); } });
+  const payForm = $("#pay-form");
+  payForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(payForm);
+    const v = values(payForm);
+    const p = { method: v.method, amount: v.amount.trim() };
+    if (v.method === "efectivo" && v.tendered.trim()) p.tendered = v.tendered.trim();
+    if (v.method !== "efectivo" && v.reference.trim()) p.reference = v.reference.trim();
+    try {
+      const updated = await post(`/api/orders/${encodeURIComponent(order.id)}/payments`, { payments: [p] });
+      toast(updated.change && updated.change !== "0.00" ? `Pago registrado. Vuelto ${fmt(updated.change)}.` : "Pago registrado.", "ok");
+      payForm.reset();
+      await render();
+    } catch (err) {
+      showErrors(payForm, err);
+    }
+  });
+  await render();
+}

@@ -1,0 +1,94 @@
+// F8: the day's orders, filtered by day and status; next status and cancel from the list.
+import { PREFIX, get, put } from "../lib/api.js";
+import { $, $$, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtTime, h, todayLima, toast } from "../lib/dom.js";
+import { clearErrors, showErrors } from "../lib/forms.js";
+import { fmt } from "../lib/money.js";
+import { onKey } from "../lib/shell.js";
+import { askCancel } from "./cancel.js";
+
+let rows = [];
+let active = 0;
+
+function focusRow(i) {
+  const trs = $$("#orders tbody tr[data-id]");
+  if (!trs.length) return;
+  active = Math.max(0, Math.min(i, trs.length - 1));
+  trs[active].focus();
+}
+
+async function advance(order) {
+  const next = NEXT_STATUS[order.status];
+  if (!next) return;
+  try {
+    await put(`/api/orders/${encodeURIComponent(order.id)}/status`, { status: next });
+    toast(`${order.number}: ${STATUS_LABELS[next]}.`, "ok");
+    await load();
+  } catch (err) {
+    toast(err.message, "error");
+  }
+}
+
+function row(o, i) {
+  const actions = h("td", { class: "actions-cell" });
+  const next = NEXT_STATUS[o.status];
+  if (next) {
+    actions.append(h("button", { type: "button", class: "small", text: `→ ${STATUS_LABELS[next]}`, onclick: () => advance(o) }));
+  }
+  if (o.status !== "anulada") {
+    actions.append(h("button", { type: "button", class: "small danger", text: "Anular", onclick: () => askCancel(o, () => load()) }));
+  }
+  const tr = h("tr", { tabindex: "0", dataset: { id: o.id, index: String(i) } },
+    h("td", {}, h("a", { href: `${PREFIX}/ordenes/${encodeURIComponent(o.id)}`, text: o.number })),
+    h("td", { text: fmtTime(o.created_at) }),
+    h("td", {}, badge(o.status)),
+    h("td", { text: o.document_type === "01" ? "Factura" : "Boleta" }),
+    h("td", { class: "r", text: fmt(o.total) }),
+    h("td", { class: "r", text: fmt(o.paid_total) }),
+    h("td", { class: "r", text: fmt(o.balance) }),
+    actions);
+  tr.addEventListener("focus", () => { active = i; });
+  tr.addEventListener("keydown", (event) => {
+    if (event.target !== tr) return;
+    if (event.key === "ArrowDown") { focusRow(i + 1); event.preventDefault(); }
+    else if (event.key === "ArrowUp") { focusRow(i - 1); event.preventDefault(); }
+    else if (event.key === "Enter") location.assign(`${PREFIX}/ordenes/${encodeURIComponent(o.id)}`);
+    else if (event.key.toLowerCase() === "s") advance(o);
+    else if (event.key === "Delete" && o.status !== "anulada") askCancel(o, () => load());
+  });
+  return tr;
+}
+
+async function load() {
+  const filters = $("#filters");
+  clearErrors(filters);
+  const params = new URLSearchParams({ page_size: "200" });
+  if ($("#f-date").value) params.set("date", $("#f-date").value);
+  if ($("#f-status").value) params.set("status", $("#f-status").value);
+  try {
+    const page = await get(`/api/orders?${params}`);
+    rows = page.items;
+    const tbody = clear($("#orders tbody"));
+    rows.forEach((o, i) => tbody.append(row(o, i)));
+    if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: "8", class: "muted", text: "No hay órdenes con estos filtros." })));
+    $("#orders-count").textContent = `${page.total} orden(es)`;
+  } catch (err) {
+    showErrors(filters, err);
+  }
+}
+
+export async function init() {
+  const params = new URLSearchParams(location.search);
+  $("#f-date").value = params.get("dia") || todayLima();
+  $("#f-status").value = params.get("estado") || "";
+  for (const el of [$("#f-date"), $("#f-status")]) {
+    el.addEventListener("change", () => {
+      const q = new URLSearchParams({ dia: $("#f-date").value, estado: $("#f-status").value });
+      history.replaceState(null, "", `${location.pathname}?${q}`);
+      load();
+    });
+  }
+  $("#filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  onKey("F8", () => { focusRow(0); });
+  await load();
+  focusRow(0);
+}

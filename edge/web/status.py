@@ -1,0 +1,142 @@
+"""What the reception header shows about the node: the sede, the hub link and the SUNAT queue.
+
+The hub link is probed in the background (``GET {hub}/health``, short timeout) and cached,
+so no page or API request ever waits on the network: a request reads the last known state
+and, when it is stale, starts one probe thread for the next poll.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from edge.billing.models import FINAL_STATES, Invoice
+from edge.config.models import Sede
+from edge.labsync import service as labsync_service
+
+HubState = Literal["en_linea", "sin_conexion", "sin_central", "comprobando"]
+
+
+@dataclass
+class _Entry:
+    reachable: bool | None = None
+    checked_at: dt.datetime | None = None
+    running: bool = False
+
+
+@dataclass
+class HubProbe:
+    """Cached reachability of hub URLs; ``client_factory`` is injectable for tests."""
+
+    interval: float = 5.0
+    timeout: float = 1.5
+    client_factory: Callable[[float], httpx.Client] = field(
+        default=lambda timeout: httpx.Client(timeout=timeout)
+    )
+    _entries: dict[str, _Entry] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def state(
+        self, hub_url: str | None, *, now: dt.datetime
+    ) -> tuple[HubState, dt.datetime | None]:
+        """The last known state of ``hub_url``; refreshes it in the background when stale."""
+        if not hub_url:
+            return "sin_central", None
+        with self._lock:
+            entry = self._entries.setdefault(hub_url, _Entry())
+            stale = entry.checked_at is None or (
+                (now - entry.checked_at).total_seconds() >= self.interval
+            )
+            if stale and not entry.running:
+                entry.running = True
+                threading.Thread(
+                    target=self._probe, args=(hub_url, entry), name="hub-probe", daemon=True
+                ).start()
+            reachable, checked_at = entry.reachable, entry.checked_at
+        if reachable is None:
+            return "comprobando", None
+        return ("en_linea" if reachable else "sin_conexion"), checked_at
+
+    def probe_now(self, hub_url: str) -> bool:
+        """Probe synchronously (tests and the first call of a CLI)."""
+        entry = self._entries.setdefault(hub_url, _Entry())
+        self._probe(hub_url, entry)
+        return bool(entry.reachable)
+
+    def _probe(self, hub_url: str, entry: _Entry) -> None:
+        ok = False
+        try:
+            with self.client_factory(self.timeout) as client:
+                ok = client.get(hub_url.rstrip("/") + "/health").status_code == 200
+        except (httpx.HTTPError, OSError):
+            ok = False
+        finally:
+            with self._lock:
+                entry.reachable = ok
+                entry.checked_at = dt.datetime.now(dt.UTC)
+                entry.running = False
+
+
+PROBE = HubProbe()
+
+
+@dataclass(frozen=True)
+class SedeLabel:
+    code: str
+    name: str
+
+
+def sede_label(session: Session, *, sede_id: str | None) -> SedeLabel:
+    """Code and name of this node's sede (``—`` before ``labred edge init``)."""
+    sede = session.get(Sede, sede_id) if sede_id else None
+    if sede is None:
+        return SedeLabel(code="—", name="Sede sin configurar")
+    return SedeLabel(code=sede.code, name=sede.name)
+
+
+@dataclass(frozen=True)
+class SunatQueue:
+    pending: int
+    overdue: int
+
+
+def sunat_queue(session: Session, *, today: dt.date) -> SunatQueue:
+    """Documents still without a final SUNAT answer, and those at or past their deadline."""
+    open_docs = Invoice.state.notin_(FINAL_STATES)  # type: ignore[attr-defined]
+    pending = session.exec(select(func.count()).select_from(Invoice).where(open_docs)).one()
+    overdue = session.exec(
+        select(func.count()).select_from(Invoice).where(open_docs, Invoice.deadline <= today)  # type: ignore[arg-type]
+    ).one()
+    return SunatQueue(pending=int(pending), overdue=int(overdue))
+
+
+@dataclass(frozen=True)
+class LabQueue:
+    pending: int
+    alerts: int
+
+
+def lab_queue(session: Session) -> LabQueue:
+    """Laboratory sends still pending (or failed) and open alerts (tests without a code)."""
+    found = labsync_service.list_pending(session)
+    return LabQueue(pending=found.total, alerts=len(found.alerts))
+
+
+__all__ = [
+    "PROBE",
+    "HubProbe",
+    "HubState",
+    "LabQueue",
+    "lab_queue",
+    "SedeLabel",
+    "SunatQueue",
+    "sede_label",
+    "sunat_queue",
+]

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Install (or re-check) a sede's labred edge node on Debian/Ubuntu. Idempotent.
+set -euo pipefail
+# shellcheck source=installers/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat <<EOF
+Usage: install-edge.sh [options]
+
+Installs the labred edge node: system user '$LABRED_USER', $VENV, $ETC/edge.toml (0640),
+$ETC/litestream.yml, data in $VARLIB/edge, the Litestream replica in $VARLIB/backup/edge,
+the systemd units, and enrols the node with the hub. Running it again changes nothing.
+
+  --hub URL              hub base URL (written to edge.toml, used to enrol)
+  --code CODE            one-time enrolment code from the hub (Configuración > Sedes)
+  --no-enroll            do not enrol now (run 'labred edge enroll' later)
+  --source PATH          labred wheel or checkout to install (default: $REPO_DIR)
+  --python-venv DIR      use an existing environment with labred installed (link, no pip)
+  --skip-pip             do not create or update the virtual environment
+  --backup-path DIR      Litestream replica directory (default $VARLIB/backup/edge;
+                         a second disk or NAS mount is better)
+  --s3-url s3://B/P      replicate to S3-compatible storage instead (Litestream 0.5 takes one
+                         destination per database); keys from --s3-access-key-id/--s3-secret
+                         or LITESTREAM_ACCESS_KEY_ID/LITESTREAM_SECRET_ACCESS_KEY
+  --s3-endpoint URL      endpoint of S3-compatible storage (MinIO, ...)
+  --port N               API port (default 8101)
+  --root DIR             install into DIR instead of / (no user, no systemctl, no chown)
+  --dry-run              print every step without doing it
+  -h, --help             this help
+EOF
+}
+
+HUB_URL="" CODE="" NO_ENROLL=0 SOURCE=$REPO_DIR PYVENV="" SKIP_PIP=0 PORT=8101
+BACKUP_PATH=$VARLIB/backup/edge S3_URL="" S3_ENDPOINT=""
+S3_KEY=${LITESTREAM_ACCESS_KEY_ID:-} S3_SECRET=${LITESTREAM_SECRET_ACCESS_KEY:-}
+while (($#)); do
+    case $1 in
+        --hub) HUB_URL=${2:?--hub needs a URL}; shift ;;
+        --code) CODE=${2:?--code needs a value}; shift ;;
+        --no-enroll) NO_ENROLL=1 ;;
+        --source) SOURCE=${2:?}; shift ;;
+        --python-venv) PYVENV=$(cd "${2:?}" && pwd); shift ;;
+        --skip-pip) SKIP_PIP=1 ;;
+        --backup-path) BACKUP_PATH=${2:?}; shift ;;
+        --s3-url) S3_URL=${2:?}; shift ;;
+        --s3-endpoint) S3_ENDPOINT=${2:?}; shift ;;
+        --s3-access-key-id) S3_KEY=${2:?}; shift ;;
+        --s3-secret-access-key) S3_SECRET=${2:?}; shift ;;
+        --port) PORT=${2:?}; shift ;;
+        --root) ROOT=$(realpath -m "${2:?}"); shift ;;
+        --dry-run) DRY_RUN=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option $1" ;;
+    esac
+    shift
+done
+[[ $PORT =~ ^[0-9]+$ ]] || die "--port must be a number"
+[[ -z $S3_URL || $S3_URL == s3://?* ]] || die "--s3-url must look like s3://bucket/path"
+[[ -z $CODE || -n $HUB_URL ]] || die "--code needs --hub URL"
+
+DATA=$VARLIB/edge
+DB=$DATA/edge.sqlite3
+need_root_user
+log "installing the edge node${ROOT:+ under $ROOT}"
+check_os
+((SKIP_PIP)) || [[ -n $PYVENV ]] || ensure_apt python3 python3-venv
+ensure_user
+ensure_dir "$OPT" 0755 root:root
+ensure_dir "$ETC" 0750 "root:$LABRED_USER"
+ensure_dir "$VARLIB" 0755 root:root
+ensure_dir "$DATA" 0750 "$LABRED_USER:$LABRED_USER"
+ensure_dir "$VARLIB/backup" 0750 "$LABRED_USER:$LABRED_USER"
+[[ -n $S3_URL ]] || ensure_dir "$BACKUP_PATH" 0750 "$LABRED_USER:$LABRED_USER"
+ensure_venv "$SOURCE" "$PYVENV" "$SKIP_PIP"
+
+HUB_LINE="# hub_url = \"https://hub.example.pe\""
+[[ -z $HUB_URL ]] || HUB_LINE="hub_url = \"$HUB_URL\""
+# Configuration: written once (it holds the JWT secret); later runs keep it and its edits.
+put_file_once "$ETC/edge.toml" 0640 "root:$LABRED_USER" <<EOF
+# labred edge node: written by install-edge.sh; edit, then: systemctl restart labred-edge
+host = "0.0.0.0"
+port = $PORT
+$HUB_LINE
+log_level = "INFO"
+jwt_secret = "$(secret)"
+EOF
+
+# Litestream: one replica (Litestream 0.5). Same text as edge.backup.litestream_config().
+{
+    echo "# Written by labred's installer (edge/backup.py); Litestream 0.5 format."
+    echo "# One replica per database: a local path (LAN disk/NAS) or S3-compatible storage."
+    echo "dbs:"
+    echo "  - path: \"$DB\""
+    echo "    replica:"
+    if [[ -n $S3_URL ]]; then
+        echo "      url: \"$S3_URL\""
+        if [[ -n $S3_ENDPOINT ]]; then
+            echo "      endpoint: \"$S3_ENDPOINT\""
+            echo "      force-path-style: true"
+        fi
+    else
+        echo "      type: file"
+        echo "      path: \"$BACKUP_PATH\""
+    fi
+    echo "      sync-interval: 1s"
+} | put_file "$ETC/litestream.yml" 0640 "root:$LABRED_USER"
+if [[ -n $S3_URL ]]; then
+    [[ -n $S3_KEY && -n $S3_SECRET ]] ||
+        warn "no S3 keys given: set them in $ETC/litestream.env before starting labred-litestream"
+    printf 'LITESTREAM_ACCESS_KEY_ID=%s\nLITESTREAM_SECRET_ACCESS_KEY=%s\n' "$S3_KEY" "$S3_SECRET" |
+        put_file "$ETC/litestream.env" 0640 "root:$LABRED_USER"
+fi
+
+UNITS=(labred-litestream.service labred-edge.service labred-edge-worker.service)
+install_units "${UNITS[@]}"
+
+# Enrolment with the hub (creates the database, takes the sede's identity and a new epoch).
+if ((NO_ENROLL)); then
+    log "enrolment: skipped (--no-enroll); later: labred edge enroll --data-dir $DATA" \
+        "--config $ETC/edge.toml --hub URL --code CODE"
+elif [[ -f $ROOT$DATA/secrets/node.json ]]; then
+    ok "node already enrolled ($DATA/secrets/node.json)"
+elif [[ -n $CODE ]]; then
+    change "enrol with $HUB_URL"
+    labred_cmd edge enroll --data-dir "$ROOT$DATA" --config "$ROOT$ETC/edge.toml" \
+        --hub "$HUB_URL" --code "$CODE"
+else
+    warn "not enrolled: rerun with --hub URL --code CODE (or --no-enroll)"
+fi
+
+enable_units "${UNITS[@]}"
+log "logs: journalctl -u labred-edge -u labred-edge-worker -u labred-litestream"
+finish

@@ -1,0 +1,159 @@
+"""The demo's final checks: the invariants of DESIGN.md section 3, read straight from the
+databases (the hub's PostgreSQL and each sede's SQLite), read-only."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+# edge-owned record type -> edge table
+EDGE_TABLES = {
+    "order": "lab_order",
+    "order_item": "order_item",
+    "payment": "payment",
+    "invoice": "invoice",
+    "cash_session": "cash_session",
+    "day_seal": "day_seal",
+    "sample": "sample",
+}
+# hub-owned record type -> edge mirror table
+MIRRORS = {
+    "sede": "sede",
+    "user": "user_account",
+    "catalog_category": "catalog_category",
+    "catalog_service": "catalog_service",
+    "convenio": "convenio",
+}
+
+
+@dataclass
+class Report:
+    failures: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    def check(self, ok: bool, what: str) -> None:
+        (self.passed if ok else self.failures).append(what)
+
+
+def hub_conninfo(pg_dir: Path, dbname: str = "labred") -> str:
+    lines = (pg_dir / "postmaster.pid").read_text().splitlines()
+    return f"host={lines[4].strip()} port={lines[3].strip()} user=postgres dbname={dbname}"
+
+
+def _edge(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
+def _ids(conn: sqlite3.Connection, table: str, where: str = "") -> set[str]:
+    return {r[0] for r in conn.execute(f"SELECT id FROM {table} {where}")}
+
+
+def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) -> Report:
+    """``edges`` maps sede code -> edge database file."""
+    rep = Report()
+    with psycopg.connect(hub_conninfo(pg_dir)) as hub:
+        hub_ids: dict[tuple[str, str], set[str]] = {}
+        for rtype, sede_id, rid in hub.execute(
+            "SELECT record_type, sede_id, id FROM sync_record WHERE op = 'upsert'"
+        ):
+            hub_ids.setdefault((rtype, sede_id or ""), set()).add(rid)
+        feed: dict[str, set[str]] = {}
+        for rtype, rid, op in hub.execute(
+            "SELECT DISTINCT ON (record_type, record_id) record_type, record_id, op "
+            "FROM sync_change_feed ORDER BY record_type, record_id, cursor DESC"
+        ):
+            if op == "upsert":
+                feed.setdefault(rtype, set()).add(rid)
+        dupes = hub.execute(
+            "SELECT payload->>'series', payload->>'number', count(*) FROM sync_record "
+            "WHERE record_type = 'invoice' GROUP BY 1, 2 HAVING count(*) > 1"
+        ).fetchall()
+        rep.check(not dupes, f"no (series, number) twice at the hub {dupes[:3] or ''}".strip())
+        hub_money = {
+            (sede, day): int(total or 0)
+            for sede, day, total in hub.execute(
+                "SELECT sede_id, business_date, sum((payload->>'amount')::bigint) "
+                "FROM sync_record WHERE record_type = 'payment' GROUP BY 1, 2"
+            )
+        }
+        canonical_hub: set[str] = set()
+        if shared_doc:
+            canonical_hub = {
+                r[0]
+                for r in hub.execute(
+                    "SELECT id FROM hub_patient WHERE doc_number = %s AND canonical_id IS NULL",
+                    (shared_doc,),
+                )
+            }
+    canonical_edges: dict[str, set[str]] = {}
+    for code, path in edges.items():
+        with _edge(path) as conn:
+            sede_id, last_seq, acked = conn.execute(
+                "SELECT sede_id, last_seq, acked_seq FROM sync_state WHERE id = 1"
+            ).fetchone()
+            rep.check(
+                last_seq == acked, f"{code}: every outbox row acknowledged ({acked}/{last_seq})"
+            )
+            for rtype, table in EDGE_TABLES.items():
+                local = _ids(conn, table)
+                at_hub = hub_ids.get((rtype, sede_id), set())
+                rep.check(
+                    local == at_hub,
+                    f"{code}: {rtype} exactly once at the hub "
+                    f"({len(local)} here, {len(at_hub)} there)",
+                )
+            for rtype, table in MIRRORS.items():
+                mine = _ids(conn, table)
+                theirs = feed.get(rtype, set())
+                rep.check(
+                    theirs <= mine,
+                    f"{code}: holds the hub's {rtype} rows ({len(theirs & mine)}/{len(theirs)})",
+                )
+            for day, total in conn.execute(
+                "SELECT business_date, sum(amount) FROM payment GROUP BY 1"
+            ):
+                rep.check(
+                    hub_money.get((sede_id, day)) == int(total),
+                    f"{code} {day}: payments sum equal at the hub",
+                )
+            if shared_doc:
+                canonical_edges[code] = _ids(
+                    conn,
+                    "patient",
+                    f"WHERE doc_number = '{shared_doc}' AND canonical_id IS NULL",
+                )
+    if shared_doc:
+        distinct = {frozenset(v) for v in canonical_edges.values()}
+        rep.check(
+            len(canonical_hub) == 1, f"patient {shared_doc} is one canonical patient at the hub"
+        )
+        rep.check(
+            len(distinct) == 1
+            and all(len(v) == 1 for v in canonical_edges.values())
+            and next(iter(distinct)) == frozenset(canonical_hub),
+            f"patient {shared_doc} is the same canonical patient at every sede",
+        )
+    return rep
+
+
+def edge_summary(path: Path) -> dict[str, Any]:
+    with _edge(path) as conn:
+        states = Counter(dict(conn.execute("SELECT state, count(*) FROM invoice GROUP BY 1")))
+        orders = conn.execute(
+            "SELECT count(*), coalesce(sum(total), 0) FROM lab_order WHERE status != 'anulada'"
+        ).fetchone()
+        try:
+            results = conn.execute("SELECT count(DISTINCT order_id) FROM lab_result").fetchone()[0]
+        except sqlite3.Error:
+            results = 0
+    return {
+        "orders": orders[0],
+        "sold_cents": orders[1],
+        "documents": dict(states),
+        "orders_with_results": results,
+    }

@@ -1,0 +1,243 @@
+"""Headless demo: play D business days at every sede through the edges' APIs, cut one sede off
+the hub for part of each day, register the same patient at two sedes during the cut, wait for
+sync and SUNAT, reconcile on the hub, print a summary and check the invariants."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from labred.demo.checks import edge_summary, run_checks
+from labred.demo.topology import DEMO_PASSWORD, sede_code
+from sandbox.daygen import Ledger, SedeDay, login
+
+if TYPE_CHECKING:
+    from labred.demo.orchestrator import Demo
+
+DAY = 86400
+
+
+class Progress:
+    """A one-line progress bar on stderr (the summary goes to stdout)."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.done, self.label = total, 0, label
+        self._lock = threading.Lock()
+
+    def step(self, n: int = 1) -> None:
+        with self._lock:
+            self.done += n
+            width = 30
+            filled = int(width * self.done / max(1, self.total))
+            bar = "#" * filled + "-" * (width - filled)
+            print(
+                f"\r{self.label} [{bar}] {self.done}/{self.total}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self.done >= self.total:
+                print(file=sys.stderr, flush=True)
+
+
+def _set_day(demo: Demo, days_back: int) -> None:
+    offset = str(-days_back * DAY)
+    names = ["hub"] + [sede_code(k) for k in range(1, demo.o.sedes + 1)]
+    for name in names:
+        demo.t.clock_file(name).write_text(offset)
+    time.sleep(1.1)  # file mtimes have 1 s resolution on some filesystems
+
+
+def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    print(f"  ! timed out waiting for {what}", flush=True)
+    return False
+
+
+def _edge_client(demo: Demo, k: int) -> httpx.Client:
+    client = httpx.Client(base_url=demo.t.edge_url(k), timeout=30)
+    login(client, f"supervisor.{sede_code(k).lower()}", DEMO_PASSWORD)
+    return client
+
+
+def _synced(demo: Demo) -> bool:
+    for k in range(1, demo.o.sedes + 1):
+        with _edge_client(demo, k) as c:
+            st = c.get("/api/sync/status").json()
+            if st.get("backlog", 1) != 0 or st.get("deferred", 0):
+                return False
+    return True
+
+
+def _sunat_settled(demo: Demo) -> bool:
+    for k in range(1, demo.o.sedes + 1):
+        with _edge_client(demo, k) as c:
+            for state in ("pendiente", "enviado", "error_red", "por_reenviar"):
+                if c.get("/api/billing", params={"state": state}).json()["count"]:
+                    return False
+    return True
+
+
+def play_and_check(demo: Demo) -> int:
+    o = demo.o
+    rng = random.Random(o.seed)
+    shared = {
+        "doc_type": "1",
+        "doc_number": f"{rng.randint(40_000_000, 49_999_999)}",
+        "first_names": "ROSA ELENA",
+        "last_names": "QUISPE MAMANI",
+        "sex": "F",
+    }
+    ledgers: dict[tuple[int, int], Ledger] = {}
+    progress = Progress(o.days * o.sedes * o.orders_per_day, "selling")
+    cut_k = 1
+    # Every demo user must have come down from the hub before selling.
+    _wait(
+        "users and catalog at every sede",
+        lambda: all(
+            httpx.post(
+                demo.t.edge_url(k) + "/api/auth/login",
+                json={
+                    "username": f"recepcion.{sede_code(k).lower()}",
+                    "password": DEMO_PASSWORD,
+                },
+                timeout=10,
+            ).status_code
+            == 200
+            for k in range(1, o.sedes + 1)
+        ),
+        120,
+    )
+    for day in range(o.days):
+        _set_day(demo, o.days - 1 - day)
+        errors: list[str] = []
+
+        def play(k: int, day: int = day, errors: list[str] = errors) -> None:
+            midday = None
+            person = None
+            if k == cut_k and o.sedes > 1:
+
+                def midday() -> None:
+                    demo.links[cut_k].cut()  # type: ignore[attr-defined]
+
+            if day == 0 and k in (1, 2) and o.sedes > 1:
+                person = dict(shared, phone="987654321" if k == 1 else "912345678")
+            sede_day = SedeDay(
+                base_url=demo.t.edge_url(k),
+                sede_code=sede_code(k),
+                password=DEMO_PASSWORD,
+                orders=o.orders_per_day,
+                rng=random.Random(o.seed * 1000 + day * 50 + k),
+                on_progress=progress.step,
+            )
+            try:
+                ledgers[(day, k)] = sede_day.run(shared_patient=person, midday=midday)
+            except Exception as exc:  # noqa: BLE001 - reported below, fails the demo
+                errors.append(f"{sede_code(k)} day {day + 1}: {exc}")
+
+        threads = [threading.Thread(target=play, args=(k,)) for k in range(1, o.sedes + 1)]
+        # The cut sede's partner registers the shared patient while the link is down: start
+        # the cut sede first so its midday comes earlier.
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        demo.links[cut_k].restore()  # type: ignore[attr-defined]
+        if errors:
+            for e in errors:
+                print(f"labred demo: {e}", file=sys.stderr)
+            return 1
+    _set_day(demo, 0)
+    print("waiting for every sede to sync with the hub ...", flush=True)
+    synced = _wait("sync", lambda: _synced(demo), 180)
+    print("waiting for SUNAT answers ...", flush=True)
+    settled = _wait("SUNAT", lambda: _sunat_settled(demo), 180)
+    closures = _reconcile(demo)
+    return _report(
+        demo, ledgers, closures, shared["doc_number"] if o.sedes > 1 else None, synced and settled
+    )
+
+
+def _reconcile(demo: Demo) -> list[dict[str, Any]]:
+    from datetime import date, timedelta
+
+    from domain.clock import LIMA, SystemClock, business_date
+    from domain.ids import sede_id_for
+
+    today: date = business_date(SystemClock().now(), LIMA)
+    out: list[dict[str, Any]] = []
+    with httpx.Client(base_url=demo.t.hub_url(), timeout=60) as hub:
+        login(hub, "admin", DEMO_PASSWORD)
+        for day in range(demo.o.days):
+            d = today - timedelta(days=demo.o.days - 1 - day)
+            for k in range(1, demo.o.sedes + 1):
+                r = hub.post(
+                    "/api/reconciliation/execute",
+                    json={"sede_id": sede_id_for(sede_code(k)), "date": d.isoformat()},
+                )
+                if r.status_code != 200:
+                    raise RuntimeError(
+                        f"reconciliation {sede_code(k)} {d}: {r.status_code} {r.text[:300]}"
+                    )
+                out.append({"sede": sede_code(k), "date": d.isoformat(), **r.json()})
+    return out
+
+
+def _report(
+    demo: Demo,
+    ledgers: dict[tuple[int, int], Ledger],
+    closures: list[dict[str, Any]],
+    shared_doc: str | None,
+    settled: bool,
+) -> int:
+    print("")
+    print(
+        f"{'sede':<5} {'orders':>6} {'sold (S/)':>12} {'accepted':>8} {'other docs':<24} "
+        f"{'results':>7} {'discrepancies':>13}"
+    )
+    edges = {sede_code(k): demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, demo.o.sedes + 1)}
+    for k in range(1, demo.o.sedes + 1):
+        code = sede_code(k)
+        s = edge_summary(edges[code])
+        docs = dict(s["documents"])
+        accepted = docs.pop("aceptado", 0) + docs.pop("observado", 0)
+        other = ", ".join(f"{state} {n}" for state, n in sorted(docs.items())) or "-"
+        found = sum(c.get("discrepancy_count", 0) for c in closures if c["sede"] == code)
+        sold = Decimal(s["sold_cents"]) / 100
+        print(
+            f"{code:<5} {s['orders']:>6} {sold:>12,.2f} {accepted:>8} {other:<24} "
+            f"{s['orders_with_results']:>7} {found:>13}"
+        )
+    print("")
+    for c in closures:
+        print(
+            f"closure {c['sede']} {c['date']}: {c['status']} "
+            f"({c.get('discrepancy_count', 0)} discrepancies)"
+        )
+    report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
+    report.check(settled, "sync and SUNAT queues drained")
+    ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
+    edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())
+    report.check(
+        ledger_total == edge_total,
+        f"amount sold equals what the counter was answered (S/ {ledger_total:,.2f})",
+    )
+    print("")
+    print(f"invariants: {len(report.passed)} hold, {len(report.failures)} broken")
+    for failure in report.failures:
+        print(f"  BROKEN: {failure}")
+    return 0 if not report.failures else 1

@@ -1,0 +1,270 @@
+"""A day of business at one sede, played through the edge's HTTP API (the demo's driver).
+
+Everything goes through the same endpoints the reception counter uses: sign-in, patients,
+orders with split payments, discounts, facturas, a cancellation (credit note), the cash count
+and closing, and the day seal. It keeps its own ledger of what the edge answered, so the demo
+can check the hub against it afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from domain.cash import DENOMINATIONS
+from domain.identity import ruc_check_digit
+
+FIRST = [
+    "ROSA",
+    "JUAN",
+    "MARÍA",
+    "JOSÉ",
+    "LUCÍA",
+    "CARLOS",
+    "ANA",
+    "LUIS",
+    "CARMEN",
+    "JORGE",
+    "ROCÍO",
+    "MIGUEL",
+    "ELENA",
+    "PEDRO",
+    "SOFÍA",
+    "RAÚL",
+    "PATRICIA",
+    "CÉSAR",
+    "DIANA",
+]
+LAST = [
+    "QUISPE",
+    "MAMANI",
+    "FLORES",
+    "RODRÍGUEZ",
+    "SÁNCHEZ",
+    "GARCÍA",
+    "HUAMÁN",
+    "NÚÑEZ",
+    "CHÁVEZ",
+    "TORRES",
+    "RAMOS",
+    "CASTILLO",
+    "VARGAS",
+    "MENDOZA",
+    "ROJAS",
+    "ESPINOZA",
+]
+COMPANIES = [
+    ("20100070970", "LABORATORIOS CLINICOS LABRED S.A.C."),
+    ("20131312955", "SUPERINTENDENCIA NACIONAL DE ADUANAS"),
+]
+
+
+class ApiFailure(RuntimeError):
+    def __init__(self, what: str, response: httpx.Response) -> None:
+        super().__init__(f"{what}: HTTP {response.status_code} {response.text[:300]}")
+        self.response = response
+
+
+@dataclass
+class Ledger:
+    """What the edge confirmed during the day (money as Decimal)."""
+
+    orders: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    sold: Decimal = Decimal("0.00")
+    payments: dict[str, Decimal] = field(default_factory=dict)
+    patients: dict[str, str] = field(default_factory=dict)  # doc number -> id
+    facturas: int = 0
+    discounts: int = 0
+
+    def paid(self, method: str, amount: Decimal) -> None:
+        self.payments[method] = self.payments.get(method, Decimal("0.00")) + amount
+
+
+def _check(response: httpx.Response, what: str, *ok: int) -> dict[str, Any]:
+    if response.status_code not in (ok or (200, 201)):
+        raise ApiFailure(what, response)
+    body: dict[str, Any] = response.json() if response.content else {}
+    return body
+
+
+def login(client: httpx.Client, username: str, password: str) -> None:
+    body = _check(
+        client.post("/api/auth/login", json={"username": username, "password": password}), "login"
+    )
+    client.headers["Authorization"] = f"Bearer {body['access_token']}"
+
+
+def random_dni(rng: random.Random) -> str:
+    return f"{rng.randint(10_000_000, 79_999_999)}"
+
+
+def denominations_for(amount: Decimal) -> dict[str, int]:
+    """Greedy breakdown of a cash amount into PEN bills and coins."""
+    left = amount
+    out: dict[str, int] = {}
+    for value in DENOMINATIONS:
+        n = int(left // value)
+        if n:
+            out[f"{value:.2f}"] = n
+            left -= value * n
+    if left != 0:
+        raise ValueError(f"{amount} cannot be broken into PEN denominations")
+    return out
+
+
+@dataclass
+class SedeDay:
+    """Plays one business day at one sede."""
+
+    base_url: str
+    sede_code: str
+    password: str
+    orders: int
+    rng: random.Random
+    on_progress: Callable[[int], None] = lambda n: None
+    services: list[dict[str, Any]] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=Ledger)
+
+    def _client(self, username: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.base_url, timeout=30.0)
+        login(client, username, self.password)
+        return client
+
+    def run(
+        self,
+        *,
+        shared_patient: dict[str, str] | None = None,
+        midday: Callable[[], None] | None = None,
+    ) -> Ledger:
+        low = self.sede_code.lower()
+        with self._client(f"recepcion.{low}") as rec, self._client(f"supervisor.{low}") as sup:
+            self.services = _check(rec.get("/api/catalog/services/active"), "catalog")["items"]
+            float_ = Decimal("200.00")
+            session = _check(
+                rec.post("/api/cash/sessions", json={"opening_float": f"{float_:.2f}"}), "open cash"
+            )
+            for i in range(self.orders):
+                if midday is not None and i == self.orders // 2:
+                    midday()
+                    if shared_patient is not None:
+                        self.register(rec, shared_patient)
+                self.sell(rec, i)
+                self.on_progress(1)
+            if self.ledger.orders:
+                self.cancel(sup, self.ledger.orders[len(self.ledger.orders) // 2])
+            self.close_cash(rec, sup, session["id"], float_)
+            _check(sup.post("/api/cash/day/close", json={"date": None}), "day close")
+        return self.ledger
+
+    def register(self, client: httpx.Client, person: dict[str, str]) -> str:
+        r = client.post("/api/patients", json=person)
+        if r.status_code == 409:
+            patient_id = str(r.json()["detail"][0]["ctx"]["patient_id"])
+        else:
+            patient_id = str(_check(r, "register patient")["id"])
+        self.ledger.patients[person["doc_number"]] = patient_id
+        return patient_id
+
+    def _patient(self, client: httpx.Client) -> str:
+        if self.ledger.patients and self.rng.random() < 0.25:
+            return self.rng.choice(list(self.ledger.patients.values()))
+        person = {
+            "doc_type": "1",
+            "doc_number": random_dni(self.rng),
+            "first_names": self.rng.choice(FIRST),
+            "last_names": f"{self.rng.choice(LAST)} {self.rng.choice(LAST)}",
+            "sex": self.rng.choice(["F", "M"]),
+            "phone": f"9{self.rng.randint(10**7, 10**8 - 1)}",
+        }
+        return self.register(client, person)
+
+    def sell(self, client: httpx.Client, i: int) -> None:
+        picks = self.rng.sample(self.services, k=min(len(self.services), self.rng.randint(1, 3)))
+        body: dict[str, Any] = {
+            "patient_id": self._patient(client),
+            "items": [s["id"] for s in picks],
+        }
+        if i % 9 == 4:
+            body["discount"] = {"kind": "percent", "value": "5", "reason": "Campaña de salud"}
+        if i % 11 == 7:
+            ruc, name = self.rng.choice(COMPANIES)
+            assert ruc[-1] == str(ruc_check_digit(ruc[:10]))
+            body["document_type"] = "01"
+            body["customer"] = {"doc_type": "6", "doc_number": ruc, "name": name, "address": "LIMA"}
+        # Price first (no payment), then pay the balance: split cash + digital sometimes.
+        order = _check(client.post("/api/orders", json=body), "create order", 201)
+        balance = Decimal(order["balance"])
+        payments: list[dict[str, str]] = []
+        if balance > 0:
+            if i % 4 == 1 and balance > Decimal("20.00"):
+                digital = (balance / 2).quantize(Decimal("0.01"))
+                payments.append(
+                    {
+                        "method": self.rng.choice(["yape", "plin", "tarjeta"]),
+                        "amount": f"{digital:.2f}",
+                        "reference": f"OP{i:05d}",
+                    }
+                )
+                rest = balance - digital
+            else:
+                rest = balance
+            if i % 5 == 2 or rest % Decimal("0.10") != 0:  # PEN cash has no 1-céntimo coins
+                payments.append(
+                    {"method": "tarjeta", "amount": f"{rest:.2f}", "reference": f"VOU{i:05d}"}
+                )
+            else:
+                tendered = (rest // 10 + 1) * 10
+                payments.append(
+                    {"method": "efectivo", "amount": f"{rest:.2f}", "tendered": f"{tendered:.2f}"}
+                )
+            paid = _check(
+                client.post(f"/api/orders/{order['id']}/payments", json={"payments": payments}),
+                "pay",
+                200,
+                201,
+            )
+            del paid
+        for p in payments:
+            self.ledger.paid(p["method"], Decimal(p["amount"]))
+        self.ledger.orders.append(order["id"])
+        self.ledger.sold += Decimal(order["total"])
+        self.ledger.facturas += 1 if body.get("document_type") == "01" else 0
+        self.ledger.discounts += 1 if "discount" in body else 0
+
+    def cancel(self, client: httpx.Client, order_id: str) -> None:
+        order = _check(
+            client.post(
+                f"/api/orders/{order_id}/cancel", json={"reason": "Paciente desistió del examen"}
+            ),
+            "cancel",
+        )
+        self.ledger.cancelled.append(order_id)
+        self.ledger.sold -= Decimal(order["total"])
+        for p in order.get("payments", []):
+            if Decimal(p["amount"]) < 0:
+                self.ledger.paid(p["method"], Decimal(p["amount"]))
+
+    def close_cash(
+        self, rec: httpx.Client, sup: httpx.Client, session_id: str, float_: Decimal
+    ) -> None:
+        cash = float_ + self.ledger.payments.get("efectivo", Decimal("0.00"))
+        declared = {
+            m: f"{self.ledger.payments.get(m, Decimal('0.00')):.2f}"
+            for m in ("tarjeta", "yape", "plin", "transferencia")
+        }
+        _check(
+            rec.post(
+                f"/api/cash/sessions/{session_id}/count",
+                json={"denominations": denominations_for(cash), "declared": declared},
+            ),
+            "cash count",
+            200,
+            201,
+        )
+        _check(sup.post(f"/api/cash/sessions/{session_id}/close", json={}), "cash close", 200, 201)

@@ -1,0 +1,171 @@
+"""Fixtures of the browser tests: a real edge process and headless Chromium via Playwright.
+
+Chromium comes from the system (Debian package ``chromium``); Playwright's own browser
+download does not work here. Without it every browser test skips, saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.ids import new_id
+from domain.permissions import Role
+from edge.db import unit_of_work
+from edge.patients.models import Patient
+from edge.runtime import EdgeRuntime
+from edge.settings import load_edge_settings
+from tests.edge.factories import make_user
+from tests.procs import free_port, run_labred, running
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)
+SKIP_REASON = "Chromium not installed (apt-get install chromium; .ci/run installs it)"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ADMIN_PASSWORD = "admin-clave-segura-1"
+PASSWORD = "clave-de-prueba-123"
+XSS_NAME = "<script>alert(1)</script>"
+XSS_DOC = "70000001"
+
+
+@dataclass(frozen=True)
+class EdgeNode:
+    url: str
+    data_dir: Path
+    receptionist: str
+    supervisor: str
+    xss_patient_id: str
+
+
+def _seed(data_dir: Path) -> tuple[str, str, str]:
+    """Two users and a patient whose name is markup (as if it came from another system)."""
+    rt = EdgeRuntime.open(load_edge_settings(data_dir))
+    try:
+        sede = rt.sede_id
+        assert sede is not None
+        recep = make_user(rt, Role.RECEPCIONISTA, username="mrojas", sede_ids=[sede])
+        sup = make_user(rt, Role.SUPERVISOR, username="supervisora", sede_ids=[sede])
+        now = dt.datetime.now(dt.UTC)
+        patient = Patient(
+            id=new_id(),
+            doc_type="1",
+            doc_number=XSS_DOC,
+            first_names=XSS_NAME,
+            last_names="<img src=x onerror=alert(2)>",
+            home_sede_id=sede,
+            created_at=now,
+            updated_at=now,
+        )
+        with unit_of_work(rt.engine) as session:
+            session.add(patient)
+        return recep.username, sup.username, patient.id
+    finally:
+        rt.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def edge_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
+    if not HAVE_CHROMIUM:
+        pytest.skip(SKIP_REASON)
+    base = tmp_path_factory.mktemp("edge-browser")
+    data = base / "edge"
+    init = run_labred(
+        "edge", "init", "--data-dir", str(data), "--demo-catalog",
+        "--admin-password", ADMIN_PASSWORD,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    recep, sup, xss_id = _seed(data)
+    port = free_port()
+    dead_hub = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the hub is "down"
+    env = {"LABRED_EDGE_HUB_URL": dead_hub, "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000"}
+    url = f"http://127.0.0.1:{port}"
+    with running(
+        "edge", "serve", "--data-dir", str(data), "--port", str(port),
+        ready_url=f"{url}/ready", log=base / "edge.log", env=env,
+    ):  # fmt: skip
+        yield EdgeNode(url, data, recep, sup, xss_id)
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("screens")
+    print(f"\nscreenshots: {out}")
+    yield out
+    shared = Path("/tmp/labred-screens")
+    if shared.is_dir():
+        for png in out.glob("*.png"):
+            shutil.copy(png, shared / png.name)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not HAVE_CHROMIUM:
+        pytest.skip(SKIP_REASON)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def page(
+    browser: Any, edge_node: EdgeNode, screens: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A fresh browser context (no cookies); script dialogs fail the test (XSS canary)."""
+    context = browser.new_context(
+        base_url=edge_node.url, locale="es-PE", timezone_id="America/Lima",
+        viewport={"width": 1366, "height": 900},
+    )  # fmt: skip
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message: Any) -> None:
+        # Failed fetches (a 404 "no cash session open", a 401 before sign-in) are answers
+        # the pages handle, not script errors.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    pg.on("dialog", on_dialog)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", on_console)
+    pg.dialogs = dialogs  # type: ignore[attr-defined]
+    pg.js_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    if request.node.stash.get(_FAILED, False):
+        for i, open_page in enumerate(context.pages):
+            open_page.screenshot(path=str(screens / f"FAILED-{request.node.name}-{i}.png"))
+    context.close()
+    assert not dialogs, f"a script dialog opened (injected markup ran?): {dialogs}"

@@ -1,0 +1,415 @@
+"""Typed client of the edge's HTTP API, the only way the TUI reaches a node.
+
+* ``EdgeApi(http)`` takes an injected ``httpx.Client`` (tests pass a ``MockTransport`` or a
+  client pointed at a real edge); it never opens a database.
+* Every failure is an ``ApiError(status, code, msg, loc)`` parsed from the one error shape
+  ``{"detail": [{"type", "msg", "loc"}]}``; a node that cannot be reached is
+  ``EdgeUnreachable`` (status 0) after a few quick retries.
+* Requests that are safe to repeat (GET, or any request whose connection was refused, so
+  nothing reached the node) are retried on connection errors; others are not, so a sale is
+  never sent twice.
+* A 401 on an expired or invalid access token is answered by one silent refresh (rotation:
+  the new refresh token replaces the old) and the request is repeated. Refreshes are
+  serialised, so two threads never spend the same refresh token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, cast
+
+import httpx
+
+JSON = dict[str, Any]
+_REFRESHABLE = frozenset({"token_expired", "token_invalid", "not_authenticated"})
+
+
+class ApiError(Exception):
+    """An error answered by the edge (or 0 when it could not be reached)."""
+
+    def __init__(
+        self, status: int, code: str, msg: str, loc: list[str | int] | None = None
+    ) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.code = code
+        self.msg = msg
+        self.loc: list[str | int] = list(loc or [])
+        self.others: list[ApiError] = []
+
+    @property
+    def field(self) -> str | None:
+        """The form field the error is about: the last text part of ``loc`` after "body"."""
+        parts = [p for p in self.loc if isinstance(p, str) and p not in ("body", "query", "path")]
+        return parts[-1] if parts else None
+
+    def all(self) -> list[ApiError]:
+        """This error and the others of the same response."""
+        return [self, *self.others]
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.code!r}, {self.msg!r}, {self.loc!r})"
+
+
+class EdgeUnreachable(ApiError):
+    """The node did not answer (connection refused, dropped or timed out)."""
+
+    def __init__(self, detail: str = "", *, retryable: bool = True) -> None:
+        msg = "Sin conexión con el nodo."
+        if not retryable:
+            msg = (
+                "Se perdió la conexión con el nodo durante la operación; revise si quedó "
+                "registrada antes de repetirla."
+            )
+        super().__init__(0, "edge_unreachable", msg, [])
+        self.detail = detail
+        self.retryable = retryable
+        """False when the request may have reached the node (repeating it could duplicate)."""
+
+
+def parse_error(response: httpx.Response) -> ApiError:
+    """The ``ApiError`` of an error response (every item of ``detail`` is kept)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    items = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(items, str):
+        items = [{"type": f"http_{response.status_code}", "msg": items, "loc": []}]
+    if not isinstance(items, list) or not items:
+        return ApiError(
+            response.status_code,
+            f"http_{response.status_code}",
+            f"El nodo respondió con un error (HTTP {response.status_code}).",
+        )
+    errors = [
+        ApiError(
+            response.status_code,
+            str(item.get("type", "error")),
+            str(item.get("msg", "Error")),
+            list(item.get("loc") or []),
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
+    first = errors[0]
+    first.others = errors[1:]
+    return first
+
+
+# ----------------------------------------------------------------------------- wire shapes
+class Profile(TypedDict):
+    id: str
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    sede_ids: list[str]
+    permissions: list[str]
+
+
+class Patient(TypedDict, total=False):
+    id: str
+    doc_type: str
+    doc_type_label: str
+    doc_number: str
+    first_names: str
+    last_names: str
+    full_name: str
+    birth_date: str | None
+    sex: str | None
+    phone: str | None
+    email: str | None
+
+
+class Service(TypedDict, total=False):
+    id: str
+    code: str
+    name: str
+    price: str
+    is_panel: bool
+    panel_services: list[JSON]
+    sample_type: str
+    tube: str
+
+
+class Order(TypedDict, total=False):
+    id: str
+    number: str
+    patient_id: str
+    status: str
+    document_type: str
+    subtotal: str
+    discount_total: str
+    total: str
+    paid_total: str
+    balance: str
+    change: str
+    business_date: str
+    created_at: str
+    items: list[JSON]
+    payments: list[JSON]
+
+
+class Invoice(TypedDict, total=False):
+    id: str
+    doc_type: str
+    full_number: str
+    total: str
+    state: str
+    customer_name: str
+
+
+class CashSession(TypedDict, total=False):
+    id: str
+    status: str
+    opening_float: str
+    opened_at: str
+    business_date: str
+    difference: str | None
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """What the status bar shows: sede, hub link and the three backlogs."""
+
+    sede_code: str = ""
+    sede_name: str = ""
+    hub: str = "comprobando"
+    sunat_pending: int = 0
+    sunat_overdue: int = 0
+    sync_backlog: int = 0
+    lab_pending: int = 0
+
+
+@dataclass
+class Tokens:
+    access: str
+    refresh: str
+
+
+@dataclass
+class EdgeApi:
+    """The edge API over an injected ``httpx.Client`` (base URL set on the client)."""
+
+    http: httpx.Client
+    retries: int = 2
+    retry_delay: float = 0.2
+    tokens: Tokens | None = None
+    profile: Profile | None = None
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _print_endpoint: bool | None = field(default=None, repr=False)
+
+    @classmethod
+    def connect(cls, base_url: str, *, timeout: float = 5.0) -> EdgeApi:
+        return cls(httpx.Client(base_url=base_url, timeout=timeout))
+
+    @property
+    def base_url(self) -> str:
+        return str(self.http.base_url).rstrip("/")
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -------------------------------------------------------------------------- plumbing
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request with retries on connection errors; never raises httpx errors."""
+        attempt = 0
+        while True:
+            try:
+                response = self.http.request(method, path, **kwargs)
+                self.http.cookies.clear()  # the TUI authenticates by header, never by cookie
+                return response
+            except httpx.TransportError as exc:
+                repeatable = method == "GET" or isinstance(exc, httpx.ConnectError)
+                if not repeatable:
+                    raise EdgeUnreachable(f"{type(exc).__name__}: {exc}", retryable=False) from None
+                if attempt >= self.retries:
+                    raise EdgeUnreachable(f"{type(exc).__name__}: {exc}") from None
+                attempt += 1
+                time.sleep(self.retry_delay * attempt)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.access}"} if self.tokens else {}
+
+    def request(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        """A request with the access token; one silent refresh on an expired token."""
+        if auth and self.tokens is None:
+            raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
+        sent_with = self.tokens.access if self.tokens else None
+        response = self._send(method, path, headers=self._headers() if auth else {}, **kwargs)
+        if auth and response.status_code == 401 and parse_error(response).code in _REFRESHABLE:
+            self._refresh(stale_access=sent_with)
+            response = self._send(method, path, headers=self._headers(), **kwargs)
+        if response.status_code >= 400:
+            raise parse_error(response)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.request(method, path, **kwargs).json()
+
+    def _refresh(self, *, stale_access: str | None) -> None:
+        with self._refresh_lock:
+            if self.tokens is None:
+                raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
+            if self.tokens.access != stale_access:
+                return  # another thread refreshed meanwhile
+            response = self._send(
+                "POST", "/api/auth/refresh", json={"refresh_token": self.tokens.refresh}
+            )
+            if response.status_code >= 400:
+                self.tokens = None
+                error = parse_error(response)
+                raise ApiError(
+                    401, "session_expired", "La sesión venció; ingrese nuevamente.", error.loc
+                )
+            self._take(response.json())
+
+    def _take(self, body: JSON) -> None:
+        self.tokens = Tokens(access=body["access_token"], refresh=body["refresh_token"])
+        self.profile = cast(Profile, body["user"])
+
+    # ------------------------------------------------------------------------------- auth
+    def login(self, username: str, password: str) -> Profile:
+        response = self._send(
+            "POST", "/api/auth/login", json={"username": username, "password": password}
+        )
+        if response.status_code >= 400:
+            raise parse_error(response)
+        self._take(response.json())
+        assert self.profile is not None
+        return self.profile
+
+    def logout(self) -> None:
+        """Revoke the refresh token on the node (best effort) and forget both tokens."""
+        tokens, self.tokens, self.profile = self.tokens, None, None
+        if tokens is None:
+            return
+        try:
+            self._send(
+                "POST",
+                "/api/auth/logout",
+                headers={"Authorization": f"Bearer {tokens.access}"},
+                json={"refresh_token": tokens.refresh},
+            )
+        except EdgeUnreachable:
+            pass  # the tokens are gone from this terminal; the node lets them expire
+
+    def health(self) -> bool:
+        """True when the node answers ``/health`` (no retries: this is the probe)."""
+        try:
+            return self.http.get("/health").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    # --------------------------------------------------------------------------- status
+    def node_status(self) -> NodeStatus:
+        web = self._json("GET", "/api/web/status")
+        sync = self._json("GET", "/api/sync/status")
+        lab = self._json("GET", "/api/lab-sync/pending")
+        return NodeStatus(
+            sede_code=str(web.get("sede_code", "")),
+            sede_name=str(web.get("sede_name", "")),
+            hub=str(web.get("hub", "comprobando")),
+            sunat_pending=int(web.get("sunat_pending", 0)),
+            sunat_overdue=int(web.get("sunat_overdue", 0)),
+            sync_backlog=int(sync.get("backlog", 0)),
+            lab_pending=int(lab.get("total", 0)),
+        )
+
+    # ------------------------------------------------------------------------- patients
+    def search_patients(self, q: str, *, limit: int = 20) -> list[Patient]:
+        body = self._json("GET", "/api/patients/search", params={"q": q, "limit": limit})
+        return cast(list[Patient], body["items"])
+
+    def create_patient(self, fields: JSON) -> Patient:
+        return cast(Patient, self._json("POST", "/api/patients", json=fields))
+
+    def get_patient(self, patient_id: str) -> Patient:
+        return cast(Patient, self._json("GET", f"/api/patients/{patient_id}"))
+
+    # -------------------------------------------------------------------------- catalog
+    def search_services(self, q: str, *, limit: int = 20) -> list[Service]:
+        body = self._json("GET", "/api/catalog/services/search", params={"q": q, "limit": limit})
+        return cast(list[Service], body)
+
+    # --------------------------------------------------------------------------- orders
+    def create_order(self, body: JSON) -> Order:
+        return cast(Order, self._json("POST", "/api/orders", json=body))
+
+    def list_orders(self, *, date: str | None = None, page_size: int = 200) -> list[Order]:
+        params: JSON = {"page_size": page_size}
+        if date:
+            params["date"] = date
+        return cast(list[Order], self._json("GET", "/api/orders", params=params)["items"])
+
+    def get_order(self, order_id: str) -> Order:
+        return cast(Order, self._json("GET", f"/api/orders/{order_id}"))
+
+    def set_status(self, order_id: str, status: str) -> JSON:
+        return cast(
+            JSON, self._json("PUT", f"/api/orders/{order_id}/status", json={"status": status})
+        )
+
+    def cancel_order(self, order_id: str, reason: str) -> Order:
+        path = f"/api/orders/{order_id}/cancel"
+        return cast(Order, self._json("POST", path, json={"reason": reason}))
+
+    # -------------------------------------------------------------------------- billing
+    def invoices_of(self, order_id: str) -> list[Invoice]:
+        body = self._json("GET", f"/api/billing/by-order/{order_id}")
+        return cast(list[Invoice], body["items"])
+
+    def issue_receipt(self, order_id: str) -> Invoice:
+        return cast(
+            Invoice, self._json("POST", "/api/billing/receipt", json={"order_id": order_id})
+        )
+
+    def issue_invoice(self, order_id: str, customer: JSON) -> Invoice:
+        body = {"order_id": order_id, "customer": customer}
+        return cast(Invoice, self._json("POST", "/api/billing/invoice", json=body))
+
+    def ticket_pdf(self, invoice_id: str) -> tuple[str, bytes]:
+        """The 80 mm ticket as PDF: (file name suggested by the node, bytes)."""
+        response = self.request(
+            "GET", f"/api/billing/{invoice_id}/pdf", params={"format": "ticket"}
+        )
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.split("filename=")[-1].strip('"') if "filename=" in disposition else ""
+        return (name or f"{invoice_id}-ticket.pdf"), response.content
+
+    def has_print_endpoint(self) -> bool:
+        """Whether the node can print a ticket itself (``POST /api/billing/{id}/print``)."""
+        if self._print_endpoint is None:
+            paths = self._json("GET", "/openapi.json", auth=False).get("paths", {})
+            self._print_endpoint = "/api/billing/{invoice_id}/print" in paths
+        return self._print_endpoint
+
+    def print_ticket(self, invoice_id: str) -> JSON:
+        path = f"/api/billing/{invoice_id}/print"
+        return cast(JSON, self._json("POST", path, json={"format": "ticket"}))
+
+    # ----------------------------------------------------------------------------- cash
+    def current_cash(self) -> CashSession | None:
+        try:
+            return cast(CashSession, self._json("GET", "/api/cash/sessions/current"))
+        except ApiError as exc:
+            if exc.status == 404 or exc.code in {"cash_session_closed", "no_open_session"}:
+                return None
+            raise
+
+    def open_cash(self, opening_float: str) -> CashSession:
+        body = {"opening_float": opening_float}
+        return cast(CashSession, self._json("POST", "/api/cash/sessions", json=body))
+
+    def count_cash(self, session_id: str, denominations: dict[str, int], declared: JSON) -> JSON:
+        body = {"denominations": denominations, "declared": declared}
+        return cast(JSON, self._json("POST", f"/api/cash/sessions/{session_id}/count", json=body))
+
+    def close_cash(self, session_id: str, *, note: str | None = None) -> JSON:
+        body: JSON = {"note": note} if note else {}
+        return cast(JSON, self._json("POST", f"/api/cash/sessions/{session_id}/close", json=body))

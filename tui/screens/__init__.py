@@ -1,0 +1,1 @@
+"""Screens of the reception app, one per module."""

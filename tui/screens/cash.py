@@ -1,0 +1,178 @@
+"""Cash drawer: open with a float, blind count by denomination, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from domain.cash import DENOMINATIONS, denomination_key
+from domain.clock import LIMA
+from tui.api import ApiError, CashSession
+from tui.messages import ApiFailed, CashClosed, CashCounted, CashLoaded
+from tui.screens.base import ReceptionScreen
+from tui.widgets.field import FieldWithError
+from tui.widgets.payment_row import amount_of, check_amount
+
+DECLARED = ("tarjeta", "yape", "plin", "transferencia")
+
+
+def check_pieces(text: str) -> str | None:
+    if text and (not text.isdigit() or int(text) > 10000):
+        return "Número de piezas inválido."
+    return None
+
+
+class CashScreen(ReceptionScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "open_cash", "Abrir caja"),
+        Binding("f6", "count", "Arqueo"),
+        Binding("f9", "close_cash", "Cerrar caja"),
+        Binding("escape", "back", "Volver"),
+    ]
+
+    session: CashSession | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        with Vertical(id="cash"):
+            yield Static("Consultando la caja…", id="cash-state", classes="section")
+            yield FieldWithError("Fondo inicial S/", "opening_float", check=check_amount)
+            yield Static("Arqueo: piezas por denominación", classes="section")
+            with Grid(id="denominations"):
+                for value in DENOMINATIONS:
+                    key = denomination_key(value)
+                    yield FieldWithError(
+                        f"{value:>6.2f}", f"denominations.{key}", check=check_pieces
+                    )
+            with Horizontal(classes="form-row"):
+                for method in DECLARED:
+                    yield FieldWithError(
+                        method.capitalize(), f"declared.{method}", check=check_amount
+                    )
+            yield FieldWithError("Nota", "note")
+            yield Static("", id="cash-result")
+            yield Static("", classes="form-error")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="cash", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            current = self.reception.call_edge(lambda api: api.current_cash())
+        except ApiError as exc:
+            self.post_message(ApiFailed("load", exc))
+            return
+        self.post_message(CashLoaded(current))
+
+    def on_cash_loaded(self, message: CashLoaded) -> None:
+        self.session = message.session
+        state = self.query_one("#cash-state", Static)
+        s = message.session
+        if s is None:
+            state.update("No tiene una caja abierta. Ingrese el fondo inicial y pulse F5.")
+            opening = self.field("opening_float")
+            if opening is not None:
+                opening.input.focus()
+        else:
+            opened = dt.datetime.fromisoformat(s["opened_at"]).astimezone(LIMA)
+            state.update(
+                f"Caja abierta el {opened:%d/%m} a las {opened:%H:%M}, fondo S/ "
+                f"{s.get('opening_float', '')}. F6 arqueo, F9 cierre."
+            )
+
+    def action_open_cash(self) -> None:
+        self.clear_errors()
+        if self.session is not None:
+            self.notify("Ya tiene una caja abierta.", severity="warning")
+            return
+        field = self.field("opening_float")
+        assert field is not None
+        if not field.validate():
+            return
+        amount = f"{amount_of(field.value or '0'):.2f}"
+        self._run("open", lambda api: api.open_cash(amount))
+
+    def _counted(self) -> tuple[dict[str, int], dict[str, str]] | None:
+        if not self.validate_fields():
+            return None
+        pieces: dict[str, int] = {}
+        for value in DENOMINATIONS:
+            key = denomination_key(value)
+            field = self.field(f"denominations.{key}")
+            if field is not None and field.value:
+                pieces[key] = int(field.value)
+        declared: dict[str, str] = {}
+        for method in DECLARED:
+            field = self.field(f"declared.{method}")
+            if field is not None and field.value:
+                declared[method] = f"{amount_of(field.value):.2f}"
+        return pieces, declared
+
+    def action_count(self) -> None:
+        self.clear_errors()
+        if self.session is None:
+            self.notify("Abra la caja primero (F5).", severity="warning")
+            return
+        counted = self._counted()
+        if counted is None:
+            return
+        session_id = self.session["id"]
+        self._run("count", lambda api: api.count_cash(session_id, *counted))
+
+    def action_close_cash(self) -> None:
+        self.clear_errors()
+        if self.session is None:
+            self.notify("No hay caja abierta.", severity="warning")
+            return
+        note = self.field("note")
+        session_id = self.session["id"]
+        text = note.value if note is not None else ""
+        self._run("close", lambda api: api.close_cash(session_id, note=text or None))
+
+    @work(thread=True, exclusive=True, group="cash-action", exit_on_error=False)
+    def _run(self, action: str, fn: Any) -> None:
+        try:
+            result = self.reception.call_edge(fn)
+        except ApiError as exc:
+            self.post_message(ApiFailed(action, exc))
+            return
+        if action == "open":
+            self.post_message(CashLoaded(result))
+        elif action == "count":
+            self.post_message(CashCounted(result))
+        else:
+            self.post_message(CashClosed(result))
+
+    def on_cash_counted(self, message: CashCounted) -> None:
+        r = message.result
+        lines = [
+            f"{line['method']}: esperado {line['expected']}, contado {line['counted']}, "
+            f"dif. {line['difference']}"
+            for line in r.get("lines", [])
+        ]
+        lines.append(
+            f"TOTAL esperado S/ {r.get('expected_total')}  contado S/ {r.get('counted_total')}  "
+            f"diferencia S/ {r.get('difference')}"
+            + ("  (requiere aprobación de supervisor)" if r.get("needs_approval") else "")
+        )
+        self.query_one("#cash-result", Static).update("\n".join(lines[-4:]))
+
+    def on_cash_closed(self, message: CashClosed) -> None:
+        diff = message.summary.get("difference", "0.00")
+        self.query_one("#cash-result", Static).update(f"Caja cerrada. Diferencia S/ {diff}.")
+        self.notify("Caja cerrada.", timeout=4)
+        self.session = None
+        self.query_one("#cash-state", Static).update("Caja cerrada.")
+
+    def on_api_failed(self, message: ApiFailed) -> None:
+        self.show_api_error(message.error)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

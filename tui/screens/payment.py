@@ -1,0 +1,217 @@
+"""Payment: split between methods, confirm (order + boleta/factura), then print or save."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from domain.errors import InvalidInput
+from tui.api import ApiError, EdgeApi, Invoice, Order
+from tui.draft import OrderDraft
+from tui.messages import ApiFailed, OrderPlaced, TicketDone
+from tui.screens.base import ReceptionScreen
+from tui.widgets.field import FieldWithError
+from tui.widgets.payment_row import PaymentRow, amount_of
+
+ROWS = 3
+ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type")
+
+
+def place_order(api: EdgeApi, body: dict[str, Any]) -> tuple[Order, Invoice | None]:
+    """Create the order; make sure a paid order has its boleta/factura (issued by the node)."""
+    order = api.create_order(body)
+    return order, document_for(api, order, body.get("customer"))
+
+
+def document_for(api: EdgeApi, order: Order, customer: Any) -> Invoice | None:
+    sales = [i for i in api.invoices_of(order["id"]) if i.get("doc_type") in ("01", "03")]
+    if sales:
+        return sales[0]
+    if Decimal(order.get("balance", "0")) > 0:
+        return None  # pay later: the document comes with the last payment
+    if order.get("document_type") == "01" and customer:
+        return api.issue_invoice(order["id"], customer)
+    return api.issue_receipt(order["id"])
+
+
+def deliver_ticket(api: EdgeApi, invoice_id: str, folder: Path, *, save: bool) -> Path | None:
+    """Send the ticket to the node's printer, or save its PDF in ``folder`` (returned)."""
+    if not save and api.has_print_endpoint():
+        api.print_ticket(invoice_id)
+        return None
+    name, pdf = api.ticket_pdf(invoice_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(name).name
+    path.write_bytes(pdf)
+    return path
+
+
+class PaymentScreen(ReceptionScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "confirm", "Cobrar"),
+        Binding("f7", "print_ticket", "Imprimir"),
+        Binding("f8", "save_ticket", "PDF"),
+        Binding("f2", "next_patient", "Siguiente"),
+        Binding("escape", "back", "Volver"),
+    ]
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"tendered": "extra", "reference": "extra"}
+
+    def __init__(self, draft: OrderDraft) -> None:
+        super().__init__()
+        self.draft = draft
+        self.order: Order | None = None
+        self.invoice: Invoice | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        d = self.draft
+        with Vertical(id="payment"):
+            yield Static(
+                f"Paciente: {d.patient['full_name']}   Ítems: {len(d.services)}   "
+                f"TOTAL A COBRAR S/ {d.total:.2f}",
+                id="pay-total",
+            )
+            yield Static("Pagos (puede dividir entre medios):", classes="section")
+            for i in range(ROWS):
+                yield PaymentRow(i, amount=f"{d.total:.2f}" if i == 0 else "")
+            yield Static("", id="pay-balance")
+            yield Static("", classes="form-error")
+            yield Static("", id="receipt")
+            yield FieldWithError(
+                "Carpeta PDF", "folder", value=str(self.reception.settings.download_dir)
+            )
+
+    def on_mount(self) -> None:
+        self._render_balance()
+        self.query_one("#f-payments-0-amount-input", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._render_balance()
+
+    def _render_balance(self) -> None:
+        paid = Decimal("0.00")
+        for row in self.query(PaymentRow):
+            try:
+                paid += amount_of(row.amount_field().value)
+            except InvalidInput:
+                pass
+        balance = self.draft.total - paid
+        text = f"Pagado S/ {paid:.2f}   Saldo S/ {max(balance, Decimal('0')):.2f}"
+        if balance < 0:
+            text += f"   (excede en S/ {-balance:.2f})"
+        self.query_one("#pay-balance", Static).update(text)
+
+    # ---------------------------------------------------------------------------- confirm
+    def payments(self) -> list[dict[str, Any]] | None:
+        ok = self.validate_fields([f"payments.{i}.amount" for i in range(ROWS)])
+        rows: list[dict[str, Any]] = []
+        for row in self.query(PaymentRow):
+            try:
+                body = row.payload()
+            except InvalidInput as exc:
+                row.extra_field().set_error(exc.msg)
+                ok = False
+                continue
+            if body is not None:
+                rows.append(body)
+        return rows if ok else None
+
+    def action_confirm(self) -> None:
+        if self.order is not None:
+            self.notify("La orden ya fue registrada.", severity="warning")
+            return
+        self.clear_errors()
+        payments = self.payments()
+        if payments is None:
+            return
+        self._place(self.draft.body(payments))
+
+    @work(thread=True, exclusive=True, group="place-order", exit_on_error=False)
+    def _place(self, body: dict[str, Any]) -> None:
+        try:
+            order, invoice = self.reception.call_edge(lambda api: place_order(api, body))
+        except ApiError as exc:
+            self.post_message(ApiFailed("place", exc))
+            return
+        self.post_message(OrderPlaced(order, invoice))
+
+    def on_order_placed(self, message: OrderPlaced) -> None:
+        self.order, self.invoice = message.order, message.invoice
+        o = message.order
+        lines = [f"Orden {o['number']} registrada. Total S/ {o['total']}."]
+        if Decimal(o.get("change", "0")) > 0:
+            lines.append(f"VUELTO: S/ {o['change']}")
+        if message.invoice is not None:
+            inv = message.invoice
+            kind = "Factura" if inv.get("doc_type") == "01" else "Boleta"
+            lines.append(f"{kind} {inv['full_number']} emitida. F7 imprimir, F8 guardar PDF.")
+        else:
+            lines.append(f"Saldo pendiente S/ {o['balance']}: el comprobante sale al pagar.")
+        self.query_one("#receipt", Static).update("\n".join(lines))
+
+    def on_api_failed(self, message: ApiFailed) -> None:
+        error = message.error
+        head = next((str(p) for p in error.loc if p != "body"), "")
+        if message.action == "place" and head in ORDER_FIELDS:
+            self.dismiss(error)  # the order screen shows it next to its field
+            return
+        self.show_api_error(error)
+
+    # ----------------------------------------------------------------------------- ticket
+    def action_print_ticket(self) -> None:
+        self._ticket(save=False)
+
+    def action_save_ticket(self) -> None:
+        self._ticket(save=True)
+
+    def _ticket(self, *, save: bool) -> None:
+        if self.invoice is None:
+            self.notify("Aún no hay comprobante que imprimir.", severity="warning")
+            return
+        folder = self.field("folder")
+        assert folder is not None
+        self._deliver(self.invoice["id"], Path(folder.value).expanduser(), save)
+
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    def _deliver(self, invoice_id: str, folder: Path, save: bool) -> None:
+        try:
+            path = self.reception.call_edge(
+                lambda api: deliver_ticket(api, invoice_id, folder, save=save)
+            )
+        except ApiError as exc:
+            self.post_message(ApiFailed("ticket", exc))
+            return
+        except OSError as exc:
+            error = ApiError(0, "save_failed", f"No se pudo guardar el PDF: {exc.strerror}.")
+            error.loc = ["folder"]
+            self.post_message(ApiFailed("ticket", error))
+            return
+        detail = "Ticket enviado a la impresora." if path is None else f"Ticket guardado: {path}"
+        self.post_message(TicketDone(path, detail))
+
+    def on_ticket_done(self, message: TicketDone) -> None:
+        self.notify(message.detail, timeout=6)
+        self.query_one("#receipt", Static).update(
+            f"{self.query_one('#receipt', Static).content}\n{message.detail}"
+        )
+
+    # ------------------------------------------------------------------------ navigation
+    def action_back(self) -> None:
+        if self.order is None:
+            self.dismiss(None)
+        else:
+            self.reception.go_home()
+
+    def action_next_patient(self) -> None:
+        if self.order is None:
+            self.notify("Confirme el cobro primero (F9).", severity="warning")
+            return
+        self.reception.go_home()
+        self.reception.open_screen("patients")

@@ -1,0 +1,88 @@
+"""One line of a split payment: method, amount, and cash tendered or the operation reference."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Select
+
+from domain.errors import InvalidInput
+from domain.money import parse_amount
+from tui.widgets.field import FieldWithError
+
+METHODS: list[tuple[str, str]] = [
+    ("Efectivo", "efectivo"),
+    ("Tarjeta", "tarjeta"),
+    ("Yape", "yape"),
+    ("Plin", "plin"),
+    ("Transferencia", "transferencia"),
+]
+
+
+def check_amount(text: str) -> str | None:
+    """Spanish message when ``text`` is not a money amount (empty is allowed: unused row)."""
+    if not text:
+        return None
+    try:
+        parse_amount(text.replace(",", "."), field="monto")
+    except InvalidInput as exc:
+        return exc.msg
+    return None
+
+
+def amount_of(text: str) -> Decimal:
+    return parse_amount(text.replace(",", "."), field="monto") if text else Decimal("0.00")
+
+
+class PaymentRow(Horizontal):
+    """Row ``index`` maps to ``payments[index]`` of the order request (and its errors)."""
+
+    DEFAULT_CSS = """
+    PaymentRow { height: auto; }
+    PaymentRow Select { width: 18; }
+    """
+
+    def __init__(self, index: int, *, method: str = "efectivo", amount: str = "") -> None:
+        super().__init__(id=f"payment-{index}")
+        self.index = index
+        self._method = method
+        self._amount = amount
+
+    def compose(self) -> ComposeResult:
+        yield Select(
+            METHODS, value=self._method, allow_blank=False, compact=True, id=f"method-{self.index}"
+        )
+        yield FieldWithError(
+            "Monto", f"payments.{self.index}.amount", value=self._amount, check=check_amount
+        )
+        yield FieldWithError(
+            "Entrega/Ref.",
+            f"payments.{self.index}.extra",
+            placeholder="efectivo entregado u operación",
+        )
+
+    @property
+    def method(self) -> str:
+        return str(self.query_one(Select).value)
+
+    def amount_field(self) -> FieldWithError:
+        return self.query_one(f"#f-payments-{self.index}-amount", FieldWithError)
+
+    def extra_field(self) -> FieldWithError:
+        return self.query_one(f"#f-payments-{self.index}-extra", FieldWithError)
+
+    def payload(self) -> dict[str, Any] | None:
+        """The ``PaymentIn`` of this row, or None when its amount is empty."""
+        amount = self.amount_field().value
+        if not amount:
+            return None
+        body: dict[str, Any] = {"method": self.method, "amount": f"{amount_of(amount):.2f}"}
+        extra = self.extra_field().value
+        if extra and self.method == "efectivo":
+            body["tendered"] = f"{amount_of(extra):.2f}"
+        elif extra:
+            body["reference"] = extra
+        return body
