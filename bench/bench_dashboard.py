@@ -157,7 +157,8 @@ def main() -> int:
                     "SELECT count(*), sum((payload->>'total')::bigint) FROM sync_record "
                     "WHERE record_type = 'order' AND business_date BETWEEN :f AND :t "
                     "AND (:s = '' OR sede_id = :s) AND payload->>'status' <> 'anulada'"
-                ), {"f": params["from"], "t": params["to"], "s": params.get("sede", "")}).one()  # fmt: skip
+                ), {"f": params["from"], "t": params["to"],
+                    "s": params.get("sede", "")}).one()  # fmt: skip
                 raw.append((time.perf_counter() - t0) * 1000)
         p50, p95 = statistics.median(lat), pct(lat, 0.95)
         base = statistics.median(raw)

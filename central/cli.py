@@ -159,9 +159,9 @@ def worker(args: argparse.Namespace) -> int:
 
     with clear_failures():
         rt = _runtime(args)
-        rt.check_schema()
-        configure_logging(rt.settings.log_level)
         try:
+            rt.check_schema()
+            configure_logging(rt.settings.log_level)
             run_worker(rt)
         finally:
             rt.close()

@@ -254,7 +254,9 @@ def compare_with_seal(
         if section == "orders":
             ids = missing_order_numbers(data, _num(seal, "orders", "count") or 0)
         if section == "payments":
-            ids = sorted(p.id for p in data.day_payments() if p.order_id not in data.known_order_ids)
+            ids = sorted(
+                p.id for p in data.day_payments() if p.order_id not in data.known_order_ids
+            )
         ids += sorted(data.parked_ids)
         changed = sorted(data.post_seal_ids)
         explained = bool(changed) and expected != actual and not data.parked_ids

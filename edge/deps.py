@@ -57,7 +57,7 @@ def current_user(
     token = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
     if not token:
         raise Unauthorized("Debe iniciar sesión.", code="not_authenticated")
-    principal = decode_access_token(token, secret=rt.settings.jwt_secret)
+    principal = decode_access_token(token, secret=rt.settings.jwt_secret, now=rt.clock.now())
     if credentials is None and request.method in UNSAFE_METHODS:
         check_csrf(request)
     request.state.principal = principal

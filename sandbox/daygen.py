@@ -8,6 +8,7 @@ can check the hub against it afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,7 +144,8 @@ class SedeDay:
         midday: Callable[[], None] | None = None,
     ) -> Ledger:
         low = self.sede_code.lower()
-        with self._client(f"recepcion.{low}") as rec, self._client(f"supervisor.{low}") as sup:
+        rec, sup = self._client(f"recepcion.{low}"), self._client(f"supervisor.{low}")
+        with contextlib.closing(rec), contextlib.closing(sup):
             self.services = _check(rec.get("/api/catalog/services/active"), "catalog")["items"]
             float_ = Decimal("200.00")
             session = _check(

@@ -13,15 +13,20 @@ import threading
 
 
 class CutProxy:
-    def __init__(self, listen_port: int, target_host: str, target_port: int,
-                 *, listen_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        listen_port: int,
+        target_host: str,
+        target_port: int,
+        *,
+        listen_host: str = "127.0.0.1",
+    ) -> None:
         self.listen_host = listen_host
         self.listen_port = listen_port
         self.target = (target_host, target_port)
         self._cut = threading.Event()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name=f"netcut-{listen_port}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"netcut-{listen_port}", daemon=True)
         self._ready = threading.Event()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -53,7 +58,11 @@ class CutProxy:
             self._drop_all()
             if self._server is not None:
                 self._server.close()
-                await self._server.wait_closed()
+            current = asyncio.current_task()
+            pending = [t for t in asyncio.all_tasks() if t is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(_close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -96,6 +105,9 @@ class CutProxy:
                     await dst.drain()
             dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        except asyncio.CancelledError:  # stop(): end quietly
+            pass
         self._writers.discard(writer)
         self._writers.discard(up_writer)

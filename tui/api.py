@@ -18,11 +18,36 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import httpx
 
-JSON = dict[str, Any]
+from tui.wire import (
+    JSON,
+    CashSession,
+    Invoice,
+    NodeStatus,
+    Order,
+    Patient,
+    Profile,
+    Service,
+)
+
+__all__ = [
+    "JSON",
+    "ApiError",
+    "CashSession",
+    "EdgeApi",
+    "EdgeUnreachable",
+    "Invoice",
+    "NodeStatus",
+    "Order",
+    "Patient",
+    "Profile",
+    "Service",
+    "Tokens",
+    "parse_error",
+]
 _REFRESHABLE = frozenset({"token_expired", "token_invalid", "not_authenticated"})
 
 
@@ -97,91 +122,6 @@ def parse_error(response: httpx.Response) -> ApiError:
     first = errors[0]
     first.others = errors[1:]
     return first
-
-
-# ----------------------------------------------------------------------------- wire shapes
-class Profile(TypedDict):
-    id: str
-    username: str
-    full_name: str
-    role: str
-    role_label: str
-    sede_ids: list[str]
-    permissions: list[str]
-
-
-class Patient(TypedDict, total=False):
-    id: str
-    doc_type: str
-    doc_type_label: str
-    doc_number: str
-    first_names: str
-    last_names: str
-    full_name: str
-    birth_date: str | None
-    sex: str | None
-    phone: str | None
-    email: str | None
-
-
-class Service(TypedDict, total=False):
-    id: str
-    code: str
-    name: str
-    price: str
-    is_panel: bool
-    panel_services: list[JSON]
-    sample_type: str
-    tube: str
-
-
-class Order(TypedDict, total=False):
-    id: str
-    number: str
-    patient_id: str
-    status: str
-    document_type: str
-    subtotal: str
-    discount_total: str
-    total: str
-    paid_total: str
-    balance: str
-    change: str
-    business_date: str
-    created_at: str
-    items: list[JSON]
-    payments: list[JSON]
-
-
-class Invoice(TypedDict, total=False):
-    id: str
-    doc_type: str
-    full_number: str
-    total: str
-    state: str
-    customer_name: str
-
-
-class CashSession(TypedDict, total=False):
-    id: str
-    status: str
-    opening_float: str
-    opened_at: str
-    business_date: str
-    difference: str | None
-
-
-@dataclass(frozen=True)
-class NodeStatus:
-    """What the status bar shows: sede, hub link and the three backlogs."""
-
-    sede_code: str = ""
-    sede_name: str = ""
-    hub: str = "comprobando"
-    sunat_pending: int = 0
-    sunat_overdue: int = 0
-    sync_backlog: int = 0
-    lab_pending: int = 0
 
 
 @dataclass

@@ -41,7 +41,7 @@ from domain.ids import new_id
 from domain.money import fmt, from_cents
 
 log = logging.getLogger("labred.hub.notifications")
-_N = Notification.__table__
+_N = Notification.__table__  # type: ignore[attr-defined]
 CONSENT_KIND = {EMAIL: "contacto_email", WHATSAPP: "contacto_whatsapp"}
 STALE_ORDER = dt.timedelta(days=2)  # an order pushed after a long outage is not announced
 MAX_BACKOFF = 3600.0
@@ -52,8 +52,11 @@ def ensure_templates(session: Session, *, now: dt.datetime) -> None:
     have = {(t.event, t.channel) for t in session.exec(select(NotificationTemplate))}
     for (event, channel), (name, subject, body) in templates.DEFAULTS.items():
         if (event, channel) not in have:
-            session.add(NotificationTemplate(event=event, channel=channel, name=name,
-                                             subject=subject, body=body, updated_at=now))  # fmt: skip
+            tpl = NotificationTemplate(
+                event=event, channel=channel, name=name, subject=subject, body=body,
+                updated_at=now,
+            )  # fmt: skip
+            session.add(tpl)
     session.flush()
 
 
@@ -63,19 +66,25 @@ def consent(session: Session, patient_id: str, channel: str) -> bool:
     if kind is None:
         return True
     ids = [patient_id] + list(
-        session.connection().execute(
+        session.connection()
+        .execute(
             text("SELECT alias_id FROM hub_patient_alias WHERE canonical_id = :p"),
             {"p": patient_id},
-        ).scalars()
+        )
+        .scalars()
     )
-    row = session.connection().execute(
-        text(
-            "SELECT (payload->>'granted')::boolean FROM sync_record "
-            "WHERE record_type = 'patient_consent' AND payload->>'patient_id' = ANY(:ids) "
-            "AND payload->>'kind' = :k ORDER BY payload->>'created_at' DESC, hlc DESC LIMIT 1"
-        ),
-        {"ids": ids, "k": kind},
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT (payload->>'granted')::boolean FROM sync_record "
+                "WHERE record_type = 'patient_consent' AND payload->>'patient_id' = ANY(:ids) "
+                "AND payload->>'kind' = :k ORDER BY payload->>'created_at' DESC, hlc DESC LIMIT 1"
+            ),
+            {"ids": ids, "k": kind},
+        )
+        .first()
+    )
     return bool(row and row[0])
 
 
@@ -91,10 +100,14 @@ def _patient(session: Session, patient_id: str | None) -> HubPatient | None:
 def _record(session: Session, rtype: str, rid: str | None) -> dict[str, Any]:
     if not rid:
         return {}
-    row = session.connection().execute(
-        text("SELECT payload FROM sync_record WHERE record_type = :t AND id = :i"),
-        {"t": rtype, "i": rid},
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            text("SELECT payload FROM sync_record WHERE record_type = :t AND id = :i"),
+            {"t": rtype, "i": rid},
+        )
+        .first()
+    )
     return dict(row[0]) if row else {}
 
 

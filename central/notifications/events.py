@@ -12,7 +12,7 @@ from sqlmodel import Session
 from central.notifications.models import NotificationEvent
 from domain.ids import new_id
 
-_EV = NotificationEvent.__table__
+_EV = NotificationEvent.__table__  # type: ignore[attr-defined]
 
 
 def enqueue(

@@ -16,7 +16,8 @@ Status = Literal["pending", "sent", "failed", "skipped"]
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 EmailStr = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
 ]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{8,20}$")]
 
@@ -98,8 +99,9 @@ class AlertRequest(BaseModel):
 
     subject: Subject
     body: Body
-    sede_id: str | None = Field(default=None, max_length=36,
-                                description="supervisores de esta sede además de los admins")
+    sede_id: str | None = Field(
+        default=None, max_length=36, description="supervisores de esta sede además de los admins"
+    )
     to: list[EmailStr] = Field(default_factory=list, max_length=50)
 
 

@@ -113,8 +113,12 @@ def history(
     date_to: dt.date | None = None, limit: int = 50, offset: int = 0,
 ) -> tuple[list[Notification], int]:  # fmt: skip
     query = select(Notification)
-    for column, value in ((Notification.status, status), (Notification.channel, channel),
-                          (Notification.event, event), (Notification.patient_id, patient_id)):
+    for column, value in (
+        (Notification.status, status),
+        (Notification.channel, channel),
+        (Notification.event, event),
+        (Notification.patient_id, patient_id),
+    ):
         if value:
             query = query.where(column == value)
     if date_from:

@@ -84,7 +84,9 @@ class _Raw:
         self.dbapi = session.connection().connection.dbapi_connection
 
     def execute(self, sql: Any, params: dict[str, Any]) -> list[Any]:
-        query = re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", str(sql.text if hasattr(sql, "text") else sql))
+        query = re.sub(
+            r"(?<!:):([a-z_]+)", r"%(\1)s", str(sql.text if hasattr(sql, "text") else sql)
+        )
         assert self.dbapi is not None
         cur = self.dbapi.cursor()
         try:
@@ -260,12 +262,16 @@ def series_floors(
     return floors
 
 
-def day_data(raw: SedeDay, *, day: dt.date, known: set[str], floor: dict[str, int]) -> rules.DayData:
+def day_data(
+    raw: SedeDay, *, day: dt.date, known: set[str], floor: dict[str, int]
+) -> rules.DayData:
     seal = raw.seal
     post_seal: frozenset[str] = frozenset()
     if seal is not None:
         post_seal = frozenset(
-            rid for rid, (node, seq) in raw.seqs.items() if node == seal.node_id and seq > seal.last_seq
+            rid
+            for rid, (node, seq) in raw.seqs.items()
+            if node == seal.node_id and seq > seal.last_seq
         )
     return rules.DayData(
         day=day,
@@ -281,23 +287,30 @@ def day_data(raw: SedeDay, *, day: dt.date, known: set[str], floor: dict[str, in
     )
 
 
-def late_rows(session: Session, *, day: dt.date, sede_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+def late_rows(
+    session: Session, *, day: dt.date, sede_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
     """Per sede, rows of the day received after its closure, or flagged late by the ingest
     (the flag counts only while the closure was never reopened: a re-run after a reopen
     absorbs them). Sedes without a reconciled closure are absent."""
-    rows = session.connection().execute(
-        text(
-            "SELECT r.sede_id, r.record_type, r.id, r.op, r.received_at, "
-            "coalesce(r.payload->>'total', r.payload->>'amount'), "
-            "coalesce(r.payload->>'number', r.payload->>'series') "
-            "FROM sync_record r JOIN recon_closure c ON c.sede_id = r.sede_id "
-            "AND c.business_date = :day AND c.closed_at IS NOT NULL "
-            "WHERE r.sede_id = ANY(:s) AND r.business_date = :d AND r.record_type <> 'day_seal' "
-            "AND ((r.late AND c.reopen_count = 0) OR r.received_at > c.closed_at) "
-            "ORDER BY r.sede_id, r.received_at, r.record_type, r.id"
-        ),
-        {"s": sede_ids, "d": day.isoformat(), "day": day},
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT r.sede_id, r.record_type, r.id, r.op, r.received_at, "
+                "coalesce(r.payload->>'total', r.payload->>'amount'), "
+                "coalesce(r.payload->>'number', r.payload->>'series') "
+                "FROM sync_record r JOIN recon_closure c ON c.sede_id = r.sede_id "
+                "AND c.business_date = :day AND c.closed_at IS NOT NULL "
+                "WHERE r.sede_id = ANY(:s) AND r.business_date = :d "
+                "AND r.record_type <> 'day_seal' "
+                "AND ((r.late AND c.reopen_count = 0) OR r.received_at > c.closed_at) "
+                "ORDER BY r.sede_id, r.received_at, r.record_type, r.id"
+            ),
+            {"s": sede_ids, "d": day.isoformat(), "day": day},
+        )
+        .all()
+    )
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r[0], []).append(

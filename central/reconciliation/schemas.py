@@ -104,8 +104,9 @@ class ClosureSummary(BaseModel):
 class ClosureRead(ClosureSummary):
     figures: dict[str, Any] = Field(description="conteos y sumas de la central (céntimos)")
     seal_figures: dict[str, Any] = Field(description="lo que declaró el sello del día")
-    method_totals: dict[str, Any] = Field(description="por medio de pago: pagos, esperado, "
-                                          "declarado y diferencia (céntimos)")
+    method_totals: dict[str, Any] = Field(
+        description="por medio de pago: pagos, esperado, declarado y diferencia (céntimos)"
+    )
     adjusted_figures: dict[str, Any] = Field(description="figuras con los registros tardíos")
     late_adjustments: list[dict[str, Any]]
     seal_id: str | None

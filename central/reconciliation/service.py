@@ -18,7 +18,7 @@ import datetime as dt
 import gc
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from central.audit import service as audit
@@ -78,9 +78,9 @@ def _store_findings(
         for d in session.exec(select(Discrepancy).where(Discrepancy.closure_id == closure.id))
     }
     wanted = {f.key or f.kind: f for f in findings}
-    for key, row in existing.items():
+    for key, old in existing.items():
         if key not in wanted and (only_keys is None or key in only_keys):
-            session.delete(row)
+            session.delete(old)
     for key, f in wanted.items():
         values = _finding_values(f)
         row = existing.get(key)
@@ -436,17 +436,19 @@ def due_runs(*, session: Session, clock: Clock, hour: str) -> dict[dt.date, list
         due[yesterday] = None
     since = today - dt.timedelta(days=7)
     open_rows = session.exec(
-        select(Closure.business_date, Closure.sede_id).where(
+        select(col(Closure.business_date), col(Closure.sede_id)).where(
             col(Closure.business_date) >= since,
             col(Closure.status).in_((PENDING_DATA, REOPENED)),
         )
     ).all()
     late_rows = session.exec(
-        select(Closure.business_date, Closure.sede_id)
+        select(col(Closure.business_date), col(Closure.sede_id))
         .join(
             LateMark,
-            (LateMark.sede_id == Closure.sede_id)
-            & (LateMark.business_date == Closure.business_date),
+            and_(
+                col(LateMark.sede_id) == col(Closure.sede_id),
+                col(LateMark.business_date) == col(Closure.business_date),
+            ),
         )
         .where(
             col(Closure.business_date) >= since,

@@ -34,15 +34,26 @@ def _dashboard_sheets(data: dict[str, Any]) -> list[Sheet]:
             ["Pacientes nuevos", data["new_patients"]],
         ],
     )
-    methods = Sheet("Medios de pago", ["Medio", "Pagos", "Monto"],
-                    [[m["method"], m["payments"], m["amount"]] for m in data["payment_methods"]])
-    docs = Sheet("Comprobantes", ["Tipo", "Estado", "Cantidad", "Total"],
-                 [[d["doc_type"], d["state"], d["documents"], d["total"]]
-                  for d in data["documents"]])
-    top = Sheet("Servicios", ["Código", "Servicio", "Cantidad", "Monto"],
-                [[t["code"], t["name"], t["quantity"], t["amount"]] for t in data["top_services"]])
-    sedes = Sheet("Sedes", ["Sede", "Órdenes", "Ventas"],
-                  [[s["sede_code"], s["orders"], s["sales"]] for s in data["by_sede"]])
+    methods = Sheet(
+        "Medios de pago",
+        ["Medio", "Pagos", "Monto"],
+        [[m["method"], m["payments"], m["amount"]] for m in data["payment_methods"]],
+    )
+    docs = Sheet(
+        "Comprobantes",
+        ["Tipo", "Estado", "Cantidad", "Total"],
+        [[d["doc_type"], d["state"], d["documents"], d["total"]] for d in data["documents"]],
+    )
+    top = Sheet(
+        "Servicios",
+        ["Código", "Servicio", "Cantidad", "Monto"],
+        [[t["code"], t["name"], t["quantity"], t["amount"]] for t in data["top_services"]],
+    )
+    sedes = Sheet(
+        "Sedes",
+        ["Sede", "Órdenes", "Ventas"],
+        [[s["sede_code"], s["orders"], s["sales"]] for s in data["by_sede"]],
+    )
     return [summary, methods, docs, top, sedes]  # fmt: skip
 
 

@@ -71,11 +71,15 @@ def filters_for(
     start = date_from or end - dt.timedelta(days=29)
     if start > end:
         raise InvalidInput(
-            "La fecha inicial es posterior a la final.", code="date_range_invalid", loc=["query", "from"]
+            "La fecha inicial es posterior a la final.",
+            code="date_range_invalid",
+            loc=["query", "from"],
         )
     if (end - start).days > MAX_DAYS:
         raise InvalidInput(
-            "El periodo no puede pasar de dos años.", code="date_range_too_long", loc=["query", "to"]
+            "El periodo no puede pasar de dos años.",
+            code="date_range_too_long",
+            loc=["query", "to"],
         )
     admin = Role(user.role) is Role.ADMIN
     if sede_id:
@@ -136,14 +140,14 @@ def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
         session,
         "SELECT d.sede_id, coalesce(s.code, ''), sum(d.orders) FILTER (WHERE d.status <> "
         "'anulada'), sum(d.total_cents) FILTER (WHERE d.status <> 'anulada') "
-        f"FROM rpt_order_day d LEFT JOIN sede s ON s.id = d.sede_id WHERE {f.where('d.business_date', 'd.sede_id')} "
+        "FROM rpt_order_day d LEFT JOIN sede s ON s.id = d.sede_id "
+        f"WHERE {f.where('d.business_date', 'd.sede_id')} "
         "GROUP BY d.sede_id, s.code ORDER BY s.code, d.sede_id",
         f,
     )  # fmt: skip
     (new_patients,) = _rows(
         session,
-        "SELECT count(*) FROM rpt_patient_first WHERE "
-        + f.where("first_date", "first_sede_id"),
+        "SELECT count(*) FROM rpt_patient_first WHERE " + f.where("first_date", "first_sede_id"),
         f,
     )
     valid = int(o[1])
@@ -170,8 +174,13 @@ def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
             for r in docs
         ],
         "top_services": [
-            {"service_id": r[0], "code": r[1], "name": r[2], "quantity": int(r[3]),
-             "amount": _m(r[4])}
+            {
+                "service_id": r[0],
+                "code": r[1],
+                "name": r[2],
+                "quantity": int(r[3]),
+                "amount": _m(r[4]),
+            }
             for r in top
         ],  # fmt: skip
         "by_sede": [

@@ -58,6 +58,23 @@ def cash_session_id(
     return str(cash_session.id)
 
 
+def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    try:
+        from edge.cash.models import CashSession
+    except ImportError:  # pragma: no cover - the cash module ships with the edge
+        return set()
+    with session.no_autoflush:
+        rows = session.exec(
+            select(CashSession.id).where(
+                CashSession.id.in_(ids),  # type: ignore[attr-defined]
+                CashSession.status == "abierta",
+            )
+        )
+        return {str(r) for r in rows}
+
+
 def payments_of(session: Session, *, order_id: str) -> list[Payment]:
     query = select(Payment).where(Payment.order_id == order_id)
     return sorted(session.exec(query), key=lambda p: (p.created_at, p.id))
@@ -144,20 +161,31 @@ def refund_all(
 ) -> list[Payment]:
     """One negative payment per method for what the order still holds; paid_total becomes 0."""
     net: dict[str, Decimal] = {}
+    origin: dict[str, str | None] = {}  # method -> cash session of its latest payment
     for p in payments_of(session, order_id=order.id):
         net[p.method] = net.get(p.method, ZERO) + p.amount
+        if p.amount > 0:
+            origin[p.method] = p.cash_session_id
     owed = {method: amount for method, amount in net.items() if amount > 0}
     if not owed:
         return []
     now = clock.now()
-    session_id = cash_session_id(
-        session,
-        sede_id=order.sede_id,
-        cashier_id=user.user_id,
-        required=PaymentMethod.EFECTIVO.value in owed,
-    )
+    open_ids = _open_session_ids(session, [sid for sid in origin.values() if sid])
+    own: str | None = None
+    if any(origin.get(m) not in open_ids for m in owed):
+        own = cash_session_id(
+            session,
+            sede_id=order.sede_id,
+            cashier_id=user.user_id,
+            required=PaymentMethod.EFECTIVO.value in owed
+            and origin.get(PaymentMethod.EFECTIVO.value) not in open_ids,
+        )
     rows = []
     for method, amount in sorted(owed.items()):
+        # The money goes back through the drawer (or terminal) it came in by while that
+        # session is open; otherwise through the canceller's own open session.
+        from_session = origin.get(method)
+        session_id = from_session if from_session in open_ids else own
         row = Payment(
             order_id=order.id,
             sede_id=order.sede_id,

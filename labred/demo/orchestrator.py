@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -244,7 +245,8 @@ class Demo:
         from sandbox.daygen import login
 
         codes: dict[int, str] = {}
-        with httpx.Client(base_url=self.t.hub_url(), timeout=30) as hub:
+        hub = httpx.Client(base_url=self.t.hub_url(), timeout=30)
+        with contextlib.closing(hub):
             login(hub, "admin", DEMO_PASSWORD)
             for k in range(1, self.o.sedes + 1):
                 r = hub.post(

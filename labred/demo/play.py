@@ -4,11 +4,12 @@ sync and SUNAT, reconcile on the hub, print a summary and check the invariants."
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -68,19 +69,35 @@ def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def _edge_client(demo: Demo, k: int) -> httpx.Client:
-    client = httpx.Client(base_url=demo.t.edge_url(k), timeout=30)
-    login(client, f"supervisor.{sede_code(k).lower()}", DEMO_PASSWORD)
-    return client
+_CLIENTS: dict[int, httpx.Client] = {}
+
+
+@contextlib.contextmanager
+def _edge_client(demo: Demo, k: int) -> Iterator[httpx.Client]:
+    """One signed-in client per sede, reused: every sign-in is audited (an outbox row), so
+    signing in on each poll would keep the backlog from ever reaching zero."""
+    client = _CLIENTS.get(k)
+    if client is None:
+        client = httpx.Client(base_url=demo.t.edge_url(k), timeout=30)
+        login(client, f"supervisor.{sede_code(k).lower()}", DEMO_PASSWORD)
+        _CLIENTS[k] = client
+    yield client
+
+
+_LAST_STATUS: dict[str, Any] = {}
 
 
 def _synced(demo: Demo) -> bool:
+    done = True
     for k in range(1, demo.o.sedes + 1):
         with _edge_client(demo, k) as c:
             st = c.get("/api/sync/status").json()
+            _LAST_STATUS[sede_code(k)] = {
+                key: st.get(key) for key in ("backlog", "deferred", "last_error", "blocked")
+            }
             if st.get("backlog", 1) != 0 or st.get("deferred", 0):
-                return False
-    return True
+                done = False
+    return done
 
 
 def _sunat_settled(demo: Demo) -> bool:
@@ -162,10 +179,15 @@ def play_and_check(demo: Demo) -> int:
                 print(f"labred demo: {e}", file=sys.stderr)
             return 1
     _set_day(demo, 0)
-    print("waiting for every sede to sync with the hub ...", flush=True)
-    synced = _wait("sync", lambda: _synced(demo), 180)
     print("waiting for SUNAT answers ...", flush=True)
     settled = _wait("SUNAT", lambda: _sunat_settled(demo), 180)
+    print("waiting for every sede to sync with the hub ...", flush=True)
+    synced = _wait("sync", lambda: _synced(demo), 180)
+    if not synced:
+        print(f"  last sync status: {_LAST_STATUS}", flush=True)
+    for client in _CLIENTS.values():
+        client.close()
+    _CLIENTS.clear()
     closures = _reconcile(demo)
     return _report(
         demo, ledgers, closures, shared["doc_number"] if o.sedes > 1 else None, synced and settled
@@ -180,7 +202,8 @@ def _reconcile(demo: Demo) -> list[dict[str, Any]]:
 
     today: date = business_date(SystemClock().now(), LIMA)
     out: list[dict[str, Any]] = []
-    with httpx.Client(base_url=demo.t.hub_url(), timeout=60) as hub:
+    hub = httpx.Client(base_url=demo.t.hub_url(), timeout=60)
+    with contextlib.closing(hub):
         login(hub, "admin", DEMO_PASSWORD)
         for day in range(demo.o.days):
             d = today - timedelta(days=demo.o.days - 1 - day)

@@ -24,8 +24,14 @@ def pay(n: int, amount: int = 5000, method: str = "efectivo", day: str = ISO) ->
 
 
 def doc(n: int, number: int | None = None, **kw: Any) -> r.DocumentRow:
-    values: dict[str, Any] = {"doc_type": "03", "series": "B001", "order_id": f"o{n}",
-                              "state": "aceptado", "total": 5000, "business_date": ISO} | kw
+    values: dict[str, Any] = {
+        "doc_type": "03",
+        "series": "B001",
+        "order_id": f"o{n}",
+        "state": "aceptado",
+        "total": 5000,
+        "business_date": ISO,
+    } | kw
     return r.DocumentRow(id=f"d{n}", number=number if number is not None else n, **values)
 
 
@@ -147,7 +153,8 @@ def test_sunat_states(state: str, deadline: dt.date, kind: str | None) -> None:
 def test_cash_over_or_short(difference: int, kind: str | None, severity: str | None) -> None:
     s = r.CashSessionRow(id="c1", cashier_id="u1", status="cerrada",
                          expected={"efectivo": 50000},
-                         declared={"efectivo": 50000 + difference}, difference=difference)  # fmt: skip
+                         declared={"efectivo": 50000 + difference},
+                         difference=difference)  # fmt: skip
     found = r.cash_findings(data(cash_sessions=[s]), threshold=1000)
     assert [(f.kind, f.severity) for f in found] == ([(kind, severity)] if kind else [])
 
@@ -158,7 +165,8 @@ def test_per_method_totals_and_differences() -> None:
                          declared={"efectivo": 10000, "tarjeta": 3000, "yape": 1500},
                          difference=-500)  # fmt: skip
     d = data(orders=[order(1), order(2)],
-             payments=[pay(1, 3000, "tarjeta"), pay(2, 2000, "yape")], cash_sessions=[s])  # fmt: skip
+             payments=[pay(1, 3000, "tarjeta"), pay(2, 2000, "yape")],
+             cash_sessions=[s])  # fmt: skip
     totals = r.method_totals(d)
     assert totals["yape"] == {"payments_cents": 2000, "payments": 1, "expected_cents": 2000,
                               "declared_cents": 1500, "difference_cents": -500}  # fmt: skip

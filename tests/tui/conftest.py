@@ -130,9 +130,15 @@ async def sign_in(
     await type_in(pilot, "f-username-input", username)
     await type_in(pilot, "f-password-input", password)
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+    await on_screen(pilot, HomeScreen)
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+async def on_screen(pilot: Pilot[None], cls: type) -> None:
+    """Wait until ``cls`` is the current screen and mounted, with its children."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, cls) and pilot.app.screen.is_mounted)
+    await pilot.pause()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Select, Static
 
-from tests.tui.conftest import LiveEdge, sign_in, type_in, until
+from tests.tui.conftest import LiveEdge, on_screen, sign_in, type_in, until
 from tui.app import ReceptionApp
 from tui.screens.home import HomeScreen
 from tui.screens.new_order import NewOrderScreen
@@ -41,7 +41,7 @@ async def test_serve_a_patient_end_to_end(
 
         # search: nobody yet, so the document typed is carried into the form
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, PatientsScreen))
+        await on_screen(pilot, PatientsScreen)
         await type_in(pilot, "f-q-input", "45871236")
         screen = app.screen
         assert isinstance(screen, PatientsScreen)
@@ -50,7 +50,7 @@ async def test_serve_a_patient_end_to_end(
         await type_in(pilot, "f-last_names-input", "Perez Quispe")
         await type_in(pilot, "f-phone-input", "987654321")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NewOrderScreen))
+        await on_screen(pilot, NewOrderScreen)
         order_screen = app.screen
         assert isinstance(order_screen, NewOrderScreen)
         assert order_screen.draft.patient["full_name"] == "PEREZ QUISPE, ANA MARIA"
@@ -76,7 +76,7 @@ async def test_serve_a_patient_end_to_end(
 
         # split payment: 50.00 cash (100 tendered) + 40.00 Yape
         await pilot.press("f9")
-        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await on_screen(pilot, PaymentScreen)
         pay = app.screen
         assert isinstance(pay, PaymentScreen)
         amount0 = pay.query_one("#f-payments-0-amount-input")
@@ -110,9 +110,9 @@ async def test_serve_a_patient_end_to_end(
 
         # the day's orders list it; next patient goes back to the search
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, PatientsScreen))
+        await on_screen(pilot, PatientsScreen)
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await on_screen(pilot, HomeScreen)
         await pilot.press("f3")
         await until(pilot, lambda: app.screen.query("#orders-table"))
         table = app.screen.query_one("#orders-table", DataTable)

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from edge.auth.tokens import decode_access_token, issue_access_token
-from tests.tui.conftest import LiveEdge, sign_in, type_in, until
+from tests.tui.conftest import LiveEdge, on_screen, sign_in, type_in, until
 from tui.app import ReceptionApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -42,7 +42,7 @@ async def test_validation_errors_appear_next_to_their_field_in_spanish(
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, PatientsScreen))
+        await on_screen(pilot, PatientsScreen)
 
         # checked here, before any request: a DNI has 8 digits
         await fill_patient(pilot, phone="123", number="1234567")
@@ -68,7 +68,7 @@ async def test_validation_errors_appear_next_to_their_field_in_spanish(
         await type_in(pilot, "f-phone-input", "987654321")
         assert field(app, "phone").error == ""
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NewOrderScreen))
+        await on_screen(pilot, NewOrderScreen)
 
 
 async def test_survives_the_edge_restarting_without_losing_typed_input(
@@ -78,7 +78,7 @@ async def test_survives_the_edge_restarting_without_losing_typed_input(
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, PatientsScreen))
+        await on_screen(pilot, PatientsScreen)
         await fill_patient(pilot, phone="987654321")
         banner = app.screen.query_one("#offline-banner", Static)
         assert not banner.has_class("-offline") and not banner.display
@@ -96,7 +96,11 @@ async def test_survives_the_edge_restarting_without_losing_typed_input(
         assert field(app, "phone").value == "987654321"
 
         live_edge.start()
-        await until(pilot, lambda: isinstance(app.screen, NewOrderScreen))  # the retry went in
+        await until(  # the retry went in
+            pilot,
+            lambda: isinstance(app.screen, NewOrderScreen) and app.screen.query("#cart"),
+        )
+        await pilot.pause()
         assert app.online
         order_screen = app.screen
         assert isinstance(order_screen, NewOrderScreen)
@@ -124,7 +128,7 @@ async def test_token_refresh_is_silent(
 
         app.notify = lambda msg, **kw: notes.append(str(msg))  # type: ignore[method-assign]
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, PatientsScreen))
+        await on_screen(pilot, PatientsScreen)
         await type_in(pilot, "f-q-input", "nadie")
         await until(pilot, lambda: app.api.tokens is not None and app.api.tokens.access != expired)
         await until(pilot, lambda: field(app, "last_names").value == "NADIE")  # search answered
@@ -146,7 +150,7 @@ async def test_sign_out_clears_tokens(
         assert app.api.tokens is not None
         tokens = app.api.tokens
         await pilot.press("f10")
-        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await on_screen(pilot, LoginScreen)
         assert app.api.tokens is None and app.api.profile is None and app.profile is None
         assert len(app.api.http.cookies) == 0
         # revoked on the node too, and the old access token no longer reaches anything here

@@ -52,8 +52,9 @@ def wa() -> Iterator[TestClient]:
 def channels(smtp: SmtpSandbox, wa: TestClient) -> Channels:
     return Channels(
         mailer=SmtpMailer(host=smtp.host, port=smtp.port, timeout=5),
-        whatsapp=WhatsAppClient(http=wa, base_url="http://wa.test/v20.0",
-                                phone_number_id="1234567", token=TOKEN),  # fmt: skip
+        whatsapp=WhatsAppClient(
+            http=wa, base_url="http://wa.test/v20.0", phone_number_id="1234567", token=TOKEN
+        ),  # fmt: skip
     )
 
 
@@ -252,8 +253,11 @@ def test_templates_and_manual_messages_through_the_api(
                         json={"to": ["luis@example.pe"], "subject": "Aviso",
                               "body": "Venga en ayunas."})  # fmt: skip
     assert r.status_code == 202 and r.json()["items"][0]["status"] == "pending"
-    bad_mail = hub_client.post("/api/notifications/email", headers=admin,
-                               json={"to": ["no-es-correo"], "subject": "a", "body": "b"})
+    bad_mail = hub_client.post(
+        "/api/notifications/email",
+        headers=admin,
+        json={"to": ["no-es-correo"], "subject": "a", "body": "b"},
+    )
     assert bad_mail.status_code == 422
     run(rt, channels)
     assert any(m["To"] == "luis@example.pe" for m in smtp.messages)

@@ -196,7 +196,9 @@ def test_a_supervisor_reopens_with_a_reason_and_the_next_run_absorbs_late_rows(
     assert r.status_code == 422
     r = hub_client.post(url, json={"reason": "Llegó una orden tardía"}, headers=supervisor)
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == "reopened" and r.json()["reopen_reason"] == "Llegó una orden tardía"
+    assert (
+        r.json()["status"] == "reopened" and r.json()["reopen_reason"] == "Llegó una orden tardía"
+    )
     again = hub_client.post(url, json={"reason": "otra vez"}, headers=supervisor)
     assert again.status_code == 409
     assert again.json()["detail"][0]["type"] == "closure_already_reopened"

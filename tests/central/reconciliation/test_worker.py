@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from central.notifications.adapters import Channels
 from central.reconciliation.models import Closure
 from central.runtime import HubRuntime
 from central.worker import jobs_for, reconciliation_round
-from central.notifications.adapters import Channels
 from domain.clock import FixedClock
 from domain.ids import sede_id_for
 from tests.central.auth.factories import make_sede
@@ -20,10 +20,14 @@ LIMA_2320 = dt.datetime(2026, 11, 30, 4, 20, tzinfo=dt.UTC)  # 23:20 in Lima on 
 
 def closures(rt: HubRuntime) -> dict[str, Closure]:
     with Session(rt.engine) as session:
-        return {c.sede_id: c for c in session.exec(select(Closure).where(Closure.business_date == DAY))}
+        return {
+            c.sede_id: c for c in session.exec(select(Closure).where(Closure.business_date == DAY))
+        }
 
 
-def test_the_round_waits_for_the_hour_then_reconciles_and_follows_up(hub_runtime: HubRuntime) -> None:
+def test_the_round_waits_for_the_hour_then_reconciles_and_follows_up(
+    hub_runtime: HubRuntime,
+) -> None:
     rt = hub_runtime
     clock = FixedClock(LIMA_2320)
     rt.clock = clock

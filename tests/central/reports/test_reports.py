@@ -70,8 +70,10 @@ def busy_days(rt: HubRuntime, seed: int = 7) -> list[SedeDay]:
         first = b.orders[0]
         first["status"] = "anulada"
         refund = b.payment(first, f"-{first['paid_total'] / 100:.2f}", method="efectivo")
-        event = b._base() | {"order_id": first["id"], "from_status": "registrada",
-                             "to_status": "anulada", "user_id": "u-sup", "created_at": "x"}  # fmt: skip
+        event = b._base() | {
+            "order_id": first["id"], "from_status": "registrada", "to_status": "anulada",
+            "user_id": "u-sup", "created_at": "x",
+        }  # fmt: skip
         b.orders[1]["status"] = "muestra_tomada"
         for inv in b.invoices[:3]:
             inv["state"] = "aceptado"
@@ -92,6 +94,7 @@ def table_rows(rt: HubRuntime, table: str) -> list[tuple[Any, ...]]:
 def raw_dashboard(rt: HubRuntime, sedes: list[str]) -> dict[str, Any]:
     """The dashboard's figures straight from the raw rows (independent SQL)."""
     with rt.engine.connect() as conn:
+
         def one(sql: str) -> Any:
             return conn.execute(text(sql), {"s": sedes, "f": PERIOD["from"],
                                             "t": PERIOD["to"]}).one()  # fmt: skip
@@ -118,9 +121,7 @@ def raw_dashboard(rt: HubRuntime, sedes: list[str]) -> dict[str, Any]:
             "WHERE record_type = 'order' GROUP BY 1) p WHERE p.sede = ANY(:s) "
             "AND p.first BETWEEN :f AND :t"
         )
-        qty = one(
-            "SELECT count(*) FROM sync_record WHERE record_type = 'order_item' AND " + where
-        )
+        qty = one("SELECT count(*) FROM sync_record WHERE record_type = 'order_item' AND " + where)
     return {
         "orders": orders[0], "sales": orders[1], "cancelled": orders[2], "discounts": orders[3],
         "payments": pays[0], "accepted": accepted[0], "new_patients": new[0], "items": qty[0],

@@ -232,3 +232,28 @@ def test_hooks_run_inside_the_sale_and_can_roll_it_back(
     finally:
         for fn in (created, paid, boom):
             hooks.unregister(fn)
+
+
+def test_supervisor_cancel_refunds_through_the_cashiers_open_drawer(
+    edge_client: TestClient, edge_runtime: EdgeRuntime
+) -> None:
+    cashier, h = seller(edge_runtime)
+    _, sup = seller(edge_runtime, Role.SUPERVISOR, cash=False)
+    p = make_patient(edge_runtime)
+    body = sell(
+        edge_client,
+        h,
+        patient_id=p.id,
+        items=[sid("HEM-001")],
+        payments=[{"method": "efectivo", "amount": "35.00", "tendered": "50.00"}],
+    )
+    paid_session = body["payments"][0]["cash_session_id"]
+    assert paid_session
+    r = edge_client.post(
+        f"/api/orders/{body['id']}/cancel", json={"reason": "Desistió"}, headers=sup
+    )
+    assert r.status_code == 200, r.text
+    refunds = [x for x in r.json()["payments"] if x["amount"].startswith("-")]
+    assert [(x["method"], x["amount"], x["cash_session_id"]) for x in refunds] == [
+        ("efectivo", "-35.00", paid_session)
+    ]
