@@ -31,6 +31,9 @@ UNIT_VALUE_EXP = Decimal("1E-10")
 """UBL ``cbc:PriceAmount`` allows up to 10 decimals for the unit value."""
 QUANTITY_EXP = Decimal("1E-10")
 """UBL ``cbc:InvoicedQuantity`` allows up to 10 decimals."""
+MAX_AMOUNT = Decimal("9999999999.99")
+"""Largest amount accepted from outside (keeps céntimos in 64 bits and quantize in context)."""
+MAX_QUANTITY = Decimal("999999999")
 
 
 def q2(value: Decimal) -> Decimal:
@@ -59,6 +62,12 @@ def parse_amount(value: object, *, field: str = "monto", allow_negative: bool = 
         ) from None
     if not amount.is_finite():
         raise InvalidInput(f"El {field} no es un monto válido.", code="amount_invalid", loc=[field])
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput(
+            f"El {field} es demasiado grande (máximo {MAX_AMOUNT}).",
+            code="amount_too_large",
+            loc=[field],
+        )
     if amount != q2(amount):
         raise InvalidInput(
             f"El {field} admite como máximo 2 decimales.", code="amount_precision", loc=[field]
@@ -84,9 +93,13 @@ def parse_quantity(value: object, *, field: str = "cantidad") -> Decimal:
         raise InvalidInput(
             f"La {field} «{value}» no es válida.", code="quantity_invalid", loc=[field]
         ) from None
-    if not qty.is_finite() or qty != qty.quantize(QUANTITY_EXP, rounding=ROUND_HALF_UP):
+    if (
+        not qty.is_finite()
+        or abs(qty) > MAX_QUANTITY
+        or qty != qty.quantize(QUANTITY_EXP, rounding=ROUND_HALF_UP)
+    ):
         raise InvalidInput(
-            f"La {field} debe ser un número con como máximo 10 decimales.",
+            f"La {field} debe ser un número de hasta 9 cifras enteras y 10 decimales.",
             code="quantity_invalid",
             loc=[field],
         )

@@ -189,7 +189,10 @@ def enroll(args: argparse.Namespace) -> int:
         rt.migrate()
         try:
             info = enroll_node(
-                rt.engine, rt.settings.data_dir, hub_url=args.hub, code=args.code,
+                rt.engine,
+                rt.settings.data_dir,
+                hub_url=args.hub,
+                code=args.code,
                 clock=SystemClock(),
             )
         except LabError as exc:

@@ -33,6 +33,8 @@ from edge.settings import EdgeSettings
 from sync.webapp import error_body
 
 EXEMPT_PATHS: frozenset[str] = frozenset({"/health", "/ready"})
+# Static assets of the reception pages carry no data; a cold page load fetches ~15 of them.
+EXEMPT_PREFIXES: tuple[str, ...] = ("/recepcion/static/",)
 
 
 class SlidingWindowLimiter:
@@ -103,7 +105,11 @@ class RateLimitMiddleware:
         self._subject = _subject_reader(secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in self.exempt
+            or scope["path"].startswith(EXEMPT_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         wait = self.limiter.hit(self.client_key(scope))

@@ -97,8 +97,10 @@ class EdgeSettings(BaseSettings):
         default=True,
         description="Issue the boleta / factura in the sale transaction once an order is paid.",
     )
-    clock_offset_file: Path | None = Field(default=None, description="Demo and drills only: "
-                                           "a file holding seconds to shift the node's clock.")
+    clock_offset_file: Path | None = Field(
+        default=None,
+        description="Demo and drills only: a file holding seconds to shift the node's clock.",
+    )
 
     @property
     def db_path(self) -> Path:

@@ -81,8 +81,13 @@ def run_worker(rt: EdgeRuntime, *, stop: threading.Event | None = None) -> None:
     jobs = registered_jobs()
     for spec in jobs.values():
         scheduler.add_job(
-            _guarded(spec, rt), "interval", seconds=spec.seconds, id=spec.name,
-            max_instances=1, coalesce=True, misfire_grace_time=None,
+            _guarded(spec, rt),
+            "interval",
+            seconds=spec.seconds,
+            id=spec.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
     if threading.current_thread() is threading.main_thread():
 

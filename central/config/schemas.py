@@ -16,6 +16,9 @@ from sync.apitypes import Money
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+OptName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Threshold = Annotated[Money, Field(le=Decimal("1000000.00"))]  # stored as int4 céntimos
+SedeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Ubigeo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{6})?$")]
 
 # document type -> first letter its series must start with ("" = F or B)
@@ -104,7 +107,7 @@ class CompanyUpdate(BaseModel):
 
     ruc: str | None = None
     razon_social: Text | None = None
-    nombre_comercial: OptText | None = None
+    nombre_comercial: OptName | None = None
     address: OptText | None = None
     ubigeo: Ubigeo | None = None
     sol_user: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
@@ -173,15 +176,15 @@ class SedeCreate(_SedeFields):
     )
 
     code: str = Field(description="1 letra y 1–7 letras o dígitos (S01); no se puede cambiar")
-    name: Text
+    name: SedeName
     address: OptText = ""
     ubigeo: Ubigeo = ""
     establishment_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] = "0000"
     series: dict[str, str] | None = Field(
         default=None, description="por defecto F00k, B00k, FC0k, ... según el número de la sede"
     )
-    cash_threshold: Money = Decimal("2000.00")
-    cash_difference_threshold: Money = Decimal("10.00")
+    cash_threshold: Threshold = Decimal("2000.00")
+    cash_difference_threshold: Threshold = Decimal("10.00")
     timezone: str = "America/Lima"
     active: bool = True
 
@@ -204,13 +207,13 @@ class SedeUpdate(_SedeFields):
         json_schema_extra={"examples": [{"name": "Sede Miraflores", "cash_threshold": "3500.00"}]},
     )
 
-    name: Text | None = None
+    name: SedeName | None = None
     address: OptText | None = None
     ubigeo: Ubigeo | None = None
     establishment_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
     series: dict[str, str] | None = None
-    cash_threshold: Money | None = None
-    cash_difference_threshold: Money | None = None
+    cash_threshold: Threshold | None = None
+    cash_difference_threshold: Threshold | None = None
     timezone: str | None = None
     active: bool | None = None
 

@@ -13,11 +13,16 @@ Event = Literal["order_created", "invoice_accepted", "results_ready", "discrepan
                 "manual"]  # fmt: skip
 Channel = Literal["email", "whatsapp", "alert"]
 Status = Literal["pending", "sent", "failed", "skipped"]
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=_NO_NUL)]
+Body = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=_NO_NUL)
+]
 EmailStr = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+    ),
 ]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{8,20}$")]
 

@@ -94,7 +94,7 @@ def queue_manual(
             raise InvalidInput("No hay administradores ni supervisores con correo.",
                                code="no_recipients", loc=["body", "sede_id"])  # fmt: skip
     out = []
-    for recipient in recipients:
+    for recipient in dict.fromkeys(recipients):  # a repeated address gets one message
         n = Notification(
             event_key=key, event="manual", channel=channel, recipient=recipient,
             patient_id=patient_id, sede_id=sede_id,

@@ -18,7 +18,9 @@ from central.responses import errors
 
 router = APIRouter(prefix="/api/reports", tags=["reportes"])
 Reader = Annotated[Principal, Depends(require("report.read"))]
-SedeQ = Annotated[str | None, Query(max_length=36, description="id de la sede")]
+SedeQ = Annotated[
+    str | None, Query(max_length=36, pattern=r"^[0-9A-Za-z-]+$", description="id de la sede")
+]
 FromQ = Annotated[dt.date | None, Query(alias="from", description="desde (día de negocio)")]
 ToQ = Annotated[dt.date | None, Query(alias="to", description="hasta (día de negocio)")]
 

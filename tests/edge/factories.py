@@ -48,7 +48,7 @@ def token_for(rt: EdgeRuntime, user: User) -> str:
         role=Role(user.role),
         sede_ids=list(user.sede_ids),
     )
-    return issue_access_token(principal, secret=rt.settings.jwt_secret, now=dt.datetime.now(dt.UTC))
+    return issue_access_token(principal, secret=rt.settings.jwt_secret, now=rt.clock.now())
 
 
 def auth_headers(

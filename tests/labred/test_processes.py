@@ -36,6 +36,8 @@ def test_headless_demo_three_sedes_exits_0_and_leaves_nothing(tmp_path: Path) ->
     res = run_labred(
         "demo",
         "--headless",
+        "--orders-per-day",
+        "4",
         "--sedes",
         "3",
         "--data-dir",
@@ -48,6 +50,7 @@ def test_headless_demo_three_sedes_exits_0_and_leaves_nothing(tmp_path: Path) ->
     for name in ("hub", "sede S01", "sede S02", "sede S03"):
         assert name in res.stdout
     assert f"http://127.0.0.1:{base + 3}" in res.stdout
+    assert "invariants:" in res.stdout and ", 0 broken" in res.stdout
     assert _wait_gone(str(data)) == []
 
 

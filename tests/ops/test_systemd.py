@@ -11,11 +11,16 @@ import pytest
 
 UNITS = Path(__file__).resolve().parents[2] / "systemd"
 EXPECTED = {
-    "labred-edge.service", "labred-edge-worker.service", "labred-litestream.service",
-    "labred-hub.service", "labred-hub-worker.service",
+    "labred-edge.service",
+    "labred-edge-worker.service",
+    "labred-litestream.service",
+    "labred-hub.service",
+    "labred-hub-worker.service",
 }
 HARDENING = {
-    "NoNewPrivileges": "true", "ProtectSystem": "strict", "ProtectHome": "true",
+    "NoNewPrivileges": "true",
+    "ProtectSystem": "strict",
+    "ProtectHome": "true",
     "PrivateTmp": "true",
 }
 
@@ -52,17 +57,22 @@ def test_workers_start_after_their_api() -> None:
     assert "labred-litestream.service" in _unit("labred-edge.service")["Unit"]["Wants"]
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                    reason="systemd-analyze not installed (hardening keys are still checked)")
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze not installed (hardening keys are still checked)",
+)
 def test_systemd_analyze_verify(tmp_path: Path) -> None:
     # The units point at /opt/labred, which does not exist on a build machine: systemd reports
     # those executables as missing, which is the only complaint allowed.
     res = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *sorted(str(UNITS / n) for n in EXPECTED)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     problems = [
-        line for line in (res.stdout + res.stderr).splitlines()
+        line
+        for line in (res.stdout + res.stderr).splitlines()
         if line.strip() and "is not executable: No such file or directory" not in line
     ]
     assert problems == []
