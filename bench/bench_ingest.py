@@ -133,7 +133,7 @@ def main() -> int:
         conn.execute(text("CREATE TABLE bare_record (LIKE sync_record INCLUDING ALL)"))
     from sqlalchemy import MetaData, Table
 
-    bare = Table("bare_record", MetaData(), *[c._copy() for c in SyncRecord.__table__.columns])
+    bare = Table("bare_record", MetaData(), *[c._copy() for c in SyncRecord.__table__.columns])  # type: ignore[attr-defined]
     ins = pg_insert(bare)
     bare_upsert = ins.on_conflict_do_update(
         index_elements=[bare.c.record_type, bare.c.id],

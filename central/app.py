@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from central.nulguard import NulGuardMiddleware
 from central.runtime import HubRuntime
 from central.settings import HubSettings
 from sync import webapp
@@ -31,6 +32,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.reconciliation.router",
     "central.reports.router",
     "central.notifications.router",
+    "central.web.router",
 )
 
 
@@ -54,6 +56,7 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
     )
     app.state.runtime = rt
     webapp.install(app)
+    app.add_middleware(NulGuardMiddleware)  # PostgreSQL text cannot hold NUL: 422, not 500
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

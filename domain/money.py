@@ -31,8 +31,8 @@ UNIT_VALUE_EXP = Decimal("1E-10")
 """UBL ``cbc:PriceAmount`` allows up to 10 decimals for the unit value."""
 QUANTITY_EXP = Decimal("1E-10")
 """UBL ``cbc:InvoicedQuantity`` allows up to 10 decimals."""
-MAX_AMOUNT = Decimal("9999999999.99")
-"""Largest amount accepted from outside (keeps céntimos in 64 bits and quantize in context)."""
+MAX_AMOUNT = Decimal("999999999999999.99")
+"""Largest amount accepted from outside: céntimos fit in 64 bits, quantize stays in context."""
 MAX_QUANTITY = Decimal("999999999")
 
 
@@ -64,7 +64,7 @@ def parse_amount(value: object, *, field: str = "monto", allow_negative: bool = 
         raise InvalidInput(f"El {field} no es un monto válido.", code="amount_invalid", loc=[field])
     if abs(amount) > MAX_AMOUNT:
         raise InvalidInput(
-            f"El {field} es demasiado grande (máximo {MAX_AMOUNT}).",
+            f"El {field} es demasiado grande.",
             code="amount_too_large",
             loc=[field],
         )

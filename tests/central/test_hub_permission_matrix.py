@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from central.runtime import HubRuntime
+from central.web.router import PUBLIC_PAGES
 from domain.permissions import PERMISSIONS, Role, has_permission
 from tests.central.auth.factories import headers_for, make_user
 
@@ -29,6 +30,7 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/api/auth/reset-password"),
     ("GET", "/api/auth/me"),
 }
+PUBLIC |= PUBLIC_PAGES  # the dashboard's page shells and assets (no data)
 # Prefixes whose routes authenticate something other than a user (edge nodes); the sync part of
 # the hub declares them here when its routes arrive.
 NODE_AUTH_PREFIXES: tuple[str, ...] = ("/api/sync/",)

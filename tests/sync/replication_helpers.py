@@ -149,4 +149,4 @@ def set_order_status(engine: Engine, clock: Clock, order_id: str, status: str) -
 
 
 def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
+    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc,arg-type]

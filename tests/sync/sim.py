@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 import central.sync.faults as faults
 import edge.sync.service as edge_service
@@ -368,7 +368,9 @@ class Simulation:
         )
         with unit_of_work(edge.engine) as s:
             held = s.exec(
-                select(Patient).where(Patient.doc_number == doc, Patient.canonical_id.is_(None))
+                select(Patient).where(
+                    Patient.doc_number == doc, col(Patient.canonical_id).is_(None)
+                )
             ).first()
             if held is not None:
                 return
@@ -393,7 +395,7 @@ class Simulation:
     def edit_patient(self, edge: Edge) -> None:
         self._use(edge)
         with unit_of_work(edge.engine) as s:
-            rows = s.exec(select(Patient).where(Patient.canonical_id.is_(None))).all()
+            rows = s.exec(select(Patient).where(col(Patient.canonical_id).is_(None))).all()
             if not rows:
                 return
             p = self.rng.choice(sorted(rows, key=lambda x: x.id))
@@ -405,7 +407,7 @@ class Simulation:
     def sale(self, edge: Edge) -> None:
         self._use(edge)
         with unit_of_work(edge.engine) as s:
-            rows = s.exec(select(Patient.id).where(Patient.canonical_id.is_(None))).all()
+            rows = s.exec(select(Patient.id).where(col(Patient.canonical_id).is_(None))).all()
             if not rows:
                 return
             pid = self.rng.choice(sorted(rows))
@@ -569,7 +571,7 @@ class Simulation:
 
     def _state(self, edge: Edge) -> dict[str, Any]:
         with edge.engine.connect() as conn:
-            return dict(conn.execute(select(outbox.sync_state)).mappings().one())
+            return dict(conn.execute(outbox.sync_state.select()).mappings().one())
 
     def check_push_invariants(self, edge: Edge) -> None:
         state, hwm = self._state(edge), self._hub_hwm(edge)
@@ -579,7 +581,7 @@ class Simulation:
                 f"beyond the hub's mark {hwm}"
             )
         with edge.engine.connect() as conn:
-            txs = dict(
+            txs: dict[Any, Any] = dict(
                 conn.execute(
                     text("SELECT seq, tx_id FROM sync_outbox WHERE seq IN (:a, :b)"),
                     {"a": hwm, "b": hwm + 1},
@@ -636,7 +638,7 @@ class Simulation:
             ).all()
             parked = conn.execute(text("SELECT count(*) FROM sync_parked")).scalar()
             hub_patients = conn.execute(text("SELECT doc_number, id FROM hub_patient")).all()
-            aliases = dict(
+            aliases: dict[Any, Any] = dict(
                 conn.execute(text("SELECT alias_id, canonical_id FROM hub_patient_alias")).all()
             )
             dup_conflicts = conn.execute(
@@ -678,12 +680,12 @@ class Simulation:
                 repairs = conn.execute(
                     text("SELECT digest_repairs FROM sync_status WHERE id = 1")
                 ).scalar()
-                canon = dict(
+                canon: dict[Any, Any] = dict(
                     conn.execute(
                         text("SELECT doc_number, id FROM patient WHERE canonical_id IS NULL")
                     ).all()
                 )
-            hub_sums = defaultdict(lambda: [0, 0])
+            hub_sums: defaultdict[Any, list[int]] = defaultdict(lambda: [0, 0])
             for (rtype, _), p in hub_records.items():
                 if rtype == "payment" and p["sede_id"] == e.sede_id:
                     hub_sums[p["business_date"]][0] += 1
@@ -705,7 +707,7 @@ class Simulation:
                     f"seed {s}: {e.name} needed {repairs} digest repairs "
                     "(a change was skipped by the pull)"
                 )
-            hub_canon = dict(hub_patients)
+            hub_canon: dict[Any, Any] = dict(hub_patients)
             for doc, pid in canon.items():
                 if hub_canon.get(doc) != pid:
                     raise InvariantError(

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from central.sync.models import SyncRecord
 from domain.ids import new_id, sede_id_for
 
-_SR = SyncRecord.__table__
+_SR = SyncRecord.__table__  # type: ignore[attr-defined]
 _seq = itertools.count(1)
 DAY = dt.date(2026, 11, 29)
 T0 = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)

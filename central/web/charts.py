@@ -1,0 +1,139 @@
+"""Server-side SVG charts of the dashboard: pure functions of already-computed figures.
+
+Every text that reaches the SVG (sede codes, service names, payment methods) goes through
+``esc``; every bar is a ``<rect class="bar">`` with ``data-label`` and ``data-value`` so tests
+(and screen readers, via ``<title>``) can read the figures back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+from domain.money import fmt
+
+PALETTE = ("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#953800", "#57606a")
+WIDTH = 640
+LABEL_W = 170
+ROW_H = 26
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal
+    money: bool = True
+
+
+def esc(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _num(value: Decimal, money: bool) -> str:
+    return f"S/ {fmt(value)}" if money else f"{int(value):,}".replace(",", " ")
+
+
+def _frame(title: str, height: int, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{esc(title)}">'
+        f"<title>{esc(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def _empty(title: str) -> str:
+    return _frame(title, 60, ['<text class="empty" x="10" y="35">Sin datos en el periodo.</text>'])
+
+
+def bar_chart(title: str, bars: Sequence[Bar]) -> str:
+    """Horizontal bars, one per row, scaled to the largest value."""
+    if not bars:
+        return _empty(title)
+    top = max((b.value for b in bars), default=Decimal(0)) or Decimal(1)
+    span = WIDTH - LABEL_W - 120
+    body: list[str] = []
+    for i, b in enumerate(bars):
+        y = 8 + i * ROW_H
+        w = max(Decimal(0), b.value) * span / top
+        body.append(
+            f'<text class="lbl" x="{LABEL_W - 6}" y="{y + 16}" text-anchor="end">'
+            f"{esc(b.label[:28])}</text>"
+            f'<rect class="bar" x="{LABEL_W}" y="{y + 3}" width="{w:.1f}" height="{ROW_H - 8}" '
+            f'fill="{PALETTE[i % len(PALETTE)]}" data-label="{esc(b.label)}" '
+            f'data-value="{b.value}"><title>{esc(b.label)}: {_num(b.value, b.money)}</title></rect>'
+            f'<text class="val" x="{LABEL_W + float(w) + 6:.1f}" y="{y + 16}">'
+            f"{_num(b.value, b.money)}</text>"
+        )
+    return _frame(title, 16 + len(bars) * ROW_H, body)
+
+
+def column_chart(title: str, bars: Sequence[Bar]) -> str:
+    """Vertical columns (months, categories) with the value over each column."""
+    if not bars:
+        return _empty(title)
+    top = max((b.value for b in bars), default=Decimal(0)) or Decimal(1)
+    height, plot = 240, 170
+    slot = (WIDTH - 40) / len(bars)
+    body: list[str] = []
+    for i, b in enumerate(bars):
+        h = float(max(Decimal(0), b.value) * plot / top)
+        x = 20 + i * slot + slot * 0.15
+        w = slot * 0.7
+        y = 30 + plot - h
+        body.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
+            f'fill="{PALETTE[i % len(PALETTE)]}" data-label="{esc(b.label)}" '
+            f'data-value="{b.value}"><title>{esc(b.label)}: {_num(b.value, b.money)}</title></rect>'
+            f'<text class="val" x="{x + w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle">'
+            f"{_num(b.value, b.money)}</text>"
+            f'<text class="lbl" x="{x + w / 2:.1f}" y="{30 + plot + 18}" text-anchor="middle">'
+            f"{esc(b.label[:16])}</text>"
+        )
+    return _frame(title, height, body)
+
+
+def stacked_days(
+    title: str, days: Sequence[dt.date], series: dict[str, dict[dt.date, Decimal]]
+) -> str:
+    """Sales by day (columns) stacked by sede (colours, with a legend)."""
+    if not days or not series:
+        return _empty(title)
+    totals = {d: sum((s.get(d, Decimal(0)) for s in series.values()), Decimal(0)) for d in days}
+    top = max(totals.values()) or Decimal(1)
+    height, plot, left = 270, 180, 60
+    slot = (WIDTH - left - 10) / len(days)
+    body = [
+        f'<text class="val" x="{left - 4}" y="34" text-anchor="end">{esc(fmt(top))}</text>',
+        f'<line x1="{left}" y1="{30 + plot}" x2="{WIDTH - 10}" y2="{30 + plot}" stroke="#999"/>',
+    ]
+    for i, d in enumerate(days):
+        base = float(30 + plot)
+        x = left + i * slot + slot * 0.1
+        for k, (sede, values) in enumerate(series.items()):
+            v = values.get(d, Decimal(0))
+            if v <= 0:
+                continue
+            h = float(v * plot / top)
+            base -= h
+            body.append(
+                f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.8:.1f}" '
+                f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}" data-label="{esc(sede)}" '
+                f'data-day="{d.isoformat()}" data-value="{v}">'
+                f"<title>{esc(sede)} {d:%d/%m}: S/ {fmt(v)}</title></rect>"
+            )
+        if len(days) <= 16 or i % max(1, len(days) // 8) == 0:
+            body.append(
+                f'<text class="lbl" x="{x + slot * 0.4:.1f}" y="{30 + plot + 16}" '
+                f'text-anchor="middle">{d:%d/%m}</text>'
+            )
+    for k, sede in enumerate(series):
+        x = left + k * 110
+        body.append(
+            f'<rect x="{x}" y="{height - 22}" width="12" height="12" '
+            f'fill="{PALETTE[k % len(PALETTE)]}"/>'
+            f'<text class="lbl" x="{x + 16}" y="{height - 12}">{esc(sede[:12])}</text>'
+        )
+    return _frame(title, height, body)

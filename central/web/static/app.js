@@ -1,0 +1,26 @@
+// Entry point: guard the session, fill the header, run the page's module.
+import { PREFIX, api, clearSession, currentUser, goToLogin } from "./lib.js";
+
+async function main() {
+  const page = document.body.dataset.page;
+  if (page !== "login") {
+    const user = currentUser();
+    if (!user) { goToLogin(); return; }
+    document.getElementById("hdr-user").textContent = `${user.full_name} · ${user.role_label}`;
+    document.getElementById("logout").addEventListener("click", async () => {
+      const refresh = sessionStorage.getItem("labred_hub_refresh");
+      try { if (refresh) await api.post("/api/auth/logout", { refresh_token: refresh }); } catch { /* gone anyway */ }
+      clearSession();
+      location.assign(`${PREFIX}/ingresar`);
+    });
+  }
+  const module = await import(`./pages/${page}.js`);
+  await module.default();
+}
+
+main()
+  .catch((err) => {
+    const flash = document.getElementById("flash");
+    if (flash) { flash.textContent = err.message || String(err); flash.hidden = false; }
+  })
+  .finally(() => document.body.setAttribute("data-ready", ""));

@@ -1,0 +1,122 @@
+// Hub dashboard client: token in sessionStorage, Bearer header, one error shape, DOM helpers.
+export const PREFIX = document.body.dataset.prefix || "/panel";
+const ACCESS = "labred_hub_access";
+const REFRESH = "labred_hub_refresh";
+const USER = "labred_hub_user";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    const items = Array.isArray(detail) ? detail : [];
+    super(items.length ? items.map((d) => d.msg).join(" ") : `Error ${status}`);
+    this.status = status;
+    this.detail = items;
+  }
+}
+
+export function saveSession(pair) {
+  sessionStorage.setItem(ACCESS, pair.access_token);
+  sessionStorage.setItem(REFRESH, pair.refresh_token);
+  sessionStorage.setItem(USER, JSON.stringify(pair.user));
+}
+
+export function currentUser() {
+  try { return JSON.parse(sessionStorage.getItem(USER) || "null"); } catch { return null; }
+}
+
+export function clearSession() {
+  for (const key of [ACCESS, REFRESH, USER]) sessionStorage.removeItem(key);
+}
+
+export function goToLogin() {
+  const here = location.pathname + location.search;
+  location.assign(`${PREFIX}/ingresar?next=${encodeURIComponent(here)}`);
+}
+
+async function refresh() {
+  const token = sessionStorage.getItem(REFRESH);
+  if (!token) return false;
+  try {
+    const r = await fetch("/api/auth/refresh", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ refresh_token: token }),
+    });
+    if (!r.ok) return false;
+    saveSession(await r.json());
+    return true;
+  } catch { return false; }
+}
+
+export async function request(method, path, body, { raw = false, retry = true } = {}) {
+  const headers = { Accept: raw ? "*/*" : "application/json" };
+  const token = sessionStorage.getItem(ACCESS);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let r;
+  try {
+    r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, [{ type: "network", msg: "No se pudo contactar a la central; revise la red.", loc: [] }]);
+  }
+  if (r.status === 401 && retry && !path.startsWith("/api/auth/login")) {
+    if (await refresh()) return request(method, path, body, { raw, retry: false });
+    clearSession();
+    goToLogin();
+    throw new ApiError(401, [{ type: "not_authenticated", msg: "Inicie sesión.", loc: [] }]);
+  }
+  if (!r.ok) {
+    let detail = [];
+    try { detail = (await r.json()).detail; } catch { /* not JSON */ }
+    throw new ApiError(r.status, detail);
+  }
+  if (raw) return r;
+  return r.status === 204 ? null : r.json();
+}
+
+export const api = {
+  get: (path) => request("GET", path),
+  post: (path, body) => request("POST", path, body ?? {}),
+  put: (path, body) => request("PUT", path, body),
+};
+
+// el("td", {class: "x"}, "text", child) — text is always set as text, never parsed as HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function fill(tbody, rows, colspan, empty = "Sin registros.") {
+  tbody.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan }, empty))]));
+}
+
+export function showError(node, err) {
+  node.textContent = err instanceof Error ? err.message : String(err);
+  node.hidden = false;
+}
+
+export function flash(message) {
+  const node = document.getElementById("flash");
+  node.textContent = message;
+  node.hidden = false;
+}
+
+const money = new Intl.NumberFormat("es-PE", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export const soles = (value) => (value === null || value === undefined ? "—" : `S/ ${money.format(Number(value))}`);
+export const cents = (value) => (value === null || value === undefined ? "—" : soles(Number(value) / 100));
+const stamp = new Intl.DateTimeFormat("es-PE", { dateStyle: "short", timeStyle: "short", timeZone: "America/Lima" });
+export const when = (iso) => (iso ? stamp.format(new Date(iso)) : "nunca");
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

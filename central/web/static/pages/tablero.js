@@ -1,0 +1,70 @@
+import { api, el, request, showError, soles } from "../lib.js";
+
+const KPIS = [
+  ["sales", "Ventas", soles], ["orders", "Órdenes", String], ["average_ticket", "Ticket medio", soles],
+  ["new_patients", "Pacientes nuevos", String], ["discounts", "Descuentos", soles],
+  ["cancelled_orders", "Anuladas", String], ["covered", "Convenios por cobrar", soles],
+];
+
+function query(form) {
+  const params = new URLSearchParams();
+  for (const key of ["from", "to", "sede"]) {
+    const value = form.elements[key].value;
+    if (value) params.set(key, value);
+  }
+  return params;
+}
+
+export default async function () {
+  const form = document.getElementById("filters");
+  const error = document.getElementById("filter-error");
+  try {
+    const sedes = await api.get("/api/config/locations");
+    for (const s of sedes.items || []) form.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+  } catch { /* the filter stays at "Todas" */ }
+
+  async function load() {
+    error.hidden = true;
+    const q = query(form).toString();
+    try {
+      const [kpi, charts] = await Promise.all([
+        api.get(`/api/reports/dashboard?${q}`),
+        api.get(`/api/web/charts?${q}`),
+      ]);
+      form.elements.from.value = kpi.date_from;
+      form.elements.to.value = kpi.date_to;
+      document.getElementById("kpis").replaceChildren(
+        ...KPIS.map(([key, label, format]) =>
+          el("div", { class: "kpi", "data-kpi": key }, el("span", {}, label), el("strong", {}, format(kpi[key])))),
+      );
+      for (const name of ["sales_by_day", "payment_methods", "top_services", "patients", "monthly"]) {
+        // SVG rendered by the hub with every text escaped (central/web/charts.py).
+        document.getElementById(`chart-${name}`).innerHTML = charts[name];
+      }
+    } catch (err) {
+      showError(error, err);
+    }
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  for (const button of form.querySelectorAll("[data-export]")) {
+    button.addEventListener("click", async () => {
+      error.hidden = true;
+      const params = query(form);
+      const body = { report: form.elements.report.value, format: button.dataset.export };
+      for (const [key, value] of params) body[key] = value;
+      try {
+        const response = await request("POST", "/api/reports/export", body, { raw: true });
+        const blob = await response.blob();
+        const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
+        const link = el("a", { href: URL.createObjectURL(blob), download: match ? match[1] : `reporte.${body.format}` });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+  }
+  await load();
+}
