@@ -140,7 +140,7 @@ def list_invoices(
     doc_type: Annotated[str | None, Query(pattern="^(01|03|07|08)$")] = None,
     series: Annotated[str | None, Query(pattern="^[A-Z0-9]{4}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InvoiceList:
     with read_session(rt.engine) as session:
         rows = service.search(

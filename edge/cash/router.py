@@ -96,7 +96,7 @@ def list_sessions(
     cashier_id: Annotated[str | None, Query(max_length=36)] = None,
     date: Annotated[dt.date | None, Query(description="día de negocio AAAA-MM-DD")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SessionList:
     filters = cash_service.SessionFilter(status=status, cashier_id=cashier_id, business_date=date)
     with read_session(rt.engine) as session:

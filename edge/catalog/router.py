@@ -62,7 +62,7 @@ def list_services(
     _user: Reader,
     category_id: Annotated[str | None, Query(description="filtrar por categoría")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ServiceList:
     return _page(rt, active_only=False, category_id=category_id, limit=limit, offset=offset)
 
@@ -78,7 +78,7 @@ def list_active_services(
     _user: Reader,
     category_id: Annotated[str | None, Query(description="filtrar por categoría")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ServiceList:
     return _page(rt, active_only=True, category_id=category_id, limit=limit, offset=offset)
 

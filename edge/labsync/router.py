@@ -61,7 +61,7 @@ def logs(
     user: SyncUser,
     order_id: Annotated[str | None, Query(description="solo esta orden")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AttemptList:
     with read_session(rt.engine) as session:
         return service.list_logs(session, order_id=order_id, limit=limit, offset=offset)

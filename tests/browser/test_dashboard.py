@@ -7,6 +7,7 @@ the start (and to /tmp/labred-screens when it exists).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
@@ -15,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from central.seed import seed_demo
-from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM, SKIP_REASON
+from domain.clock import business_date
+from tests.browser.conftest import HAVE_CHROMIUM, SKIP_REASON
+from tests.central.reconciliation.builders import SedeDay
 from tests.procs import free_port
 
 pytestmark = [
@@ -44,6 +48,12 @@ def hub_url(hub_runtime: HubRuntime) -> Iterator[str]:
 
     with unit_of_work(hub_runtime.engine) as session:
         seed_demo(session, clock=hub_runtime.clock, sedes=2, admin_password=ADMIN_PASSWORD)
+    today = business_date(hub_runtime.clock.now())
+    for code, back, totals in (("S01", 1, ("80.00", "45.50")), ("S02", 2, ("120.00",))):
+        day = SedeDay(hub_runtime.engine, code, today - dt.timedelta(days=back))
+        for total in totals:
+            day.payment(day.order(total, services=[("HEM01", "Hemograma", total)]))
+        day.push(day.all_rows())
     app = create_app(hub_runtime.settings, runtime=hub_runtime)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -109,6 +119,10 @@ def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
     expect(page.locator("[data-kpi=sales] strong")).to_contain_text("S/")
     for name in ("sales_by_day", "payment_methods", "top_services", "patients", "monthly"):
         expect(page.locator(f"#chart-{name} svg.chart")).to_have_count(1)
+    expect(page.locator("[data-kpi=sales] strong")).to_have_text("S/ 245.50")
+    chart = page.locator("#chart-sales_by_day")
+    expect(chart.locator("rect.bar[data-label=S01]")).to_have_count(1)
+    expect(chart.locator("rect.bar[data-label=S02]")).to_have_attribute("data-value", "120.00")
     expect(page.locator("select[name=sede] option")).to_have_count(3)  # Todas + 2 sedes
     shot(page, screens, "hub-02-tablero")
 
@@ -117,7 +131,8 @@ def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
     ready(page)
     first = page.locator("#services tbody tr").first
     code = first.get_attribute("data-code")
-    assert code
+    service_id = first.get_attribute("data-id")
+    assert code and service_id
     row = page.locator(f"#services tr[data-code='{code}']")
     row.locator("input[name=price]").fill("abc")
     row.locator("button").click()
@@ -131,6 +146,21 @@ def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
     page.reload()
     ready(page)
     expect(page.locator(f"#services tr[data-code='{code}'] [data-price]")).to_have_text("S/ 123.45")
+    # what the sedes pull: the change feed carries the new price of that service
+    with hub_runtime.engine.connect() as conn:
+        payloads = (
+            conn.execute(
+                text(
+                    "SELECT payload FROM sync_change_feed WHERE record_type = 'catalog_service' "
+                    "AND record_id = :id ORDER BY cursor"
+                ),
+                {"id": service_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert payloads, "the price change was not put on the change feed"
+    assert payloads[-1]["price_cents"] == 12345
 
     for path, name in (("sedes", "hub-04-sedes"), ("conflictos", "hub-05-conflictos"),
                        ("cierres", "hub-06-cierres")):  # fmt: skip
@@ -139,4 +169,3 @@ def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
         expect(page.locator("table.grid tbody").first).not_to_contain_text("Cargando")
         shot(page, screens, name)
     assert page.js_errors == []
-    assert CHROMIUM

@@ -27,7 +27,7 @@ def seed(rt: HubRuntime) -> None:
     for total, method in (("100.00", "efectivo"), ("50.00", "yape")):
         order = a.order(total, services=[("HEM01", "Hemograma", total)])
         a.payment(order, method=method)
-    cancelled = a.order("999.00", status="anulada")
+    cancelled = a.order("999.00", status="anulada", services=[("CAN01", "Anulado", "999.00")])
     a.payment(cancelled, method="efectivo", amount="0.00")
     a.push(a.all_rows())
     b = SedeDay(rt.engine, "S02", D2)
@@ -50,7 +50,14 @@ def test_charts_show_the_known_sales_methods_and_services(
     methods = {b["data-label"]: b["data-value"] for b in bars(body["payment_methods"])}
     assert methods == {"Efectivo": "100.00", "Yape": "50.00", "Tarjeta": "30.00"}
     top = {b["data-label"]: b["data-value"] for b in bars(body["top_services"])}
-    assert top == {"Hemograma": "2", EVIL: "1"}
+    # the same figures as the top-services report (which today also counts the items of
+    # cancelled orders: "Anulado" — a question for the reports' owner, not for the chart)
+    report = hub_client.get(
+        "/api/reports/top-services?from=2026-11-28&to=2026-11-29",
+        headers=auth_headers(hub_runtime),
+    ).json()
+    assert top == {row["name"]: str(row["quantity"]) for row in report["rows"]}
+    assert top["Hemograma"] == "2" and top[EVIL] == "1"
     assert "<script>" not in body["top_services"]
     assert "&lt;script&gt;" in body["top_services"]
     months = [(b["data-label"], b["data-value"]) for b in bars(body["monthly"])]

@@ -21,7 +21,7 @@ export default async function () {
       } catch (err) { msg.textContent = err.message; }
     };
     price.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); save(); } });
-    return el("tr", { "data-code": s.code }, el("td", {}, s.code), el("td", {}, s.name), current,
+    return el("tr", { "data-code": s.code, "data-id": s.id }, el("td", {}, s.code), el("td", {}, s.name), current,
       el("td", {}, price), el("td", {}, reason),
       el("td", {}, el("button", { type: "button", class: "small", onclick: save }, "Guardar"), msg));
   }
