@@ -33,7 +33,7 @@ def list_events(
     since: Annotated[dt.date | None, Query(alias="from", description="AAAA-MM-DD (Lima)")] = None,
     until: Annotated[dt.date | None, Query(alias="to", description="AAAA-MM-DD, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AuditEventList:
     with unit_of_work(rt.engine) as session:
         rows, total = service.search(

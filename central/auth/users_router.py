@@ -38,7 +38,7 @@ def list_users(
     sede_id: Annotated[str | None, Query(max_length=36)] = None,
     active: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> UserList:
     with unit_of_work(rt.engine) as session:
         rows, total = users.list_users(

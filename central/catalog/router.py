@@ -110,7 +110,7 @@ def list_services(
     is_panel: Annotated[bool | None, Query()] = None,
     active: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ServiceList:
     with unit_of_work(rt.engine) as session:
         rows, total = service.list_services(

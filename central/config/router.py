@@ -190,7 +190,7 @@ def get_history(
     entity: Annotated[Literal["company", "sede", "setting"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ConfigChangeList:
     with unit_of_work(rt.engine) as session:
         rows, total = service.history(

@@ -106,7 +106,7 @@ def history(
     date_from: Annotated[dt.date | None, Query(alias="from", description="desde")] = None,
     date_to: Annotated[dt.date | None, Query(alias="to", description="hasta")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> NotificationList:
     with unit_of_work(rt.engine) as session:
         rows, total = service.history(

@@ -129,7 +129,7 @@ def push(node: NodeDep, rt: RuntimeDep, batch: Annotated[PushBatch, Depends(_bat
 def pull_changes(
     node: NodeDep,
     rt: RuntimeDep,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = PULL_PAGE_LIMIT,
     schema: Annotated[int, Query(ge=1)] = MIN_PULL_SCHEMA,
     digests: bool = True,

@@ -262,13 +262,13 @@ class Demo:
     def print_table(self) -> None:
         from tui.cli import tui_command
 
-        rows = [("hub", self.t.hub_url() + "/", "admin", str(self.t.hub_dir))]
+        rows = [("hub", self.t.hub_url() + "/panel", "admin", str(self.t.hub_dir))]
         for k in range(1, self.o.sedes + 1):
             low = sede_code(k).lower()
             rows.append(
                 (
                     f"sede {sede_code(k)}",
-                    self.t.edge_url(k) + "/",
+                    self.t.edge_url(k) + "/recepcion",
                     f"recepcion.{low}, supervisor.{low}",
                     str(self.t.edge_dir(k)),
                 )
