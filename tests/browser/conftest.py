@@ -80,7 +80,7 @@ def _seed(data_dir: Path) -> tuple[str, str, str]:
 @pytest.fixture(scope="module")
 def edge_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
     if not HAVE_CHROMIUM:
-        pytest.skip(SKIP_REASON)
+        pytest.skip(reason=SKIP_REASON)
     base = tmp_path_factory.mktemp("edge-browser")
     data = base / "edge"
     init = run_labred(
@@ -114,7 +114,7 @@ def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not HAVE_CHROMIUM:
-        pytest.skip(SKIP_REASON)
+        pytest.skip(reason=SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

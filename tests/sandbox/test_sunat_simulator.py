@@ -221,7 +221,7 @@ def sim(plain_server: tuple[str, Faults]) -> Iterator[Sim]:
 @pytest.fixture(scope="module")
 def sunat_server() -> Iterator[tuple[str, Faults]]:
     if not HAVE_SUNAT:
-        pytest.skip("../shared/sunat (SUNAT data) not here")
+        pytest.skip(reason="../shared/sunat (SUNAT data) not here")
     faults = Faults()
     with serve(create_app(sunat_data=SUNAT_DIR, faults=faults)) as base:
         yield base, faults
