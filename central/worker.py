@@ -63,6 +63,46 @@ def prices_round(rt: HubRuntime) -> int:
         return apply_scheduled_prices(session=session, clock=rt.clock)
 
 
+def backup_round(rt: HubRuntime) -> int:
+    """Take today's scheduled pg_dump once the configured hour (America/Lima) has passed.
+
+    Returns 1 when a backup was taken, 0 otherwise; retention is applied by the backup itself.
+    """
+    from sqlmodel import select
+
+    from central.backup import service as backup_service
+    from central.backup.models import BackupLog
+    from central.config.service import current_settings
+    from domain.clock import LIMA, business_date, day_bounds
+
+    now = rt.clock.now()
+    with unit_of_work(rt.engine) as session:
+        settings = current_settings(session=session)
+        hour = str(settings.get("backup_hour") or "02:30")
+        keep = int(settings.get("backup_keep") or backup_service.DEFAULT_KEEP)
+        local = now.astimezone(LIMA)
+        hh, mm = (int(x) for x in hour.split(":", 1))
+        if (local.hour, local.minute) < (hh, mm):
+            return 0
+        start, end = day_bounds(business_date(now))
+        taken = session.exec(
+            select(BackupLog).where(
+                BackupLog.kind == "scheduled",
+                BackupLog.status == "ok",
+                BackupLog.started_at >= start,  # type: ignore[operator]
+                BackupLog.started_at < end,  # type: ignore[operator]
+            )
+        ).first()
+        if taken is not None:
+            return 0
+        backup_service.create_backup(
+            session, clock=rt.clock, url=rt.url, directory=backup_service.backup_dir(
+                rt.settings.data_dir), keep=keep, kind="scheduled",
+            embedded=rt.embedded is not None,
+        )  # fmt: skip
+    return 1
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -75,6 +115,7 @@ def jobs_for(rt: HubRuntime, channels: Channels, backoff: float = 30.0) -> list[
         JobSpec("reconciliation", lambda: reconciliation_round(rt), 60),
         JobSpec("notifications", lambda: notifications_round(rt, channels, backoff), 5),
         JobSpec("scheduled_prices", lambda: prices_round(rt), 3600),
+        JobSpec("backup", lambda: backup_round(rt), 600),
     ]
 
 

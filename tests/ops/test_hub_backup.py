@@ -234,3 +234,27 @@ def test_cli_backs_up_and_restores_a_wiped_hub(hub_runtime: HubRuntime, tmp_path
     } == {k: v for k, v in before[0].items() if k not in {"backup_logs", "hub_audit_event"}}
     assert after_counts["backup_logs"] == before[0]["backup_logs"] + 1
     assert after_counts["hub_audit_event"] == before[0]["hub_audit_event"] + 1
+
+
+def test_the_hub_worker_takes_one_scheduled_backup_a_day_after_the_hour(
+    hub_runtime: HubRuntime,
+) -> None:
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from central.db import unit_of_work
+    from central.worker import backup_round
+    from domain.clock import FixedClock
+
+    clock = FixedClock(dt.datetime(2026, 11, 29, 7, 0, tzinfo=dt.UTC))  # 02:00 in Lima
+    hub_runtime.clock = clock
+    assert backup_round(hub_runtime) == 0  # before 02:30
+    clock.advance(seconds=3600)  # 03:00 in Lima
+    assert backup_round(hub_runtime) == 1
+    assert backup_round(hub_runtime) == 0  # once a day
+    clock.advance(dt.timedelta(days=1))
+    assert backup_round(hub_runtime) == 1
+    with unit_of_work(hub_runtime.engine) as session:
+        logs = session.exec(select(BackupLog).where(BackupLog.kind == "scheduled")).all()
+    assert [log.status for log in logs] == ["ok", "ok"]
