@@ -67,4 +67,9 @@ def test_the_round_waits_for_the_hour_then_reconciles_and_follows_up(
 
 def test_the_worker_registers_its_jobs(hub_runtime: HubRuntime) -> None:
     names = {j.name: j.seconds for j in jobs_for(hub_runtime, Channels())}
-    assert names == {"reconciliation": 60, "notifications": 5, "scheduled_prices": 3600}
+    assert names == {
+        "reconciliation": 60,
+        "notifications": 5,
+        "scheduled_prices": 3600,
+        "backup": 600,
+    }
