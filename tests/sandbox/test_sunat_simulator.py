@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lxml import etree
 from signxml import (
@@ -40,6 +35,7 @@ from sandbox import testcert
 from sandbox.sunat.faults import Faults
 from sandbox.sunat.simulator import create_app
 from sandbox.testcert import generate
+from tests.procs import serve_in_thread
 
 SUNAT_DIR = Path(__file__).resolve().parents[3] / "shared" / "sunat"
 if not SUNAT_DIR.is_dir():
@@ -142,29 +138,7 @@ def name(number: int, doc_type: str = "01", series: str | None = None, ruc: str 
 # --------------------------------------------------------------------------- server
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+serve = serve_in_thread
 
 
 @dataclass

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from domain.clock import FixedClock
@@ -27,6 +22,7 @@ from edge.orders.models import Order, OrderItem
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from tests.edge.factories import SEDE_S01
+from tests.procs import serve_in_thread
 
 D = Decimal
 RUC = "20100070970"
@@ -145,29 +141,7 @@ def make_order(rt: EdgeRuntime, clock: FixedClock) -> Callable[..., Order]:
 # ------------------------------------------------------------------------ simulator
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+serve = serve_in_thread
 
 
 @dataclass
