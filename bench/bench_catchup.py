@@ -6,17 +6,20 @@ Budget (DESIGN.md section 8): <= 20 s for ~4,500 orders with their items, paymen
 documents (~30k outbox rows), reception still answered meanwhile. The script builds a migrated,
 enrolled edge (real SQLite file) and a hub (embedded PostgreSQL, the real app served by uvicorn
 on a free port), writes the backlog through the real outbox with the hub unreachable, then runs
-the real push + pull loop over HTTP and, in another thread, probes the edge's own API
-(``GET /ready``, a database read, and ``GET /health`` through the edge app) every 20 ms,
-reporting the probe latencies during the catch-up beside the same probes measured idle.
+the real push + pull loop over HTTP and, from a separate process (as reception runs beside the
+sync worker in production), probes the edge's own API (``GET /ready``, a database read, and
+``GET /health`` through the edge app) every 20 ms, reporting the probe latencies during the
+catch-up beside the same probes measured idle just before (the same-run baseline).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import uvicorn  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 
 from central.app import create_app as hub_app  # noqa: E402
 from central.db import unit_of_work as hub_uow  # noqa: E402
@@ -38,7 +40,6 @@ from central.settings import HubSettings  # noqa: E402
 from central.sync import nodes  # noqa: E402
 from domain.clock import SystemClock, business_date  # noqa: E402
 from domain.ids import new_id, sede_id_for  # noqa: E402
-from edge.app import create_app as edge_app  # noqa: E402
 from edge.config.service import initialize  # noqa: E402
 from edge.db import unit_of_work  # noqa: E402
 from edge.orders.models import Order, OrderItem, Payment  # noqa: E402
@@ -138,15 +139,63 @@ def write_backlog(rt: EdgeRuntime, sede: str, days: int, per_day: int) -> None:
             n += 1
 
 
-def probe(
-    client: TestClient, headers: dict[str, str], stop: threading.Event, out: list[float]
-) -> None:
-    while not stop.is_set():
-        t = time.perf_counter()
-        assert client.get("/ready").status_code == 200
-        assert client.get("/health").status_code == 200
-        out.append((time.perf_counter() - t) * 1000 / 2)
-        time.sleep(0.02)
+# The reception probe runs in its own process, as reception does in production (the edge API
+# and the sync worker are separate processes sharing the SQLite file): probing from the bench's
+# process would measure the bench's own GIL contention (sync loop and the in-thread hub), not
+# the edge API. It probes GET /ready (a database read) and GET /health every 20 ms, filing each
+# latency under the phase named in the control file ("idle" / "busy"), until "stop".
+PROBE = r"""
+import json, sys, time
+from pathlib import Path
+root, data_dir, secret, control, out = sys.argv[1:6]
+sys.path.insert(0, root)
+from fastapi.testclient import TestClient
+from edge.app import create_app
+from edge.settings import EdgeSettings
+client = TestClient(create_app(EdgeSettings(data_dir=Path(data_dir), jwt_secret=secret)))
+ctl, res = Path(control), {"idle": [], "busy": []}
+client.get("/ready")
+Path(out + ".ready").write_text("ok")
+while True:
+    phase = ctl.read_text().strip() if ctl.exists() else "wait"
+    if phase == "stop":
+        break
+    if phase not in res:
+        time.sleep(0.01)
+        continue
+    t = time.perf_counter()
+    assert client.get("/ready").status_code == 200
+    assert client.get("/health").status_code == 200
+    res[phase].append((time.perf_counter() - t) * 1000 / 2)
+    time.sleep(0.02)
+Path(out).write_text(json.dumps(res))
+"""
+
+
+class Prober:
+    def __init__(self, tmp: Path, settings: EdgeSettings) -> None:
+        self.control, self.out = tmp / "probe.ctl", tmp / "probe.json"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", PROBE, str(ROOT), str(settings.data_dir),
+             settings.jwt_secret, str(self.control), str(self.out)],
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def wait_ready(self) -> None:
+        while not Path(str(self.out) + ".ready").exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError("the probe process exited")
+            time.sleep(0.05)
+
+    def phase(self, name: str) -> None:
+        tmp = self.control.with_suffix(".tmp")
+        tmp.write_text(name)
+        tmp.replace(self.control)
+
+    def results(self) -> dict[str, list[float]]:
+        self.phase("stop")
+        self.proc.wait(timeout=60)
+        return dict(json.loads(self.out.read_text()))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -212,37 +261,21 @@ def main() -> int:
         f"({time.perf_counter() - t:.1f} s)"
     )
 
-    from domain.permissions import Role
-    from edge.auth.tokens import Principal, issue_access_token
-
-    token = issue_access_token(
-        Principal("u", "admin", "Admin", Role.ADMIN, [sede]),
-        secret=edge_rt.settings.jwt_secret,
-        now=clock.now(),
-    )
-    headers = {"Authorization": f"Bearer {token}"}
-    reception = TestClient(edge_app(edge_rt.settings, runtime=edge_rt))
-    idle: list[float] = []
-    stop = threading.Event()
-    th = threading.Thread(target=probe, args=(reception, headers, stop, idle))
-    th.start()
-    time.sleep(2)
-    stop.set()
-    th.join()
+    prober = Prober(tmp, edge_rt.settings)
+    prober.wait_ready()
+    prober.phase("idle")
+    time.sleep(3)
 
     client = make_client(hub_url, load_credentials(edge_rt.settings.data_dir), timeout=60)
-    busy: list[float] = []
-    stop = threading.Event()
-    th = threading.Thread(target=probe, args=(reception, headers, stop, busy))
-    th.start()
+    prober.phase("busy")
     t = time.perf_counter()
     service.push_pending(edge_rt.engine, client, clock)
     pushed_at = time.perf_counter() - t
     service.pull_changes(edge_rt.engine, client, clock)
     elapsed = time.perf_counter() - t
     print(f"push {pushed_at:.2f} s, pull {elapsed - pushed_at:.2f} s")
-    stop.set()
-    th.join()
+    probes = prober.results()
+    idle, busy = probes["idle"], probes["busy"]
     with hub_rt.engine.connect() as conn:
         from sqlalchemy import text
 

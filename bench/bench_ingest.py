@@ -4,16 +4,21 @@
 
 Budget (DESIGN.md section 8): >= 10,000 records/s, within 6x of the bare upsert. The script
 starts an embedded PostgreSQL (pgserver; or ``DATABASE_URL``), migrates the hub schema, enrols a
-node, then pushes ``--rows`` order/payment/item rows in batches through the real ingest service
-(inbox lock, validation, upcasting, JSONB upsert of ``sync_record``, one transaction per batch)
-and, in the same run, upserts the same rows with a bare ``INSERT ... ON CONFLICT DO UPDATE``
-into a table of the same shape, one transaction per batch.
+node, then pushes ``--rows`` order/payment/item/invoice rows (``--updates`` of them later images
+of earlier orders) in batches through the real ingest service (inbox lock, validation,
+upcasting, one set-based upsert of ``sync_record`` per batch, whose statement triggers maintain
+the report summaries; one transaction per batch) and, in the same run, upserts the same rows
+with a bare ``INSERT ... ON CONFLICT DO UPDATE`` into a table of the same shape without
+triggers, one transaction per batch, in two forms (executemany of a one-row upsert; the
+ingest's own set-based statement); the faster of the two is the baseline. The three are
+interleaved batch by batch, so that a shared machine's changing load weighs on all alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -32,18 +37,24 @@ from central.runtime import HubRuntime  # noqa: E402
 from central.settings import HubSettings  # noqa: E402
 from central.sync import nodes  # noqa: E402
 from central.sync.models import Node, SyncRecord  # noqa: E402
+from central.sync.record_upsert import upsert_sql  # noqa: E402
 from central.sync.service import ingest  # noqa: E402
 from domain.clock import SystemClock  # noqa: E402
 from domain.ids import new_id, sede_id_for  # noqa: E402
 from sync.protocol import Change, PushBatch  # noqa: E402
 
+_BATCH_COLS = ("node_id", "epoch", "received_at")
 
-def make_rows(n: int, sede: str, node: str) -> list[Change]:
+
+def make_rows(n: int, sede: str, node: str, *, updates: float = 0.0) -> list[Change]:
+    """``n`` rows: fresh orders/items/payments/invoices, then a share ``updates`` of later images
+    of the first orders (a status change: the upsert's update path and the update trigger)."""
+    n_upd = int(n * updates)
     rows: list[Change] = []
     now = dt.datetime.now(dt.UTC)
     seq = 0
     tx = new_id()
-    while len(rows) < n:
+    while len(rows) < n - n_upd:
         kind = ("order", "order_item", "order_item", "payment", "invoice")[len(rows) % 5]
         if kind == "order":
             tx = new_id()
@@ -80,6 +91,18 @@ def make_rows(n: int, sede: str, node: str) -> list[Change]:
                 business_date="2026-11-29",
             )
         )
+    first_orders = [r for r in rows if r.record_type == "order"][:n_upd]
+    for old in first_orders:
+        seq += 1
+        rows.append(
+            old.model_copy(
+                update={
+                    "seq": seq,
+                    "tx_id": new_id(),
+                    "payload": {**old.payload, "status": "muestra_tomada"},
+                }
+            )
+        )
     return rows
 
 
@@ -87,6 +110,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=30000)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--updates", type=float, default=0.1, help="share of rows that are updates")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="labred-bench-ingest-"))
     server = None
@@ -109,40 +133,27 @@ def main() -> int:
     with unit_of_work(rt.engine) as s:
         node, _ = nodes.enroll(session=s, code=code, acked_seq=0, clock=clock)
         node_id, epoch = node.id, node.epoch
-    rows = make_rows(args.rows, sede, "bench")
+    rows = make_rows(args.rows, sede, "bench", updates=args.updates)
+    assert args.updates <= 0.15, "updates must land in later batches than their originals"
     batches = [rows[i : i + args.batch] for i in range(0, len(rows), args.batch)]
 
-    started = time.perf_counter()
-    for b in batches:
-        with unit_of_work(rt.engine) as s:
-            live = s.get(Node, node_id)
-            assert live is not None
-            ack = ingest(
-                session=s,
-                node=live,
-                clock=clock,
-                batch=PushBatch(
-                    node_id=node_id, epoch=epoch, from_seq=b[0].seq, to_seq=b[-1].seq, rows=b
-                ),
-            )
-            assert ack.acked_to == b[-1].seq and not ack.parked and not ack.gap
-    ingest_s = time.perf_counter() - started
-
     with rt.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS bare_record"))
-        conn.execute(text("CREATE TABLE bare_record (LIKE sync_record INCLUDING ALL)"))
+        for name in ("bare_em", "bare_sb"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+            conn.execute(text(f"CREATE TABLE {name} (LIKE sync_record INCLUDING ALL)"))
     from sqlalchemy import MetaData, Table
 
-    bare = Table("bare_record", MetaData(), *[c._copy() for c in SyncRecord.__table__.columns])  # type: ignore[attr-defined]
+    bare = Table("bare_em", MetaData(), *[c._copy() for c in SyncRecord.__table__.columns])  # type: ignore[attr-defined]
     ins = pg_insert(bare)
     bare_upsert = ins.on_conflict_do_update(
         index_elements=[bare.c.record_type, bare.c.id],
         set_={c: ins.excluded[c] for c in ("payload", "hlc", "seq", "tx_id", "received_at")},
     )
+    bare_set_based = text(upsert_sql("bare_sb", closures=False))
     now = dt.datetime.now(dt.UTC)
-    started = time.perf_counter()
-    for b in batches:
-        values = [
+
+    def bare_values(b: list[Change]) -> list[dict[str, object]]:
+        return [
             {
                 "record_type": r.record_type,
                 "id": r.record_id,
@@ -160,18 +171,66 @@ def main() -> int:
             }
             for r in b
         ]
+
+    def run_ingest(b: list[Change]) -> None:
+        with unit_of_work(rt.engine) as s:
+            live = s.get(Node, node_id)
+            assert live is not None
+            ack = ingest(
+                session=s,
+                node=live,
+                clock=clock,
+                batch=PushBatch(
+                    node_id=node_id, epoch=epoch, from_seq=b[0].seq, to_seq=b[-1].seq, rows=b
+                ),
+            )
+            assert ack.acked_to == b[-1].seq and not ack.parked and not ack.gap
+
+    def run_executemany(b: list[Change]) -> None:
         with rt.engine.begin() as conn:
-            conn.execute(bare_upsert, values)
-    bare_s = time.perf_counter() - started
+            conn.execute(bare_upsert, bare_values(b))
+
+    def run_set_based(b: list[Change]) -> None:
+        values = [{k: v for k, v in r.items() if k not in _BATCH_COLS} for r in bare_values(b)]
+        with rt.engine.begin() as conn:
+            conn.execute(
+                bare_set_based,
+                {"rows": json.dumps(values), "node_id": node_id, "epoch": epoch,
+                 "received_at": now},
+            )  # fmt: skip
+
+    # Two forms of the bare batched upsert; the faster is the baseline (the stricter ratio):
+    # an executemany of the one-row statement (psycopg pipelines it), and the ingest's own
+    # set-based statement (the whole batch as one jsonb_to_recordset parameter) on a bare table.
+    # The three are interleaved batch by batch (rotating who goes first), so that all of them
+    # see the same load on this shared machine.
+    runs = {"ingest": run_ingest, "executemany": run_executemany, "set-based": run_set_based}
+    times = dict.fromkeys(runs, 0.0)
+    names = list(runs)
+    for i, b in enumerate(batches):
+        for name in names[i % 3 :] + names[: i % 3]:
+            started = time.perf_counter()
+            runs[name](b)
+            times[name] += time.perf_counter() - started
+    ingest_s = times.pop("ingest")
+    bare_times = times
+    bare_form = min(bare_times, key=lambda k: bare_times[k])
+    bare_s = bare_times[bare_form]
 
     with rt.engine.connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM sync_record")).scalar()
-    assert stored == len(rows), (stored, len(rows))
+        summarised = conn.execute(text("SELECT sum(orders) FROM rpt_order_day")).scalar()
+    distinct = len({(r.record_type, r.record_id) for r in rows})
+    assert stored == distinct, (stored, distinct)
+    orders = len({r.record_id for r in rows if r.record_type == "order"})
+    assert summarised == orders, (summarised, orders)  # the triggers ran inside the ingest
     rate, bare_rate = len(rows) / ingest_s, len(rows) / bare_s
     ratio = ingest_s / bare_s
-    print(f"rows: {len(rows)} in batches of {args.batch}")
-    print(f"hub ingest:  {rate:10,.0f} records/s  ({ingest_s:.2f} s)")
-    print(f"bare upsert: {bare_rate:10,.0f} records/s  ({bare_s:.2f} s)")
+    print(f"rows: {len(rows)} in batches of {args.batch} ({len(rows) - distinct} of them updates)")
+    print(f"hub ingest:                     {rate:10,.0f} records/s  ({ingest_s:.2f} s)")
+    for form, secs in bare_times.items():
+        print(f"bare upsert, {form + ':':18} {len(rows) / secs:10,.0f} records/s  ({secs:.2f} s)")
+    print(f"baseline: the faster bare form ({bare_form}), {bare_rate:,.0f} records/s")
     print(f"ratio ingest/bare: {ratio:.2f}x (budget <= 6x); rate budget >= 10,000/s")
     ok = rate >= 10_000 and ratio <= 6
     print("PASS" if ok else "FAIL")

@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_sales.py [--seconds 10] [--clients 20] [--patients 300]
 
 Starts the real edge app (``labred edge serve``, uvicorn, one process) on a free port with a
-migrated, initialised database holding the demo catalog, a few hundred patients and 20
-cashiers with open cash sessions; then drives sales (one ``POST /api/orders`` with the order
+migrated, initialised database holding the demo catalog and laboratory, a few hundred patients
+and 20 cashiers with open cash sessions; then drives sales (one ``POST /api/orders`` with the order
 and its payment; the signed document joins through the order hooks once billing registers
 them):
 
@@ -126,6 +126,7 @@ def prepare_edge(data: Path, n_patients: int, n_cashiers: int) -> tuple[list[str
     from edge.cash.models import CashSession
     from edge.catalog.models import CatalogService
     from edge.db import unit_of_work
+    from edge.labsync.demo import load_demo_lab_system
     from edge.patients.models import Patient
     from edge.runtime import EdgeRuntime
     from edge.settings import load_edge_settings
@@ -136,6 +137,9 @@ def prepare_edge(data: Path, n_patients: int, n_cashiers: int) -> tuple[list[str
     tokens: list[str] = []
     patients: list[str] = []
     with unit_of_work(rt.engine) as session:
+        # The sede's laboratory is configured and maps every test (the usual case): each sale
+        # queues its laboratory job. No worker runs in the bench, so nothing is sent.
+        load_demo_lab_system(session, sede_ids=[sede], clock=rt.clock)
         for k in range(n_patients):
             p = Patient(doc_type="1", doc_number=f"{40000000 + k}", first_names=f"PACIENTE {k}",
                         last_names="BENCH QUISPE", home_sede_id=sede, created_at=now,

@@ -26,6 +26,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.config.router",
     "central.catalog.router",
     "central.convenios.router",
+    "central.convenios.accounts_router",
+    "central.patients.router",
+    "central.lab.router",
     "central.audit.router",
     "central.sync.router",
     "central.backup.router",
@@ -33,6 +36,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.reports.router",
     "central.notifications.router",
     "central.web.router",
+    "central.web.admin_router",
 )
 
 

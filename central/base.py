@@ -5,6 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
+from sync.modelspeed import cache_factory_signatures
+
+cache_factory_signatures()
+
 hub_registry = registry()
 
 

@@ -56,6 +56,12 @@ def register(sub: Any) -> None:
         required=True,
         help="password of every demo user (admin, supervisor.s01, recepcion.s01, ...)",
     )
+    p.add_argument(
+        "--lab-port-base",
+        type=int,
+        help="also create a laboratory system per sede k at the demo's stand-in "
+        "(MLLP 127.0.0.1:P+300+k, results listener P+400+k), every demo test mapped",
+    )
     p.set_defaults(handler=seed)
 
     p = hsub.add_parser(
@@ -141,8 +147,9 @@ def seed(args: argparse.Namespace) -> int:
             rt.check_schema()
             with unit_of_work(rt.engine) as session:
                 summary = seed_demo(
-                    session, clock=rt.clock, sedes=args.sedes, admin_password=args.admin_password
-                )
+                    session, clock=rt.clock, sedes=args.sedes, admin_password=args.admin_password,
+                    lab_port_base=args.lab_port_base,
+                )  # fmt: skip
         except LabError as exc:
             raise CliError(exc.msg) from None
         finally:

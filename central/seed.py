@@ -1,5 +1,7 @@
 """``seed_demo``: the demo chain on the hub — company, sedes S01..S0N with their series, one user
-per role, settings, and the demo catalog and convenios of ``domain.catalog_data``.
+per role, settings, and the demo catalog and convenios of ``domain.catalog_data``; given
+``lab_port_base``, also one laboratory system per sede pointing at the demo's laboratory
+stand-in of that sede (``labred demo``'s topology), with every demo test mapped.
 
 Idempotent: every row is looked up by its natural key (sede code, username, catalog code, RUC)
 and only what is missing is created; ids of sedes and catalog rows are deterministic
@@ -9,6 +11,7 @@ and only what is missing is created; ids of sedes and catalog rows are determini
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -48,7 +51,14 @@ def _count(summary: SeedSummary, kind: str) -> None:
     summary.created[kind] = summary.created.get(kind, 0) + 1
 
 
-def seed_demo(session: Session, *, clock: Clock, sedes: int, admin_password: str) -> SeedSummary:
+def seed_demo(
+    session: Session,
+    *,
+    clock: Clock,
+    sedes: int,
+    admin_password: str,
+    lab_port_base: int | None = None,
+) -> SeedSummary:
     if not 1 <= sedes <= MAX_SEDES:
         raise InvalidInput(
             f"El número de sedes debe estar entre 1 y {MAX_SEDES}.", code="sedes_out_of_range"
@@ -115,7 +125,91 @@ def seed_demo(session: Session, *, clock: Clock, sedes: int, admin_password: str
     ensure_settings(session=session, clock=clock)
     _seed_catalog(session, clock=clock, summary=summary)
     session.flush()
+    if lab_port_base is not None:
+        if not 1 <= lab_port_base + 200 < lab_port_base + 400 + sedes <= 65535:
+            raise InvalidInput(
+                "La base de puertos del laboratorio deja puertos fuera de 1–65535.",
+                code="lab_port_base_out_of_range",
+            )
+        for k in range(1, sedes + 1):
+            sede_id = sede_ids[f"S{k:02d}"]
+            if seed_lab_system(session, clock=clock, sede_id=sede_id, k=k, port_base=lab_port_base):
+                _count(summary, "lab_system")
     return summary
+
+
+# sample type of the demo catalog -> HL7 table 0487 specimen code the stand-in expects
+SPECIMENS = {"Suero": "SER", "Sangre total": "WB", "Orina": "UR", "Heces": "STL"}
+
+
+def demo_lab_ports(port_base: int, k: int) -> tuple[int, int, int]:
+    """(REST, MLLP, results listener) ports of sede ``k``'s laboratory in ``labred demo``."""
+    return port_base + 200 + k, port_base + 300 + k, port_base + 400 + k
+
+
+def seed_lab_system(
+    session: Session, *, clock: Clock, sede_id: str, k: int, port_base: int
+) -> bool:
+    """The laboratory stand-in of sede ``k`` as a lab system, its code map and the sede's
+    assignment, through the lab service (so history and audit say "sistema"); True if new."""
+    from central.config.service import Actor
+    from central.lab import sedes
+    from central.lab import service as lab
+    from central.lab.models import LabSystem
+    from central.lab.schemas import (
+        CodeMapItemIn,
+        CodeMapPut,
+        LabSystemCreate,
+        LabSystemUpdate,
+        SedeLabPut,
+    )
+
+    actor = Actor(None)
+    rest, mllp, listener = demo_lab_ports(port_base, k)
+    code = f"LAB{k:02d}"
+    fields: dict[str, Any] = {
+        "name": f"Laboratorio de procesamiento {k:02d} (simulado)",
+        "protocol": "mllp",
+        "message_type": "OML_O21",
+        "host": "127.0.0.1",
+        "port": mllp,
+        "url": f"http://127.0.0.1:{rest}/api/orders",
+        "token": f"demo-lab-token-{k:02d}",
+        "timeout_seconds": 5.0,
+    }
+    row = session.exec(select(LabSystem).where(LabSystem.code == code)).first()
+    created = row is None
+    if row is None:
+        row = lab.create_system(
+            session=session, clock=clock, actor=actor, data=LabSystemCreate(code=code, **fields)
+        )
+    else:
+        row = lab.update_system(
+            session=session,
+            clock=clock,
+            actor=actor,
+            lab_system_id=row.id,
+            data=LabSystemUpdate(**fields, active=True),
+        )
+    items = [
+        CodeMapItemIn(
+            service_code=str(t["code"]),
+            code=str(t["code"]).replace("-", ""),
+            loinc=str(t.get("loinc") or ""),
+            name=str(t["name"]),
+            sample_type=SPECIMENS.get(str(t.get("sample_type", "")), ""),
+        )
+        for t in catalog_data.TESTS
+    ]
+    lab.put_code_map(
+        session=session, clock=clock, actor=actor, lab_system_id=row.id,
+        data=CodeMapPut(items=items),
+    )  # fmt: skip
+    sedes.assign_sede(
+        session=session, clock=clock, actor=actor, sede_id=sede_id,
+        data=SedeLabPut(lab_system_id=row.id, listener_host="127.0.0.1", listener_port=listener),
+    )  # fmt: skip
+    return created
 
 
 def _seed_catalog(session: Session, *, clock: Clock, summary: SeedSummary) -> None:

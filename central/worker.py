@@ -6,6 +6,9 @@
   rows (:func:`central.reconciliation.service.due_runs`); re-running is idempotent.
 - ``notifications`` (every 5 s): queued events become notifications, due ones are sent.
 - ``scheduled_prices`` (hourly): catalog prices whose date has come are applied.
+- ``backup`` (every 10 min): the day's scheduled ``pg_dump`` once past ``backup_hour``.
+- ``sync.feed_retention`` (daily): change-feed rows past the retention are compacted (a node
+  whose cursor is older gets a snapshot).
 
 Each round runs in its own unit of work; a failing round is logged and retried next time.
 """
@@ -25,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from central.db import unit_of_work
 from central.notifications.adapters import Channels
 from central.runtime import HubRuntime
+from central.sync.pull import retention_round
 
 log = logging.getLogger("labred.hub.worker")
 
@@ -116,6 +120,7 @@ def jobs_for(rt: HubRuntime, channels: Channels, backoff: float = 30.0) -> list[
         JobSpec("notifications", lambda: notifications_round(rt, channels, backoff), 5),
         JobSpec("scheduled_prices", lambda: prices_round(rt), 3600),
         JobSpec("backup", lambda: backup_round(rt), 600),
+        JobSpec("sync.feed_retention", lambda: retention_round(rt), 86400),
     ]
 
 

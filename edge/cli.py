@@ -203,4 +203,12 @@ def enroll(args: argparse.Namespace) -> int:
         f"edge: enrolled as node {info['node_id']} (sede {info['sede_id']}, epoch "
         f"{info['epoch']}); credentials in {info['credentials']}"
     )
+    skipped: dict[str, int] = info.get("reimport_skipped") or {}
+    if info.get("reimported") or info.get("renumbered") or skipped:
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(skipped.items())) or "none"
+        print(
+            f"edge: caught up from the hub after a restore: {info.get('reimported', 0)} records"
+            f" taken back, {info.get('renumbered', 0)} local changes renumbered after seq "
+            f"{info.get('resume_seq')}; skipped: {reasons}"
+        )
     return 0

@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "edge.labsync.models",
     "edge.billing.models",
     "edge.sync.models",
+    "edge.closures.models",
 )
 
 

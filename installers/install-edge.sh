@@ -9,8 +9,9 @@ usage() {
 Usage: install-edge.sh [options]
 
 Installs the labred edge node: system user '$LABRED_USER', $VENV, $ETC/edge.toml (0640),
-$ETC/litestream.yml, data in $VARLIB/edge, the Litestream replica in $VARLIB/backup/edge,
-the systemd units, and enrols the node with the hub. Running it again changes nothing.
+$ETC/litestream.yml, data in $VARLIB/edge, the Litestream replica in $VARLIB/backup/edge
+(and on S3 with --s3-url), the systemd units, and enrols the node with the hub. Running it
+again changes nothing.
 
   --hub URL              hub base URL (written to edge.toml, used to enrol)
   --code CODE            one-time enrolment code from the hub (Configuración > Sedes)
@@ -20,9 +21,10 @@ the systemd units, and enrols the node with the hub. Running it again changes no
   --skip-pip             do not create or update the virtual environment
   --backup-path DIR      Litestream replica directory (default $VARLIB/backup/edge;
                          a second disk or NAS mount is better)
-  --s3-url s3://B/P      replicate to S3-compatible storage instead (Litestream 0.5 takes one
-                         destination per database); keys from --s3-access-key-id/--s3-secret
-                         or LITESTREAM_ACCESS_KEY_ID/LITESTREAM_SECRET_ACCESS_KEY
+  --s3-url s3://B/P      also replicate to S3-compatible storage ($ETC/litestream-s3.yml,
+                         run by labred-litestream-s3 beside the local replica); keys from
+                         --s3-access-key-id/--s3-secret-access-key or LITESTREAM_ACCESS_KEY_ID/
+                         LITESTREAM_SECRET_ACCESS_KEY
   --s3-endpoint URL      endpoint of S3-compatible storage (MinIO, ...)
   --port N               API port (default 8101)
   --root DIR             install into DIR instead of / (no user, no systemctl, no chown)
@@ -71,7 +73,7 @@ ensure_dir "$ETC" 0750 "root:$LABRED_USER"
 ensure_dir "$VARLIB" 0755 root:root
 ensure_dir "$DATA" 0750 "$LABRED_USER:$LABRED_USER"
 ensure_dir "$VARLIB/backup" 0750 "$LABRED_USER:$LABRED_USER"
-[[ -n $S3_URL ]] || ensure_dir "$BACKUP_PATH" 0750 "$LABRED_USER:$LABRED_USER"
+ensure_dir "$BACKUP_PATH" 0750 "$LABRED_USER:$LABRED_USER"
 ensure_venv "$SOURCE" "$PYVENV" "$SKIP_PIP"
 
 HUB_LINE="# hub_url = \"https://hub.example.pe\""
@@ -86,34 +88,72 @@ log_level = "INFO"
 jwt_secret = "$(secret)"
 EOF
 
-# Litestream: one replica (Litestream 0.5). Same text as edge.backup.litestream_config().
-{
-    echo "# Written by labred's installer (edge/backup.py); Litestream 0.5 format."
-    echo "# One replica per database: a local path (LAN disk/NAS) or S3-compatible storage."
-    echo "dbs:"
-    echo "  - path: \"$DB\""
-    echo "    replica:"
-    if [[ -n $S3_URL ]]; then
-        echo "      url: \"$S3_URL\""
-        if [[ -n $S3_ENDPOINT ]]; then
-            echo "      endpoint: \"$S3_ENDPOINT\""
-            echo "      force-path-style: true"
-        fi
-    else
-        echo "      type: file"
-        echo "      path: \"$BACKUP_PATH\""
-    fi
-    echo "      sync-interval: 1s"
-} | put_file "$ETC/litestream.yml" 0640 "root:$LABRED_USER"
+# Litestream 0.5 takes one replica per database and process: the local replica always
+# (labred-litestream), S3 in a second configuration and process (labred-litestream-s3, its own
+# meta-path) when --s3-url is given. Same text as edge.backup.litestream_config().
+LS_HEADER="# Written by labred's installer (edge/backup.py); Litestream 0.5 format.
+# One replica per database and process: the local one (litestream.yml, labred-
+# litestream) always; S3 (litestream-s3.yml, labred-litestream-s3) when configured.
+dbs:
+  - path: \"$DB\""
+LS_BEFORE=$CHANGES
+put_file "$ETC/litestream.yml" 0640 "root:$LABRED_USER" <<EOF
+$LS_HEADER
+    replica:
+      type: file
+      path: "$BACKUP_PATH"
+      sync-interval: 1s
+EOF
+LOCAL_CHANGED=$((CHANGES - LS_BEFORE))
+LS_BEFORE=$CHANGES
 if [[ -n $S3_URL ]]; then
+    # Heredocs, not pipes: put_file must run in this shell so that CHANGES counts its change.
+    S3_EXTRA=""
+    if [[ -n $S3_ENDPOINT ]]; then
+        S3_EXTRA="      endpoint: \"$S3_ENDPOINT\"
+      force-path-style: true
+"
+    fi
+    put_file "$ETC/litestream-s3.yml" 0640 "root:$LABRED_USER" <<EOF
+$LS_HEADER
+    meta-path: "$DATA/.$(basename "$DB")-litestream-s3"
+    replica:
+      url: "$S3_URL"
+${S3_EXTRA}      sync-interval: 1s
+EOF
     [[ -n $S3_KEY && -n $S3_SECRET ]] ||
-        warn "no S3 keys given: set them in $ETC/litestream.env before starting labred-litestream"
-    printf 'LITESTREAM_ACCESS_KEY_ID=%s\nLITESTREAM_SECRET_ACCESS_KEY=%s\n' "$S3_KEY" "$S3_SECRET" |
-        put_file "$ETC/litestream.env" 0640 "root:$LABRED_USER"
+        warn "no S3 keys given: set them in $ETC/litestream.env, then: systemctl restart" \
+            "labred-litestream-s3"
+    put_file "$ETC/litestream.env" 0640 "root:$LABRED_USER" <<EOF
+LITESTREAM_ACCESS_KEY_ID=$S3_KEY
+LITESTREAM_SECRET_ACCESS_KEY=$S3_SECRET
+EOF
+elif [[ -f $ROOT$ETC/litestream-s3.yml ]]; then
+    ok "S3 replica kept as configured ($ETC/litestream-s3.yml; delete it to stop replicating to S3)"
+else
+    log "S3 replica: not configured (--s3-url adds one beside the local replica)"
 fi
+S3_CHANGED=$((CHANGES - LS_BEFORE))
 
-UNITS=(labred-litestream.service labred-edge.service labred-edge-worker.service)
+UNITS=(labred-litestream.service labred-litestream-s3.service labred-edge.service
+    labred-edge-worker.service)
 install_units "${UNITS[@]}"
+# ProtectSystem=strict leaves only ReadWritePaths writable: a replica outside
+# /var/lib/labred/backup (a NAS mount, a second disk) needs its own entry, in a drop-in.
+DROPIN=$UNIT_DIR/labred-litestream.service.d/backup-path.conf
+if [[ $BACKUP_PATH != "$VARLIB/backup" && $BACKUP_PATH != "$VARLIB/backup/"* ]]; then
+    before=$CHANGES
+    put_file "$DROPIN" 0644 root:root <<EOF
+# Written by install-edge.sh (--backup-path)
+[Service]
+ReadWritePaths=$BACKUP_PATH
+EOF
+    UNITS_CHANGED=$((UNITS_CHANGED + CHANGES - before))
+elif [[ -e $ROOT$DROPIN ]]; then
+    change "remove $DROPIN (the replica is under $VARLIB/backup again)"
+    ((DRY_RUN)) || rm -f -- "$ROOT$DROPIN"
+    UNITS_CHANGED=$((UNITS_CHANGED + 1))
+fi
 
 # Enrolment with the hub (creates the database, takes the sede's identity and a new epoch).
 if ((NO_ENROLL)); then
@@ -130,5 +170,9 @@ else
 fi
 
 enable_units "${UNITS[@]}"
-log "logs: journalctl -u labred-edge -u labred-edge-worker -u labred-litestream"
+# A changed configuration reaches an already running Litestream only by a restart.
+((LOCAL_CHANGED == 0)) || restart_unit labred-litestream.service
+((S3_CHANGED == 0)) || restart_unit labred-litestream-s3.service
+log "logs: journalctl -u labred-edge -u labred-edge-worker -u labred-litestream" \
+    "-u labred-litestream-s3"
 finish

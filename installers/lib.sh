@@ -9,9 +9,13 @@
 LABRED_USER=labred
 OPT=/opt/labred
 VENV=$OPT/venv
+# ETC and CRON_DIR are not read in this file, only by the scripts that source it; shellcheck
+# checks each file on its own, hence the targeted SC2034 (unused variable) exceptions.
+# shellcheck disable=SC2034
 ETC=/etc/labred
 VARLIB=/var/lib/labred
 UNIT_DIR=/etc/systemd/system
+# shellcheck disable=SC2034
 CRON_DIR=/etc/cron.d
 INSTALLERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$INSTALLERS_DIR/.." && pwd)
@@ -19,6 +23,7 @@ REPO_DIR=$(cd "$INSTALLERS_DIR/.." && pwd)
 ROOT=""
 DRY_RUN=0
 CHANGES=0
+STARTED_NOW="" # units enable_units started in this run (" a.service  b.service ")
 
 log() { printf 'labred: %s\n' "$*"; }
 ok() { printf 'ok: %s\n' "$*"; }
@@ -51,6 +56,8 @@ need_root_user() {
 check_os() {
     local id="" like=""
     if [[ -r /etc/os-release ]]; then
+        # SC1091: /etc/os-release belongs to the machine being installed, not to this
+        # repository, so shellcheck cannot (and need not) follow it.
         # shellcheck disable=SC1091
         id=$(. /etc/os-release && echo "${ID:-}")
         # shellcheck disable=SC1091
@@ -257,8 +264,23 @@ enable_units() {
             ok "unit $unit enabled"
         else
             run systemctl enable --now "$unit"
+            STARTED_NOW+=" $unit "
         fi
     done
+}
+
+# restart_unit UNIT: restart a unit whose configuration changed (a stopped one is started, and a
+# unit whose condition now holds starts).
+restart_unit() {
+    if under_root; then
+        skip_root "systemctl restart $1"
+        return 0
+    fi
+    if [[ $STARTED_NOW == *" $1 "* ]]; then
+        ok "unit $1 just started with the new configuration"
+        return 0
+    fi
+    run systemctl restart "$1"
 }
 
 finish() {

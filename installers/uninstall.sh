@@ -35,7 +35,8 @@ need_root_user
 
 units_of() {
     if [[ $1 == edge ]]; then
-        echo labred-edge-worker.service labred-edge.service labred-litestream.service
+        echo labred-edge-worker.service labred-edge.service labred-litestream.service \
+            labred-litestream-s3.service
     else
         echo labred-hub-worker.service labred-hub.service
     fi
@@ -68,6 +69,7 @@ for side in "${SIDES[@]}"; do
         fi
     fi
     for unit in "${units[@]}"; do remove "$UNIT_DIR/$unit"; done
+    if [[ $side == edge ]]; then remove "$UNIT_DIR/labred-litestream.service.d"; fi
     if [[ $side == hub ]]; then remove "$CRON_DIR/labred-hub-backup"; fi
     if ((PURGE)); then
         remove "$ETC/$side.toml"
@@ -75,9 +77,10 @@ for side in "${SIDES[@]}"; do
         remove "$VARLIB/backup/$side"
         if [[ $side == edge ]]; then
             remove "$ETC/litestream.yml"
+            remove "$ETC/litestream-s3.yml"
             remove "$ETC/litestream.env"
         fi
-        for old in "$ROOT$VARLIB"/backup/upgrade-"$side"-*; do
+        for old in "$ROOT$VARLIB/backup/upgrade-$side"-*; do
             [[ -e $old ]] && remove "${old#"$ROOT"}"
         done
     else

@@ -42,10 +42,18 @@ need_root_user
 DATA=$VARLIB/$SIDE
 CONFIG=$ETC/$SIDE.toml
 if [[ $SIDE == edge ]]; then
-    UNITS=(labred-edge-worker.service labred-edge.service labred-litestream.service)
+    UNITS=(labred-edge-worker.service labred-edge.service labred-litestream.service
+        labred-litestream-s3.service)
 else
     UNITS=(labred-hub-worker.service labred-hub.service)
 fi
+# Only the units this machine has: a node installed before labred-litestream-s3 existed has no
+# such unit, and systemctl start/stop of a unit that is not there fails (and would roll back).
+installed=()
+for unit in "${UNITS[@]}"; do
+    [[ ! -f $ROOT$UNIT_DIR/$unit ]] || installed+=("$unit")
+done
+((${#installed[@]} == 0)) || UNITS=("${installed[@]}")
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 BACKUP=$VARLIB/backup/upgrade-$SIDE-$STAMP
 V=$ROOT$VENV

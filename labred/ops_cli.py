@@ -30,8 +30,10 @@ def register(sub: Any) -> None:
         help="restore the latest replica to a temp dir and check it",
         description="Restore the latest Litestream replica of the edge database into a "
         "temporary directory, run PRAGMA integrity_check and compare row counts per table with "
-        "the live database. Exit 1 on integrity errors or a replica older than --max-lag while "
-        "the live database has newer rows.",
+        "the live database; the same for the S3 replica when litestream-s3.yml sits beside the "
+        "Litestream configuration and its endpoint answers (else it is reported as skipped). "
+        "Exit 1 on integrity errors or a replica older than --max-lag while the live database "
+        "has newer rows.",
     )
     _edge_args(p)
     p.add_argument(
@@ -114,11 +116,16 @@ def verify(args: argparse.Namespace) -> int:
 
     config, db_path = _edge_paths(args)
     try:
-        report = backup.verify(config, db_path, max_lag=dt.timedelta(seconds=args.max_lag))
+        reports = backup.verify_all(
+            config,
+            db_path,
+            s3_config=backup.s3_config_path(config),
+            max_lag=dt.timedelta(seconds=args.max_lag),
+        )
     except backup.BackupError as exc:
         raise CliError(str(exc)) from None
-    print(report.summary())
-    return 0 if report.ok else 1
+    print("\n".join(r.summary() for r in reports))
+    return 0 if all(r.ok for r in reports) else 1
 
 
 def restore(args: argparse.Namespace) -> int:

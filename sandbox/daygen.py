@@ -1,9 +1,11 @@
 """A day of business at one sede, played through the edge's HTTP API (the demo's driver).
 
-Everything goes through the same endpoints the reception counter uses: sign-in, patients,
-orders with split payments, discounts, facturas, a cancellation (credit note), the cash count
-and closing, and the day seal. It keeps its own ledger of what the edge answered, so the demo
-can check the hub against it afterwards.
+Everything goes through the same endpoints the reception counter uses: sign-in, patients (most
+of them consent to be told by WhatsApp when their results are ready), orders with split
+payments, discounts, facturas, the samples taken at once (so the order leaves for the
+laboratory), a cancellation (credit note), the cash count and closing, and the day seal. It
+keeps its own ledger of what the edge answered, so the demo can check the hub against it
+afterwards.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Ledger:
     patients: dict[str, str] = field(default_factory=dict)  # doc number -> id
     facturas: int = 0
     discounts: int = 0
+    samples_taken: int = 0
+    consents: int = 0
 
     def paid(self, method: str, amount: Decimal) -> None:
         self.payments[method] = self.payments.get(method, Decimal("0.00")) + amount
@@ -184,7 +188,29 @@ class SedeDay:
             "sex": self.rng.choice(["F", "M"]),
             "phone": f"9{self.rng.randint(10**7, 10**8 - 1)}",
         }
-        return self.register(client, person)
+        patient_id = self.register(client, person)
+        if self.rng.random() < 0.75:
+            self.consent(client, patient_id)
+        return patient_id
+
+    def consent(self, client: httpx.Client, patient_id: str) -> None:
+        """The patient signs the consent to be told by WhatsApp (results ready)."""
+        body = {
+            "kind": "contacto_whatsapp",
+            "granted": True,
+            "version": "2026-01",
+            "channel": "presencial",
+        }
+        _check(client.post(f"/api/patients/{patient_id}/consents", json=body), "consent", 201)
+        self.ledger.consents += 1
+
+    def take_samples(self, client: httpx.Client, order_id: str) -> None:
+        """Every tube of the order is drawn: the order becomes "muestra tomada" and leaves."""
+        listing = _check(client.get(f"/api/orders/{order_id}/samples"), "samples")
+        for sample in listing["items"]:
+            if sample["status"] != "tomada":
+                _check(client.post(f"/api/samples/{sample['id']}/take"), "take sample", 200, 201)
+                self.ledger.samples_taken += 1
 
     def sell(self, client: httpx.Client, i: int) -> None:
         picks = self.rng.sample(self.services, k=min(len(self.services), self.rng.randint(1, 3)))
@@ -234,6 +260,7 @@ class SedeDay:
             del paid
         for p in payments:
             self.ledger.paid(p["method"], Decimal(p["amount"]))
+        self.take_samples(client, order["id"])
         self.ledger.orders.append(order["id"])
         self.ledger.sold += Decimal(order["total"])
         self.ledger.facturas += 1 if body.get("document_type") == "01" else 0

@@ -49,6 +49,7 @@ from sync.protocol import (
     PullPage,
     PushAck,
     PushBatch,
+    ReimportPage,
     SchemaTooNew,
     SeriesState,
     SnapshotPage,
@@ -94,8 +95,10 @@ def make_batch(
 
 
 def to_change(row: dict[str, Any]) -> Change:
+    """The wire form of one outbox row (built without re-validation: the row is this node's
+    own, and the hub validates every row it receives anyway)."""
     payload = row["payload"]
-    return Change(
+    return Change.model_construct(
         seq=row["seq"],
         tx_id=row["tx_id"],
         record_type=row["record_type"],
@@ -219,7 +222,7 @@ class SyncClient:
             "digests": str(digests).lower(),
         }
         resp = self._call("GET", "/api/sync/pull", params=params, headers=self._headers())
-        return PullPage.model_validate(resp.json())
+        return PullPage.model_validate_json(resp.content)
 
     def snapshot(self, record_type: str) -> SnapshotPage:
         resp = self._call(
@@ -228,11 +231,21 @@ class SyncClient:
             params={"record_type": record_type, "schema": SCHEMA_VERSION},
             headers=self._headers(),
         )
-        return SnapshotPage.model_validate(resp.json())
+        return SnapshotPage.model_validate_json(resp.content)
 
     def series_state(self) -> SeriesState:
         resp = self._call("GET", "/api/sync/series-state", headers=self._headers())
         return SeriesState.model_validate(resp.json())
+
+    def reimport(self, after_seq: int, upto: int, *, limit: int = 2000) -> ReimportPage:
+        """One page of this node's records the hub holds with ``after_seq < seq <= upto``."""
+        resp = self._call(
+            "GET",
+            "/api/sync/reimport",
+            params={"after_seq": after_seq, "upto": upto, "limit": limit},
+            headers=self._headers(),
+        )
+        return ReimportPage.model_validate(resp.json())
 
     def enroll(self, request: EnrollRequest) -> EnrollResponse:
         headers = {k: v for k, v in self._headers().items() if k != "Authorization"}

@@ -12,6 +12,10 @@ Two ways in, one mechanism:
   declares ``__sync_type__`` gets its outbox row automatically (no service can forget it);
 - :func:`record_change` appends a row explicitly, for records that are not ORM instances.
 
+Rows are queued per transaction and written once, just before it commits (one ``sync_state``
+read, one multi-row insert): a record changed several times in one transaction leaves one row
+with its final image, and a rolled-back savepoint drops what was queued inside it.
+
 ``seq`` and the HLC come from the single ``sync_state`` row, updated inside the same
 transaction, so a rolled-back transaction leaves no gap and a restart never reuses a number.
 """
@@ -122,16 +126,8 @@ class _Appender:
         self.hlc = HLC.restore(state["hlc_last"], node_id=state["node_id"], clock=_clock)
         self.rows: list[dict[str, Any]] = []
 
-    def add(
-        self,
-        *,
-        tx_id: str,
-        record_type: str,
-        record_id: str,
-        op: str,
-        payload: dict[str, Any],
-        business_date: str | None,
-    ) -> None:
+    def add(self, tx_id: str, change: _Change) -> None:
+        record_type, record_id, op, payload, business_date = change
         self.seq += 1
         self.rows.append(
             {
@@ -161,11 +157,64 @@ class _Appender:
         self.rows = []
 
 
+# (record_type, record_id, op, payload, business_date)
+_Change = tuple[str, str, str, dict[str, Any], str | None]
+
+_TX_ID = "sync_tx_id"
+_PENDING = "sync_pending"  # (record_type, record_id) -> _Change, in order of first change
+_DIRECT = "sync_direct"  # set once the commit-time write happened: later flushes write at once
+_SNAPSHOTS = "sync_snapshots"  # savepoint -> the queue as it was when the savepoint began
+
+
 def _tx_id(session: Session) -> str:
-    tx = session.info.get("sync_tx_id")
+    tx = session.info.get(_TX_ID)
     if tx is None:
-        tx = session.info["sync_tx_id"] = new_id()
+        tx = session.info[_TX_ID] = new_id()
     return str(tx)
+
+
+def _write(session: Session, changes: list[_Change]) -> None:
+    if not changes:
+        return
+    appender = _Appender(session.connection())
+    tx_id = _tx_id(session)
+    for change in changes:
+        appender.add(tx_id, change)
+    appender.flush()
+
+
+def _write_pending(session: Session) -> None:
+    pending: dict[tuple[str, str], _Change] | None = session.info.pop(_PENDING, None)
+    if pending:
+        _write(session, list(pending.values()))
+
+
+def _capture(session: Session, changes: list[_Change]) -> None:
+    """Queue ``changes`` for the commit-time write (or write them now, once it has happened).
+
+    Within one transaction a record changed several times is written once, with its last
+    image, at the position of its first change (parents stay before their children).
+    """
+    if session.info.get(_DIRECT):
+        _write(session, changes)
+        return
+    pending = session.info.setdefault(_PENDING, {})
+    for change in changes:
+        pending[(change[0], change[1])] = change
+
+
+def _after_transaction_create(session: Session, transaction: Any) -> None:
+    if transaction.nested:  # a savepoint: remember what was queued before it
+        snapshots = session.info.setdefault(_SNAPSHOTS, {})
+        snapshots[transaction] = dict(session.info.get(_PENDING, {}))
+
+
+def _after_rollback(session: Session) -> None:
+    """A rolled-back savepoint takes the changes queued inside it along."""
+    nested = session.get_nested_transaction()
+    snapshot = session.info.get(_SNAPSHOTS, {}).get(nested) if nested is not None else None
+    if snapshot is not None:
+        session.info[_PENDING] = dict(snapshot)
 
 
 def record_change(
@@ -178,16 +227,7 @@ def record_change(
     business_date: str | None = None,
 ) -> None:
     """Append one outbox row inside the caller's transaction (the caller commits)."""
-    appender = _Appender(session.connection())
-    appender.add(
-        tx_id=_tx_id(session),
-        record_type=record_type,
-        record_id=record_id,
-        op=op,
-        payload=payload,
-        business_date=business_date,
-    )
-    appender.flush()
+    _capture(session, [(record_type, record_id, op, payload, business_date)])
 
 
 def _business_date(obj: Any) -> str | None:
@@ -195,44 +235,50 @@ def _business_date(obj: Any) -> str | None:
     return to_wire(value) if value is not None else None
 
 
+def _change_of(obj: Any, op: str) -> _Change:
+    image = row_image(obj)
+    return (type(obj).__sync_type__, str(image.get("id")), op, image, _business_date(obj))
+
+
 def _after_flush(session: Session, _flush_context: Any) -> None:
-    changes: list[tuple[Any, str]] = []
+    changes: list[_Change] = []
     for obj in session.new:
         if getattr(type(obj), "__sync_type__", None):
-            changes.append((obj, "upsert"))
+            changes.append(_change_of(obj, "upsert"))
     for obj in session.dirty:
         if getattr(type(obj), "__sync_type__", None) and session.is_modified(obj):
-            changes.append((obj, "upsert"))
+            changes.append(_change_of(obj, "upsert"))
     for obj in session.deleted:
         if getattr(type(obj), "__sync_type__", None):
-            changes.append((obj, "delete"))
-    if not changes:
-        return
-    appender = _Appender(session.connection())
-    tx_id = _tx_id(session)
-    for obj, op in changes:
-        image = row_image(obj)
-        appender.add(
-            tx_id=tx_id,
-            record_type=type(obj).__sync_type__,
-            record_id=str(image.get("id")),
-            op=op,
-            payload=image,
-            business_date=_business_date(obj),
-        )
-    appender.flush()
+            changes.append(_change_of(obj, "delete"))
+    if changes:
+        _capture(session, changes)
+
+
+def _before_commit(session: Session) -> None:
+    """Write the queued rows once, in the committing transaction, after its final flush."""
+    if session.in_nested_transaction():
+        return  # releasing a savepoint: the outer transaction writes
+    session.flush()
+    _write_pending(session)
+    session.info[_DIRECT] = True
 
 
 def _after_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the outermost transaction ended: next one gets a new id
-        session.info.pop("sync_tx_id", None)
+    session.info.get(_SNAPSHOTS, {}).pop(transaction, None)
+    if transaction.parent is None:  # the outermost transaction ended: start afresh
+        for key in (_TX_ID, _PENDING, _DIRECT, _SNAPSHOTS):
+            session.info.pop(key, None)
 
 
 def install_capture(session_class: type[Session]) -> None:
-    """Hook ``session_class`` so replicated models write their outbox rows on every flush."""
+    """Hook ``session_class`` so replicated models write their outbox rows in each transaction."""
     if getattr(session_class, "_labred_capture", False):
         return
     event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "before_commit", _before_commit)
+    event.listen(session_class, "after_transaction_create", _after_transaction_create)
+    event.listen(session_class, "after_rollback", _after_rollback)
     event.listen(session_class, "after_transaction_end", _after_end)
     session_class._labred_capture = True  # type: ignore[attr-defined]
 

@@ -158,6 +158,30 @@ class EnrollResponse(_Wire):
     sede_id: str
     epoch: int
     hub_time: str
+    resume_seq: int = Field(
+        default=0,
+        ge=0,
+        description="the new epoch's inbox mark: the highest seq of this node the hub holds (any "
+        "epoch). A restored node re-imports its records above its own acked seq up to this "
+        "mark, and its outbox continues after it (a seq is never reused)",
+    )
+
+
+class ReimportRow(_Wire):
+    """The hub's latest image of a record this node pushed (restore re-import)."""
+
+    record_type: str
+    record_id: str
+    seq: int
+    op: str
+    hlc: str
+    payload: dict[str, Any]
+
+
+class ReimportPage(_Wire):
+    rows: list[ReimportRow]
+    next_after: int = Field(description="pass as ``after_seq`` for the next page")
+    has_more: bool
 
 
 class SeriesState(_Wire):
@@ -182,6 +206,8 @@ __all__ = [
     "PullPage",
     "PushAck",
     "PushBatch",
+    "ReimportPage",
+    "ReimportRow",
     "SchemaTooNew",
     "SeriesState",
     "SnapshotPage",

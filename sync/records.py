@@ -60,6 +60,7 @@ RECORD_TYPES: dict[str, RecordSpec] = {
     "order_item": RecordSpec(Owner.EDGE),
     "order_status_event": RecordSpec(Owner.EDGE),
     "payment": RecordSpec(Owner.EDGE),
+    "discount_request": RecordSpec(Owner.EDGE),  # a discount waiting for a supervisor
     "sample": RecordSpec(Owner.EDGE),
     "cash_session": RecordSpec(Owner.EDGE),
     "cash_movement": RecordSpec(Owner.EDGE),
@@ -67,6 +68,7 @@ RECORD_TYPES: dict[str, RecordSpec] = {
     "day_seal": RecordSpec(Owner.EDGE),
     "invoice": RecordSpec(Owner.EDGE),
     "invoice_line": RecordSpec(Owner.EDGE),
+    "invoice_document": RecordSpec(Owner.EDGE),  # signed XML + CDR (base64), for the hub's mail
     "sunat_submission": RecordSpec(Owner.EDGE),
     "lab_job": RecordSpec(Owner.EDGE),
     "lab_result": RecordSpec(Owner.EDGE),
@@ -183,6 +185,7 @@ class LabSystemRecord(_Record):
     """An external laboratory system (LIS) and how the sedes in ``sede_ids`` reach it."""
 
     id: str
+    code: str = Field(default="", description="short code of the LIS (MSH-5), e.g. LABCENTRAL")
     name: str
     protocol: Literal["rest", "mllp", "file"] = "mllp"
     hl7_version: Literal["2.5.1", "2.3.1"] = "2.5.1"
@@ -211,6 +214,29 @@ class LabCodeMapRecord(_Record):
     code: str = Field(default="", description="the LIS's own code (OBR-4, table L)")
     loinc: str = Field(default="", description="LOINC code (table LN)")
     name: str = ""
+    sample_type: str = Field(default="", description="specimen code the LIS expects (HL70487)")
+    updated_at: str | None = None
+
+
+class ClosureRecord(_Record):
+    """A sede's business day as the hub reconciled it (only that sede's edge receives it)."""
+
+    id: str
+    sede_id: str
+    business_date: str
+    status: str = Field(description="pending_data | reconciled | with_discrepancies | reopened")
+    closed_at: str | None = None
+    discrepancy_count: int = 0
+    critical_count: int = 0
+    has_late_adjustments: bool = False
+    late_adjustment_count: int = 0
+    summary: list[dict[str, Any]] = Field(
+        default_factory=list, description="findings: kind, severity, message, count of ids"
+    )
+    reopen_count: int = 0
+    reopened_at: str | None = None
+    reopened_by: str | None = None
+    reopen_reason: str | None = None
     updated_at: str | None = None
 
 
@@ -225,4 +251,5 @@ HUB_RECORD_MODELS: dict[str, type[_Record]] = {
     "patient_alias": PatientAliasRecord,
     "lab_system": LabSystemRecord,
     "lab_code_map": LabCodeMapRecord,
+    "reconciliation_closure": ClosureRecord,
 }

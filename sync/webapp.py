@@ -13,13 +13,13 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import LabError, TooManyRequests
 
@@ -147,30 +147,58 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_response)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_response)
 
-    @app.middleware("http")
-    async def _request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = rid
+    app.add_middleware(RequestContextMiddleware)
+
+
+class RequestContextMiddleware:
+    """Request id (``X-Request-ID``, kept from the client or made up), security headers on
+    every response, and a log line for server errors (every request at DEBUG).
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
+    runs each request through an extra task and memory streams, which cost a sale about a
+    fifth of its CPU on the event loop."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if response.status_code >= 500 or log.isEnabledFor(logging.DEBUG):
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                headers.extend(h for h in self._headers if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        if status >= 500 or log.isEnabledFor(logging.DEBUG):
             log.info(
                 "request",
                 extra={
                     "request_id": rid,
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": response.status_code,
-                    "ms": round(elapsed_ms, 1),
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
-        return response
 
 
 class JsonFormatter(logging.Formatter):

@@ -219,6 +219,39 @@ class SedeUpdate(_SedeFields):
 
 
 # ------------------------------------------------------------------------------- settings
+VOID_MODES = ("baja", "nota_credito")  # edge.billing.voids MODE_BAJA / MODE_CREDIT_NOTE
+BAJA_DAYS_MIN, BAJA_DAYS_MAX = 1, 7  # SUNAT accepts a comunicación de baja up to 7 days late
+
+
+def check_void_mode(value: object) -> str:
+    """``sunat_factura_void``: how an accepted factura is cancelled."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in VOID_MODES:
+        raise InvalidInput(
+            f"Modo de anulación de facturas desconocido: «{value}». Use «baja» (comunicación "
+            "de baja) o «nota_credito» (nota de crédito).",
+            code="factura_void_mode_invalid",
+        )
+    return text
+
+
+def check_baja_days(value: object) -> int:
+    """``sunat_baja_days``: a whole number of days, 1 to 7."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(
+            "El plazo de la comunicación de baja debe ser un número entero de días (1 a 7).",
+            code="baja_days_not_integer",
+        )
+    if not BAJA_DAYS_MIN <= value <= BAJA_DAYS_MAX:
+        raise InvalidInput(
+            f"El plazo de la comunicación de baja debe estar entre {BAJA_DAYS_MIN} y "
+            f"{BAJA_DAYS_MAX} días desde la emisión (SUNAT no acepta bajas posteriores); "
+            f"se indicó {value}.",
+            code="baja_days_out_of_range",
+        )
+    return value
+
+
 Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -232,6 +265,13 @@ class SettingsRead(BaseModel):
     reconciliation_hour: str = Field(description="hora de la conciliación diaria (HH:MM, Lima)")
     retention_audit_days: int = Field(description="días que se conserva la auditoría")
     retention_backup_days: int = Field(description="días que se conservan las copias")
+    sunat_factura_void: str = Field(
+        description="cómo se anula una factura aceptada: «baja» (comunicación de baja dentro "
+        "del plazo, si no nota de crédito) o «nota_credito» (siempre nota de crédito)"
+    )
+    sunat_baja_days: int = Field(
+        description="días desde la emisión para enviar la comunicación de baja (1 a 7)"
+    )
     updated_at: dt.datetime | None
 
 
@@ -239,7 +279,10 @@ class SettingsUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"discount_approval_threshold_pct": "15", "reconciliation_hour": "23:00"}]
+            "examples": [
+                {"discount_approval_threshold_pct": "15", "reconciliation_hour": "23:00"},
+                {"sunat_factura_void": "nota_credito", "sunat_baja_days": 5},
+            ]
         },
     )
 
@@ -249,6 +292,20 @@ class SettingsUpdate(BaseModel):
     reconciliation_hour: HourMinute | None = None
     retention_audit_days: Annotated[int, Field(ge=365, le=36500)] | None = None
     retention_backup_days: Annotated[int, Field(ge=7, le=3650)] | None = None
+    sunat_factura_void: str | None = Field(
+        default=None, description="«baja» o «nota_credito»", examples=["nota_credito"]
+    )
+    sunat_baja_days: int | None = Field(default=None, description="1 a 7", examples=[3])
+
+    @field_validator("sunat_factura_void", mode="before")
+    @classmethod
+    def _void_mode(cls, value: Any) -> Any:
+        return None if value is None else check_void_mode(value)
+
+    @field_validator("sunat_baja_days", mode="before")
+    @classmethod
+    def _baja_days(cls, value: Any) -> Any:
+        return None if value is None else check_baja_days(value)
 
     @field_validator("discount_approval_threshold_pct", mode="before")
     @classmethod

@@ -26,7 +26,7 @@ from domain.money import to_cents
 MASKED = "********"
 _SECRET_FIELDS = ("sol_user", "sol_password", "certificate_ref", "certificate_password")
 
-# key -> default value (JSON form); the API fields of SettingsRead/SettingsUpdate
+# API field of SettingsRead/SettingsUpdate -> default value (JSON form)
 SETTING_DEFAULTS: dict[str, Any] = {
     "discount_approval_threshold_pct": "10",
     "sunat_factura_deadline_days": 3,
@@ -34,7 +34,23 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "reconciliation_hour": "23:30",
     "retention_audit_days": 1825,
     "retention_backup_days": 30,
+    "sunat_factura_void": "baja",
+    "sunat_baja_days": 3,
 }
+# API field -> ``setting.key`` where it differs: the keys the edges already read
+# (edge.billing.voids SETTING_MODE / SETTING_DAYS). Other fields are stored under their name.
+SETTING_KEYS: dict[str, str] = {
+    "sunat_factura_void": "sunat.factura_void",
+    "sunat_baja_days": "sunat.baja_days",
+}
+
+
+def setting_key(field: str) -> str:
+    """The ``setting.key`` (replicated to the edges) of an API settings field."""
+    return SETTING_KEYS.get(field, field)
+
+
+_FIELD_OF_KEY = {setting_key(f): f for f in SETTING_DEFAULTS}
 
 
 def _given(data: BaseModel) -> dict[str, Any]:
@@ -310,8 +326,9 @@ def current_settings(*, session: Session) -> dict[str, Any]:
     values: dict[str, Any] = dict(SETTING_DEFAULTS)
     latest = None
     for row in session.exec(select(Setting)).all():
-        if row.key in values:
-            values[row.key] = row.value
+        name = _FIELD_OF_KEY.get(row.key)
+        if name is not None:
+            values[name] = row.value
         if row.updated_at and (latest is None or row.updated_at > latest):
             latest = row.updated_at
     values["updated_at"] = latest
@@ -326,9 +343,9 @@ def discount_approval_threshold(*, session: Session) -> Decimal:
 def ensure_settings(*, session: Session, clock: Clock) -> None:
     """Create the rows of settings never set, with their defaults (so edges receive them)."""
     existing = set(session.exec(select(Setting.key)).all())
-    for key, value in SETTING_DEFAULTS.items():
-        if key not in existing:
-            session.add(Setting(key=key, value=value, updated_at=clock.now()))
+    for name, value in SETTING_DEFAULTS.items():
+        if setting_key(name) not in existing:
+            session.add(Setting(key=setting_key(name), value=value, updated_at=clock.now()))
     session.flush()
 
 
@@ -341,13 +358,13 @@ def update_settings(
     rows = {r.key: r for r in session.exec(select(Setting)).all()}
     now = clock.now()
     changed: list[str] = []
-    for key, value in values.items():
-        row = rows.get(key)
+    for key, value in values.items():  # key: the API field (history and audit use it)
+        row = rows.get(setting_key(key))
         old = row.value if row is not None else SETTING_DEFAULTS[key]
         if old == value and row is not None:
             continue
         if row is None:
-            row = Setting(key=key, value=value, updated_at=now)
+            row = Setting(key=setting_key(key), value=value, updated_at=now)
             session.add(row)
         else:
             row.value = value

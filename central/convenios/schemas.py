@@ -105,3 +105,45 @@ class ConvenioUpdate(BaseModel):
     @classmethod
     def _check_pct(cls, value: Any) -> Any:
         return _no_float(value)
+
+
+class ConvenioOrderRead(BaseModel):
+    id: str
+    number: str
+    sede_id: str
+    sede_code: str
+    business_date: dt.date
+    patient_id: str
+    patient_name: str
+    patient_document: str
+    status: str
+    total: Money
+    covered: Money = Field(description="lo que paga el convenio (0 si la orden está anulada)")
+    patient_part: Money = Field(description="lo que pagó el paciente")
+    due_date: dt.date = Field(description="vencimiento: fin de mes + días de crédito")
+
+
+class ConvenioOrderList(BaseModel):
+    items: list[ConvenioOrderRead]
+    total: int
+    covered_total: Money = Field(description="suma de lo cubierto en esta página")
+
+
+class SedeBalanceRead(BaseModel):
+    sede_id: str
+    sede_code: str
+    orders: int
+    covered: Money = Field(description="todo lo cubierto por el convenio")
+    overdue: Money = Field(description="parte vencida (pasados los días de crédito)")
+    current: Money = Field(description="parte por vencer")
+
+
+class ConvenioBalance(BaseModel):
+    convenio_id: str
+    name: str
+    credit_days: int
+    as_of: dt.date
+    sedes: list[SedeBalanceRead]
+    covered: Money
+    overdue: Money
+    current: Money

@@ -209,7 +209,8 @@ def _handle(session: Session, event: NotificationEvent, *, now: dt.datetime) -> 
         ctx = base | {"document": document, "document_label": label,
                       "total": fmt(from_cents(int(p.get("total") or 0)))}  # fmt: skip
         files = [{"kind": "invoice_pdf", "invoice_id": event.ref_id,
-                  "filename": f"{label}-{document}.pdf"}]  # fmt: skip
+                  "filename": f"{label}-{document}.pdf"},
+                 {"kind": "invoice_xml", "invoice_id": event.ref_id}]  # fmt: skip
         return _to_patient(session, event, patient_id=order.get("patient_id"), context=ctx,
                            now=now, attachments=files)  # fmt: skip
     if event.kind == "results_ready":
@@ -271,6 +272,14 @@ def _attachments(session: Session, n: Notification) -> list[Attachment]:
             invoice = _record(session, "invoice", a.get("invoice_id"))
             if invoice:
                 out.append(Attachment(a["filename"], documents.invoice_pdf(session, invoice)))
+        elif a.get("kind") == "invoice_xml":
+            document = _record(session, "invoice_document", a.get("invoice_id"))
+            signed = documents.signed_files(document)
+            if not signed and n.attempts < n.max_attempts:
+                # The sede sends the XML with the accepted state; wait for it a few times,
+                # then mail the summary alone rather than never.
+                raise DeliveryError("el XML firmado del comprobante aún no llega de la sede")
+            out.extend(signed)
     return out
 
 

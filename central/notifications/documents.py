@@ -1,16 +1,18 @@
-"""A printable summary of an accepted document, attached to its e-mail (PDF, fpdf2).
-
-The signed XML and the CDR stay at the sede (they are not replicated); the hub attaches this
-summary with the document's hash so the patient can check it against SUNAT.
+"""What an accepted document's e-mail carries: a printable summary (PDF, fpdf2) with the
+document's hash, and the signed XML and SUNAT's CDR exactly as the sede sent and received them
+(replicated as ``invoice_document`` records, base64, with the accepted state).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from sqlmodel import Session, select
 
 from central.config.models import Company
+from central.notifications.adapters import Attachment
 from domain.money import fmt, from_cents
 
 LABELS = {"01": "FACTURA ELECTRÓNICA", "03": "BOLETA DE VENTA ELECTRÓNICA"}
@@ -52,3 +54,27 @@ def invoice_pdf(session: Session, invoice: dict[str, Any]) -> bytes:
     pdf.multi_cell(0, 4, _t("Representación resumida del comprobante electrónico. Puede "
                             "consultar su validez en www.sunat.gob.pe."))  # fmt: skip
     return bytes(pdf.output())
+
+
+def _decoded(value: Any) -> bytes | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def signed_files(document: dict[str, Any]) -> list[Attachment]:
+    """The signed XML (and the CDR zip, when there is one) of an ``invoice_document`` payload;
+    empty when the record has not arrived or is unreadable."""
+    xml = _decoded(document.get("xml_b64"))
+    name = str(document.get("xml_filename") or "")
+    if xml is None or not name.endswith(".xml"):
+        return []
+    out = [Attachment(name, xml, "application/xml")]
+    cdr = _decoded(document.get("cdr_b64"))
+    cdr_name = str(document.get("cdr_filename") or "")
+    if cdr is not None and cdr_name:
+        out.append(Attachment(cdr_name, cdr, "application/zip"))
+    return out

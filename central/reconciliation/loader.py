@@ -287,32 +287,55 @@ def day_data(
     )
 
 
+def clear_late_before(session: Session, *, day: dt.date, sede_ids: list[str]) -> None:
+    """Forget the pre-closure images of ``day`` for sedes reconciled afresh (reopened)."""
+    session.connection().execute(
+        text("DELETE FROM recon_late_before WHERE sede_id = ANY(:s) AND business_date = :d"),
+        {"s": sede_ids, "d": day},
+    )
+
+
 def late_rows(
     session: Session, *, day: dt.date, sede_ids: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per sede, rows of the day received after its closure, or flagged late by the ingest
-    (the flag counts only while the closure was never reopened: a re-run after a reopen
-    absorbs them). Sedes without a reconciled closure are absent."""
+    """Per sede, business rows of the day that changed the closed day's figures after its
+    closure: received after it, or flagged late by the ingest (the flag counts only while the
+    closure was never reopened: a re-run after a reopen absorbs them). Updates that leave the
+    day's figures as the closure counted them (a SUNAT state, an order's status) are expected
+    and not listed (:func:`domain.reconciliation.changes_figures`). Sedes without a
+    reconciled closure are absent."""
     rows = (
         session.connection()
         .execute(
             text(
                 "SELECT r.sede_id, r.record_type, r.id, r.op, r.received_at, "
                 "coalesce(r.payload->>'total', r.payload->>'amount'), "
-                "coalesce(r.payload->>'number', r.payload->>'series') "
+                "coalesce(r.payload->>'number', r.payload->>'series'), r.payload, "
+                "b.id IS NOT NULL, b.before_op, b.before "
                 "FROM sync_record r JOIN recon_closure c ON c.sede_id = r.sede_id "
                 "AND c.business_date = :day AND c.closed_at IS NOT NULL "
+                "LEFT JOIN recon_late_before b ON b.record_type = r.record_type AND b.id = r.id "
                 "WHERE r.sede_id = ANY(:s) AND r.business_date = :d "
-                "AND r.record_type <> 'day_seal' "
+                "AND r.record_type = ANY(:types) "
                 "AND ((r.late AND c.reopen_count = 0) OR r.received_at > c.closed_at) "
                 "ORDER BY r.sede_id, r.received_at, r.record_type, r.id"
             ),
-            {"s": sede_ids, "d": day.isoformat(), "day": day},
+            {
+                "s": sede_ids,
+                "d": day.isoformat(),
+                "day": day,
+                "types": sorted(rules.FIGURE_FIELDS),
+            },
         )
         .all()
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
+        if not rules.changes_figures(
+            r[1], op=r[3], payload=r[7] or {}, before_known=bool(r[8]), before_op=r[9],
+            before=r[10],
+        ):  # fmt: skip
+            continue
         out.setdefault(r[0], []).append(
             {
                 "record_type": r[1],

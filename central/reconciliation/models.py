@@ -3,6 +3,13 @@
 The closure table is ``recon_closure``; migration 0002 adds the view ``reconciliation_closure``
 over the closures that were actually reconciled (not ``pending_data``), which the sync ingest
 reads to flag rows arriving for a closed day as ``late``.
+
+``SedeClosure`` is the closure as its sede sees it (status, counts, a summary of the findings,
+the reopening): a hub-owned record (``reconciliation_closure``) that flows down through the
+change feed to that sede's edge only, written only when what the sede sees changes.
+``LateBefore`` keeps, for each business row that changed after its day was closed, the image
+the closure counted (a trigger on ``sync_record`` writes it), so that updates that do not
+change the day's figures (SUNAT states) are told apart from real late adjustments.
 """
 
 from __future__ import annotations
@@ -96,6 +103,46 @@ class Discrepancy(HubModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SedeClosure(HubModel, table=True):
+    """What a sede's edge mirrors of its closure (``sync.records.ClosureRecord``, same id)."""
+
+    __tablename__ = "recon_sede_closure"
+    __sync_type__ = "reconciliation_closure"
+    __sync_scope_column__ = "sede_id"
+
+    id: str = Field(primary_key=True, max_length=36)
+    sede_id: str = Field(max_length=36, index=True)
+    business_date: dt.date
+    status: str = Field(max_length=20)
+    closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    discrepancy_count: int = 0
+    critical_count: int = 0
+    has_late_adjustments: bool = False
+    late_adjustment_count: int = 0
+    summary: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
+    reopen_count: int = 0
+    reopened_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_by: str | None = Field(default=None, max_length=60)
+    reopen_reason: str | None = None
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class LateBefore(HubModel, table=True):
+    """The image a closure counted of a row that changed after the day was closed (``before``
+    is ``None`` when the row is new); cleared when the day is reconciled afresh."""
+
+    __tablename__ = "recon_late_before"
+    __table_args__ = (Index("ix_recon_late_before_sede_date", "sede_id", "business_date"),)
+
+    record_type: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=64)
+    sede_id: str = Field(max_length=36)
+    business_date: dt.date
+    before_op: str | None = Field(default=None, max_length=10)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
 class LateMark(HubModel, table=True):

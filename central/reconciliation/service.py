@@ -10,6 +10,10 @@
   (with the figures they would give, ``adjusted_figures``) and one ``late_records`` finding,
   never folded in silently. A supervisor reopens a closure (reason, audited) to have the next
   run reconcile the day afresh.
+
+Reading lives in :mod:`~central.reconciliation.queries`, findings storage in
+:mod:`~central.reconciliation.findings`, reopening in :mod:`~central.reconciliation.reopening`
+and the schedule in :mod:`~central.reconciliation.schedule`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ import datetime as dt
 import gc
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central.audit import service as audit
 from central.auth.tokens import Principal
 from central.config.models import Sede
-from central.reconciliation import loader
+from central.reconciliation import findings as finding_rows
+from central.reconciliation import loader, publishing
 from central.reconciliation.models import (
     PENDING_DATA,
     RECONCILED,
@@ -32,93 +37,30 @@ from central.reconciliation.models import (
     WITH_DISCREPANCIES,
     Closure,
     Discrepancy,
-    LateMark,
 )
+from central.reconciliation.queries import (
+    allowed_sedes,
+    closure_discrepancies,
+    get_closure,
+    list_closures,
+    search_discrepancies,
+)
+from central.reconciliation.reopening import reopen
+from central.reconciliation.schedule import due_runs
 from domain import reconciliation as rules
-from domain.clock import LIMA, Clock, business_date
-from domain.errors import Conflict, Forbidden, NotFound, RuleViolation
-from domain.permissions import Role
+from domain.clock import Clock, business_date
+from domain.errors import NotFound, RuleViolation
 
-
-def allowed_sedes(user: Principal) -> list[str] | None:
-    """Sedes the user may see: ``None`` (all) for admins, else the assigned ones."""
-    return None if Role(user.role) is Role.ADMIN else list(user.sede_ids)
-
-
-def _check_allowed(allowed: list[str] | None, sede_id: str) -> None:
-    if allowed is not None and sede_id not in allowed:
-        raise Forbidden("No está asignado a esta sede.", code="sede_not_assigned")
-
-
-def _finding_values(f: rules.Finding) -> dict[str, Any]:
-    return {
-        "kind": f.kind,
-        "severity": f.severity,
-        "message": f.message,
-        "record_ids": list(f.record_ids),
-        "amount_cents": f.amount,
-        "expected_cents": f.expected,
-        "actual_cents": f.actual,
-        "details": f.details,
-    }
-
-
-def _store_findings(
-    session: Session,
-    closure: Closure,
-    findings: list[rules.Finding],
-    *,
-    now: dt.datetime,
-    only_keys: set[str] | None = None,
-) -> None:
-    """Make the closure's discrepancies exactly ``findings`` (ids kept for unchanged keys);
-    with ``only_keys``, touch only discrepancies with those keys."""
-    existing = {
-        d.key: d
-        for d in session.exec(select(Discrepancy).where(Discrepancy.closure_id == closure.id))
-    }
-    wanted = {f.key or f.kind: f for f in findings}
-    for key, old in existing.items():
-        if key not in wanted and (only_keys is None or key in only_keys):
-            session.delete(old)
-    for key, f in wanted.items():
-        values = _finding_values(f)
-        row = existing.get(key)
-        if row is None:
-            session.add(
-                Discrepancy(
-                    closure_id=closure.id,
-                    sede_id=closure.sede_id,
-                    business_date=closure.business_date,
-                    key=key,
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
-            )
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = now
-            session.add(row)
-
-
-def _counts(closure: Closure, findings: list[rules.Finding]) -> None:
-    closure.discrepancy_count = len(findings)
-    closure.critical_count = sum(1 for f in findings if f.severity == rules.CRITICAL)
-
-
-def _late_finding(late: list[dict[str, Any]]) -> rules.Finding:
-    amount = sum(int(r["amount_cents"] or 0) for r in late if r["record_type"] == "payment")
-    return rules.Finding(
-        kind="late_records",
-        severity=rules.WARNING,
-        message=f"{len(late)} registro(s) llegaron después del cierre; figuran como ajustes "
-        "tardíos (reabra el cierre para conciliarlos).",
-        record_ids=tuple(f"{r['record_type']}:{r['id']}" for r in late[: rules.MAX_LISTED]),
-        amount=amount,
-        key="late_records",
-    )
+__all__ = [
+    "allowed_sedes",
+    "closure_discrepancies",
+    "due_runs",
+    "execute",
+    "get_closure",
+    "list_closures",
+    "reopen",
+    "search_discrepancies",
+]
 
 
 def execute(
@@ -216,6 +158,10 @@ def _execute(
         session.add(closure)
         out.append(closure)
     session.flush()
+    afresh = [c.sede_id for c in out if c.sede_id not in frozen]
+    if afresh:
+        loader.clear_late_before(session, day=day, sede_ids=afresh)
+    publishing.publish(session, out, now=now)
     if newly_flagged:
         from central.notifications import events
 
@@ -254,8 +200,8 @@ def _reconcile(
         closure.seal_id = None
         closure.seal_received_at = None
         closure.closed_at = None
-        _store_findings(session, closure, [], now=now)
-        _counts(closure, [])
+        finding_rows.store_findings(session, closure, [], now=now)
+        finding_rows.count_findings(closure, [])
         return
     findings = rules.reconcile(
         seal.figures, data, today=today, cash_threshold=threshold, hub=figures
@@ -265,8 +211,8 @@ def _reconcile(
     closure.seal_received_at = seal.received_at
     closure.status = rules.status_for(findings)
     closure.closed_at = now
-    _store_findings(session, closure, findings, now=now)
-    _counts(closure, findings)
+    finding_rows.store_findings(session, closure, findings, now=now)
+    finding_rows.count_findings(closure, findings)
 
 
 def _refresh_late(
@@ -281,8 +227,8 @@ def _refresh_late(
     closure.late_adjustments = late
     closure.has_late_adjustments = bool(late)
     closure.adjusted_figures = rules.hub_figures(data)
-    findings = [_late_finding(late)] if late else []
-    _store_findings(session, closure, findings, now=now, only_keys={"late_records"})
+    findings = [finding_rows.late_finding(late)] if late else []
+    finding_rows.store_findings(session, closure, findings, now=now, only_keys={"late_records"})
     session.flush()
     total = session.exec(
         select(func.count()).select_from(Discrepancy).where(Discrepancy.closure_id == closure.id)
@@ -290,176 +236,3 @@ def _refresh_late(
     closure.discrepancy_count = int(total)
     if late and closure.status == RECONCILED:
         closure.status = WITH_DISCREPANCIES
-
-
-def get_closure(*, session: Session, closure_id: str, allowed: list[str] | None) -> Closure:
-    closure = session.get(Closure, closure_id)
-    if closure is None:
-        raise NotFound("El cierre no existe.", code="closure_not_found", loc=["path", "id"])
-    _check_allowed(allowed, closure.sede_id)
-    return closure
-
-
-def list_closures(
-    *,
-    session: Session,
-    allowed: list[str] | None,
-    sede_id: str | None = None,
-    status: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Closure], int]:
-    query = select(Closure)
-    if sede_id:
-        _check_allowed(allowed, sede_id)
-        query = query.where(Closure.sede_id == sede_id)
-    elif allowed is not None:
-        query = query.where(col(Closure.sede_id).in_(allowed))
-    if status:
-        query = query.where(Closure.status == status)
-    if date_from:
-        query = query.where(col(Closure.business_date) >= date_from)
-    if date_to:
-        query = query.where(col(Closure.business_date) <= date_to)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(Closure.business_date).desc(), col(Closure.sede_id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), int(total)
-
-
-def closure_discrepancies(*, session: Session, closure: Closure) -> list[Discrepancy]:
-    return _ordered(session.exec(select(Discrepancy).where(Discrepancy.closure_id == closure.id)))
-
-
-def _ordered(rows: Any) -> list[Discrepancy]:
-    return sorted(rows, key=lambda d: (-rules.SEVERITY_RANK.get(d.severity, 0), d.key))
-
-
-def search_discrepancies(
-    *,
-    session: Session,
-    allowed: list[str] | None,
-    sede_id: str | None = None,
-    severity: str | None = None,
-    kind: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Discrepancy], int]:
-    query = select(Discrepancy)
-    if sede_id:
-        _check_allowed(allowed, sede_id)
-        query = query.where(Discrepancy.sede_id == sede_id)
-    elif allowed is not None:
-        query = query.where(col(Discrepancy.sede_id).in_(allowed))
-    if severity:
-        query = query.where(Discrepancy.severity == severity)
-    if kind:
-        query = query.where(Discrepancy.kind == kind)
-    if date_from:
-        query = query.where(col(Discrepancy.business_date) >= date_from)
-    if date_to:
-        query = query.where(col(Discrepancy.business_date) <= date_to)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(
-            col(Discrepancy.business_date).desc(), col(Discrepancy.sede_id), col(Discrepancy.key)
-        )
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), int(total)
-
-
-def reopen(
-    *,
-    session: Session,
-    clock: Clock,
-    closure_id: str,
-    reason: str,
-    actor: Principal,
-    ip: str | None = None,
-) -> Closure:
-    """Reopen a reconciled closure (with a reason, audited): the next run reconciles afresh."""
-    closure = get_closure(session=session, closure_id=closure_id, allowed=allowed_sedes(actor))
-    if closure.status == PENDING_DATA or closure.closed_at is None:
-        raise Conflict(
-            "El cierre está pendiente de datos: no hay nada que reabrir.",
-            code="closure_not_closed",
-        )
-    if closure.status == REOPENED:
-        raise Conflict("El cierre ya está reabierto.", code="closure_already_reopened")
-    now = clock.now()
-    previous = closure.status
-    closure.status = REOPENED
-    closure.reopen_count += 1
-    closure.reopened_at = now
-    closure.reopened_by = actor.username
-    closure.reopen_reason = reason
-    closure.updated_at = now
-    session.add(closure)
-    audit.record(
-        session, action="reconciliation.reopen", clock=clock, actor=actor,
-        record_type="reconciliation_closure", record_id=closure.id, ip=ip,
-        details={"reason": reason, "previous_status": previous, "sede_id": closure.sede_id,
-                 "business_date": closure.business_date.isoformat(),
-                 "figures": closure.figures.get("orders", {}),
-                 "late_adjustments": len(closure.late_adjustments)},
-    )  # fmt: skip
-    session.flush()
-    return closure
-
-
-def due_runs(*, session: Session, clock: Clock, hour: str) -> dict[dt.date, list[str] | None]:
-    """What the scheduled job should (re)run now, day -> sedes (``None``: every active sede):
-    today once past ``hour`` (Lima); yesterday until every active sede has a closure; recent
-    pending or reopened closures; frozen closures whose day received late rows since."""
-    now = clock.now()
-    today = business_date(now)
-    local = now.astimezone(LIMA)
-    hh, _, mm = hour.partition(":")
-    due: dict[dt.date, set[str] | None] = {}
-    if (local.hour, local.minute) >= (int(hh or 23), int(mm or 59)):
-        due[today] = None
-    yesterday = today - dt.timedelta(days=1)
-    active = set(session.exec(select(Sede.id).where(Sede.active)).all())
-    done = set(
-        session.exec(select(Closure.sede_id).where(Closure.business_date == yesterday)).all()
-    )
-    if active - done:
-        due[yesterday] = None
-    since = today - dt.timedelta(days=7)
-    open_rows = session.exec(
-        select(col(Closure.business_date), col(Closure.sede_id)).where(
-            col(Closure.business_date) >= since,
-            col(Closure.status).in_((PENDING_DATA, REOPENED)),
-        )
-    ).all()
-    late_rows = session.exec(
-        select(col(Closure.business_date), col(Closure.sede_id))
-        .join(
-            LateMark,
-            and_(
-                col(LateMark.sede_id) == col(Closure.sede_id),
-                col(LateMark.business_date) == col(Closure.business_date),
-            ),
-        )
-        .where(
-            col(Closure.business_date) >= since,
-            col(Closure.closed_at).is_not(None),
-            col(LateMark.last_received_at) > col(Closure.updated_at),
-        )
-    ).all()
-    for day, sede in [*open_rows, *late_rows]:
-        if day in due and due[day] is None:
-            continue
-        bucket = due.setdefault(day, set())
-        assert bucket is not None
-        bucket.add(sede)
-    return {d: (sorted(v) if v is not None else None) for d, v in sorted(due.items())}

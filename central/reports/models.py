@@ -82,6 +82,26 @@ class ServiceDay(HubModel, table=True):
     amount_cents: int = _sum()
 
 
+class ServiceItem(HubModel, table=True):
+    """Each sold line (not a panel's inner test) as ``rpt_service_day`` counts it: the ledger
+    that lets the triggers subtract a line when its order is cancelled later (and add it back
+    if the order leaves ``anulada``), whatever the order of rows within a pushed batch.
+    ``counted`` is false while the line's order is cancelled."""
+
+    __tablename__ = "rpt_service_item"
+
+    item_id: str = Field(primary_key=True, max_length=64)  # sync_record.id
+    order_id: str = Field(default="", max_length=64, index=True)
+    sede_id: str = Field(max_length=36)
+    business_date: dt.date
+    service_id: str = Field(max_length=36)
+    service_code: str = Field(default="", max_length=20)
+    service_name: str = ""
+    quantity: int = _sum()
+    amount_cents: int = _sum()
+    counted: bool = True
+
+
 class CashDay(HubModel, table=True):
     """Closed cash sessions per sede, day and cashier: expected, declared, difference."""
 

@@ -7,8 +7,15 @@ row triggers) apply, for every summary, ``+contribution(new image)`` and
 lock summary rows in the same order). The same definitions rebuild the tables from scratch
 (:func:`rebuild_sql`), which is also what a test compares the dashboard against.
 
+Sold lines (``rpt_service_day``, the "top services" report) are the exception: a line of an
+``anulada`` order is not sold, which depends on another row (the order), so each trigger
+recomputes the lines it touches against the ledger ``rpt_service_item`` (see the section
+below); an order cancelled after its lines were counted is subtracted.
+
 The triggers also:
-- note rows that arrive flagged ``late`` for a reconciled day (``recon_late_mark``);
+- note rows that arrive flagged ``late`` for a reconciled day (``recon_late_mark``), and keep
+  the image the closure counted of each business row that changes then
+  (``recon_late_before``);
 - queue notification events, once per event (``notification_event``, unique kind + ref):
   ``order_created`` (a new order), ``invoice_accepted`` (a document whose state becomes
   ``aceptado``) and ``results_ready`` (the edge's results-ready event record).
@@ -67,15 +74,6 @@ SUMMARIES: tuple[Summary, ...] = (
         {"documents": "1", "total_cents": _c("total"), "igv_cents": _c("igv")},
     ),
     Summary(
-        "rpt_service_day",
-        "order_item",
-        {"sede_id": "r.sede_id", "business_date": _DATE, "service_id": _t("service_id")},
-        {"quantity": "coalesce((r.payload->>'quantity')::bigint, 1)",
-         "amount_cents": _c("line_total")},
-        where="r.payload->>'parent_item_id' IS NULL",
-        latest={"service_code": _t("service_code"), "service_name": _t("service_name")},
-    ),
-    Summary(
         "rpt_cash_day",
         "cash_session",
         {"sede_id": "r.sede_id", "business_date": _DATE, "cashier_id": _t("cashier_id")},
@@ -132,6 +130,119 @@ def delta_sql(s: Summary, sources: list[tuple[str, int]]) -> str:
     )
 
 
+# ------------------------------------------------------------------ sold lines (rpt_service_day)
+# A line's contribution depends on another row (its order: lines of an ``anulada`` order are not
+# sold), so it cannot be derived from the line's old and new images alone; and one upsert fires
+# both the INSERT and the UPDATE statement triggers, each seeing only its own transition
+# tables. So ``rpt_service_item`` keeps what each line contributes: every trigger takes the
+# lines it touches (its own lines, and the ledger's lines of its orders that are or were
+# cancelled), recomputes them from the final ``sync_record`` and applies the difference. Both
+# triggers converge on the final table, whichever fires first.
+CANCELLED = ("anulada",)
+_CANCELLED_SQL = "(" + ", ".join(f"'{s}'" for s in CANCELLED) + ")"
+_ITEM_COLS = ("item_id", "order_id", "sede_id", "business_date", "service_id", "service_code",
+              "service_name", "quantity", "amount_cents", "counted")  # fmt: skip
+_ITEM_SELECT = (
+    "r.id, coalesce(r.payload->>'order_id', ''), r.sede_id, r.business_date::date, "
+    f"{_t('service_id')}, {_t('service_code')}, {_t('service_name')}, "
+    f"coalesce((r.payload->>'quantity')::bigint, 1), {_c('line_total')}, "
+    "NOT EXISTS (SELECT 1 FROM sync_record o WHERE o.record_type = 'order' "
+    f"AND o.id = r.payload->>'order_id' AND o.op <> 'delete' "
+    f"AND o.payload->>'status' IN {_CANCELLED_SQL})"
+)
+_ITEM_WHERE = (
+    "r.record_type = 'order_item' AND r.op <> 'delete' AND r.sede_id IS NOT NULL "
+    "AND r.business_date IS NOT NULL AND r.payload->>'parent_item_id' IS NULL"
+)
+_DAY_KEYS = "sede_id, business_date, service_id"
+
+
+def _touched_items(sources: list[str]) -> str:
+    """Ids of the lines a statement touches: its own, and the ledger's lines of its orders
+    that are or were cancelled (a cancellation changes the order's image, not its lines')."""
+    own = [f"SELECT t.id FROM {src} t WHERE t.record_type = 'order_item'" for src in sources]
+    orders = " UNION ".join(
+        f"SELECT t.id FROM {src} t WHERE t.record_type = 'order' "
+        f"AND t.payload->>'status' IN {_CANCELLED_SQL}"
+        for src in sources
+    )
+    of_orders = f"SELECT l.item_id FROM rpt_service_item l WHERE l.order_id IN ({orders})"
+    return " UNION ".join([*own, of_orders])
+
+
+def _item_ctes(touched: str | None) -> str:
+    """``aff`` (the lines to recompute; every line when ``touched`` is None) and ``want``
+    (their contribution now)."""
+    if touched is None:
+        return (
+            f"WITH want ({', '.join(_ITEM_COLS)}) AS (SELECT {_ITEM_SELECT} "
+            f"FROM sync_record r WHERE {_ITEM_WHERE}) "
+        )
+    return (
+        f"WITH aff AS ({touched}), want ({', '.join(_ITEM_COLS)}) AS (SELECT {_ITEM_SELECT} "
+        f"FROM sync_record r JOIN aff ON r.id = aff.id WHERE {_ITEM_WHERE}) "
+    )
+
+
+def item_delta_sql(sources: list[str]) -> str:
+    """Add to ``rpt_service_day`` the touched lines' new contribution minus their ledger one."""
+    cols = "sede_id, business_date, service_id, service_code, service_name, quantity, amount_cents"
+    return (
+        _item_ctes(_touched_items(sources)) + f"INSERT INTO rpt_service_day ({cols}) "
+        "SELECT c.sede_id, c.business_date, c.service_id, max(c.service_code), "
+        "max(c.service_name), sum(c.sgn * c.quantity)::bigint, "
+        "sum(c.sgn * c.amount_cents)::bigint FROM ("
+        f"SELECT {cols}, -1 AS sgn FROM rpt_service_item l JOIN aff ON l.item_id = aff.id "
+        f"WHERE l.counted UNION ALL SELECT {cols}, 1 FROM want w WHERE w.counted) c "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+        f"ON CONFLICT ({_DAY_KEYS}) DO UPDATE SET "
+        "quantity = rpt_service_day.quantity + EXCLUDED.quantity, "
+        "amount_cents = rpt_service_day.amount_cents + EXCLUDED.amount_cents, "
+        "service_code = EXCLUDED.service_code, service_name = EXCLUDED.service_name"
+    )
+
+
+def item_ledger_sql(sources: list[str] | None) -> str:
+    """Bring the touched lines' ledger rows to ``want`` (all lines when ``sources`` is None)."""
+    touched = None if sources is None else _touched_items(sources)
+    gone = (
+        ""
+        if touched is None
+        else ", gone AS (DELETE FROM rpt_service_item l WHERE l.item_id IN "
+        "(SELECT id FROM aff EXCEPT SELECT item_id FROM want)) "
+    )
+    head = _item_ctes(touched).rstrip() + gone
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _ITEM_COLS[1:])
+    return (
+        f"{head} INSERT INTO rpt_service_item ({', '.join(_ITEM_COLS)}) "
+        f"SELECT * FROM want ORDER BY item_id "
+        f"ON CONFLICT (item_id) DO UPDATE SET {updates} "
+        f"WHERE ({', '.join('rpt_service_item.' + c for c in _ITEM_COLS[1:])}) "
+        f"IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in _ITEM_COLS[1:])})"
+    )
+
+
+def items_sql(sources: list[str]) -> list[str]:
+    """The two statements of a trigger: the summary's difference, then the ledger. They look
+    rows up in ``sync_record`` by key, so they run through ``EXECUTE`` (planned on each firing):
+    a PL/pgSQL statement keeps the plan of its first run, made while ``sync_record`` may have
+    been nearly empty (a sequential scan then, ruinous once it holds millions of rows)."""
+    return [
+        f"EXECUTE $sql${item_delta_sql(sources)}$sql$",
+        f"EXECUTE $sql${item_ledger_sql(sources)}$sql$",
+    ]
+
+
+def items_rebuild_sql() -> list[str]:
+    return [
+        item_ledger_sql(None),
+        "INSERT INTO rpt_service_day (sede_id, business_date, service_id, service_code, "
+        "service_name, quantity, amount_cents) SELECT sede_id, business_date, service_id, "
+        "max(service_code), max(service_name), sum(quantity), sum(amount_cents) "
+        "FROM rpt_service_item WHERE counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    ]
+
+
 def patient_first_sql(src: str) -> str:
     return (
         "INSERT INTO rpt_patient_first (patient_id, first_date, first_sede_id) "
@@ -160,6 +271,35 @@ def late_mark_sql(src: str) -> str:
     )
 
 
+# Record types whose figures a closure counts (domain.reconciliation.FIGURE_FIELDS).
+_FIGURE_TYPES = "('cash_session', 'invoice', 'order', 'payment', 'sample')"
+
+
+def late_before_sql(*, updated: bool) -> str:
+    """Keep the image a closure counted of each business row that changes after its day was
+    closed (``recon_late_before``, first change only; ``before`` NULL for a new row)."""
+    cols = "record_type, id, sede_id, business_date, before_op, before, recorded_at"
+    where = (
+        f"n.late AND n.record_type IN {_FIGURE_TYPES} AND n.sede_id IS NOT NULL "
+        "AND n.business_date IS NOT NULL"
+    )
+    if updated:
+        source = (
+            "SELECT n.record_type, n.id, n.sede_id, n.business_date::date, o.op, o.payload, "
+            "now() FROM new_rows n JOIN old_rows o ON o.record_type = n.record_type "
+            f"AND o.id = n.id WHERE {where}"
+        )
+    else:
+        source = (
+            "SELECT n.record_type, n.id, n.sede_id, n.business_date::date, NULL, NULL::jsonb, "
+            f"now() FROM new_rows n WHERE {where}"
+        )
+    return (
+        f"INSERT INTO recon_late_before ({cols}) {source} ORDER BY 1, 2 "
+        "ON CONFLICT (record_type, id) DO NOTHING"
+    )
+
+
 def events_sql(src: str, *, updated: bool) -> str:
     """Queue notification events (``ON CONFLICT DO NOTHING``: once per kind and ref)."""
     kinds = [
@@ -184,20 +324,27 @@ def events_sql(src: str, *, updated: bool) -> str:
 def trigger_bodies() -> dict[str, list[str]]:
     """Statements of the insert, update and delete trigger functions."""
     ins = [delta_sql(s, [("new_rows", 1)]) for s in SUMMARIES]
+    ins += items_sql(["new_rows"])
     ins += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    ins += [late_before_sql(updated=False)]
     ins += [events_sql("new_rows", updated=False)]
     upd = [delta_sql(s, [("old_rows", -1), ("new_rows", 1)]) for s in SUMMARIES]
+    upd += items_sql(["old_rows", "new_rows"])
     upd += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    upd += [late_before_sql(updated=True)]
     upd += [events_sql("new_rows", updated=True)]
     dele = [delta_sql(s, [("old_rows", -1)]) for s in SUMMARIES]
+    dele += items_sql(["old_rows"])
     return {"ins": ins, "upd": upd, "del": dele}
 
 
 def rebuild_sql() -> list[str]:
     """Recompute every summary table from ``sync_record`` (inside one transaction)."""
-    tables = [s.table for s in SUMMARIES] + ["rpt_patient_first"]
+    tables = [s.table for s in SUMMARIES]
+    tables += ["rpt_service_day", "rpt_service_item", "rpt_patient_first"]
     out = [f"TRUNCATE {', '.join(tables)}"]
     out += [delta_sql(s, [("sync_record", 1)]) for s in SUMMARIES]
+    out += items_rebuild_sql()
     out.append(patient_first_sql("sync_record"))
     return out
 

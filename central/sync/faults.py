@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-hook: Callable[[str], None] | None = None
+from sync import faultenv
+
+# ``LABRED_FAULT_PAUSE`` (sync.faultenv) makes a real hub process stop at a point, for kill -9.
+hook: Callable[[str], None] | None = faultenv.from_env()
 planted: set[str] = set()
 
 

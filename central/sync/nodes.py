@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from central.sync.models import HubPatient, Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import set_field
+from central.sync.restore import resume_seq
 from central.sync.service import hub_hlc
 from domain.clock import Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -54,7 +55,8 @@ def create_node(*, session: Session, sede_id: str, name: str, clock: Clock) -> t
 
 
 def enroll(*, session: Session, code: str, acked_seq: int, clock: Clock) -> tuple[Node, str]:
-    """Exchange a one-time code for the node's credentials; bumps the epoch."""
+    """Exchange a one-time code for the node's credentials; bumps the epoch. The new epoch's
+    inbox starts at :func:`central.sync.restore.resume_seq` (see :func:`inbox_mark`)."""
     now = clock.now()
     node = session.exec(
         select(Node).where(Node.enrol_code_hash == _hash(_normalise_code(code))).with_for_update()
@@ -75,9 +77,16 @@ def enroll(*, session: Session, code: str, acked_seq: int, clock: Clock) -> tupl
     node.enrolled_at = node.last_seen_at = now
     node.pull_cursor = 0
     session.add(node)
-    session.add(Inbox(node_id=node.id, epoch=node.epoch, hwm=acked_seq, updated_at=now))
+    hwm = resume_seq(session=session, node_id=node.id, acked_seq=acked_seq)
+    session.add(Inbox(node_id=node.id, epoch=node.epoch, hwm=hwm, updated_at=now))
     session.flush()
     return node, secret
+
+
+def inbox_mark(*, session: Session, node: Node) -> int:
+    """The high-water mark of the node's current epoch (after :func:`enroll`: its resume seq)."""
+    inbox = session.get(Inbox, (node.id, node.epoch))
+    return inbox.hwm if inbox else 0
 
 
 def revoke(*, session: Session, node_id: str, clock: Clock) -> Node:

@@ -9,11 +9,14 @@ of the latest image of every record (``reset``). The last page carries per-type 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from central.db import unit_of_work
+from central.runtime import HubRuntime
 from central.sync import faults
 from central.sync.models import FeedHorizon, Node
 from domain.clock import Clock
@@ -157,3 +160,30 @@ def compact(*, session: Session, keep_after: int) -> int:
     horizon.cursor = max(horizon.cursor, keep_after)
     session.add(horizon)
     return int(result.rowcount or 0)
+
+
+FEED_RETENTION = dt.timedelta(days=90)
+
+
+def compact_expired(
+    *, session: Session, clock: Clock, retention: dt.timedelta = FEED_RETENTION
+) -> int:
+    """Compact the feed rows older than ``retention`` (the feed's retention: a node that has
+    not pulled for longer gets a full snapshot). Returns rows removed."""
+    keep_after = (
+        session.connection()
+        .execute(
+            text("SELECT max(cursor) FROM sync_change_feed WHERE created_at < :t"),
+            {"t": clock.now() - retention},
+        )
+        .scalar()
+    )
+    if keep_after is None:
+        return 0
+    return compact(session=session, keep_after=int(keep_after))
+
+
+def retention_round(rt: HubRuntime) -> int:
+    """The hub worker's daily ``sync.feed_retention`` job body, in its own unit of work."""
+    with unit_of_work(rt.engine) as session:
+        return compact_expired(session=session, clock=rt.clock)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from central.db import unit_of_work
-from central.sync import faults, metrics, nodes, pull
+from central.sync import faults, metrics, nodes, pull, restore
 from central.sync.deps import AdminDep, NodeDep, RuntimeDep, actor_name
 from central.sync.models import Node, ParkedRow
 from central.sync.schemas import (
@@ -35,6 +35,7 @@ from sync.protocol import (
     PullPage,
     PushAck,
     PushBatch,
+    ReimportPage,
     SeriesState,
     SnapshotPage,
     UpgradeRequired,
@@ -210,6 +211,26 @@ def enroll(body: EnrollRequest, rt: RuntimeDep) -> EnrollResponse:
             sede_id=node.sede_id,
             epoch=node.epoch,
             hub_time=rt.clock.now().isoformat(),
+            resume_seq=nodes.inbox_mark(session=session, node=node),
+        )
+
+
+@router.get(
+    "/api/sync/reimport",
+    response_model=ReimportPage,
+    summary="Registros propios que la central tiene más allá del punto restaurado del nodo",
+    responses={**_NODE, **_E422},
+)
+def reimport(
+    node: NodeDep,
+    rt: RuntimeDep,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)],
+    upto: Annotated[int, Query(ge=0, le=2**62)],
+    limit: Annotated[int, Query(ge=1, le=5000)] = restore.REIMPORT_PAGE_LIMIT,
+) -> ReimportPage:
+    with unit_of_work(rt.engine) as session:
+        return restore.reimport_page(
+            session=session, node=node, after_seq=after_seq, upto=upto, limit=limit
         )
 
 

@@ -13,15 +13,15 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
 from central.sync import faults
-from central.sync.models import Inbox, Node, ParkedRow, SyncConflict, SyncRecord
+from central.sync.models import Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import PatientBatch
+from central.sync.record_upsert import has_closures, upsert_records
 from domain.clock import Clock, to_unix_ms
 from domain.errors import Conflict, InvalidInput
-from domain.hlc import HLC
+from domain.hlc import HLC, Timestamp
 from domain.hlc import parse as parse_hlc
 from sync.protocol import (
     MAX_CLOCK_OFFSET_MS,
@@ -36,28 +36,6 @@ from sync.records import RECORD_TYPES, Owner
 from sync.upcast import upcast
 
 _HLCS: dict[int, tuple[Clock, HLC]] = {}
-_SR = SyncRecord.__table__  # type: ignore[attr-defined]
-_INS = pg_insert(_SR)
-# executemany of one compiled statement (psycopg pipelines it); full images replace older ones.
-_UPSERT = _INS.on_conflict_do_update(
-    index_elements=[_SR.c.record_type, _SR.c.id],
-    set_={
-        c: _INS.excluded[c]
-        for c in (
-            "sede_id",
-            "business_date",
-            "hlc",
-            "op",
-            "payload",
-            "node_id",
-            "epoch",
-            "seq",
-            "tx_id",
-            "received_at",
-        )
-    }
-    | {"late": _SR.c.late | _INS.excluded.late},
-)
 
 
 def hub_hlc(clock: Clock) -> HLC:
@@ -70,16 +48,21 @@ def hub_hlc(clock: Clock) -> HLC:
 
 
 def _lock_inbox(session: Session, node_id: str, epoch: int, now: dt.datetime) -> int:
-    conn = session.connection()
-    conn.execute(
-        pg_insert(Inbox.__table__)  # type: ignore[attr-defined]
-        .values(node_id=node_id, epoch=epoch, hwm=0, updated_at=now)
-        .on_conflict_do_nothing()
+    """The node's high-water mark, its inbox row created if needed and locked until commit.
+
+    One statement: ``ON CONFLICT DO UPDATE`` locks the existing row like ``FOR UPDATE`` (a
+    concurrent duplicate waits here, then reads the mark the first one committed)."""
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "INSERT INTO sync_inbox (node_id, epoch, hwm, updated_at) VALUES (:n, :e, 0, :t) "
+                "ON CONFLICT (node_id, epoch) DO UPDATE SET hwm = sync_inbox.hwm RETURNING hwm"
+            ),
+            {"n": node_id, "e": epoch, "t": now},
+        )
+        .one()
     )
-    row = conn.execute(
-        text("SELECT hwm FROM sync_inbox WHERE node_id = :n AND epoch = :e FOR UPDATE"),
-        {"n": node_id, "e": epoch},
-    ).one()
     return int(row[0])
 
 
@@ -100,28 +83,26 @@ def _validate(node: Node, row: Change) -> tuple[str, str] | None:
             return "foreign_sede", "El registro pertenece a otra sede."
     if row.op not in ("upsert", "delete"):
         return "bad_op", f"Operación desconocida: {row.op}."
+    return None  # the stamp is checked by the caller, which parses it once (``_stamp``)
+
+
+_BAD_HLC = ("bad_hlc", "Marca de tiempo HLC inválida.")
+
+
+def _stamp(row: Change) -> Timestamp | None:
     try:
-        parse_hlc(row.hlc)
+        return parse_hlc(row.hlc)
     except InvalidInput:
-        return "bad_hlc", "Marca de tiempo HLC inválida."
-    return None  # the stamp is parsed again by the caller; cheap next to the upsert
+        return None
 
 
 def _closed_days(session: Session, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """(sede, date) pairs among ``keys`` that already have a reconciliation closure."""
+    """(sede, date) pairs among ``keys`` that already have a reconciliation closure (the ingest
+    itself flags late rows inside its upsert statement, with the same test)."""
     if not keys:
         return set()
     conn = session.connection()
-    cols = {
-        r[0]
-        for r in conn.execute(
-            text(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'reconciliation_closure'"
-            )
-        )
-    }
-    if not {"sede_id", "business_date"} <= cols:
+    if not has_closures(conn):
         return set()
     found = conn.execute(
         text(
@@ -163,7 +144,6 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
     opened = 0
     records: dict[tuple[str, str], dict[str, Any]] = {}
     skewed: list[int] = []
-    late_keys: set[tuple[str, str]] = set()
     newest = None
     patients: PatientBatch | None = None
     for i, row in enumerate(rows):
@@ -171,6 +151,9 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             faults.point("hub.mid_batch_apply")
         problem = _validate(node, row)
         payload: dict[str, Any] = {}
+        stamp = _stamp(row) if problem is None else None
+        if problem is None and stamp is None:
+            problem = _BAD_HLC
         if problem is None:
             try:
                 payload = upcast(row.record_type, row.payload, row.schema_version)
@@ -192,7 +175,7 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             )
             parked.append(row.seq)
             continue
-        stamp = parse_hlc(row.hlc)
+        assert stamp is not None
         trusted = stamp.wall_ms - now_ms <= MAX_CLOCK_OFFSET_MS
         if not trusted:
             skewed.append(row.seq)
@@ -211,8 +194,6 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             continue
         sede = payload.get("sede_id") or node.sede_id
         bdate = row.business_date or payload.get("business_date")
-        if bdate:
-            late_keys.add((sede, bdate))
         records[(row.record_type, row.record_id)] = {
             "record_type": row.record_type,
             "id": row.record_id,
@@ -221,21 +202,19 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             "hlc": row.hlc,
             "op": row.op,
             "payload": payload,
-            "node_id": node.id,
-            "epoch": node.epoch,
             "seq": row.seq,
             "tx_id": row.tx_id,
-            "late": False,
-            "received_at": now,
         }
     if newest is not None:
         hlc.update(newest)
     if records:
-        late = _closed_days(session, late_keys)
-        values = list(records.values())
-        for v in values:
-            v["late"] = (v["sede_id"], v["business_date"]) in late
-        session.connection().execute(_UPSERT, values)
+        upsert_records(
+            session.connection(),
+            list(records.values()),
+            node_id=node.id,
+            epoch=node.epoch,
+            received_at=now,
+        )
     if skewed:
         session.add(
             SyncConflict(

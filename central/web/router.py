@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
@@ -64,6 +64,13 @@ PAGES: dict[str, tuple[str, str]] = {
     "conflictos": (f"{PREFIX}/conflictos", "Conflictos de sincronización"),
     "cierres": (f"{PREFIX}/cierres", "Cierres diarios"),
     "catalogo": (f"{PREFIX}/catalogo", "Catálogo y precios"),
+    "usuarios": (f"{PREFIX}/usuarios", "Usuarios y roles"),
+    "sedes_series": (f"{PREFIX}/sedes-series", "Sedes y series"),
+    "parametros": (f"{PREFIX}/parametros", "Parámetros"),
+    "plantillas": (f"{PREFIX}/plantillas", "Plantillas"),
+    "notificaciones": (f"{PREFIX}/notificaciones", "Notificaciones"),
+    "alarmas": (f"{PREFIX}/alarmas", "Alarmas SUNAT"),
+    "laboratorios": (f"{PREFIX}/laboratorios", "Sistemas de laboratorio"),
 }
 
 # (method, path) of the shells and assets: public, like /docs (they carry no data).
@@ -128,7 +135,9 @@ class DashboardCharts(BaseModel):
     sales_by_day: str = Field(description="Ventas por sede y día (columnas apiladas)")
     payment_methods: str = Field(description="Medios de pago (barras)")
     top_services: str = Field(description="Exámenes más vendidos (barras)")
-    patients: str = Field(description="Pacientes nuevos y recurrentes")
+    patients: str = Field(
+        description="Pacientes nuevos y recurrentes (cifras en caché por 10 minutos)"
+    )
     monthly: str = Field(description="Ventas mes a mes")
 
 
@@ -151,6 +160,10 @@ def dashboard_charts(
     sede: SedeQ = None,
     date_from: FromQ = None,
     date_to: ToQ = None,
+    part: Annotated[
+        Literal["all", "main", "patients"],
+        Query(description="main: todos menos pacientes (vacío); patients: solo ese gráfico"),
+    ] = "all",
 ) -> DashboardCharts:
     filters = reports.filters_for(
         user,
@@ -160,5 +173,7 @@ def dashboard_charts(
         sede_id=sede,
     )
     with unit_of_work(rt.engine) as session:
-        svgs = web_dashboard.render_all(session=session, filters=filters)
+        svgs = web_dashboard.render_all(
+            session=session, filters=filters, now=rt.clock.now(), part=part
+        )
     return DashboardCharts(date_from=filters.date_from, date_to=filters.date_to, **svgs)

@@ -36,6 +36,8 @@ import re
 from decimal import Decimal
 
 from domain.errors import InvalidInput, RuleViolation
+from domain.identity import is_valid_ruc as _is_valid_ruc
+from domain.identity import validate_document as _validate_identity
 from domain.sunat.catalogs import (
     CreditNoteReason,
     DebitNoteReason,
@@ -45,13 +47,6 @@ from domain.sunat.catalogs import (
 )
 from domain.sunat.models import Document, SummaryDocument, VoidedDocument
 from domain.sunat.totals import DocumentTotals, document_totals, net_payable
-
-try:  # the identity module owns document-number validation
-    from domain.identity import is_valid_ruc as _is_valid_ruc
-    from domain.identity import validate_document as _validate_identity
-except ImportError:  # pragma: no cover - only before domain/identity.py existed
-    _is_valid_ruc = None  # type: ignore[assignment]
-    _validate_identity = None  # type: ignore[assignment]
 
 #: Boletas above this total must identify the buyer (SUNAT code 2396).
 BOLETA_ANONYMOUS_LIMIT = Decimal("700.00")
@@ -78,10 +73,8 @@ def ruc_check_digit_ok(ruc: str) -> bool:
 
 
 def is_valid_ruc(ruc: str) -> bool:
-    """True for a valid RUC (delegates to :mod:`domain.identity` when present)."""
-    if _is_valid_ruc is not None:
-        return bool(_is_valid_ruc(ruc))
-    return ruc_check_digit_ok(ruc.strip())
+    """True for a valid RUC (:mod:`domain.identity` owns document-number validation)."""
+    return _is_valid_ruc(ruc)
 
 
 def check_series(doc_type: DocumentType, series: str, number: int) -> None:
@@ -103,8 +96,6 @@ def check_series(doc_type: DocumentType, series: str, number: int) -> None:
 
 def check_customer_document(doc_type: IdentityType, number: str) -> None:
     """The customer's document number must fit its type (DNI 8 digits, RUC check digit...)."""
-    if _validate_identity is None:  # pragma: no cover
-        return
     try:
         _validate_identity(doc_type.value, number)
     except InvalidInput as exc:

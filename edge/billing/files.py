@@ -13,8 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import event
 from sqlmodel import Session
+
+from edge.db import after_commit
 
 DOCUMENTS = "documents"
 
@@ -51,14 +52,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_after_commit(session: Session, data_dir: Path, relpath: str, data: bytes) -> None:
-    """Write the file once the caller's transaction commits (never for a rolled-back number).
+    """Write the file once the caller's transaction commits (never for a rolled-back number),
+    after the writer lock is released (the next sale does not wait for these fsyncs).
 
     The bytes are also in ``invoice_file``; :func:`ensure_file` rewrites a missing file."""
-
-    def _write(_session: Session) -> None:
-        write_atomic(data_dir / relpath, data)
-
-    event.listen(session, "after_commit", _write, once=True)
+    after_commit(session, lambda: write_atomic(data_dir / relpath, data))
 
 
 def ensure_file(data_dir: Path, relpath: str, data: bytes) -> None:

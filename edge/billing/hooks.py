@@ -6,13 +6,11 @@
 * a cancelled order's documents are voided the way SUNAT allows (see
   :func:`edge.billing.service.void`): never deleted.
 
-Imported by :mod:`edge.billing.router` (so the API process registers the hooks). The import
-of ``edge.orders.hooks`` is guarded: before that module exists nothing is registered.
+Imported by :mod:`edge.billing.router` (so the API process registers the hooks).
 """
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any
 
@@ -22,14 +20,8 @@ from domain.clock import Clock
 from edge.billing import service
 from edge.billing.context import settings_for
 from edge.billing.models import ANULADO, Invoice
+from edge.orders import hooks as order_hooks
 from edge.orders.models import Order
-
-log = logging.getLogger("labred.edge.billing")
-
-try:
-    from edge.orders import hooks as order_hooks
-except ImportError:  # pragma: no cover - until the orders engineer's module lands
-    order_hooks = None  # type: ignore[assignment]
 
 REGISTERED = False
 
@@ -86,13 +78,10 @@ def void_for_cancelled(
 
 
 def register() -> bool:
-    """Register the hooks once; False when ``edge.orders.hooks`` is not there."""
+    """Register the hooks once (idempotent); True once registered."""
     global REGISTERED
     if REGISTERED:
         return True
-    if order_hooks is None:
-        log.warning("edge.orders.hooks missing: documents are not issued automatically")
-        return False
     order_hooks.on_order_created(issue_if_paid)
     order_hooks.on_payment_added(issue_if_paid)
     order_hooks.on_order_cancelled(void_for_cancelled)

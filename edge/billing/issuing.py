@@ -70,15 +70,18 @@ def issue(
         ref = DocumentReference(
             DocumentType(reference.doc_type), reference.series, reference.number
         )
-    series = (
-        numbering.series_for(sede, doc_type, reference_letter=reference.series[:1])
-        if reference is not None
-        else numbering.series_for(sede, doc_type)
+    planned = numbering.plan(
+        session,
+        sede,
+        doc_type,
+        reference_letter=reference.series[:1] if reference is not None else None,
     )
+    series = planned.series
     doc = Document(
         doc_type=doc_type,
         series=series,
-        number=numbering.last_number(session, series) + 1,  # provisional, for the rules
+        # provisional, for the rules
+        number=max(numbering.last_number(session, series), planned.fence) + 1,
         issue_date=today,
         issue_time=now.astimezone(LIMA).time().replace(microsecond=0, tzinfo=None),
         issuer=issuer_for(session, sede),
@@ -91,7 +94,12 @@ def issue(
     )
     totals = check_document(doc, remaining=remaining)  # rules BEFORE the number is taken
     number = numbering.take_number(
-        session, sede_id=sede.id, doc_type=doc_type.value, series=series, clock=clock
+        session,
+        sede_id=sede.id,
+        doc_type=doc_type.value,
+        series=series,
+        clock=clock,
+        fence=planned.fence,
     )
     doc = dataclasses.replace(doc, number=number)
     signed = get_signer(settings).sign_tree(build_document(doc, totals))

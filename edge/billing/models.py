@@ -189,6 +189,29 @@ class SunatSummary(EdgeModel, table=True):
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
+class SummaryFloor(EdgeModel, table=True):
+    """Summary correlatives of a day at or below ``floor`` may already be SUNAT's (set when the
+    node re-enrols after a restore, see :mod:`edge.billing.summary_names`)."""
+
+    __tablename__ = "summary_floor"
+
+    issue_date: dt.date = Field(primary_key=True)
+    floor: int = Field(description="the sede's count that day, k of N = sede number x 100 + k")
+    set_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class RestoredFile(EdgeModel, table=True):
+    """A file a restore took back from the hub, still to be written under the data directory
+    (``invoice_file`` holds the bytes; the ``billing.restored_files`` job writes it)."""
+
+    __tablename__ = "restored_file"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    owner_id: str = Field(max_length=36, index=True)
+    kind: str = Field(max_length=8, description="xml | cdr")
+    relpath: str = Field(description="relative to the data directory")
+
+
 class InvoiceFile(EdgeModel, table=True):
     """Exact bytes of a signed XML or a CDR zip (of an invoice or a summary)."""
 
@@ -201,3 +224,25 @@ class InvoiceFile(EdgeModel, table=True):
     filename: str = Field(max_length=80)
     content: bytes = Field(sa_type=LargeBinary)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class InvoiceDocument(EdgeModel, table=True):
+    """The signed XML and the CDR of a document, replicated to the hub (``invoice_document``).
+
+    Written once the document has SUNAT's final answer, in the same transaction as the state
+    change, so the hub gets the state, the XML and the CDR in one push batch (batches never split
+    a transaction) and can e-mail them. Base64 text keeps the bytes exact in the JSON payload; a
+    signed document is ~10 KB, far below a push batch's 1 MiB. Not written in the sale path.
+    """
+
+    __tablename__ = "invoice_document"
+    __sync_type__ = "invoice_document"
+
+    id: str = Field(primary_key=True, max_length=36, description="= invoice.id")
+    sede_id: str = Field(max_length=36)
+    business_date: dt.date
+    xml_filename: str = Field(max_length=80)
+    xml_b64: str = Field(description="signed XML, base64")
+    cdr_filename: str | None = Field(default=None, max_length=80)
+    cdr_b64: str | None = Field(default=None, description="CDR zip, base64")
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)

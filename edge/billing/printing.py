@@ -289,8 +289,9 @@ body {{ font-family: monospace; font-size: 11px; width: 74mm; margin: 0 auto; }}
 table {{ width: 100%; border-collapse: collapse; }} hr {{ border: 0; border-top: 1px dashed #000; }}
 h1, h2 {{ font-size: 12px; margin: 2px 0; text-align: center; }}
 @media screen {{ body {{ border: 1px solid #ccc; padding: 4mm; }} }}
-</style></head>
-<body onload="window.print()">
+</style>
+<script src="/recepcion/static/print/print.js" defer></script></head>
+<body>
 <h1>{e(d.trade_name or d.company_name)}</h1>
 <p class="c">{e(d.company_name)}<br>RUC {e(d.company_ruc)}<br>
 {e(d.sede_address or d.company_address)}</p>

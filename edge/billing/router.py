@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.sunat import Customer, DocumentType
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
-from edge.billing import context, printing, service
+from edge.billing import context, debit, printing, service
 from edge.billing.documents import alarm_due, identity_type, lines_of
 from edge.billing.models import FINAL_STATES, Invoice
 from edge.billing.schemas import (
@@ -25,6 +25,7 @@ from edge.billing.schemas import (
     AlarmRead,
     CreditNoteCreate,
     CustomerIn,
+    DebitNoteCreate,
     InvoiceCreate,
     InvoiceList,
     InvoiceRead,
@@ -50,6 +51,7 @@ router = APIRouter(prefix="/api/billing", tags=["comprobantes"], lifespan=_lifes
 Reader = Annotated[Principal, Depends(require("invoice.read"))]
 Creator = Annotated[Principal, Depends(require("invoice.create"))]
 Crediter = Annotated[Principal, Depends(require("invoice.credit_note"))]
+Debiter = Annotated[Principal, Depends(require("invoice.debit_note"))]
 Resender = Annotated[Principal, Depends(require("invoice.resend"))]
 InvoiceId = Annotated[str, Path(description="id del comprobante", max_length=36)]
 
@@ -267,6 +269,55 @@ def create_credit_note(
                 "reference": invoice_id,
                 "total": f"{note.total:.2f}",
                 "reason": body.reason_code.value,
+            },
+        )
+        return InvoiceRead.from_model(note, lines_of(session, note.id))
+
+
+@router.post(
+    "/{invoice_id}/debit-note",
+    status_code=201,
+    response_model=InvoiceRead,
+    summary="Emitir una nota de débito",
+    description="Sobre una factura o boleta aceptada de esta sede (422 `reference_not_accepted`"
+    ", `note_other_sede`); motivos del catálogo 10 (01 intereses por mora, 02 aumento en el "
+    "valor, 03 penalidades); la serie conserva la letra del original (F… / B…). Se firma y "
+    "queda en cola para SUNAT.",
+    responses=error_responses(404, 422, 503),
+)
+def create_debit_note(
+    invoice_id: InvoiceId,
+    body: DebitNoteCreate,
+    rt: RuntimeDep,
+    user: Debiter,
+    request: Request,
+) -> InvoiceRead:
+    context.bind(rt)
+    with unit_of_work(rt.engine) as session:
+        note = debit.debit_note(
+            session=session,
+            settings=rt.settings,
+            clock=rt.clock,
+            invoice_id=invoice_id,
+            reason=body.reason,
+            description=body.description,
+            amount=body.amount,
+            user_id=user.user_id,
+        )
+        audit.record(
+            session,
+            action="invoice.debit_note",
+            clock=rt.clock,
+            sede_id=note.sede_id,
+            user_id=user.user_id,
+            username=user.username,
+            record_type="invoice",
+            record_id=note.id,
+            ip=client_ip(request),
+            details={
+                "reference": invoice_id,
+                "total": f"{note.total:.2f}",
+                "reason": body.reason_code,
             },
         )
         return InvoiceRead.from_model(note, lines_of(session, note.id))

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.sunat import CreditNoteReason
+from domain.sunat import CreditNoteReason, DebitNoteReason
 from edge.billing.models import Invoice, InvoiceLine
 from sync.apitypes import Money
 
@@ -86,6 +86,31 @@ class CreditNoteCreate(BaseModel):
         default=None,
         description="Importe (IGV incluido). Si se omite, se acredita todo el saldo.",
     )
+
+
+class DebitNoteCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason_code": "01", "description": "Intereses por pago fuera de plazo",
+                 "amount": "15.00"},
+                {"reason_code": "02", "description": "Prueba adicional solicitada",
+                 "amount": "40.00"},
+            ]
+        },
+    )  # fmt: skip
+
+    reason_code: Literal["01", "02", "03"] = Field(
+        description="Catálogo 10: 01 intereses por mora, 02 aumento en el valor, 03 "
+        "penalidades / otros conceptos."
+    )
+    description: str = Field(min_length=1, max_length=250, description="Sustento de la nota.")
+    amount: Money = Field(description="Importe a cargar (IGV incluido), mayor que cero.")
+
+    @property
+    def reason(self) -> DebitNoteReason:
+        return DebitNoteReason(self.reason_code)
 
 
 class InvoiceLineRead(BaseModel):

@@ -24,7 +24,7 @@ import httpx
 from sqlmodel import Session, select
 
 from domain.sunat import sunat_filename
-from edge.billing import files
+from edge.billing import fence, files, hubcopy
 from edge.billing.cdr_parser import CdrResult
 from edge.billing.context import bind
 from edge.billing.models import (
@@ -40,6 +40,7 @@ from edge.billing.models import (
     InvoiceFile,
     SunatSubmission,
 )
+from edge.billing.rebuild import rebuild_xml
 from edge.billing.sunat_client import (
     SunatAlreadyRegistered,
     SunatClient,
@@ -54,6 +55,7 @@ from edge.runtime import EdgeRuntime
 from edge.worker import job
 
 log = logging.getLogger("labred.edge.billing")
+_JOBS = (fence,)  # imported for its ``billing.series_fence`` worker job
 
 #: A note waits this long before checking again whether its original was accepted.
 NOTE_WAIT_SECONDS = 60
@@ -149,7 +151,17 @@ def _begin(rt: EdgeRuntime, invoice_id: str) -> tuple[Invoice, bytes, str, str] 
                 return None
         xml = session.exec(
             select(InvoiceFile).where(InvoiceFile.owner_id == inv.id, InvoiceFile.kind == "xml")
-        ).one()
+        ).first() or rebuild_xml(session, rt.settings, inv)  # re-imported by a restore
+        if xml is None:
+            inv.next_attempt_at, inv.alarm = None, True  # out of the queue, for the operator
+            inv.last_error = (
+                "XML firmado no disponible tras la restauración y no reconstruible: revise el"
+                " comprobante antes de reenviarlo."
+            )
+            inv.updated_at = now
+            session.add(inv)
+            log.error("%s has no signed XML and cannot be rebuilt", inv.full_number)
+            return None
         ruc = company_ruc(session)
         operation = "getStatusCdr" if inv.in_doubt else "sendBill"
         inv.state = ENVIADO
@@ -221,6 +233,8 @@ def _finish(rt: EdgeRuntime, invoice_id: str, sub_id: str, ruc: str, out: _Outco
             inv.sunat_notes = [n.raw for n in cdr.notes]
             inv.cdr_path = store_cdr(session, rt, inv.id, inv.business_date, stem, cdr)
             inv.in_doubt, inv.next_attempt_at, inv.last_error = False, None, None
+            session.flush()
+            hubcopy.publish(session, inv, now=now)  # XML + CDR reach the hub with the state
         elif out.kind == "rejected" and isinstance(err, SunatError):
             inv.state = RECHAZADO
             inv.sunat_code, inv.sunat_description = err.sunat_code, err.description

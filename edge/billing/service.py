@@ -20,6 +20,7 @@ from domain.sunat import (
     Customer,
     DocumentType,
 )
+from edge.billing import voids
 from edge.billing.documents import (
     LineIn,
     identity_type,
@@ -308,11 +309,15 @@ def void(
 ) -> Invoice:
     """Cancel a document the way SUNAT allows; never deletes it. Returns the document that
     does it: the boleta itself (voided through the resumen diario, condition 3, when it is
-    from today and was neither sent nor summarised) or the new nota de crédito (01)."""
+    from today and was neither sent nor summarised), the factura itself (accepted and inside
+    the window: comunicación de baja, see :mod:`edge.billing.voids`) or the new nota de
+    crédito (01)."""
     inv = get(session, invoice_id)
     if inv.state == ANULADO or inv.void_requested:
         return inv
     today = business_date(clock.now())
+    if voids.baja_applies(session, inv, today, credited=credited_total(session, inv.id) > 0):
+        return voids.request_baja(session, inv, reason=reason, now=clock.now())
     same_day_unsent_boleta = (
         inv.doc_type == DocumentType.BOLETA.value
         and inv.business_date == today

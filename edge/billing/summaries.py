@@ -1,13 +1,16 @@
 """Resumen diario (RC): boletas reported (condition 1) or voided (condition 3) in batches.
 
+The same job builds, sends and polls the comunicaciones de baja (RA) of facturas, see
+:mod:`edge.billing.voids` (same ticket flow, retries and circuit breaker).
+
 Used for boletas (and notes on boletas) when ``boletas_via_summary`` is on, and always for a
 same-day boleta voided before it was sent (reported with 1, then voided with 3 once SUNAT
 accepted the first summary). ``sendSummary`` answers a ticket; ``getStatus`` answers 98
 (still processing) until 0 (accepted, CDR) or 99 (rejected, CDR).
 
-Summary names are ``RC-YYYYMMDD-N`` per RUC and issue date. Every sede of the company sends
-its own, offline, so N is ``<sede number> * 100 + <the sede's count that day>`` (S01 → 101,
-102 ...; S12 → 1201 ...): two sedes never produce the same name.
+Summary names are ``RC-YYYYMMDD-N`` per RUC and issue date, N = ``<sede number> * 100 + k``
+(S01 → 101, 102 ...; S12 → 1201 ...): two sedes never produce the same name, and a restore never
+makes a sede reuse one (:mod:`edge.billing.summary_names`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from domain.sunat import (
     summary_line_from_document,
 )
 from domain.sunat.ubl import summary_filename
-from edge.billing import files
+from edge.billing import files, hubcopy, summary_names, voids
 from edge.billing.context import bind
 from edge.billing.documents import alarm_due, issuer_for, this_sede, to_document
 from edge.billing.models import (
@@ -51,7 +54,6 @@ from edge.billing.sender import company_ruc, store_cdr
 from edge.billing.signer import get_signer
 from edge.billing.sunat_client import SunatClient, SunatError, SunatRejected, SunatUnavailable
 from edge.billing.transport import backoff_seconds, breaker_for, make_client
-from edge.config.service import sede_number
 from edge.db import read_session, unit_of_work
 from edge.runtime import EdgeRuntime
 from edge.worker import job
@@ -67,26 +69,24 @@ class SummaryReport:
     breaker_open: bool = False
 
 
-def _next_correlative(session: Session, sede_id: str, code: str, issue: dt.date) -> int:
-    count = len(
-        session.exec(
-            select(SunatSummary.id).where(
-                SunatSummary.sede_id == sede_id,
-                SunatSummary.kind == "RC",
-                SunatSummary.issue_date == issue,
-            )
-        ).all()
-    )
-    return sede_number(code) * 100 + count + 1
-
-
 def _create(
     session: Session, rt: EdgeRuntime, reference: dt.date, items: list[tuple[Invoice, str]]
-) -> SunatSummary:
+) -> SunatSummary | None:
+    """None when the day has no safe name left (the items wait for the next day)."""
     now = rt.clock.now()
     today = business_date(now)
     sede = this_sede(session, items[0][0].sede_id)
-    correlative = _next_correlative(session, sede.id, sede.code, today)
+    correlative = summary_names.next_correlative(
+        session,
+        sede_id=sede.id,
+        sede_code=sede.code,
+        kind="RC",
+        issue=today,
+        ruc=company_ruc(session),
+        data_dir=rt.settings.data_dir,
+    )
+    if correlative is None:
+        return None
     summary = SummaryDocument(
         issuer=issuer_for(session, sede),
         issue_date=today,
@@ -157,6 +157,7 @@ def build_due_summaries(rt: EdgeRuntime, *, force: bool = False) -> list[str]:
                 Invoice.void_requested == True,  # noqa: E712
                 Invoice.void_summary_id == None,  # noqa: E711
                 Invoice.state.in_((ACEPTADO, OBSERVADO)),  # type: ignore[attr-defined]
+                Invoice.series.startswith("B"),  # type: ignore[attr-defined]  # facturas: RA
             )
         ).all()
         for inv in to_void:
@@ -164,7 +165,10 @@ def build_due_summaries(rt: EdgeRuntime, *, force: bool = False) -> list[str]:
         for (reference, _cond), items in sorted(groups.items(), key=lambda kv: kv[0]):
             items.sort(key=lambda pair: (pair[0].series, pair[0].number))
             for start in range(0, len(items), MAX_LINES):
-                names.append(_create(session, rt, reference, items[start : start + MAX_LINES]).name)
+                row = _create(session, rt, reference, items[start : start + MAX_LINES])
+                if row is None:
+                    return names
+                names.append(row.name)
     return names
 
 
@@ -179,6 +183,9 @@ def _apply_answer(
         row.sunat_code, row.sunat_description = str(cdr.response_code), cdr.description
         stem = summary_filename(company_ruc(session), row.name)
         row.cdr_path = store_cdr(session, rt, row.id, row.business_date, stem, cdr)
+    if row.kind == "RA":
+        voids.apply_answer(session, rt, row, accepted)
+        return
     for line in row.lines:
         inv = session.get(Invoice, line["invoice_id"])
         if inv is None:
@@ -193,6 +200,8 @@ def _apply_answer(
             inv.state = ACEPTADO if accepted else RECHAZADO
             inv.sunat_code, inv.sunat_description = row.sunat_code, row.sunat_description
             inv.cdr_path = row.cdr_path
+            session.flush()
+            hubcopy.publish(session, inv, now=now, cdr_owner_id=row.id)
         inv.updated_at = now
         session.add(inv)
 
@@ -310,7 +319,7 @@ def summaries_round(
     bind(rt)
     report = SummaryReport()
     refresh_alarms(rt)
-    report.created = build_due_summaries(rt, force=force)
+    report.created = build_due_summaries(rt, force=force) + voids.build_due_voids(rt)
     breaker = breaker_for(rt.engine, rt.settings)
     now = rt.clock.now()
     if breaker.is_open(now):
@@ -367,7 +376,7 @@ def summaries_round(
     return report
 
 
-@job("sunat.summaries", seconds=60)
+@job("sunat.summaries", seconds=15)  # cheap when idle; a ticket is polled within ~15 s
 def summaries_job(rt: EdgeRuntime) -> Any:
     return summaries_round(rt)
 

@@ -34,6 +34,7 @@ from edge.cash.service import (
     require_open,
     threshold,
 )
+from edge.closures.service import refuse_hub_closed
 
 
 def _verify_approver(session: Session, *, sede_id: str, username: str, password: str) -> User:
@@ -183,6 +184,7 @@ def reopen(
     if cs.status != CLOSED:
         raise Conflict("La sesión de caja no está cerrada.", code="cash_session_not_closed")
     refuse_sealed(session, sede_id=cs.sede_id, day=cs.business_date)
+    refuse_hub_closed(session, sede_id=cs.sede_id, day=cs.business_date)
     other = current_session(session, sede_id=cs.sede_id, cashier_id=cs.cashier_id)
     if other is not None:
         raise Conflict(

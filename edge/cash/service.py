@@ -26,6 +26,7 @@ from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.cash import figures as figs
 from edge.cash.models import CashCount, CashMovement, CashSession, DaySeal
+from edge.closures.service import refuse_hub_closed
 from edge.config.models import Sede
 
 OPEN = "abierta"
@@ -259,6 +260,7 @@ def add_adjustment(
             "Solo se ajusta una sesión cerrada; una sesión abierta se corrige con movimientos.",
             code="cash_session_not_closed",
         )
+    refuse_hub_closed(session, sede_id=cs.sede_id, day=cs.business_date)
     rules.check_amount(amount, loc=["body", "amount"])
     if amount == 0:
         raise InvalidInput(

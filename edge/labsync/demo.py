@@ -1,9 +1,11 @@
-"""A demo laboratory system and its code map (every demo catalog test mapped to a lab code and
-its LOINC), written into the edge's mirror tables until the hub sends its own.
+"""A local demo laboratory system and its code map (every demo catalog test mapped to a lab code
+and its LOINC), written straight into the edge's mirror tables.
 
-``labred demo`` can call :func:`load_demo_lab_system` after ``load_demo_catalog`` to point a sede
-at the laboratory stand-in (``labred sandbox lab``), and store the setting ``lab.listener`` so
-the worker starts the MLLP results listener.
+Laboratory systems, code maps and each sede's assignment come from the hub (``/api/lab``,
+replicated; ``labred hub seed --lab-port-base`` points them at the demo's stand-ins). This
+loader is only for a node set up without a hub (tests, a bench): it points the sede at a
+laboratory stand-in (``labred sandbox lab``) and stores the setting ``lab.listener`` so the
+worker starts the MLLP results listener. A hub snapshot replaces these rows.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import uuid
 
 from sqlmodel import Session, select
 
-from domain.catalog_data import TESTS, catalog_id_for
 from domain.clock import Clock
+from edge.catalog.models import CatalogService
 from edge.config.models import Setting
 from edge.labsync.models import LabCodeMap, LabSystem
 
@@ -37,26 +39,30 @@ def load_demo_lab_system(
     token: str = "demo-lab-token",
     listener_port: int | None = None,
 ) -> LabSystem:
-    """Create (or update) the demo lab system and map every demo test; idempotent."""
+    """Create (or update) the demo lab system and map every test of the local catalog (load
+    the catalog first); idempotent."""
     now = clock.now()
     lab_id = demo_lab_id("LABCENTRAL")
     lab = session.get(LabSystem, lab_id)
     if lab is None:
-        lab = LabSystem(id=lab_id, name="LABCENTRAL")
+        lab = LabSystem(id=lab_id, code="LABCENTRAL", name="LABCENTRAL")
     lab.protocol, lab.host, lab.port, lab.url, lab.folder = protocol, host, port, url, folder
     lab.token, lab.sede_ids, lab.active, lab.updated_at = token, list(sede_ids), True, now
     session.add(lab)
-    for test in TESTS:
-        map_id = demo_lab_id(f"map:{test['code']}")
+    services = session.exec(
+        select(CatalogService).where(CatalogService.is_panel == False)  # noqa: E712
+    ).all()
+    for service in services:  # every test of the local catalog (panels go as their tests)
+        map_id = demo_lab_id(f"map:{service.code}")
         if session.get(LabCodeMap, map_id) is None:
             session.add(
                 LabCodeMap(
                     id=map_id,
                     lab_system_id=lab_id,
-                    service_id=catalog_id_for("service", test["code"]),
-                    code=str(test["code"]).replace("-", ""),
-                    loinc=str(test.get("loinc") or ""),
-                    name=str(test["name"]),
+                    service_id=service.id,
+                    code=service.code.replace("-", ""),
+                    loinc=service.loinc,
+                    name=service.name,
                     updated_at=now,
                 )
             )

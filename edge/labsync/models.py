@@ -34,6 +34,7 @@ class LabSystem(EdgeModel, table=True):
     __tablename__ = "lab_system"
 
     id: str = Field(primary_key=True, max_length=36)
+    code: str = Field(default="", max_length=20)
     name: str
     protocol: str = Field(default="mllp", max_length=10, description="rest | mllp | file")
     hl7_version: str = Field(default="2.5.1", max_length=8)
@@ -62,6 +63,7 @@ class LabCodeMap(EdgeModel, table=True):
     code: str = ""
     loinc: str = ""
     name: str = ""
+    sample_type: str = ""
     updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

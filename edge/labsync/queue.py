@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
+from edge.config.models import Setting
 from edge.labsync.models import (
     ACCEPTED,
     DISCARDED,
@@ -26,9 +27,13 @@ from edge.labsync.models import (
     LabJob,
     LabSystem,
 )
+from edge.orders import hooks
 from edge.orders.models import Order, OrderItem
+from edge.samples.models import Sample
 
 log = logging.getLogger("labred.edge.labsync")
+
+SAMPLE_TAKEN = "tomada"  # edge.samples: a sample is "pendiente" until it is taken
 
 
 @dataclass(frozen=True)
@@ -39,16 +44,40 @@ class PlannedTest:
     code_map: LabCodeMap | None
 
 
+SEDE_SETTING_PREFIX = "lab.sede."
+
+
+def sede_lab_setting(session: Session, sede_id: str) -> dict[str, Any] | None:
+    """The hub's per-sede setting ``lab.sede.<sede id>``: ``{"lab_system_id", "listener"}``."""
+    row = session.exec(select(Setting).where(Setting.key == SEDE_SETTING_PREFIX + sede_id)).first()
+    value = row.value if row is not None else None
+    return value if isinstance(value, dict) else None
+
+
 def lab_system_for(session: Session, sede_id: str) -> LabSystem | None:
-    """The active laboratory system this sede sends to (the first by name when several)."""
+    """The active laboratory system this sede sends to.
+
+    The hub's per-sede setting decides; without one (a node set up without a hub), the first
+    active system listing the sede in ``sede_ids``, by name.
+    """
+    conf = sede_lab_setting(session, sede_id)
+    if conf is not None:
+        lab_id = conf.get("lab_system_id")
+        lab = session.get(LabSystem, str(lab_id)) if lab_id else None
+        return lab if lab is not None and lab.active else None
     systems = session.exec(select(LabSystem).where(LabSystem.active == True)).all()  # noqa: E712
     mine = sorted((s for s in systems if sede_id in (s.sede_ids or [])), key=lambda s: s.name)
     return mine[0] if mine else None
 
 
-def code_maps(session: Session, lab_system_id: str) -> dict[str, LabCodeMap]:
-    rows = session.exec(select(LabCodeMap).where(LabCodeMap.lab_system_id == lab_system_id))
-    return {m.service_id: m for m in rows if m.code or m.loinc}
+def code_maps(
+    session: Session, lab_system_id: str, service_ids: list[str] | None = None
+) -> dict[str, LabCodeMap]:
+    """Service id -> its code map in the lab system (only ``service_ids`` when given)."""
+    query = select(LabCodeMap).where(LabCodeMap.lab_system_id == lab_system_id)
+    if service_ids is not None:
+        query = query.where(col(LabCodeMap.service_id).in_(service_ids))
+    return {m.service_id: m for m in session.exec(query) if m.code or m.loinc}
 
 
 def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[PlannedTest]:
@@ -63,7 +92,7 @@ def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[Pl
             .order_by(col(OrderItem.created_at), col(OrderItem.id))
         )
     )
-    maps = code_maps(session, lab.id) if lab else {}
+    maps = code_maps(session, lab.id, [it.service_id for it in items]) if lab else {}
     children: dict[str, list[OrderItem]] = {}
     for it in items:
         if it.parent_item_id:
@@ -203,15 +232,19 @@ def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
     new = next((j for j in jobs if j.action == "new"), None)
     if new is None:
         return _new_job(session, order=order, action="new", clock=clock)
-    if new.attempts == 0 and new.state in OPEN_STATES:
-        new.blocked_reason = check_mapping(
-            session,
-            order=order,
-            lab=session.get(LabSystem, new.lab_system_id) if new.lab_system_id else None,
-            clock=clock,
-        )
-        session.add(new)
-        return new
+    last = jobs[-1]
+    for waiting in (new, last):  # not sent yet: its message is worked out when it goes
+        if waiting.action != "cancel" and waiting.attempts == 0 and waiting.state in OPEN_STATES:
+            waiting.blocked_reason = check_mapping(
+                session,
+                order=order,
+                lab=session.get(LabSystem, waiting.lab_system_id)
+                if waiting.lab_system_id
+                else None,
+                clock=clock,
+            )
+            session.add(waiting)
+            return waiting
     return _new_job(session, order=order, action="change", clock=clock)
 
 
@@ -240,8 +273,26 @@ def enqueue_cancel(*, session: Session, order: Order, clock: Clock) -> LabJob | 
     return job
 
 
+def awaiting_samples(session: Session, order_ids: list[str]) -> set[str]:
+    """Orders (of ``order_ids``) with a sample still to be taken."""
+    if not order_ids:
+        return set()
+    rows = session.exec(
+        select(Sample.order_id).where(
+            col(Sample.order_id).in_(order_ids), Sample.status != SAMPLE_TAKEN
+        )
+    ).all()
+    return set(rows)
+
+
 def next_due(*, session: Session, now: dt.datetime, limit: int) -> list[LabJob]:
-    """Open jobs whose time has come, at most one per order (an order's jobs go in sequence)."""
+    """Open jobs whose time has come, at most one per order (an order's jobs go in sequence).
+
+    A new order leaves once its samples are taken (the message carries each tube's barcode and
+    collection time), so it reaches the laboratory as "muestra tomada" and becomes "enviada al
+    laboratorio" on the ACK; changes and cancellations are never held. A forced send
+    (``POST /api/lab-sync/sync/{order_id}``) does not wait.
+    """
     rows = session.exec(
         select(LabJob)
         .where(col(LabJob.state).in_(OPEN_STATES))
@@ -251,6 +302,8 @@ def next_due(*, session: Session, now: dt.datetime, limit: int) -> list[LabJob]:
     for job in rows:
         first.setdefault(job.order_id, job)
     due = [j for j in first.values() if j.next_attempt_at <= now]
+    waiting = awaiting_samples(session, [j.order_id for j in due if j.action == "new"])
+    due = [j for j in due if not (j.action == "new" and j.order_id in waiting)]
     due.sort(key=lambda j: (j.next_attempt_at, j.created_at))
     return due[:limit]
 
@@ -268,16 +321,17 @@ def _on_cancelled(*, session: Session, order: Order, user: object, clock: Clock)
     enqueue_cancel(session=session, order=order, clock=clock)
 
 
+def _on_changed(*, session: Session, order: Order, user: object, clock: Clock) -> None:
+    enqueue_change(session=session, order=order, clock=clock)
+
+
 def register_hooks() -> bool:
-    """Register with the orders service's hooks; False when that module is not there."""
-    try:
-        from edge.orders import hooks
-    except ImportError:  # pragma: no cover - the orders service is another issue's
-        log.warning("edge.orders.hooks missing: orders are not queued for the laboratory")
-        return False
+    """Register with the orders service's hooks: every sale, payment, change and cancellation
+    queues its laboratory message in its own transaction."""
     hooks.on_order_created(_on_created)
     hooks.on_payment_added(_on_payment)
     hooks.on_order_cancelled(_on_cancelled)
+    hooks.on_order_changed(_on_changed)
     return True
 
 

@@ -6,7 +6,7 @@
 - Only final results count: when every test of the order has a final (``F``, ``C`` or ``X``)
   result the order moves to ``resultados_listos``.
 - Delivery: once, when the order first becomes ready, and only over the channels the patient
-  consented to (``edge.patients.service.may_contact``), a ``results_ready`` event is written
+  consented to (``edge.patients.consents.may_contact``), a ``results_ready`` event is written
   to the outbox for the hub's notification code.
 - A message already processed (same sender control id) is acknowledged again and ignored.
 """
@@ -30,6 +30,7 @@ from edge.labsync.adapters.filedrop import write_atomic
 from edge.labsync.hl7_parse import ResultGroup
 from edge.labsync.models import LabInboundLog, LabJob, LabOrderTest, LabResult
 from edge.orders.models import Order, OrderStatusEvent
+from edge.patients.consents import may_contact
 from sync.outbox import record_change
 
 log = logging.getLogger("labred.edge.labsync")
@@ -42,12 +43,8 @@ CHANNELS = ("email", "whatsapp")
 ConsentCheck = Callable[[Session, str, str], bool]
 
 
-def default_consent() -> ConsentCheck | None:
-    """``edge.patients.service.may_contact`` when that service exists (else no delivery)."""
-    try:
-        from edge.patients.service import may_contact
-    except ImportError:
-        return None
+def default_consent() -> ConsentCheck:
+    """``edge.patients.consents.may_contact``: no consent on record means no delivery."""
 
     def check(session: Session, patient_id: str, channel: str) -> bool:
         return bool(may_contact(session, patient_id, channel))

@@ -2,8 +2,9 @@
 
 - ``lab.send`` every 2 s: one round of due jobs (backoff and circuit breakers live in the
   process's :class:`~edge.labsync.dispatch.Dispatcher`).
-- ``lab.listener`` every 30 s: keeps the MLLP results listener running in this process when
-  the setting ``lab.listener`` (``{"host": "0.0.0.0", "port": 2575}``) is present; the
+- ``lab.listener`` every 5 s: keeps the MLLP results listener running in this process when
+  the hub's per-sede setting ``lab.sede.<sede id>`` names a ``listener`` (or the node-wide
+  setting ``lab.listener``: ``{"host": "0.0.0.0", "port": 2575}``) is present; the
   listener can also run alone with ``labred edge lab-listener``.
 """
 
@@ -18,6 +19,7 @@ from edge.config.models import Setting
 from edge.db import read_session
 from edge.labsync import results, service
 from edge.labsync.listener import InboundHandler, ListenerThread
+from edge.labsync.queue import sede_lab_setting
 from edge.runtime import EdgeRuntime
 from edge.worker import job
 
@@ -44,20 +46,28 @@ def make_handler(rt: EdgeRuntime) -> InboundHandler:
 
 
 def listener_setting(rt: EdgeRuntime) -> dict[str, Any] | None:
+    """Where to hear results: the hub's per-sede setting ``lab.sede.<sede id>`` ("listener"),
+    else the node-wide setting ``lab.listener``."""
+    sede_id = rt.sede_id
     with read_session(rt.engine) as session:
-        row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
-        value = row.value if row else None
+        conf = sede_lab_setting(session, sede_id) if sede_id else None
+        value = conf.get("listener") if conf is not None else None
+        if value is None:
+            row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
+            value = row.value if row else None
     return value if isinstance(value, dict) and value.get("port") else None
 
 
-@job("lab.listener", seconds=30)
+@job("lab.listener", seconds=5)
 def ensure_listener(rt: EdgeRuntime) -> bool:
     conf = listener_setting(rt)
     current = _listeners.get(str(rt.settings.db_path))
     if conf is None:
         return False
     if current is not None and current.alive:
-        return True
+        if current.port == int(conf["port"]):
+            return True
+        current.stop()  # the hub moved the listener to another port
     listener = ListenerThread(
         make_handler(rt), host=str(conf.get("host", "0.0.0.0")), port=int(conf["port"])
     )

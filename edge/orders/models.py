@@ -129,3 +129,40 @@ class OrderCounter(EdgeModel, table=True):
     sede_id: str = Field(primary_key=True, max_length=36)
     business_date: dt.date = Field(primary_key=True)
     last_seq: int = 0
+
+
+class DiscountRequest(EdgeModel, table=True):
+    """A discount above the threshold waiting for a supervisor (edge/orders/discount_requests).
+
+    The order is registered at full price; the request holds the discount until a supervisor
+    of the sede approves it (then it is applied to the order) or rejects it, or the business
+    day ends (``vencida``). Replicated up like every edge-owned record.
+    """
+
+    __tablename__ = "discount_request"
+    __sync_type__ = "discount_request"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    sede_id: str = Field(max_length=36, index=True)
+    order_id: str = Field(foreign_key="lab_order.id", index=True, max_length=36)
+    order_number: str = Field(max_length=30)
+    status: str = Field(
+        default="pendiente",
+        max_length=12,
+        index=True,
+        description="pendiente | aprobada | rechazada | vencida | anulada",
+    )
+    kind: str = Field(max_length=10, description="percent | amount")
+    value: str = Field(max_length=12, description="percent or soles as entered, e.g. '15.00'")
+    amount: Decimal = Field(sa_type=Cents, description="discount in soles when requested")
+    pct: str = Field(max_length=8, description="discount as a % of the subtotal")
+    reason: str
+    requested_by: str = Field(max_length=36)
+    requested_by_name: str = Field(max_length=60)
+    decided_by: str | None = Field(default=None, max_length=36)
+    decided_by_name: str | None = Field(default=None, max_length=60)
+    decision_reason: str | None = None
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    business_date: dt.date = Field(index=True)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)

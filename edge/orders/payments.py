@@ -17,6 +17,7 @@ from domain.errors import Conflict, InvalidInput, RuleViolation
 from domain.money import ZERO, from_cents
 from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
 from edge.auth.tokens import Principal
+from edge.cash.models import CashSession
 from edge.config.models import Sede
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order, Payment
@@ -60,10 +61,6 @@ def cash_session_id(
 
 def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
     if not ids:
-        return set()
-    try:
-        from edge.cash.models import CashSession
-    except ImportError:  # pragma: no cover - the cash module ships with the edge
         return set()
     with session.no_autoflush:
         rows = session.exec(

@@ -12,9 +12,12 @@ from domain.errors import InvalidInput
 from edge.auth.tokens import Principal
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, require
+from edge.orders import discounts
+from edge.orders import queries as orders_queries
 from edge.orders import service as orders_service
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order
+from edge.orders.payments import payments_of
 from edge.orders.schemas import (
     CancelIn,
     DiscountIn,
@@ -49,14 +52,14 @@ _WRITE: dict[int | str, dict[str, Any]] = {
 def _read(session: Session, order: Order) -> OrderRead:
     return OrderRead.build(
         order,
-        items=orders_service.items_of(session, order_id=order.id),
-        payments=orders_service.payments_of(session, order_id=order.id),
-        events=orders_service.history_of(session, order_id=order.id),
+        items=orders_queries.items_of(session, order_id=order.id),
+        payments=payments_of(session, order_id=order.id),
+        events=orders_queries.history_of(session, order_id=order.id),
     )
 
 
 def _status(session: Session, order: Order) -> StatusRead:
-    events = orders_service.history_of(session, order_id=order.id)
+    events = orders_queries.history_of(session, order_id=order.id)
     return StatusRead(
         order_id=order.id,
         number=order.number,
@@ -111,7 +114,7 @@ def list_orders(
         except InvalidInput as exc:
             raise InvalidInput(exc.msg, code=exc.code, loc=["query", "date"]) from None
     with read_session(rt.engine) as session:
-        rows, total = orders_service.list_orders(
+        rows, total = orders_queries.list_orders(
             session,
             day=day,
             status=status.value if status else None,
@@ -140,7 +143,7 @@ def get_order(
     _user: Annotated[Principal, Depends(require("order.read"))],
 ) -> OrderRead:
     with read_session(rt.engine) as session:
-        return _read(session, orders_service.get_order(session, order_id=order_id))
+        return _read(session, orders_queries.get_order(session, order_id=order_id))
 
 
 @router.get(
@@ -155,7 +158,7 @@ def get_status(
     _user: Annotated[Principal, Depends(require("order.read"))],
 ) -> StatusRead:
     with read_session(rt.engine) as session:
-        return _status(session, orders_service.get_order(session, order_id=order_id))
+        return _status(session, orders_queries.get_order(session, order_id=order_id))
 
 
 @router.put(
@@ -195,7 +198,7 @@ def post_discount(
     user: Annotated[Principal, Depends(require("discount.apply"))],
 ) -> OrderRead:
     with unit_of_work(rt.engine) as session:
-        order = orders_service.apply_discount(
+        order = discounts.apply_discount(
             session, order_id=order_id, d=body, user=user, clock=rt.clock
         )
         return _read(session, order)
@@ -242,4 +245,4 @@ def post_payments(
             user=user,
             clock=rt.clock,
         )
-        return _read(session, orders_service.get_order(session, order_id=order_id))
+        return _read(session, orders_queries.get_order(session, order_id=order_id))

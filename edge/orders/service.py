@@ -6,39 +6,35 @@ A rule broken anywhere raises before the commit, so a bad input writes nothing.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from domain.clock import Clock, business_date
-from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
+from domain.errors import Conflict, InvalidInput, RuleViolation, Unavailable
 from domain.identity import validate_document
 from domain.money import ZERO, fmt
 from domain.permissions import check_permission
 from domain.pricing import (
-    DEFAULT_APPROVAL_THRESHOLD_PCT,
     Discount,
-    PricedLine,
-    effective_pct,
     needs_approval,
     parse_pct,
-    price_order,
 )
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import Convenio
-from edge.config.models import Sede, Setting
+from edge.config.models import Sede
 from edge.orders import hooks
 from edge.orders.approval import approve_discount, check_may_discount
+from edge.orders.discounts import approval_threshold, audit_discount
 from edge.orders.lifecycle import OrderStatus, check_transition
 from edge.orders.models import Order, OrderItem, OrderStatusEvent, Payment
 from edge.orders.numbering import next_order_number
-from edge.orders.payments import add_payments, payments_of, refund_all
+from edge.orders.payments import add_payments, refund_all
 from edge.orders.pricing import build_lines, price_lines
+from edge.orders.queries import get_order
 from edge.orders.schemas import CustomerIn, DiscountIn, OrderCreate, PaymentIn
 from edge.patients.models import Patient
-
-APPROVAL_SETTING = "discount_approval_threshold_pct"
 
 
 def load_sede(session: Session, *, sede_id: str | None) -> Sede:
@@ -48,17 +44,6 @@ def load_sede(session: Session, *, sede_id: str | None) -> Sede:
             "El nodo no está inicializado (labred edge init).", code="node_not_initialized"
         )
     return sede
-
-
-def approval_threshold(session: Session) -> Decimal:
-    """Setting ``discount_approval_threshold_pct`` (default 10 %)."""
-    row = session.exec(select(Setting).where(Setting.key == APPROVAL_SETTING)).first()
-    if row is None or row.value is None or isinstance(row.value, bool | float):
-        return DEFAULT_APPROVAL_THRESHOLD_PCT
-    try:
-        return parse_pct(Decimal(str(row.value)))
-    except (InvalidOperation, InvalidInput):
-        return DEFAULT_APPROVAL_THRESHOLD_PCT
 
 
 def _convenio(session: Session, convenio_id: str | None) -> Convenio | None:
@@ -143,30 +128,6 @@ def _add_event(
             business_date=business_date(now),
             created_at=now,
         )
-    )
-
-
-def _audit_discount(
-    session: Session, order: Order, *, user: Principal, clock: Clock, d: DiscountIn
-) -> None:
-    audit.record(
-        session,
-        action="order.discount",
-        clock=clock,
-        sede_id=order.sede_id,
-        user_id=user.user_id,
-        username=user.username,
-        record_type="order",
-        record_id=order.id,
-        details={
-            "number": order.number,
-            "kind": d.kind.value,
-            "value": fmt(d.value),
-            "amount": fmt(order.discount_total),
-            "pct": fmt(effective_pct(order.subtotal, order.discount_total)),
-            "reason": d.reason,
-            "approved_by": order.discount_approved_by,
-        },
     )
 
 
@@ -277,7 +238,7 @@ def create_order(
         )
     )
     if order_in.discount is not None:
-        _audit_discount(session, order, user=user, clock=clock, d=order_in.discount)
+        audit_discount(session, order, user=user, clock=clock, d=order_in.discount)
     if order_in.payments:
         add_payments(
             session, order=order, payments=order_in.payments, sede=sede, user=user, clock=clock
@@ -285,23 +246,6 @@ def create_order(
     session.flush()
     hooks.order_created(session=session, order=order, user=user, clock=clock)
     return order
-
-
-def get_order(session: Session, *, order_id: str) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("La orden no existe.", code="order_not_found", loc=["path", "order_id"])
-    return order
-
-
-def items_of(session: Session, *, order_id: str) -> list[OrderItem]:
-    query = select(OrderItem).where(OrderItem.order_id == order_id)
-    return sorted(session.exec(query), key=lambda i: i.id)
-
-
-def history_of(session: Session, *, order_id: str) -> list[OrderStatusEvent]:
-    query = select(OrderStatusEvent).where(OrderStatusEvent.order_id == order_id)
-    return sorted(session.exec(query), key=lambda e: (e.created_at, e.id))
 
 
 def pay(
@@ -320,55 +264,6 @@ def pay(
     session.flush()
     hooks.payment_added(session=session, order=order, user=user, clock=clock)
     return rows
-
-
-def apply_discount(
-    session: Session, *, order_id: str, d: DiscountIn, user: Principal, clock: Clock
-) -> Order:
-    """Set (or replace) the order's discount; the sold prices stay as they were."""
-    check_may_discount(user)
-    order = get_order(session, order_id=order_id)
-    if order.status in (OrderStatus.ANULADA, OrderStatus.ENTREGADA):
-        raise Conflict(
-            "La orden ya no admite descuentos.", code="order_closed", loc=["path", "order_id"]
-        )
-    items = items_of(session, order_id=order.id)
-    priced = [i for i in items if i.parent_item_id is None]
-    discount = Discount(d.kind, d.value)
-    coverage = Decimal(order.coverage_pct or "0")
-    totals = price_order(
-        [PricedLine(i.unit_price, i.coverage_eligible) for i in priced],
-        discount=discount,
-        coverage_pct=coverage,
-        discount_loc=["body"],
-    )
-    required = needs_approval(
-        totals.subtotal, discount, totals.discount_total, approval_threshold(session)
-    )
-    approver = approve_discount(session, d=d, required=required, user=user, sede_id=order.sede_id)
-    if order.paid_total > totals.patient_due:
-        raise RuleViolation(
-            f"Con este descuento lo pagado (S/ {fmt(order.paid_total)}) superaría lo que debe el"
-            f" paciente (S/ {fmt(totals.patient_due)}); anule y registre de nuevo.",
-            code="discount_exceeds_balance",
-            loc=["body", "value"],
-        )
-    for item, share in zip(priced, totals.line_discounts, strict=True):
-        item.discount = share
-        item.line_total = item.unit_price - share
-        session.add(item)
-    order.discount_total = totals.discount_total
-    order.total = totals.total
-    order.covered_total = totals.covered_total
-    order.balance = totals.patient_due - order.paid_total
-    order.discount_kind = d.kind.value
-    order.discount_value = fmt(d.value)
-    order.discount_reason = d.reason
-    order.discount_approved_by = approver
-    order.updated_at = clock.now()
-    session.add(order)
-    _audit_discount(session, order, user=user, clock=clock, d=d)
-    return order
 
 
 def change_status(
@@ -448,46 +343,9 @@ def cancel_order(
     return order
 
 
-def list_orders(
-    session: Session,
-    *,
-    day: object = None,
-    status: str | None = None,
-    patient_id: str | None = None,
-    cashier_id: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
-) -> tuple[list[Order], int]:
-    """A page of orders, newest first, and how many match in all."""
-    filters = []
-    if day is not None:
-        filters.append(Order.business_date == day)
-    if status:
-        filters.append(Order.status == status)
-    if patient_id:
-        filters.append(Order.patient_id == patient_id)
-    if cashier_id:
-        filters.append(Order.cashier_id == cashier_id)
-    total = session.exec(select(func.count()).select_from(Order).where(*filters)).one()
-    rows = session.exec(
-        select(Order)
-        .where(*filters)
-        .order_by(col(Order.created_at).desc(), col(Order.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows), int(total)
-
-
 __all__ = [
-    "apply_discount",
     "cancel_order",
     "change_status",
     "create_order",
-    "get_order",
-    "history_of",
-    "items_of",
-    "list_orders",
     "pay",
-    "payments_of",
 ]

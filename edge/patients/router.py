@@ -13,7 +13,9 @@ from domain.clock import business_date
 from edge.auth.tokens import Principal
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, client_ip, error_responses, require
+from edge.patients import consents as consents_service
 from edge.patients import export as patient_export
+from edge.patients import recurring as recurring_service
 from edge.patients import service as patients_service
 from edge.patients.schemas import (
     ConsentCreate,
@@ -137,7 +139,7 @@ def recurring_patients(
     to = date_to or business_date(rt.clock.now())
     start = date_from or to - dt.timedelta(days=90)
     with read_session(rt.engine) as session:
-        rows, total = patients_service.recurring(
+        rows, total = recurring_service.recurring(
             session=session, date_from=start, date_to=to, min_orders=min_orders,
             limit=limit, offset=offset,
         )  # fmt: skip
@@ -266,7 +268,7 @@ def patient_history(
         )
 
 
-def _consents_body(patient_id: str, summary: patients_service.ConsentSummary) -> PatientConsents:
+def _consents_body(patient_id: str, summary: consents_service.ConsentSummary) -> PatientConsents:
     current = {k: ConsentRead.from_model(v) if v else None for k, v in summary.current.items()}
     return PatientConsents(
         patient_id=patient_id,
@@ -286,7 +288,7 @@ def _consents_body(patient_id: str, summary: patients_service.ConsentSummary) ->
 )
 def get_consents(patient_id: str, rt: RuntimeDep, _user: Reader) -> PatientConsents:
     with read_session(rt.engine) as session:
-        summary = patients_service.consents(session=session, patient_id=patient_id)
+        summary = consents_service.consents(session=session, patient_id=patient_id)
         return _consents_body(patient_id, summary)
 
 
@@ -301,7 +303,7 @@ def post_consent(
     patient_id: str, body: ConsentCreate, rt: RuntimeDep, user: ConsentManager, request: Request
 ) -> PatientConsents:
     with unit_of_work(rt.engine) as session:
-        summary = patients_service.record_consent(
+        summary = consents_service.record_consent(
             session=session, clock=rt.clock, actor=_actor(rt, user, request),
             patient_id=patient_id, consent_in=body,
         )  # fmt: skip

@@ -1,5 +1,5 @@
-"""Patients at the edge: registration, edits with history, reads that are access-logged,
-orders and recurring patients, and consents (Ley 29733) with ``may_contact``.
+"""Patients at the edge: registration, edits with history, reads that are access-logged, and
+a patient's orders (recurring patients: ``recurring``; consents: ``consents``).
 
 Services never commit: the caller's unit of work does. Every view, search, print or export
 of personal data writes an ``AccessLog`` row in the same transaction.
@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func
@@ -24,10 +23,8 @@ from domain.identity import DocType, validate_document
 from edge.audit import service as audit_service
 from edge.orders.models import Order
 from edge.patients import search as patient_search
-from edge.patients.models import Patient, PatientConsent, PatientHistory
+from edge.patients.models import Patient, PatientHistory
 from edge.patients.schemas import (
-    CONSENT_KINDS,
-    ConsentCreate,
     PatientCreate,
     PatientUpdate,
     check_birth_date,
@@ -44,7 +41,6 @@ TRACKED_FIELDS = (
     "email",
     "address",
 )
-CONTACT_CHANNELS = {"email": "contacto_email", "whatsapp": "contacto_whatsapp"}
 CANCELLED_STATUS = "anulada"
 
 
@@ -274,71 +270,6 @@ def orders(
     return list(rows), int(total)
 
 
-@dataclass(frozen=True)
-class Recurring:
-    patient: Patient
-    order_count: int
-    total_amount: Decimal
-    last_order_date: dt.date
-
-
-def recurring(
-    *,
-    session: Session,
-    date_from: dt.date,
-    date_to: dt.date,
-    min_orders: int,
-    limit: int,
-    offset: int,
-) -> tuple[list[Recurring], int]:
-    """Patients with at least ``min_orders`` non-cancelled orders between two business dates
-    (both included), most frequent first."""
-    if date_from > date_to:
-        raise InvalidInput(
-            "La fecha inicial es posterior a la final.",
-            code="date_range_invalid",
-            loc=["query", "date_from"],
-        )
-    if min_orders < 2:
-        raise InvalidInput(
-            "Un paciente recurrente tiene al menos 2 órdenes.",
-            code="min_orders_invalid",
-            loc=["query", "min_orders"],
-        )
-    n = func.count(col(Order.id)).label("n")
-    grouped = (
-        select(
-            col(Order.patient_id),
-            n,
-            func.sum(col(Order.total)).label("amount"),
-            func.max(col(Order.business_date)).label("last_date"),
-        )
-        .where(
-            col(Order.business_date) >= date_from,
-            col(Order.business_date) <= date_to,
-            col(Order.status) != CANCELLED_STATUS,
-        )
-        .group_by(col(Order.patient_id))
-        .having(func.count(col(Order.id)) >= min_orders)
-    )
-    total = session.exec(select(func.count()).select_from(grouped.subquery())).one()
-    rows = session.exec(
-        grouped.order_by(n.desc(), func.max(col(Order.business_date)).desc(), col(Order.patient_id))
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    patients = {
-        p.id: p
-        for p in session.exec(select(Patient).where(col(Patient.id).in_([r[0] for r in rows])))
-    }
-    items = [
-        Recurring(patients[pid], int(count), Decimal(amount or 0), last)
-        for pid, count, amount, last in rows
-        if pid in patients
-    ]
-    return items, int(total)
-
-
 def log_access(
     *,
     session: Session,
@@ -360,78 +291,3 @@ def log_access(
             ip=actor.ip,
             details=details,
         )
-
-
-# --------------------------------------------------------------------------------- consents
-@dataclass(frozen=True)
-class ConsentSummary:
-    history: list[PatientConsent]  # every record, newest first
-    current: dict[str, PatientConsent | None]  # the record in force per kind (None: never asked)
-
-
-def record_consent(
-    *, session: Session, clock: Clock, actor: Actor, patient_id: str, consent_in: ConsentCreate
-) -> ConsentSummary:
-    """Record a consent given or withdrawn; the latest record of each kind is the one in force."""
-    get(session=session, patient_id=patient_id)
-    now = clock.now()
-    session.add(
-        PatientConsent(
-            patient_id=patient_id,
-            sede_id=actor.sede_id,
-            kind=consent_in.kind,
-            granted=consent_in.granted,
-            version=consent_in.version.strip(),
-            channel=consent_in.channel,
-            user_id=actor.user_id,
-            username=actor.username,
-            business_date=business_date(now),
-            created_at=now,
-        )
-    )
-    session.flush()
-    return consents(session=session, patient_id=patient_id)
-
-
-def consents(*, session: Session, patient_id: str) -> ConsentSummary:
-    """Every consent record of a patient (newest first) and the one in force per kind."""
-    get(session=session, patient_id=patient_id)
-    history = list(
-        session.exec(
-            select(PatientConsent)
-            .where(col(PatientConsent.patient_id) == patient_id)
-            .order_by(col(PatientConsent.created_at).desc(), col(PatientConsent.id).desc())
-        ).all()
-    )
-    current: dict[str, PatientConsent | None] = dict.fromkeys(CONSENT_KINDS)
-    for record in history:
-        if current.get(record.kind) is None:
-            current[record.kind] = record
-    return ConsentSummary(history, current)
-
-
-def has_consent(session: Session, patient_id: str, kind: str) -> bool:
-    """True when the latest record of ``kind`` for the patient grants it."""
-    latest = session.exec(
-        select(PatientConsent)
-        .where(col(PatientConsent.patient_id) == patient_id, col(PatientConsent.kind) == kind)
-        .order_by(col(PatientConsent.created_at).desc(), col(PatientConsent.id).desc())
-        .limit(1)
-    ).first()
-    return bool(latest is not None and latest.granted)
-
-
-def may_contact(session: Session, patient_id: str, channel: str) -> bool:
-    """May the patient be sent a message by ``channel`` ("email" or "whatsapp")?
-
-    Only if the latest consent to be contacted by that channel grants it. Notification code
-    calls this before every message; no consent on record means no.
-    """
-    kind = CONTACT_CHANNELS.get(channel)
-    if kind is None:
-        raise InvalidInput(
-            f"Canal de contacto desconocido: «{channel}» (use email o whatsapp).",
-            code="contact_channel_invalid",
-            loc=["channel"],
-        )
-    return has_consent(session, patient_id, kind)

@@ -20,14 +20,16 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from domain.barcode import format_sample_barcode, parse_sample_barcode
-from domain.clock import Clock, business_date
+from domain.clock import Clock
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.permissions import check_permission
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import CatalogService
 from edge.config.models import Sede
-from edge.orders.models import Order, OrderItem, OrderStatusEvent
+from edge.orders import hooks
+from edge.orders import service as orders_service
+from edge.orders.models import Order, OrderItem
 from edge.patients.models import Patient
 from edge.samples import labels as label_render
 from edge.samples.models import Sample, SampleCounter
@@ -115,11 +117,7 @@ def create_samples_for_order(
 
 
 def _register_hook() -> None:
-    """Register with the orders service's hook registry, if it exists in this build."""
-    try:
-        from edge.orders import hooks
-    except ImportError:  # pragma: no cover - builds without the orders hooks
-        return
+    """Register with the orders service's hook registry (samples are made in the sale)."""
     hooks.on_order_created(create_samples_for_order)
 
 
@@ -146,28 +144,9 @@ def _set_order_status(
     session: Session, *, order: Order, to_status: str, user: Principal, clock: Clock
 ) -> None:
     """Through the orders service's ``change_status`` (transition rules, status event)."""
-    try:
-        from edge.orders import service as orders_service
-    except ImportError:  # pragma: no cover - builds without the orders service
-        orders_service = None  # type: ignore[assignment]
-    change = getattr(orders_service, "change_status", None)
-    if change is not None:
-        change(session, order_id=order.id, to_status=to_status, user=user, clock=clock)
-        return
-    now = clock.now()  # pragma: no cover - same effect, without the service
-    session.add(
-        OrderStatusEvent(
-            order_id=order.id,
-            sede_id=order.sede_id,
-            from_status=order.status,
-            to_status=to_status,
-            user_id=user.user_id,
-            business_date=business_date(now),
-            created_at=now,
-        )
+    orders_service.change_status(
+        session, order_id=order.id, to_status=to_status, user=user, clock=clock
     )
-    order.status = to_status
-    order.updated_at = now
     session.add(order)
 
 

@@ -5,6 +5,10 @@ the node id, sede and epoch the hub issued (a new epoch at every enrolment, so a
 copied database cannot push as the live node). Then the node learns the last correlative of each
 of its series from the hub (the fence the numbering respects) and does a first pull, which brings
 configuration, users, catalog and patients.
+
+Re-enrolling a restored node also takes back the records the hub holds beyond the restored point
+and moves the outbox above the hub's mark (:mod:`edge.sync.restore`), in the same transaction
+that stores the new epoch.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from sqlalchemy import Engine, delete, update
 from domain.clock import Clock
 from domain.errors import LabError
 from edge.db import read_session, unit_of_work
+from edge.sync.apply import apply_reset
 from edge.sync.models import SeriesFence, SyncStatus
+from edge.sync.restore import fetch_lost, resume
 from sync import outbox
 from sync.client import SyncClient
 from sync.protocol import EnrollRequest
@@ -132,6 +138,13 @@ def enroll(
         "epoch": resp.epoch,
     }
     save_credentials(data_dir, creds)
+    authed = client or make_client(hub_url, creds)
+    authed.node_id, authed.secret = resp.node_id, resp.secret
+    base = min(int(state["acked_seq"]), resp.resume_seq)
+    lost = fetch_lost(authed, after_seq=base, upto=resp.resume_seq)
+    # Records written back reference hub-owned rows (patients, users) the restored copy may
+    # lack: the full snapshot of the first pull is applied first, in the same transaction.
+    snapshot = authed.pull(0, digests=False) if lost else None
     with unit_of_work(engine) as session:
         conn = session.connection()
         outbox.ensure_state(conn)
@@ -142,16 +155,17 @@ def enroll(
                 node_id=resp.node_id,
                 sede_id=resp.sede_id,
                 epoch=resp.epoch,
-                pull_cursor=0,
+                pull_cursor=snapshot.next_cursor if snapshot is not None else 0,
                 updated_at=clock.now(),
             )
         )
+        if snapshot is not None:
+            apply_reset(conn, snapshot.changes, now=clock.now())
+        resumed = resume(conn, lost=lost, resume_seq=resp.resume_seq)
         _ensure_status(conn)
         conn.execute(
             update(SyncStatus.__table__).values(hub_url=hub_url, blocked=None, fence_pending=True)  # type: ignore[attr-defined]
         )
-    authed = client or make_client(hub_url, creds)
-    authed.node_id, authed.secret = resp.node_id, resp.secret
     series = learn_series(engine, authed, clock)
     if first_pull:
         pull_changes(engine, authed, clock)
@@ -161,4 +175,8 @@ def enroll(
         "epoch": resp.epoch,
         "series": series,
         "credentials": str(credentials_path(data_dir)),
+        "resume_seq": resumed.resume_seq,
+        "reimported": resumed.reimported,
+        "renumbered": resumed.renumbered,
+        "reimport_skipped": resumed.skipped,
     }

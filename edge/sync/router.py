@@ -1,4 +1,5 @@
-"""``GET /api/sync/status`` on the edge: backlog, last push and pull, lag, last error."""
+"""``GET /api/sync/status`` on the edge: backlog, last push and pull, lag, last error; the same
+as Prometheus metrics at ``GET /api/sync/metrics``."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from edge.auth.tokens import Principal
 from edge.deps import RuntimeDep, require
-from edge.sync import service
+from edge.sync import metrics, service
 
 router = APIRouter(tags=["sincronización"])
 
@@ -51,3 +53,19 @@ def sync_status(
     rt: RuntimeDep, user: Annotated[Principal, Depends(require("sync.status"))]
 ) -> SyncStatusRead:
     return SyncStatusRead(**service.status(rt.engine, rt.clock))
+
+
+@router.get(
+    "/api/sync/metrics",
+    summary="Métricas Prometheus de la sincronización de este nodo",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Formato de exposición Prometheus"},
+        401: {"description": "Sin sesión"},
+        403: {"description": "Sin permiso"},
+    },
+)
+def sync_metrics(
+    rt: RuntimeDep, user: Annotated[Principal, Depends(require("sync.status"))]
+) -> Response:
+    return Response(metrics.render(rt.engine, rt.clock), media_type="text/plain; version=0.0.4")

@@ -23,7 +23,7 @@ from domain.ids import new_id
 from edge.db import read_session, unit_of_work
 from edge.sync import apply
 from edge.sync.models import SyncDeferred, SyncStatus
-from sync import outbox
+from sync import faultenv, outbox
 from sync.client import SyncClient, make_batch, to_change
 from sync.protocol import (
     MAX_BATCH_BYTES,
@@ -42,7 +42,8 @@ _STATE = outbox.sync_state
 # Test-only hook of the simulation, called at named points: ``edge.after_reply`` (the reply
 # arrived; a crash here loses it), ``edge.mid_pull_page`` (a crash rolls the page back) and
 # ``edge.after_ack`` (the simulation checks that the node never acked beyond the hub's mark).
-hook: Callable[[str], None] | None = None
+# ``LABRED_FAULT_PAUSE`` (sync.faultenv) makes a real worker stop at a point, for kill -9.
+hook: Callable[[str], None] | None = faultenv.from_env()
 
 
 def _point(name: str) -> None:
@@ -305,6 +306,15 @@ def status(engine: Engine, clock: Clock) -> dict[str, Any]:
         "fence_pending": bool(st.get("fence_pending", False)),
         "use_contingency": bool(st.get("use_contingency", False)),
     }
+
+
+def counters(engine: Engine) -> dict[str, int]:
+    """Running totals of ``sync_status`` (for the Prometheus metrics)."""
+    with read_session(engine) as session:
+        row = session.connection().execute(select(_STATUS).where(_STATUS.c.id == 1)).mappings()
+        found = row.first()
+    keys = ("pushed_rows", "pulled_changes", "digest_repairs", "snapshots")
+    return {k: int(found[k] or 0) if found else 0 for k in keys}
 
 
 def dumps(value: Any) -> str:

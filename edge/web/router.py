@@ -69,6 +69,8 @@ PUBLIC_PAGES: frozenset[tuple[str, str]] = frozenset(
         ("GET", f"{PREFIX}/ordenes/nueva"),
         ("GET", f"{PREFIX}/ordenes/{{order_id}}"),
         ("GET", f"{PREFIX}/caja"),
+        ("GET", f"{PREFIX}/descuentos"),
+        ("GET", f"{PREFIX}/cierres"),
         ("GET", f"{PREFIX}/static/{{version}}/{{asset:path}}"),
     }
 )
@@ -138,6 +140,16 @@ def order_page(request: Request, rt: RuntimeDep, order_id: Id) -> HTMLResponse:
 @router.get(f"{PREFIX}/caja", include_in_schema=False, response_class=HTMLResponse)
 def cash_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
     return _page(request, rt, page="caja", title="Caja")
+
+
+@router.get(f"{PREFIX}/descuentos", include_in_schema=False, response_class=HTMLResponse)
+def discount_queue_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    return _page(request, rt, page="descuentos", title="Descuentos por aprobar")
+
+
+@router.get(f"{PREFIX}/cierres", include_in_schema=False, response_class=HTMLResponse)
+def closures_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    return _page(request, rt, page="cierres", title="Cierres de la central")
 
 
 @router.get(f"{PREFIX}/static/{{version}}/{{asset:path}}", include_in_schema=False)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import httpx
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
 
-from edge.billing.models import FINAL_STATES, Invoice
+from edge.billing.models import FINAL_STATES, STATES, Invoice
 from edge.config.models import Sede
 from edge.labsync import service as labsync_service
 
@@ -108,13 +108,24 @@ class SunatQueue:
 
 
 def sunat_queue(session: Session, *, today: dt.date) -> SunatQueue:
-    """Documents still without a final SUNAT answer, and those at or past their deadline."""
-    open_docs = Invoice.state.notin_(FINAL_STATES)  # type: ignore[attr-defined]
-    pending = session.exec(select(func.count()).select_from(Invoice).where(open_docs)).one()
-    overdue = session.exec(
-        select(func.count()).select_from(Invoice).where(open_docs, Invoice.deadline <= today)  # type: ignore[arg-type]
-    ).one()
-    return SunatQueue(pending=int(pending), overdue=int(overdue))
+    """Documents still without a final SUNAT answer, and those at or past their deadline.
+
+    One ``state = ?`` count per open state: each walks the ``state`` index over the few open
+    documents. (``NOT IN (final states)``, or ``IN`` of four states, makes SQLite's planner,
+    which sees only two or three distinct states, scan a year of accepted documents: 30-60 ms
+    at 55,000 documents against well under 1 ms.)
+    """
+    overdue_case = case((col(Invoice.deadline) <= today, 1), else_=0)
+    pending = overdue = 0
+    for state in (s for s in STATES if s not in FINAL_STATES):
+        count, late = session.exec(
+            select(func.count(), func.coalesce(func.sum(overdue_case), 0)).where(
+                Invoice.state == state
+            )
+        ).one()
+        pending += int(count)
+        overdue += int(late)
+    return SunatQueue(pending=pending, overdue=overdue)
 
 
 @dataclass(frozen=True)

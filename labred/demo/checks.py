@@ -1,5 +1,7 @@
 """The demo's final checks: the invariants of DESIGN.md section 3, read straight from the
-databases (the hub's PostgreSQL and each sede's SQLite), read-only."""
+databases (the hub's PostgreSQL and each sede's SQLite), read-only; and the laboratory's: every
+paid order reached its laboratory stand-in exactly once, orders whose results are all final are
+"resultados listos", and the results-ready events reached the hub."""
 
 from __future__ import annotations
 
@@ -28,7 +30,10 @@ MIRRORS = {
     "catalog_category": "catalog_category",
     "catalog_service": "catalog_service",
     "convenio": "convenio",
+    "lab_system": "lab_system",
+    "lab_code_map": "lab_code_map",
 }
+FINAL = ("F", "C", "X")
 
 
 @dataclass
@@ -149,11 +154,106 @@ def edge_summary(path: Path) -> dict[str, Any]:
         ).fetchone()
         try:
             results = conn.execute("SELECT count(DISTINCT order_id) FROM lab_result").fetchone()[0]
+            sent = conn.execute(
+                "SELECT count(DISTINCT order_id) FROM lab_job "
+                "WHERE action = 'new' AND state = 'aceptado'"
+            ).fetchone()[0]
+            ready = conn.execute(
+                "SELECT count(*) FROM lab_order WHERE status = 'resultados_listos'"
+            ).fetchone()[0]
         except sqlite3.Error:
-            results = 0
+            results = sent = ready = 0
     return {
         "orders": orders[0],
         "sold_cents": orders[1],
         "documents": dict(states),
         "orders_with_results": results,
+        "orders_sent_to_lab": sent,
+        "orders_ready": ready,
     }
+
+
+def lab_open_work(path: Path) -> dict[str, int]:
+    """What the laboratory side of a sede still waits for (the demo polls it until zero)."""
+    with _edge(path) as conn:
+        jobs = conn.execute(
+            "SELECT count(*) FROM lab_job WHERE state IN ('pendiente', 'enviado', 'error')"
+        ).fetchone()[0]
+        awaiting = conn.execute(
+            "SELECT count(DISTINCT j.order_id) FROM lab_job j JOIN lab_order o "
+            "ON o.id = j.order_id WHERE j.action = 'new' AND j.state = 'aceptado' "
+            "AND o.status = 'enviada_laboratorio'"
+        ).fetchone()[0]
+    return {"jobs": jobs, "awaiting_results": awaiting}
+
+
+def lab_checks(
+    rep: Report, *, pg_dir: Path, edges: dict[str, Path], labs: dict[str, dict[str, Any]]
+) -> None:
+    """``labs`` maps sede code -> the stand-in's ``GET /_lab/state``."""
+    with psycopg.connect(hub_conninfo(pg_dir)) as hub:
+        ready_at_hub: dict[str, set[str]] = {}
+        for sede_id, rid in hub.execute(
+            "SELECT sede_id, id FROM sync_record WHERE record_type = 'results_ready'"
+        ):
+            ready_at_hub.setdefault(sede_id or "", set()).add(rid)
+    raised = 0
+    for code, path in edges.items():
+        state = labs.get(code, {})
+        applied: dict[str, int] = state.get("applied_new", {})
+        with _edge(path) as conn:
+            sede_id = conn.execute("SELECT sede_id FROM sync_state WHERE id = 1").fetchone()[0]
+            paid = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT number FROM lab_order WHERE status != 'anulada' AND paid_total > 0"
+                )
+            }
+            accepted = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT order_number FROM lab_job WHERE action = 'new' AND state = 'aceptado'"
+                )
+            }
+            twice = sorted(n for n, c in applied.items() if c != 1)
+            missing = sorted(paid - set(applied))
+            rep.check(
+                bool(paid) and not missing and not twice,
+                f"{code}: every paid order reached its laboratory exactly once "
+                f"({len(paid & set(applied))}/{len(paid)}"
+                f"{', missing ' + ', '.join(missing[:3]) if missing else ''}"
+                f"{', twice ' + ', '.join(twice[:3]) if twice else ''})",
+            )
+            rep.check(
+                accepted == set(applied),
+                f"{code}: the laboratory holds exactly the orders the sede's queue saw accepted "
+                f"({len(set(applied))} there, {len(accepted)} here)",
+            )
+            tests: dict[str, list[str | None]] = {}
+            for order_id, status in conn.execute(
+                "SELECT order_id, result_status FROM lab_order_test WHERE cancelled = 0"
+            ):
+                tests.setdefault(order_id, []).append(status)
+            final = {o for o, st in tests.items() if st and all(x in FINAL for x in st)}
+            statuses = dict(conn.execute("SELECT id, status FROM lab_order"))
+            wrong = sorted(
+                o for o in final if statuses.get(o) not in ("resultados_listos", "entregada")
+            )
+            rep.check(
+                bool(final) and not wrong,
+                f"{code}: orders with all results final are 'resultados listos' "
+                f"({len(final) - len(wrong)}/{len(final)})",
+            )
+            events = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT record_id FROM sync_outbox WHERE record_type = 'results_ready'"
+                )
+            }
+            at_hub = ready_at_hub.get(sede_id, set())
+            raised += len(events)
+            rep.check(
+                events == at_hub,
+                f"{code}: results-ready events reached the hub ({len(at_hub)}/{len(events)})",
+            )
+    rep.check(raised > 0, f"results-ready events were raised for consenting patients ({raised})")

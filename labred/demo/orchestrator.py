@@ -123,6 +123,8 @@ class Demo:
                 str(self.o.sedes),
                 "--admin-password",
                 DEMO_PASSWORD,
+                "--lab-port-base",  # a laboratory system per sede, at its stand-in's ports
+                str(self.o.port_base),
             ),
             setup_log,
         )

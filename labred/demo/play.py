@@ -1,6 +1,7 @@
 """Headless demo: play D business days at every sede through the edges' APIs, cut one sede off
 the hub for part of each day, register the same patient at two sedes during the cut, wait for
-sync and SUNAT, reconcile on the hub, print a summary and check the invariants."""
+SUNAT, for the laboratory stand-ins' results and for sync, reconcile on the hub, print a summary
+and check the invariants."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from labred.demo.checks import edge_summary, run_checks
+from labred.demo.checks import edge_summary, lab_checks, lab_open_work, run_checks
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, SedeDay, login
 
@@ -139,6 +140,12 @@ def play_and_check(demo: Demo) -> int:
         ),
         120,
     )
+    # The hub's laboratory settings have reached every sede once its results listener is up.
+    _wait(
+        "laboratory results listener at every sede",
+        lambda: all(_port_open(demo.t.listener_port(k)) for k in range(1, o.sedes + 1)),
+        120,
+    )
     for day in range(o.days):
         _set_day(demo, o.days - 1 - day)
         errors: list[str] = []
@@ -179,6 +186,15 @@ def play_and_check(demo: Demo) -> int:
                 print(f"labred demo: {e}", file=sys.stderr)
             return 1
     _set_day(demo, 0)
+    print("waiting for the laboratories' results ...", flush=True)
+    edges = {k: demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, o.sedes + 1)}
+    lab_done = _wait(
+        "laboratory results",
+        lambda: all(not any(lab_open_work(p).values()) for p in edges.values()),
+        180,
+    )
+    if not lab_done:
+        print(f"  lab work left: { {k: lab_open_work(p) for k, p in edges.items()} }", flush=True)
     print("waiting for SUNAT answers ...", flush=True)
     settled = _wait("SUNAT", lambda: _sunat_settled(demo), 180)
     print("waiting for every sede to sync with the hub ...", flush=True)
@@ -189,9 +205,35 @@ def play_and_check(demo: Demo) -> int:
         client.close()
     _CLIENTS.clear()
     closures = _reconcile(demo)
+    labs = _lab_states(demo)
     return _report(
-        demo, ledgers, closures, shared["doc_number"] if o.sedes > 1 else None, synced and settled
+        demo,
+        ledgers,
+        closures,
+        shared["doc_number"] if o.sedes > 1 else None,
+        synced and settled and lab_done,
+        labs,
     )
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _lab_states(demo: Demo) -> dict[str, dict[str, Any]]:
+    """Each sede's laboratory stand-in, as it saw things (``GET /_lab/state``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for k in range(1, demo.o.sedes + 1):
+        r = httpx.get(f"http://127.0.0.1:{demo.t.lab_port(k)}/_lab/state", timeout=30)
+        r.raise_for_status()
+        out[sede_code(k)] = r.json()
+    return out
 
 
 def _reconcile(demo: Demo) -> list[dict[str, Any]]:
@@ -226,11 +268,12 @@ def _report(
     closures: list[dict[str, Any]],
     shared_doc: str | None,
     settled: bool,
+    labs: dict[str, dict[str, Any]],
 ) -> int:
     print("")
     print(
         f"{'sede':<5} {'orders':>6} {'sold (S/)':>12} {'accepted':>8} {'other docs':<24} "
-        f"{'results':>7} {'discrepancies':>13}"
+        f"{'to lab':>6} {'at lab':>6} {'results':>7} {'ready':>5} {'discrepancies':>13}"
     )
     edges = {sede_code(k): demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, demo.o.sedes + 1)}
     for k in range(1, demo.o.sedes + 1):
@@ -241,9 +284,11 @@ def _report(
         other = ", ".join(f"{state} {n}" for state, n in sorted(docs.items())) or "-"
         found = sum(c.get("discrepancy_count", 0) for c in closures if c["sede"] == code)
         sold = Decimal(s["sold_cents"]) / 100
+        at_lab = len(labs.get(code, {}).get("applied_new", {}))
         print(
             f"{code:<5} {s['orders']:>6} {sold:>12,.2f} {accepted:>8} {other:<24} "
-            f"{s['orders_with_results']:>7} {found:>13}"
+            f"{s['orders_sent_to_lab']:>6} {at_lab:>6} {s['orders_with_results']:>7} "
+            f"{s['orders_ready']:>5} {found:>13}"
         )
     print("")
     for c in closures:
@@ -252,7 +297,8 @@ def _report(
             f"({c.get('discrepancy_count', 0)} discrepancies)"
         )
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
-    report.check(settled, "sync and SUNAT queues drained")
+    lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
+    report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
     edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())
     report.check(

@@ -162,6 +162,7 @@ class LabState:
                 if placer in order.tests:
                     fillers[placer] = order.tests[placer]["filler"]
             if order is not None:
+                order.patient_doc, order.patient_name = patient_doc, patient_name  # latest wins
                 if tests and all(t["control"] == "NW" for t in tests):
                     self.applied_new[order_number] += 1
                 if order.tests and all(t["control"] == "CA" for t in order.tests.values()):

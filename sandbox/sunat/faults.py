@@ -53,6 +53,10 @@ class Faults:
     reject_code: str = "2800"
     operations: list[str] | None = None
     summary_pending_polls: int = 1
+    #: Calendar days after a factura's issue date within which a comunicación de baja (RA) is
+    #: accepted; later ones get 2374 ("fuera del plazo permitido"). A rule parameter, not a
+    #: fault, kept here so tests can change it at run time.
+    baja_days: int = 7
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # ---------------------------------------------------------------- admin API
@@ -112,7 +116,7 @@ class Faults:
 
 
 def _coerce(key: str, value: Any) -> Any:
-    if key in _COUNTERS or key in ("delay_ms", "summary_pending_polls"):
+    if key in _COUNTERS or key in ("delay_ms", "summary_pending_polls", "baja_days"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{key} debe ser un entero")
         if value < -1 or (key not in _COUNTERS and value < 0):

@@ -123,6 +123,9 @@ MESSAGES: dict[str, str] = {
     "contenido del XML",
     "1059": "El XML no contiene firma digital.",
     "2105": "Comprobante a dar de baja no se encuentra registrado en SUNAT",
+    "2374": "La factura a dar de baja tiene una fecha de recepcion fuera del plazo permitido",
+    "2375": "Fecha de emision del comprobante no coincide con la fecha de emision consignada en"
+    " la comunicación",
     "2109": "El comprobante fue registrado previamente con otros datos",
     "2223": "El archivo ya fue presentado anteriormente",
     "2335": "El documento electrónico ingresado ha sido alterado",
@@ -168,6 +171,7 @@ class DocRecord:
     sends: int = 1
     duplicate_sends: int = 0
     last_send_at: str = ""
+    issue_date: str = ""
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
@@ -415,6 +419,7 @@ class Simulator:
                 cdr_zip=cdr_zip,
                 received_at=now,
                 last_send_at=now,
+                issue_date=_first_text(root, "cbc:IssueDate"),
             )
             self.state.documents[key] = record
             self._store.save("doc", key, record)
@@ -453,11 +458,7 @@ class Simulator:
             # An exception found while processing a summary shows up as a ticket with 99.
             lines = _summary_lines(root, kind)
             if verdict.response_code == "0" and kind in ("RA", "RR"):
-                for line in lines:
-                    key = f"{ruc}-{line['doc_type']}-{line['series']}-{line['number']}"
-                    if key not in self.state.documents:
-                        verdict = _Verdict(response_code="2105", reason=MESSAGES["2105"])
-                        break
+                verdict = self._check_voided_lines(ruc, root, lines) or verdict
             reference = stem[12:]
             ok = not verdict.rejected and not _is_exception(verdict.response_code)
             description = (
@@ -528,6 +529,30 @@ class Simulator:
             return "0004", "La constancia existe", record.cdr_zip
 
     # ------------------------------------------------------------------ helpers
+
+    def _check_voided_lines(
+        self, ruc: str, root: etree._Element, lines: list[dict[str, Any]]
+    ) -> _Verdict | None:
+        """SUNAT's server-side checks of an RA: each document registered and not voided
+        (2105), issued on the RA's ReferenceDate (2375), and inside the baja window (2374)."""
+        reference = _first_text(root, "cbc:ReferenceDate")
+        issued = _first_text(root, "cbc:IssueDate")
+        for line in lines:
+            key = f"{ruc}-{line['doc_type']}-{line['series']}-{line['number']}"
+            doc = self.state.documents.get(key)
+            if doc is None or doc.status in ("anulado", "rechazado"):
+                return _Verdict(response_code="2105", reason=MESSAGES["2105"])
+            if doc.issue_date and doc.issue_date != reference:
+                return _Verdict(response_code="2375", reason=self.descriptions["2375"])
+            try:
+                late = (
+                    dt.date.fromisoformat(issued) - dt.date.fromisoformat(doc.issue_date)
+                ).days > self.faults.baja_days
+            except ValueError:
+                late = False
+            if late:
+                return _Verdict(response_code="2374", reason=self.descriptions["2374"])
+        return None
 
     def _apply_summary(self, record: TicketRecord) -> None:
         for line in record.lines:

@@ -1,4 +1,5 @@
-"""Fixtures of the browser tests: a real edge process and headless Chromium via Playwright.
+"""Fixtures of the browser tests: a real edge process, a hub served over real HTTP, and
+headless Chromium via Playwright.
 
 Chromium comes from the system (Debian package ``chromium``); Playwright's own browser
 download does not work here. Without it every browser test skips, saying so.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import free_port, run_labred, running, serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -40,6 +42,7 @@ ADMIN_PASSWORD = "admin-clave-segura-1"
 PASSWORD = "clave-de-prueba-123"
 XSS_NAME = "<script>alert(1)</script>"
 XSS_DOC = "70000001"
+HUB_ADMIN_PASSWORD = "admin-central-clave-1"
 
 
 @dataclass(frozen=True)
@@ -169,3 +172,76 @@ def page(
             open_page.screenshot(path=str(screens / f"FAILED-{request.node.name}-{i}.png"))
     context.close()
     assert not dialogs, f"a script dialog opened (injected markup ran?): {dialogs}"
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as pw_expect
+
+    return pw_expect(locator)
+
+
+def ready(page: Any) -> None:
+    page.locator("body[data-ready]").wait_for()
+
+
+def shot(page: Any, screens: Path, name: str) -> None:
+    page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def hub_url(hub_runtime: Any) -> Iterator[str]:
+    """The hub app (demo company, sedes S01 and S02, admin / HUB_ADMIN_PASSWORD, two days of
+    sales) served by uvicorn over real HTTP."""
+    from central.app import create_app
+    from central.db import unit_of_work as hub_uow
+    from central.seed import seed_demo
+    from domain.clock import business_date
+    from tests.central.reconciliation.builders import SedeDay
+
+    if not HAVE_CHROMIUM:
+        pytest.skip(reason=SKIP_REASON)
+    with hub_uow(hub_runtime.engine) as session:
+        seed_demo(session, clock=hub_runtime.clock, sedes=2, admin_password=HUB_ADMIN_PASSWORD)
+    today = business_date(hub_runtime.clock.now())
+    for code, back, totals in (("S01", 1, ("80.00", "45.50")), ("S02", 2, ("120.00",))):
+        day = SedeDay(hub_runtime.engine, code, today - dt.timedelta(days=back))
+        for total in totals:
+            day.payment(day.order(total, services=[("HEM01", "Hemograma", total)]))
+        day.push(day.all_rows())
+    with serve_in_thread(create_app(hub_runtime.settings, runtime=hub_runtime)) as url:
+        yield url
+
+
+@pytest.fixture
+def hub_page(browser: Any, hub_url: str) -> Iterator[Any]:
+    """A fresh context on the hub; script dialogs fail the test, page errors are collected."""
+    context = browser.new_context(
+        base_url=hub_url, locale="es-PE", timezone_id="America/Lima",
+        viewport={"width": 1366, "height": 900},
+    )  # fmt: skip
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.js_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert not dialogs, f"a script dialog opened: {dialogs}"
+
+
+def sign_in_hub(page: Any, username: str, password: str, *, to: str = "/panel") -> None:
+    page.goto(to)
+    page.wait_for_url(re.compile(r"/panel/ingresar\?next="))
+    ready(page)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(to) + "$"))
+    ready(page)

@@ -7,96 +7,28 @@ the start (and to /tmp/labred-screens when it exists).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from central.db import unit_of_work
 from central.runtime import HubRuntime
-from central.seed import seed_demo
-from domain.clock import business_date
-from tests.browser.conftest import HAVE_CHROMIUM, SKIP_REASON
-from tests.central.reconciliation.builders import SedeDay
-from tests.procs import free_port
+from tests.browser.conftest import (
+    HAVE_CHROMIUM,
+    HUB_ADMIN_PASSWORD,
+    SKIP_REASON,
+    expect,
+    ready,
+    shot,
+)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
 ]
-ADMIN_PASSWORD = "admin-central-clave-1"
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
-
-
-@pytest.fixture
-def hub_url(hub_runtime: HubRuntime) -> Iterator[str]:
-    import uvicorn
-
-    from central.app import create_app
-
-    with unit_of_work(hub_runtime.engine) as session:
-        seed_demo(session, clock=hub_runtime.clock, sedes=2, admin_password=ADMIN_PASSWORD)
-    today = business_date(hub_runtime.clock.now())
-    for code, back, totals in (("S01", 1, ("80.00", "45.50")), ("S02", 2, ("120.00",))):
-        day = SedeDay(hub_runtime.engine, code, today - dt.timedelta(days=back))
-        for total in totals:
-            day.payment(day.order(total, services=[("HEM01", "Hemograma", total)]))
-        day.push(day.all_rows())
-    app = create_app(hub_runtime.settings, runtime=hub_runtime)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def hub_page(browser: Any, hub_url: str) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=hub_url, locale="es-PE", timezone_id="America/Lima",
-        viewport={"width": 1366, "height": 900},
-    )  # fmt: skip
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    dialogs: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.js_errors = errors  # type: ignore[attr-defined]
-    yield pg
-    context.close()
-    assert not dialogs, f"a script dialog opened: {dialogs}"
-
-
-def ready(page: Any) -> None:
-    page.locator("body[data-ready]").wait_for()
-
-
-def shot(page: Any, screens: Path, name: str) -> None:
-    page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
 
 
 def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
@@ -111,7 +43,7 @@ def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(
     page.fill("input[name=password]", "clave-equivocada")
     page.keyboard.press("Enter")
     expect(page.locator("#login-error")).to_be_visible()
-    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.fill("input[name=password]", HUB_ADMIN_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/panel$"))
     ready(page)

@@ -18,6 +18,7 @@ import pytest
 
 from tests.browser.conftest import PASSWORD, XSS_DOC, XSS_NAME, EdgeNode
 
+PRINT_STUB = "window.__printCalls = 0; window.print = () => { window.__printCalls += 1; };"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -158,11 +159,14 @@ def test_receptionist_serves_a_patient_from_sign_in_to_printed_ticket(
     invoice_no = re.search(r"B\w{3}-\d+", page.locator("#done-invoice").inner_text())
     assert invoice_no is not None
 
-    # print: the ticket opens in a new tab with the series-number and the hash
+    # print: the ticket opens in a new tab with the series-number and the hash, and asks the
+    # browser to print (window.print stubbed: a CSP-blocked inline handler would never call it)
+    page.context.add_init_script(PRINT_STUB)
     with page.context.expect_page() as popup_info:
         page.keyboard.press("t")
     ticket = popup_info.value
     ticket.wait_for_load_state()
+    ticket.wait_for_function("() => window.__printCalls === 1")
     body = ticket.locator("body").inner_text()
     assert invoice_no.group(0) in body
     digest = page.evaluate(

@@ -22,7 +22,12 @@ from edge.settings import load_edge_settings
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALLERS = REPO / "installers"
-EDGE_UNITS = ["labred-edge.service", "labred-edge-worker.service", "labred-litestream.service"]
+EDGE_UNITS = [
+    "labred-edge.service",
+    "labred-edge-worker.service",
+    "labred-litestream.service",
+    "labred-litestream-s3.service",
+]
 HUB_UNITS = ["labred-hub.service", "labred-hub-worker.service"]
 
 FAKE_LABRED = """#!/usr/bin/env bash
@@ -166,6 +171,9 @@ def test_edge_install_tree_modes_units_and_second_run(tmp_path: Path) -> None:
     assert (etc / "litestream.yml").read_text() == backup.litestream_config(
         Path("/var/lib/labred/edge/edge.sqlite3"), local_path=Path("/var/lib/labred/backup/edge")
     )
+    assert not (etc / "litestream-s3.yml").exists() and not (etc / "litestream.env").exists()
+    assert "S3 replica: not configured" in first.stdout
+    assert not (root / "etc/systemd/system/labred-litestream.service.d").exists()
     data = root / "var/lib/labred/edge"
     assert _calls(venv) == [
         f"edge enroll --data-dir {data} --config {etc / 'edge.toml'} "
@@ -182,10 +190,9 @@ def test_edge_install_tree_modes_units_and_second_run(tmp_path: Path) -> None:
     assert len(_calls(venv)) == 1  # not enrolled twice
 
 
-def test_edge_s3_replica_and_its_keys_file(tmp_path: Path) -> None:
+def test_edge_s3_replica_is_added_beside_the_local_one(tmp_path: Path) -> None:
     root, venv = tmp_path / "root", _fake_venv(tmp_path / "venv")
-    res = _run(
-        "install-edge.sh",
+    args = (
         "--root",
         root,
         "--python-venv",
@@ -200,20 +207,62 @@ def test_edge_s3_replica_and_its_keys_file(tmp_path: Path) -> None:
         "--s3-secret-access-key",
         "s3cr3t",
     )
+    res = _run("install-edge.sh", *args)
     assert res.returncode == 0, res.stderr
     etc = root / "etc/labred"
+    db = Path("/var/lib/labred/edge/edge.sqlite3")
+    # The local replica stays (Litestream 0.5: one replica per process, so S3 is a second one).
     assert (etc / "litestream.yml").read_text() == backup.litestream_config(
-        Path("/var/lib/labred/edge/edge.sqlite3"),
-        s3_url="s3://labred-backups/s01",
-        s3_endpoint="https://minio.lan:9000",
+        db, local_path=Path("/var/lib/labred/backup/edge")
     )
+    assert (root / "var/lib/labred/backup/edge").is_dir()
+    s3 = (etc / "litestream-s3.yml").read_text()
+    assert s3 == backup.litestream_config(
+        db, s3_url="s3://labred-backups/s01", s3_endpoint="https://minio.lan:9000"
+    )
+    assert f'meta-path: "{backup.s3_meta_path(db)}"' in s3  # its own state, not the local one's
+    assert _mode(etc / "litestream-s3.yml") == 0o640
     env = etc / "litestream.env"
     assert _mode(env) == 0o640
     assert "LITESTREAM_SECRET_ACCESS_KEY=s3cr3t" in env.read_text()
-    assert "s3cr3t" not in (etc / "litestream.yml").read_text()
+    assert "s3cr3t" not in s3 and "s3cr3t" not in (etc / "litestream.yml").read_text()
+    unit = root / "etc/systemd/system/labred-litestream-s3.service"
+    assert unit.read_bytes() == (REPO / "systemd/labred-litestream-s3.service").read_bytes()
+    assert "systemctl restart labred-litestream-s3.service" in res.stdout  # under --root: skipped
     assert _calls(venv) == []
+
+    before = _tree(root)
+    again = _run("install-edge.sh", *args)
+    assert again.returncode == 0 and "no change made" in again.stdout, again.stdout
+    assert _tree(root) == before
+    # A later run without --s3-url keeps the S3 replica (never silently stops a backup).
+    plain = _run("install-edge.sh", "--root", root, "--python-venv", venv, "--no-enroll")
+    assert plain.returncode == 0 and "S3 replica kept" in plain.stdout
+    assert _tree(root) == before
+
     bad = _run("install-edge.sh", "--root", root, "--dry-run", "--s3-url", "https://x")
     assert bad.returncode == 1 and "s3://" in bad.stderr
+
+
+def test_edge_backup_path_outside_var_lib_gets_a_writable_drop_in(tmp_path: Path) -> None:
+    root, venv = tmp_path / "root", _fake_venv(tmp_path / "venv")
+    nas = "/mnt/nas/labred-s01"
+    res = _run(
+        "install-edge.sh", "--root", root, "--python-venv", venv, "--no-enroll",
+        "--backup-path", nas,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    dropin = root / "etc/systemd/system/labred-litestream.service.d/backup-path.conf"
+    assert f"ReadWritePaths={nas}" in dropin.read_text() and _mode(dropin) == 0o644
+    assert f'path: "{nas}"' in (root / "etc/labred/litestream.yml").read_text()
+    assert (root / nas.lstrip("/")).is_dir()
+    # Back to the default place: the drop-in goes.
+    back = _run("install-edge.sh", "--root", root, "--python-venv", venv, "--no-enroll")
+    assert back.returncode == 0 and not dropin.exists()
+    assert "+ update /etc/labred/litestream.yml" in back.stdout
+    assert "systemctl restart labred-litestream.service" in back.stdout
+    gone = _run("uninstall.sh", "--edge", "--root", root)
+    assert gone.returncode == 0 and not dropin.parent.exists()
 
 
 def test_hub_install_with_external_database(tmp_path: Path) -> None:

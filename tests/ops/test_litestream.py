@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -19,6 +20,7 @@ from edge import backup
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
 from sync.outbox import record_change
+from tests.procs import free_port
 
 # A sale committed this long before the loss must be in the restored database.
 RPO_SECONDS = 3.0
@@ -67,13 +69,105 @@ def test_config_has_one_replica_local_or_s3(tmp_path: Path) -> None:
     local = backup.litestream_config(Path("/d/edge.sqlite3"), local_path=Path("/b/edge"))
     assert 'path: "/d/edge.sqlite3"' in local and "type: file" in local
     assert 'path: "/b/edge"' in local and "replicas:" not in local
+    assert "meta-path" not in local  # Litestream's default state directory
     s3 = backup.litestream_config(
         Path("/d/edge.sqlite3"), s3_url="s3://labred/s01", s3_endpoint="https://minio.lan:9000"
     )
     assert 'url: "s3://labred/s01"' in s3 and "type: file" not in s3
     assert "force-path-style: true" in s3 and "secret" not in s3.lower()
+    assert 'meta-path: "/d/.edge.sqlite3-litestream-s3"' in s3  # its own state
     with pytest.raises(backup.BackupError):
         backup.litestream_config(Path("/d/x"), s3_url="https://not-s3")
+    path = tmp_path / "litestream-s3.yml"
+    path.write_text(s3)
+    assert backup.s3_target(path) == ("minio.lan", 9000)
+    path.write_text(backup.litestream_config(Path("/d/x"), s3_url="s3://b/p"))
+    assert backup.s3_target(path) == ("s3.amazonaws.com", 443)
+    assert backup.s3_config_path(Path("/etc/labred/litestream.yml")) == Path(
+        "/etc/labred/litestream-s3.yml"
+    )
+
+
+def _second_config(tmp_path: Path, db: Path) -> Path:
+    """A second process's configuration as the S3 one is made (its own meta-path), with a
+    file destination standing in for the bucket: what matters here is that two Litestream
+    processes replicate one database side by side without losing each other's data."""
+    text = backup.litestream_config(db, s3_url="s3://stand-in/s01", sync_interval="500ms")
+    text = text.replace('      url: "s3://stand-in/s01"\n', "      type: file\n").replace(
+        "      sync-interval", f'      path: "{tmp_path / "second-replica"}"\n      sync-interval'
+    )
+    assert "meta-path" in text and "url:" not in text
+    path = tmp_path / "second.yml"
+    path.write_text(text)
+    return path
+
+
+def test_two_processes_each_keep_a_full_replica(tmp_path: Path, edge_runtime: EdgeRuntime) -> None:
+    db = edge_runtime.settings.db_path
+    first, second = _config(tmp_path, db), _second_config(tmp_path, db)
+    procs = [_replicate(first, tmp_path / "a.log"), _replicate(second, tmp_path / "b.log")]
+    try:
+        for config, proc in zip((first, second), procs, strict=True):
+            _wait_for_replica(config, db, proc)
+        for n in range(300):
+            _sell(edge_runtime, n)
+        time.sleep(2.5)
+        reports = [backup.verify(c, db) for c in (first, second)]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+    for report in reports:
+        assert report.ok, report.summary()
+        assert report.differing == {}, report.summary()
+        assert report.replica_counts["sync_outbox"] >= 300
+    assert backup.s3_meta_path(db).is_dir()  # the second process's own state
+
+
+def test_verify_all_skips_an_unreachable_s3_and_fails_a_broken_one(
+    tmp_path: Path, edge_runtime: EdgeRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some build machines export AWS_CA_BUNDLE, which Litestream's S3 client refuses outright.
+    monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+    db = edge_runtime.settings.db_path
+    config = _config(tmp_path, db)
+    _sell(edge_runtime, 1)
+    proc = _replicate(config, tmp_path / "litestream.log")
+    try:
+        _wait_for_replica(config, db, proc)
+        time.sleep(1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    s3_config = backup.s3_config_path(config)
+    assert backup.verify_all(config, db, s3_config=s3_config)[1:] == []  # none configured
+
+    closed = free_port()  # nothing listens there: the sede is "offline"
+    s3_config.write_text(
+        backup.litestream_config(
+            db, s3_url="s3://labred/s01", s3_endpoint=f"http://127.0.0.1:{closed}"
+        )
+    )
+    local, s3 = backup.verify_all(config, db, s3_config=s3_config, probe_timeout=2)
+    assert local.ok and local.replica == "local", local.summary()
+    assert s3.ok and s3.replica == "s3" and s3.skipped is not None
+    assert "cannot be reached" in s3.summary() and f"127.0.0.1:{closed}" in s3.summary()
+
+    # Something answers but is no S3 holding our replica: that is a failed check.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        s3_config.write_text(
+            backup.litestream_config(
+                db, s3_url="s3://labred/s01", s3_endpoint=f"http://127.0.0.1:{port}"
+            )
+        )
+        _, broken = backup.verify_all(
+            config, db, s3_config=s3_config, probe_timeout=2, s3_timeout=5
+        )
+    assert not broken.ok and broken.skipped is None
+    assert "result: FAILED" in broken.summary() and "s3 replica" in broken.summary()
 
 
 def test_sales_survive_losing_the_live_file(tmp_path: Path, edge_runtime: EdgeRuntime) -> None:
@@ -238,6 +332,17 @@ def test_cli_verify_and_restore(tmp_path: Path, edge_runtime: EdgeRuntime) -> No
     done = run_labred("restore", *args, "--force")
     assert done.returncode == 0, done.stderr
     assert "labred edge enroll" in done.stdout and "before-restore" in done.stdout
+
+    # An S3 replica configured beside it whose endpoint is unreachable: reported, not failed.
+    backup.s3_config_path(config).write_text(
+        backup.litestream_config(
+            db, s3_url="s3://labred/s01", s3_endpoint=f"http://127.0.0.1:{free_port()}"
+        )
+    )
+    offline = run_labred("backup", "verify", *args)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "(s3 replica)" in offline.stdout and "cannot be reached" in offline.stdout
+    backup.s3_config_path(config).unlink()
 
     missing = run_labred(
         "backup",

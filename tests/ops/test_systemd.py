@@ -14,6 +14,7 @@ EXPECTED = {
     "labred-edge.service",
     "labred-edge-worker.service",
     "labred-litestream.service",
+    "labred-litestream-s3.service",
     "labred-hub.service",
     "labred-hub-worker.service",
 }
@@ -55,6 +56,23 @@ def test_workers_start_after_their_api() -> None:
     assert "labred-edge.service" in _unit("labred-edge-worker.service")["Unit"]["After"]
     assert "labred-hub.service" in _unit("labred-hub-worker.service")["Unit"]["After"]
     assert "labred-litestream.service" in _unit("labred-edge.service")["Unit"]["Wants"]
+
+
+def test_two_litestream_processes_local_always_s3_when_configured() -> None:
+    local = _unit("labred-litestream.service")
+    s3 = _unit("labred-litestream-s3.service")
+    assert local["Service"]["ExecStart"].endswith("-config /etc/labred/litestream.yml")
+    assert s3["Service"]["ExecStart"].endswith("-config /etc/labred/litestream-s3.yml")
+    # Without S3 configured the unit is skipped by its condition; the local one has none.
+    assert s3["Unit"]["ConditionPathExists"] == "/etc/labred/litestream-s3.yml"
+    assert "ConditionPathExists" not in local["Unit"]
+    assert "network-online.target" in s3["Unit"]["After"]
+    # The S3 process only writes its state beside the database, never the local replica.
+    assert s3["Service"]["ReadWritePaths"].split() == ["/var/lib/labred/edge"]
+    assert "/var/lib/labred/backup" in local["Service"]["ReadWritePaths"].split()
+    edge = _unit("labred-edge.service")["Unit"]
+    for name in ("labred-litestream.service", "labred-litestream-s3.service"):
+        assert name in edge["Wants"] and name in edge["After"]
 
 
 @pytest.mark.skipif(

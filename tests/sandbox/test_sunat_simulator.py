@@ -542,12 +542,30 @@ def _renumbered_boleta(number: int, source: str = "valid/12345678912-03-B001-1.x
     return sign(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
+def _redated_factura(issue_date: str) -> bytes:
+    """The sample factura issued on another day (re-signed): the sample RA voids F001-1 of
+    2020-03-28, and SUNAT checks the voided document's date (2375) and the window (2374)."""
+    root = etree.fromstring(_sample("valid/12345678912-01-F001-1.xml"))
+    node = root.find(f"{{{CBC}}}IssueDate")
+    assert node is not None
+    node.text = issue_date
+    return sign(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
 @needs_sunat
 def test_samples_pass_sunat_rules_and_void_via_ra(ssim: Sim) -> None:
     client = ssim.client(username="12345678912MODDATOS")
     factura = client.send_bill(
         "12345678912-01-F001-1.zip", _sample("valid/12345678912-01-F001-1.xml")
     )
+    assert factura.accepted, factura
+    ssim.set_faults(summary_pending_polls=0)
+    ra = _sample("valid/12345678912-RA-20200328-1.xml")
+    mismatch = client.get_status(client.send_summary("12345678912-RA-20200328-1.zip", ra))
+    assert mismatch.status_code == 99 and mismatch.cdr is not None
+    assert mismatch.cdr.response_code == 2375  # the sample factura is of 2019-12-24
+    ssim.http.post(ssim.base + "/_sim/reset").raise_for_status()
+    factura = client.send_bill("12345678912-01-F001-1.zip", _redated_factura("2020-03-28"))
     assert factura.accepted, factura
     boleta = client.send_bill("12345678912-03-B001-57.zip", _renumbered_boleta(57))
     assert boleta.accepted, boleta

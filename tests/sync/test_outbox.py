@@ -147,3 +147,106 @@ def test_read_session_never_writes(engine) -> None:  # type: ignore[no-untyped-d
         s.add(_thing("not committed"))
         s.flush()
     assert _rows(engine) == []
+
+
+def test_a_record_changed_twice_in_one_transaction_leaves_one_row_with_its_last_image(
+    engine,
+) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(engine) as s:
+        parent, child = _thing("parent"), _thing("child")
+        s.add(parent)
+        s.flush()
+        s.add(child)
+        s.flush()
+        parent.name = "parent, renamed"
+        with engine.connect() as c:  # nothing visible before the commit
+            assert c.execute(select(outbox.outbox)).first() is None
+    rows = _rows(engine)
+    assert [(r["seq"], r["record_id"]) for r in rows] == [(1, parent.id), (2, child.id)]
+    assert json.loads(rows[0]["payload"])["name"] == "parent, renamed"
+    with engine.connect() as c:
+        state = c.execute(select(outbox.sync_state)).mappings().one()
+    assert state["last_seq"] == 2
+
+
+def test_a_rolled_back_savepoint_takes_its_outbox_rows_along(engine) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(engine) as s:
+        kept = _thing("before the savepoint")
+        s.add(kept)
+        s.flush()
+        with pytest.raises(RuntimeError):
+            with s.begin_nested():
+                s.add(_thing("inside, rolled back"))
+                s.flush()
+                raise RuntimeError("boom")
+        released = _thing("inside, released")
+        with s.begin_nested():
+            s.add(released)
+        last = _thing("after")
+        s.add(last)
+    rows = _rows(engine)
+    names = [json.loads(r["payload"])["name"] for r in rows]
+    assert names == ["before the savepoint", "inside, released", "after"]
+    assert [r["seq"] for r in rows] == [1, 2, 3]
+    assert len({r["tx_id"] for r in rows}) == 1
+
+
+def test_a_change_made_by_a_late_before_commit_hook_is_not_lost(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    with unit_of_work(engine) as s:
+        s.add(_thing("first"))
+
+        def _late(session) -> None:  # type: ignore[no-untyped-def]
+            session.add(_thing("added by a later before_commit hook"))
+
+        event.listen(s, "before_commit", _late)
+    rows = _rows(engine)
+    assert [json.loads(r["payload"])["name"] for r in rows] == [
+        "first",
+        "added by a later before_commit hook",
+    ]
+
+
+def test_after_commit_actions_run_outside_the_writer_lock_and_never_after_a_rollback(
+    engine,
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from edge.db import after_commit
+
+    seen: list[str] = []
+
+    def _other_writer_can_start() -> None:
+        done = threading.Event()
+
+        def _write() -> None:
+            with unit_of_work(engine) as s2:
+                s2.add(_thing("other writer"))
+            done.set()
+
+        threading.Thread(target=_write).start()
+        seen.append("ran" if done.wait(5) else "blocked")
+
+    with unit_of_work(engine) as s:
+        s.add(_thing("x"))
+        after_commit(s, _other_writer_can_start)
+        assert seen == []  # not before the commit
+    assert seen == ["ran"]
+    with pytest.raises(RuntimeError):
+        with unit_of_work(engine) as s:
+            after_commit(s, lambda: seen.append("after a rollback"))
+            raise RuntimeError("boom")
+    assert seen == ["ran"]
+
+
+def test_default_factories_still_run_for_every_instance_with_their_signature_cached() -> None:
+    from pydantic._internal import _fields
+
+    from sync.modelspeed import cache_factory_signatures
+
+    cache_factory_signatures()
+    cache_factory_signatures()  # idempotent
+    a, b = _thing("a"), _thing("b")
+    assert a.id != b.id  # new_id ran twice: the factory is called, only its signature is cached
+    assert _fields.takes_validated_data_argument.cache_info().hits > 0  # type: ignore[attr-defined]

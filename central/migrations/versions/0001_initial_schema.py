@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:32:10.810698
+Create Date: 2026-11-29 12:30:35.694186
 """
 
 from collections.abc import Sequence
@@ -176,6 +176,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_hub_patient_doc', 'hub_patient', ['doc_type', 'doc_number'], unique=False)
+    op.create_index('ix_hub_patient_doc_prefix', 'hub_patient', ['doc_number'], unique=False, postgresql_ops={'doc_number': 'text_pattern_ops'})
+    op.create_index('ix_hub_patient_name_key', 'hub_patient', [sa.literal_column("upper(translate((last_names || ' ') || first_names, 'ÁÉÍÓÚÜÑÀÈÌÒÙáéíóúüñàèìòù', 'AEIOUUNAEIOUaeiouunaeiou'))").label('name_key')], unique=False, postgresql_ops={'name_key': 'text_pattern_ops'})
     op.create_table('hub_patient_alias',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('alias_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -191,6 +193,41 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('hlc', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.PrimaryKeyConstraint('patient_id', 'node_id')
+    )
+    op.create_table('lab_code_map',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('lab_system_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('service_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('loinc', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('sample_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('lab_system_id', 'service_id')
+    )
+    op.create_index(op.f('ix_lab_code_map_lab_system_id'), 'lab_code_map', ['lab_system_id'], unique=False)
+    op.create_index(op.f('ix_lab_code_map_service_id'), 'lab_code_map', ['service_id'], unique=False)
+    op.create_table('lab_system',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('protocol', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('hl7_version', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('message_type', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('folder', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('file_format', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('results_token', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('timeout_seconds', sa.Float(), nullable=False),
+    sa.Column('sede_ids', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
     )
     op.create_table('login_throttle',
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
@@ -295,6 +332,17 @@ def upgrade() -> None:
     sa.UniqueConstraint('sede_id', 'business_date', name='uq_recon_closure_sede_date')
     )
     op.create_index('ix_recon_closure_date_status', 'recon_closure', ['business_date', 'status'], unique=False)
+    op.create_table('recon_late_before',
+    sa.Column('record_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('before_op', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('before', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('recorded_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('record_type', 'id')
+    )
+    op.create_index('ix_recon_late_before_sede_date', 'recon_late_before', ['sede_id', 'business_date'], unique=False)
     op.create_table('recon_late_mark',
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
@@ -302,6 +350,25 @@ def upgrade() -> None:
     sa.Column('last_received_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('sede_id', 'business_date')
     )
+    op.create_table('recon_sede_closure',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('closed_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('discrepancy_count', sa.Integer(), nullable=False),
+    sa.Column('critical_count', sa.Integer(), nullable=False),
+    sa.Column('has_late_adjustments', sa.Boolean(), nullable=False),
+    sa.Column('late_adjustment_count', sa.Integer(), nullable=False),
+    sa.Column('summary', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('reopened_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reopened_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('reopen_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_recon_sede_closure_sede_id'), 'recon_sede_closure', ['sede_id'], unique=False)
     op.create_table('refresh_token',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -387,6 +454,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('sede_id', 'business_date', 'service_id')
     )
     op.create_index(op.f('ix_rpt_service_day_business_date'), 'rpt_service_day', ['business_date'], unique=False)
+    op.create_table('rpt_service_item',
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('service_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('service_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('item_id')
+    )
+    op.create_index(op.f('ix_rpt_service_item_order_id'), 'rpt_service_item', ['order_id'], unique=False)
     op.create_table('rpt_status_day',
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
@@ -512,6 +593,7 @@ def upgrade() -> None:
     sa.Column('received_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('record_type', 'id')
     )
+    op.create_index('ix_sync_record_order_patient', 'sync_record', [sa.literal_column("(payload ->> 'patient_id')")], unique=False, postgresql_where=sa.text("record_type = 'order'"))
     op.create_index('ix_sync_record_sede_date', 'sync_record', ['sede_id', 'business_date', 'record_type'], unique=False)
     op.create_table('user_account',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -584,6 +666,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_user_account_email'), table_name='user_account')
     op.drop_table('user_account')
     op.drop_index('ix_sync_record_sede_date', table_name='sync_record')
+    op.drop_index('ix_sync_record_order_patient', table_name='sync_record', postgresql_where=sa.text("record_type = 'order'"))
     op.drop_table('sync_record')
     op.drop_index(op.f('ix_sync_parked_node_id'), table_name='sync_parked')
     op.drop_table('sync_parked')
@@ -600,6 +683,8 @@ def downgrade() -> None:
     op.drop_table('sede')
     op.drop_index(op.f('ix_rpt_status_day_business_date'), table_name='rpt_status_day')
     op.drop_table('rpt_status_day')
+    op.drop_index(op.f('ix_rpt_service_item_order_id'), table_name='rpt_service_item')
+    op.drop_table('rpt_service_item')
     op.drop_index(op.f('ix_rpt_service_day_business_date'), table_name='rpt_service_day')
     op.drop_table('rpt_service_day')
     op.drop_index(op.f('ix_rpt_payment_day_business_date'), table_name='rpt_payment_day')
@@ -615,7 +700,11 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_refresh_token_user_id'), table_name='refresh_token')
     op.drop_index(op.f('ix_refresh_token_family_id'), table_name='refresh_token')
     op.drop_table('refresh_token')
+    op.drop_index(op.f('ix_recon_sede_closure_sede_id'), table_name='recon_sede_closure')
+    op.drop_table('recon_sede_closure')
     op.drop_table('recon_late_mark')
+    op.drop_index('ix_recon_late_before_sede_date', table_name='recon_late_before')
+    op.drop_table('recon_late_before')
     op.drop_index('ix_recon_closure_date_status', table_name='recon_closure')
     op.drop_table('recon_closure')
     op.drop_index(op.f('ix_password_reset_token_user_id'), table_name='password_reset_token')
@@ -628,9 +717,15 @@ def downgrade() -> None:
     op.drop_index('ix_notification_created', table_name='notification')
     op.drop_table('notification')
     op.drop_table('login_throttle')
+    op.drop_table('lab_system')
+    op.drop_index(op.f('ix_lab_code_map_service_id'), table_name='lab_code_map')
+    op.drop_index(op.f('ix_lab_code_map_lab_system_id'), table_name='lab_code_map')
+    op.drop_table('lab_code_map')
     op.drop_table('hub_patient_source')
     op.drop_index(op.f('ix_hub_patient_alias_canonical_id'), table_name='hub_patient_alias')
     op.drop_table('hub_patient_alias')
+    op.drop_index('ix_hub_patient_name_key', table_name='hub_patient', postgresql_ops={'name_key': 'text_pattern_ops'})
+    op.drop_index('ix_hub_patient_doc_prefix', table_name='hub_patient', postgresql_ops={'doc_number': 'text_pattern_ops'})
     op.drop_index('ix_hub_patient_doc', table_name='hub_patient')
     op.drop_table('hub_patient')
     op.drop_table('hub_info')

@@ -120,3 +120,29 @@ export function duration(seconds) {
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
+
+api.del = (path) => request("DELETE", path);
+
+// Put each error of an API answer next to its field: the last element of its loc that names a
+// [data-error-for] node of the form; the rest go to `general`. Field values are never touched.
+export function formErrors(form, err, general) {
+  for (const node of form.querySelectorAll("[data-error-for]")) node.textContent = "";
+  if (general) { general.textContent = ""; general.hidden = true; }
+  if (!err) return;
+  const items = err.detail && err.detail.length ? err.detail : [{ msg: err.message, loc: [] }];
+  const rest = [];
+  for (const item of items) {
+    const names = (item.loc || []).filter((part) => typeof part === "string").reverse();
+    const target = names.map((n) => form.querySelector(`[data-error-for="${CSS.escape(n)}"]`)).find(Boolean);
+    if (target) target.textContent = [target.textContent, item.msg].filter(Boolean).join(" ");
+    else rest.push(item.msg);
+  }
+  if (rest.length && general) { general.textContent = rest.join(" "); general.hidden = false; }
+  const first = form.querySelector("[data-error-for]:not(:empty)");
+  if (first) first.scrollIntoView({ block: "nearest" });
+}
+
+export function can(permission) {
+  const user = currentUser();
+  return Boolean(user && (user.permissions || []).includes(permission));
+}

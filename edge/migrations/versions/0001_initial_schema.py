@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:09:12.983451
+Create Date: 2026-11-29 12:42:47.015198
 """
 
 from collections.abc import Sequence
@@ -147,6 +147,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('business_date')
     )
+    op.create_table('hub_closure',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('closed_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('discrepancy_count', sa.Integer(), nullable=False),
+    sa.Column('critical_count', sa.Integer(), nullable=False),
+    sa.Column('has_late_adjustments', sa.Boolean(), nullable=False),
+    sa.Column('late_adjustment_count', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('reopened_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reopened_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('reopen_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('hub_closure', schema=None) as batch_op:
+        batch_op.create_index('ix_hub_closure_sede_date', ['sede_id', 'business_date'], unique=False)
+
     op.create_table('invoice',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -205,6 +226,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invoice_sede_id'), ['sede_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoice_state'), ['state'], unique=False)
 
+    op.create_table('invoice_document',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('xml_filename', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('xml_b64', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('cdr_filename', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('cdr_b64', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('invoice_file',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -225,6 +257,7 @@ def upgrade() -> None:
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('loinc', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sample_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
@@ -251,6 +284,7 @@ def upgrade() -> None:
 
     op.create_table('lab_system',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('protocol', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('hl7_version', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -323,6 +357,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_refresh_token_family_id'), ['family_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_refresh_token_user_id'), ['user_id'], unique=False)
 
+    op.create_table('restored_file',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('relpath', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('restored_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_restored_file_owner_id'), ['owner_id'], unique=False)
+
     op.create_table('sample_counter',
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
@@ -360,6 +404,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
+    )
+    op.create_table('summary_floor',
+    sa.Column('issue_date', sa.Date(), nullable=False),
+    sa.Column('floor', sa.Integer(), nullable=False),
+    sa.Column('set_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('issue_date')
     )
     op.create_table('sunat_submission',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -591,6 +641,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('patient_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_patient_history_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('discount_request',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('order_number', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('amount', sync.sqltypes.Cents(), nullable=False),
+    sa.Column('pct', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('requested_by_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('decided_by_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('decision_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('decided_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['lab_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('discount_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_discount_request_business_date'), ['business_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_discount_request_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_discount_request_sede_id'), ['sede_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_discount_request_status'), ['status'], unique=False)
 
     op.create_table('lab_alert',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -885,6 +964,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lab_alert_order_id'))
 
     op.drop_table('lab_alert')
+    with op.batch_alter_table('discount_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discount_request_status'))
+        batch_op.drop_index(batch_op.f('ix_discount_request_sede_id'))
+        batch_op.drop_index(batch_op.f('ix_discount_request_order_id'))
+        batch_op.drop_index(batch_op.f('ix_discount_request_business_date'))
+
+    op.drop_table('discount_request')
     with op.batch_alter_table('patient_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_patient_history_patient_id'))
 
@@ -930,10 +1016,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sunat_submission_invoice_id'))
 
     op.drop_table('sunat_submission')
+    op.drop_table('summary_floor')
     op.drop_table('setting')
     op.drop_table('series_counter')
     op.drop_table('sede')
     op.drop_table('sample_counter')
+    with op.batch_alter_table('restored_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_restored_file_owner_id'))
+
+    op.drop_table('restored_file')
     with op.batch_alter_table('refresh_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_token_user_id'))
         batch_op.drop_index(batch_op.f('ix_refresh_token_family_id'))
@@ -962,6 +1053,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invoice_file_owner_id'))
 
     op.drop_table('invoice_file')
+    op.drop_table('invoice_document')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_state'))
         batch_op.drop_index(batch_op.f('ix_invoice_sede_id'))
@@ -971,6 +1063,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invoice_business_date'))
 
     op.drop_table('invoice')
+    with op.batch_alter_table('hub_closure', schema=None) as batch_op:
+        batch_op.drop_index('ix_hub_closure_sede_date')
+
+    op.drop_table('hub_closure')
     op.drop_table('day_seal')
     op.drop_table('convenio')
     op.drop_table('company')

@@ -8,6 +8,9 @@ async function boot() {
   let me = null;
   if (page === "login") installShortcuts();
   else me = await startShell();
+  // Links only some roles use (supervisors' pages): shown when the user holds the permission.
+  const perms = new Set((me && me.permissions) || []);
+  for (const el of document.querySelectorAll("[data-perm]")) el.hidden = !perms.has(el.dataset.perm);
   const mod = await import(`./pages/${page}.js`);
   await mod.init({ me });
   document.body.dataset.ready = "1"; // tests (and people) can tell the page is live

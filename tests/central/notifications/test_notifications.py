@@ -3,6 +3,7 @@ the WhatsApp Cloud API stand-in, retries with backoff, templates and the API."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -140,17 +141,54 @@ def test_an_accepted_document_is_mailed_with_its_pdf(
     run(rt, channels)  # the order was not pushed in this test: only the document matters
     assert smtp.messages == []
     invoice["state"] = "aceptado"
-    day.push([("order", order), ("invoice", invoice)])
+    signed = {"id": invoice["id"], "sede_id": invoice["sede_id"],
+              "business_date": invoice["business_date"],
+              "xml_filename": "20100070970-03-B001-1.xml",
+              "xml_b64": base64.b64encode(b"<Invoice>firmado</Invoice>").decode(),
+              "cdr_filename": "R-20100070970-03-B001-1.zip",
+              "cdr_b64": base64.b64encode(b"PK-cdr").decode()}  # fmt: skip
+    day.push([("order", order), ("invoice", invoice), ("invoice_document", signed)])
     run(rt, channels)
     subjects = sorted(m["Subject"] for m in smtp.messages)
     assert any("B001-1" in s for s in subjects)
     mail = next(m for m in smtp.messages if "B001-1" in m["Subject"])
-    (attachment,) = list(mail.iter_attachments())
-    assert attachment.get_filename() == "boleta-B001-1.pdf"
-    assert attachment.get_content().startswith(b"%PDF")
+    pdf, xml, cdr = list(mail.iter_attachments())
+    assert pdf.get_filename() == "boleta-B001-1.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+    assert (xml.get_filename(), xml.get_content()) == (
+        "20100070970-03-B001-1.xml",
+        b"<Invoice>firmado</Invoice>",
+    )
+    assert (cdr.get_filename(), cdr.get_content_type()) == (
+        "R-20100070970-03-B001-1.zip",
+        "application/zip",
+    )
     day.push([("invoice", invoice)])  # accepted again (re-delivery): not mailed twice
     run(rt, channels)
     assert sum("B001-1" in m["Subject"] for m in smtp.messages) == 1
+
+
+def test_without_its_signed_xml_the_mail_waits_then_goes_with_the_pdf(
+    rt: HubRuntime, channels: Channels, smtp: SmtpSandbox
+) -> None:
+    """An edge that does not replicate the XML (older version): retried, then PDF alone."""
+    pid = patient(rt, phone=None)
+    consent(rt, pid, "contacto_email", True)
+    day = SedeDay(rt.engine, "S01")
+    order = day.order("80.00", patient_id=pid)
+    day.push([("order", order), ("invoice", day.invoice(order, state="aceptado"))])
+    assert run(rt, channels)["retry"] == 1  # (the order's own announcement goes out)
+    (row,) = [r for r in rows(rt) if r["event"] == "invoice_accepted"]
+    assert "XML" in row["last_error"]
+    assert isinstance(rt.clock, FixedClock)
+    for _ in range(3):
+        rt.clock.advance(dt.timedelta(hours=2))
+        assert run(rt, channels) == {"sent": 0, "retry": 1, "failed": 0}
+    assert not [m for m in smtp.messages if "B001-1" in m["Subject"]]
+    rt.clock.advance(dt.timedelta(hours=2))
+    assert run(rt, channels) == {"sent": 1, "retry": 0, "failed": 0}  # last attempt
+    (mail,) = [m for m in smtp.messages if "B001-1" in m["Subject"]]
+    assert [a.get_filename() for a in mail.iter_attachments()] == ["boleta-B001-1.pdf"]
 
 
 def test_results_ready_and_discrepancy_alerts(

@@ -72,4 +72,5 @@ def test_the_worker_registers_its_jobs(hub_runtime: HubRuntime) -> None:
         "notifications": 5,
         "scheduled_prices": 3600,
         "backup": 600,
+        "sync.feed_retention": 86400,
     }

@@ -257,6 +257,8 @@ def test_worker_jobs_registered_and_demo_lab_maps_the_catalog(
     import socket as _socket
 
     from domain.catalog_data import TESTS as CATALOG
+    from edge.catalog.demo import load_demo_catalog
+    from edge.catalog.models import CatalogService
     from edge.labsync import worker as lab_worker
     from edge.labsync.demo import load_demo_lab_system
     from edge.worker import registered_jobs
@@ -269,9 +271,17 @@ def test_worker_jobs_registered_and_demo_lab_maps_the_catalog(
     assert lab_worker.ensure_listener(edge_runtime) is False  # not configured
     port = free_port()
     with unit_of_work(edge_runtime.engine) as session:
+        load_demo_catalog(session, clock=clock)
         load_demo_lab_system(session, sede_ids=[SEDE_S01], clock=clock, listener_port=port)
     with read_session(edge_runtime.engine) as session:
-        assert len(session.exec(select(LabCodeMap)).all()) == len(CATALOG)
+        tests = {
+            s.id
+            for s in session.exec(
+                select(CatalogService).where(CatalogService.is_panel == False)  # noqa: E712
+            ).all()
+        }
+        mapped = {m.service_id for m in session.exec(select(LabCodeMap)).all()}
+    assert len(tests) > len(CATALOG) and mapped == tests  # every local test, extras included
     assert lab_worker.ensure_listener(edge_runtime) is True
     try:
         with _socket.create_connection(("127.0.0.1", port), timeout=2):

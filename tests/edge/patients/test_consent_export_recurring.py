@@ -14,7 +14,7 @@ from sqlalchemy import text
 from domain.clock import business_date
 from domain.errors import InvalidInput
 from edge.db import read_session
-from edge.patients.service import may_contact
+from edge.patients.consents import may_contact
 from edge.runtime import EdgeRuntime
 from tests.edge.factories import auth_headers
 from tests.edge.patients.helpers import add_order, register

@@ -109,7 +109,7 @@ def test_a_slow_hub_never_blocks_the_caller() -> None:
     started = time.perf_counter()
     state, _ = probe.state("http://slow.example", now=dt.datetime.now(dt.UTC))
     assert state == "comprobando"
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.4  # the probe itself takes 0.5 s
     deadline = time.monotonic() + 5
     while state == "comprobando" and time.monotonic() < deadline:
         time.sleep(0.05)

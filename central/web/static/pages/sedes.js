@@ -2,15 +2,15 @@ import { api, duration, el, fill, flash, when } from "../lib.js";
 
 export default async function () {
   const tbody = document.querySelector("#nodes tbody");
-  let sedes = {};
-  try {
-    const list = await api.get("/api/config/locations");
-    sedes = Object.fromEntries((list.items || []).map((s) => [s.id, `${s.code} · ${s.name}`]));
-  } catch { /* ids are shown instead */ }
-  const nodes = await api.get("/api/sync/nodes");
-  const states = await Promise.all(
-    nodes.map((n) => api.get(`/api/sync/nodes/${encodeURIComponent(n.id)}/status`).catch(() => null)),
-  );
+  // Sedes, nodes with their status (one request) and parked rows, all at once.
+  const listing = api.get("/api/config/locations").catch(() => null); // ids are shown instead
+  const parkedRows = api.get("/api/sync/parked");
+  parkedRows.catch(() => {}); // reported below
+  const health = await api.get("/api/web/sync-health");
+  const nodes = health.map((h) => h.node);
+  const states = health.map((h) => h.status);
+  const list = await listing;
+  const sedes = Object.fromEntries(((list && list.items) || []).map((s) => [s.id, `${s.code} · ${s.name}`]));
   fill(tbody, nodes.map((n, i) => {
     const st = states[i] || {};
     const late = st.backlog > 0 || (st.parked_rows || 0) > 0;
@@ -22,7 +22,7 @@ export default async function () {
       el("td", {}, n.revoked ? "Revocado" : late ? "Con pendientes" : "Al día"));
   }), 10, "No hay nodos registrados.");
   try {
-    const parked = await api.get("/api/sync/parked");
+    const parked = await parkedRows;
     fill(document.querySelector("#parked tbody"), parked.map((p) => el("tr", {},
       el("td", {}, when(p.parked_at)), el("td", {}, p.node_id), el("td", {}, p.record_type),
       el("td", {}, p.record_id), el("td", {}, p.reason), el("td", {}, p.message))), 6, "Ninguna fila apartada.");

@@ -21,6 +21,7 @@ const DEFAULTS = {
   F6: () => go(`${PREFIX}/caja`),
   F7: () => go(`${PREFIX}/pacientes/nuevo`),
   F8: () => go(`${PREFIX}/ordenes`),
+  F9: () => go(`${PREFIX}/descuentos`),
 };
 
 function escape(event) {

@@ -5,9 +5,11 @@ import { clearErrors, showErrors, values } from "../lib/forms.js";
 import { fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { askCancel } from "./cancel.js";
+import { initDiscountRequest } from "./discount_request.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
 let order = null;
+let refreshDiscount = async () => {};
 
 function fact(dl, label, value) {
   dl.append(h("dt", { text: label }), h("dd", { text: value || "—" }));
@@ -86,6 +88,7 @@ async function render() {
   nextBtn.hidden = !next;
   if (next) nextBtn.textContent = `→ ${STATUS_LABELS[next]} (S)`;
   $("#o-cancel").hidden = order.status === "anulada";
+  await refreshDiscount(order);
 }
 
 async function advance() {
@@ -100,7 +103,12 @@ async function advance() {
   }
 }
 
-export async function init() {
+export async function init({ me }) {
+  const onDecided = async () => {
+    $("#pay-form").elements.amount.value = ""; // refilled with the new balance
+    await render();
+  };
+  refreshDiscount = initDiscountRequest({ me, onDecided });
   $("#o-next").addEventListener("click", advance);
   const cancel = () => order && order.status !== "anulada" && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
   $("#o-cancel").addEventListener("click", cancel);

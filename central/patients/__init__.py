@@ -1,0 +1,1 @@
+"""Consolidated patients at the hub: one list across sedes, search, orders in every sede."""

@@ -1,0 +1,37 @@
+// SUNAT alarms across sedes: documents rejected, past their sending deadline, or near it.
+import { api, el, fill, showError, soles } from "../lib.js";
+
+const KINDS = { rechazado: "Rechazado por SUNAT", vencido: "Fuera de plazo", por_vencer: "Por vencer" };
+
+export default async function () {
+  const form = document.getElementById("alarm-filter");
+  const error = document.getElementById("alarm-error");
+  const tbody = document.querySelector("#alarms tbody");
+  let sedesLoaded = false;
+
+  async function load() {
+    error.hidden = true;
+    const params = new URLSearchParams();
+    if (form.elements.sede.value) params.set("sede", form.elements.sede.value);
+    if (form.elements.days.value.trim()) params.set("days", form.elements.days.value.trim());
+    try {
+      const data = await api.get(`/api/web/sunat-alarms?${params}`);
+      if (!sedesLoaded) {
+        for (const s of data.sedes) form.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+        sedesLoaded = true;
+      }
+      const counts = { rechazado: 0, vencido: 0, por_vencer: 0 };
+      for (const a of data.items) counts[a.kind] += 1;
+      document.getElementById("alarm-summary").textContent =
+        `${counts.rechazado} rechazados · ${counts.vencido} fuera de plazo · ${counts.por_vencer} por vencer (al ${data.today})`;
+      fill(tbody, data.items.map((a) => el("tr", { "data-alarm": a.kind, "data-document": a.document, class: a.kind === "por_vencer" ? "warn" : "" },
+        el("td", {}, a.sede_code), el("td", {}, a.document), el("td", {}, a.doc_label), el("td", {}, a.business_date || "—"),
+        el("td", {}, a.deadline || "—"),
+        el("td", { class: `kind ${a.kind}` }, a.kind === "vencido" ? `${KINDS[a.kind]} (${a.days_late} d)` : KINDS[a.kind]),
+        el("td", {}, a.state), el("td", {}, a.customer_name), el("td", { class: "num" }, soles(a.total)), el("td", {}, a.detail))),
+      10, "Sin alarmas: todos los comprobantes están dentro de plazo.");
+    } catch (err) { showError(error, err); }
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  await load();
+}

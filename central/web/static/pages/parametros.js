@@ -1,0 +1,49 @@
+// Chain settings (edit: config.manage) and the history of their changes.
+import { api, el, fill, flash, formErrors, when } from "../lib.js";
+
+const LABELS = {
+  discount_approval_threshold_pct: "Descuento con aprobación (%)",
+  sunat_factura_deadline_days: "Plazo facturas (días)",
+  sunat_boleta_deadline_days: "Plazo boletas (días)",
+  reconciliation_hour: "Hora de conciliación",
+  retention_audit_days: "Auditoría (días)",
+  retention_backup_days: "Copias (días)",
+};
+const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+
+export default async function () {
+  const form = document.getElementById("settings-form");
+  const general = document.getElementById("settings-error");
+  let current = null;
+
+  function render(data) {
+    current = data.values;
+    for (const key of Object.keys(LABELS)) form.elements[key].value = show(current[key]);
+    document.getElementById("settings-updated").textContent = `Última modificación: ${when(current.updated_at)}`;
+    for (const input of form.querySelectorAll("input")) input.readOnly = !data.can_edit;
+    document.getElementById("settings-save").hidden = !data.can_edit;
+    fill(document.querySelector("#settings-history tbody"), data.history.map((h) => el("tr", { "data-field": h.field },
+      el("td", {}, when(h.changed_at)), el("td", {}, LABELS[h.field] || h.field),
+      el("td", {}, show(h.old_value)), el("td", {}, show(h.new_value)), el("td", {}, h.changed_by_username || "—"))),
+    5, "Sin cambios registrados.");
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formErrors(form, null, general);
+    const changes = {};
+    for (const key of Object.keys(LABELS)) {
+      const value = form.elements[key].value.trim();
+      if (value === show(current[key])) continue;
+      changes[key] = key === "reconciliation_hour" || key === "discount_approval_threshold_pct"
+        ? value.replace(",", ".") : (/^\d+$/.test(value) ? Number(value) : value);
+    }
+    if (!Object.keys(changes).length) { flash("No hay cambios que guardar."); return; }
+    try {
+      await api.put("/api/config/settings", changes);
+      render(await api.get("/api/web/settings"));
+      flash("Parámetros guardados.");
+    } catch (err) { formErrors(form, err, general); }
+  });
+  render(await api.get("/api/web/settings"));
+}

@@ -1,0 +1,98 @@
+"""Nota de débito (08): interest, a price increase or penalties on an accepted document.
+
+Rules: it references an accepted factura or boleta of this sede, keeps the original's series
+letter (08F → F…, 08B → B…, from the sede's series), has a catálogo 10 reason the laboratory
+uses (01 intereses por mora, 02 aumento en el valor, 03 penalidades / otros conceptos; the
+export and IVAP adjustments 11 / 12 are refused) and one line for the amount, with the IGV
+affectation of the original. It is numbered, signed and queued like every other document
+(:func:`edge.billing.issuing.issue`); a note on a boleta follows the boletas' sending mode.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from domain.clock import Clock
+from domain.errors import InvalidInput, RuleViolation
+from domain.sunat import DebitNoteReason, DocumentType
+from edge.billing.documents import LineIn, customer_of, lines_of, this_sede
+from edge.billing.issuing import issue
+from edge.billing.models import ACEPTADO, ANULADO, OBSERVADO, Invoice
+from edge.billing.service import get
+from edge.settings import EdgeSettings
+
+MAX_AMOUNT = Decimal("1000000.00")
+
+
+def debit_note(
+    *,
+    session: Session,
+    settings: EdgeSettings,
+    clock: Clock,
+    invoice_id: str,
+    reason: DebitNoteReason,
+    description: str,
+    amount: Decimal,
+    user_id: str | None = None,
+) -> Invoice:
+    """Issue a nota de débito of ``amount`` (IGV included) on an accepted document."""
+    original = get(session, invoice_id)
+    if original.doc_type not in (DocumentType.FACTURA.value, DocumentType.BOLETA.value):
+        raise RuleViolation(
+            "Solo se emiten notas de débito sobre facturas o boletas.",
+            code="note_reference_type_invalid",
+            loc=["id"],
+        )
+    if original.sede_id != this_sede(session).id:
+        raise RuleViolation(
+            "La nota de débito debe emitirse en la sede del comprobante original.",
+            code="note_other_sede",
+            loc=["id"],
+        )
+    if original.state == ANULADO or original.void_requested:
+        raise RuleViolation("El comprobante está anulado.", code="invoice_voided", loc=["id"])
+    if original.state not in (ACEPTADO, OBSERVADO):
+        raise RuleViolation(
+            "Solo se emite una nota de débito sobre un comprobante aceptado por SUNAT"
+            f" (estado actual: {original.state}).",
+            code="reference_not_accepted",
+            loc=["id"],
+        )
+    if not description.strip():
+        raise InvalidInput(
+            "Indique el sustento de la nota.", code="reason_required", loc=["description"]
+        )
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise InvalidInput(
+            "El monto de la nota de débito debe ser mayor que cero y no mayor que"
+            f" S/ {MAX_AMOUNT:,.2f}.",
+            code="amount_invalid",
+            loc=["amount"],
+        )
+    originals = lines_of(session, original.id)
+    line = LineIn(
+        code=f"ND{reason.value}",
+        description=f"{reason.label}: {description.strip()}"[:250],
+        quantity=1,
+        unit_price=amount,
+        affectation=originals[0].affectation if originals else "10",
+    )
+    return issue(
+        session=session,
+        settings=settings,
+        clock=clock,
+        doc_type=DocumentType.NOTA_DEBITO,
+        customer=customer_of(original),
+        lines=[line],
+        sede_id=original.sede_id,
+        order_id=original.order_id,
+        reference=original,
+        note_reason=reason,
+        note_description=description.strip(),
+        user_id=user_id,
+    )
+
+
+__all__ = ["debit_note"]

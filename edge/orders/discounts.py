@@ -1,0 +1,115 @@
+"""Discounts on an order: the approval threshold setting, setting or replacing an order's
+discount after it was registered, and the audit row of every discount."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from sqlmodel import Session, select
+
+from domain.clock import Clock
+from domain.errors import Conflict, InvalidInput, RuleViolation
+from domain.money import fmt
+from domain.pricing import (
+    DEFAULT_APPROVAL_THRESHOLD_PCT,
+    Discount,
+    PricedLine,
+    effective_pct,
+    needs_approval,
+    parse_pct,
+    price_order,
+)
+from edge.audit import service as audit
+from edge.auth.tokens import Principal
+from edge.config.models import Setting
+from edge.orders.approval import approve_discount, check_may_discount
+from edge.orders.lifecycle import OrderStatus
+from edge.orders.models import Order
+from edge.orders.queries import get_order, items_of
+from edge.orders.schemas import DiscountIn
+
+APPROVAL_SETTING = "discount_approval_threshold_pct"
+
+
+def approval_threshold(session: Session) -> Decimal:
+    """Setting ``discount_approval_threshold_pct`` (default 10 %)."""
+    row = session.exec(select(Setting).where(Setting.key == APPROVAL_SETTING)).first()
+    if row is None or row.value is None or isinstance(row.value, bool | float):
+        return DEFAULT_APPROVAL_THRESHOLD_PCT
+    try:
+        return parse_pct(Decimal(str(row.value)))
+    except (InvalidOperation, InvalidInput):
+        return DEFAULT_APPROVAL_THRESHOLD_PCT
+
+
+def audit_discount(
+    session: Session, order: Order, *, user: Principal, clock: Clock, d: DiscountIn
+) -> None:
+    audit.record(
+        session,
+        action="order.discount",
+        clock=clock,
+        sede_id=order.sede_id,
+        user_id=user.user_id,
+        username=user.username,
+        record_type="order",
+        record_id=order.id,
+        details={
+            "number": order.number,
+            "kind": d.kind.value,
+            "value": fmt(d.value),
+            "amount": fmt(order.discount_total),
+            "pct": fmt(effective_pct(order.subtotal, order.discount_total)),
+            "reason": d.reason,
+            "approved_by": order.discount_approved_by,
+        },
+    )
+
+
+def apply_discount(
+    session: Session, *, order_id: str, d: DiscountIn, user: Principal, clock: Clock
+) -> Order:
+    """Set (or replace) the order's discount; the sold prices stay as they were."""
+    check_may_discount(user)
+    order = get_order(session, order_id=order_id)
+    if order.status in (OrderStatus.ANULADA, OrderStatus.ENTREGADA):
+        raise Conflict(
+            "La orden ya no admite descuentos.", code="order_closed", loc=["path", "order_id"]
+        )
+    items = items_of(session, order_id=order.id)
+    priced = [i for i in items if i.parent_item_id is None]
+    discount = Discount(d.kind, d.value)
+    coverage = Decimal(order.coverage_pct or "0")
+    totals = price_order(
+        [PricedLine(i.unit_price, i.coverage_eligible) for i in priced],
+        discount=discount,
+        coverage_pct=coverage,
+        discount_loc=["body"],
+    )
+    required = needs_approval(
+        totals.subtotal, discount, totals.discount_total, approval_threshold(session)
+    )
+    approver = approve_discount(session, d=d, required=required, user=user, sede_id=order.sede_id)
+    if order.paid_total > totals.patient_due:
+        raise RuleViolation(
+            f"Con este descuento lo pagado (S/ {fmt(order.paid_total)}) superaría lo que debe el"
+            f" paciente (S/ {fmt(totals.patient_due)}); anule y registre de nuevo.",
+            code="discount_exceeds_balance",
+            loc=["body", "value"],
+        )
+    for item, share in zip(priced, totals.line_discounts, strict=True):
+        item.discount = share
+        item.line_total = item.unit_price - share
+        session.add(item)
+    order.discount_total = totals.discount_total
+    order.total = totals.total
+    order.covered_total = totals.covered_total
+    order.balance = totals.patient_due - order.paid_total
+    order.discount_kind = d.kind.value
+    order.discount_value = fmt(d.value)
+    order.discount_reason = d.reason
+    order.discount_approved_by = approver
+    order.updated_at = clock.now()
+    session.add(order)
+    audit_discount(session, order, user=user, clock=clock, d=d)
+    return order
