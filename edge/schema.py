@@ -19,6 +19,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "edge.samples.models",
     "edge.labsync.models",
     "edge.billing.models",
+    "edge.billing.convenio_models",
     "edge.sync.models",
     "edge.closures.models",
 )

@@ -68,6 +68,7 @@ RECORD_TYPES: dict[str, RecordSpec] = {
     "day_seal": RecordSpec(Owner.EDGE),
     "invoice": RecordSpec(Owner.EDGE),
     "invoice_line": RecordSpec(Owner.EDGE),
+    "convenio_invoice_order": RecordSpec(Owner.EDGE),  # orders a convenio factura covers
     "invoice_document": RecordSpec(Owner.EDGE),  # signed XML + CDR (base64), for the hub's mail
     "sunat_submission": RecordSpec(Owner.EDGE),
     "lab_job": RecordSpec(Owner.EDGE),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field
 
 from central.base import HubModel
@@ -138,3 +138,32 @@ class PatientFirst(HubModel, table=True):
     patient_id: str = Field(primary_key=True, max_length=36)
     first_date: dt.date = Field(index=True)
     first_sede_id: str = Field(max_length=36)
+
+
+class PatientDay(HubModel, table=True):
+    """Valid (not ``anulada``) orders per sede, day and patient (``patient_id`` as the order
+    carries it, '' when none), and the same per day and patient over the whole chain (rows
+    with ``sede_id`` ''). Each row also has the patient's chain-wide first order date (copied
+    from ``rpt_patient_first``) and ``prev_date``, the patient's previous day with valid orders
+    in the same scope (sede, or chain): the distinct patients of a period in one scope are its
+    rows with no earlier visit in the period, counted straight off the partial index (no raw
+    rows, no DISTINCT over every patient, no join). A row whose orders were all cancelled later
+    stays with ``orders`` 0 (its ``prev_date`` is then not kept); queries read ``orders > 0``."""
+
+    __tablename__ = "rpt_patient_day"
+    __table_args__ = (
+        Index(
+            "ix_rpt_patient_day_visits",
+            "sede_id",
+            "business_date",
+            postgresql_include=["patient_id", "first_date", "prev_date"],
+            postgresql_where=text("orders > 0"),
+        ),
+    )
+
+    sede_id: str = Field(primary_key=True, max_length=36)  # '' for the whole chain
+    business_date: dt.date = Field(primary_key=True)
+    patient_id: str = Field(primary_key=True, max_length=64, index=True)
+    orders: int = _sum()
+    first_date: dt.date | None = None
+    prev_date: dt.date | None = None

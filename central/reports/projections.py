@@ -12,6 +12,13 @@ Sold lines (``rpt_service_day``, the "top services" report) are the exception: a
 recomputes the lines it touches against the ledger ``rpt_service_item`` (see the section
 below); an order cancelled after its lines were counted is subtracted.
 
+Patients per day (``rpt_patient_day``: valid orders per sede, or the whole chain, day and
+patient) are an ordinary summary, plus two columns each trigger refreshes on the rows of the
+patients it touched (SQL in :mod:`central.reports.patient_projections`): the patient's
+chain-wide first order date (from ``rpt_patient_first``; an earlier order arriving late moves
+it back) and their previous day with valid orders in the same scope, so a period's distinct
+patients are counted without a DISTINCT over all of them.
+
 The triggers also:
 - note rows that arrive flagged ``late`` for a reconciled day (``recon_late_mark``), and keep
   the image the closure counted of each business row that changes then
@@ -24,6 +31,8 @@ The triggers also:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from central.reports.patient_projections import patient_day_sync_sql, patient_first_sql
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ def _t(name: str) -> str:
 
 
 _DATE = "r.business_date::date"
+CANCELLED_STATUS = "anulada"
 
 SUMMARIES: tuple[Summary, ...] = (
     Summary(
@@ -94,6 +104,13 @@ SUMMARIES: tuple[Summary, ...] = (
          "user_id": _t("user_id")},
         {"events": "1"},
     ),
+    *(Summary(
+        "rpt_patient_day",
+        "order",
+        {"sede_id": sede, "business_date": _DATE, "patient_id": _t("patient_id")},
+        {"orders": "1"},
+        where=f"r.payload->>'status' <> '{CANCELLED_STATUS}'",
+    ) for sede in ("r.sede_id", "''")),  # each sede, and the whole chain
 )  # fmt: skip
 
 
@@ -138,7 +155,7 @@ def delta_sql(s: Summary, sources: list[tuple[str, int]]) -> str:
 # lines it touches (its own lines, and the ledger's lines of its orders that are or were
 # cancelled), recomputes them from the final ``sync_record`` and applies the difference. Both
 # triggers converge on the final table, whichever fires first.
-CANCELLED = ("anulada",)
+CANCELLED = (CANCELLED_STATUS,)
 _CANCELLED_SQL = "(" + ", ".join(f"'{s}'" for s in CANCELLED) + ")"
 _ITEM_COLS = ("item_id", "order_id", "sede_id", "business_date", "service_id", "service_code",
               "service_name", "quantity", "amount_cents", "counted")  # fmt: skip
@@ -222,15 +239,17 @@ def item_ledger_sql(sources: list[str] | None) -> str:
     )
 
 
+def _execute(sql: str) -> str:
+    """Run ``sql`` through ``EXECUTE``: planned on each firing (see :func:`items_sql`)."""
+    return f"EXECUTE $sql${sql}$sql$"
+
+
 def items_sql(sources: list[str]) -> list[str]:
     """The two statements of a trigger: the summary's difference, then the ledger. They look
     rows up in ``sync_record`` by key, so they run through ``EXECUTE`` (planned on each firing):
     a PL/pgSQL statement keeps the plan of its first run, made while ``sync_record`` may have
     been nearly empty (a sequential scan then, ruinous once it holds millions of rows)."""
-    return [
-        f"EXECUTE $sql${item_delta_sql(sources)}$sql$",
-        f"EXECUTE $sql${item_ledger_sql(sources)}$sql$",
-    ]
+    return [_execute(item_delta_sql(sources)), _execute(item_ledger_sql(sources))]
 
 
 def items_rebuild_sql() -> list[str]:
@@ -241,22 +260,6 @@ def items_rebuild_sql() -> list[str]:
         "max(service_code), max(service_name), sum(quantity), sum(amount_cents) "
         "FROM rpt_service_item WHERE counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     ]
-
-
-def patient_first_sql(src: str) -> str:
-    return (
-        "INSERT INTO rpt_patient_first (patient_id, first_date, first_sede_id) "
-        "SELECT DISTINCT ON (r.payload->>'patient_id') r.payload->>'patient_id', "
-        f"{_DATE}, r.sede_id FROM {src} r WHERE r.record_type = 'order' AND r.op <> 'delete' "
-        "AND r.payload->>'patient_id' IS NOT NULL AND r.business_date IS NOT NULL "
-        "AND r.sede_id IS NOT NULL "
-        f"ORDER BY r.payload->>'patient_id', {_DATE}, r.sede_id "
-        "ON CONFLICT (patient_id) DO UPDATE SET "
-        "first_sede_id = CASE WHEN (EXCLUDED.first_date, EXCLUDED.first_sede_id) < "
-        "(rpt_patient_first.first_date, rpt_patient_first.first_sede_id) "
-        "THEN EXCLUDED.first_sede_id ELSE rpt_patient_first.first_sede_id END, "
-        "first_date = LEAST(rpt_patient_first.first_date, EXCLUDED.first_date)"
-    )
 
 
 def late_mark_sql(src: str) -> str:
@@ -325,16 +328,19 @@ def trigger_bodies() -> dict[str, list[str]]:
     """Statements of the insert, update and delete trigger functions."""
     ins = [delta_sql(s, [("new_rows", 1)]) for s in SUMMARIES]
     ins += items_sql(["new_rows"])
-    ins += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    ins += [patient_first_sql("new_rows"), _execute(patient_day_sync_sql(["new_rows"]))]
+    ins += [late_mark_sql("new_rows")]
     ins += [late_before_sql(updated=False)]
     ins += [events_sql("new_rows", updated=False)]
     upd = [delta_sql(s, [("old_rows", -1), ("new_rows", 1)]) for s in SUMMARIES]
     upd += items_sql(["old_rows", "new_rows"])
-    upd += [patient_first_sql("new_rows"), late_mark_sql("new_rows")]
+    upd += [patient_first_sql("new_rows")]
+    upd += [_execute(patient_day_sync_sql(["old_rows", "new_rows"]))]
+    upd += [late_mark_sql("new_rows")]
     upd += [late_before_sql(updated=True)]
     upd += [events_sql("new_rows", updated=True)]
     dele = [delta_sql(s, [("old_rows", -1)]) for s in SUMMARIES]
-    dele += items_sql(["old_rows"])
+    dele += items_sql(["old_rows"]) + [_execute(patient_day_sync_sql(["old_rows"]))]
     return {"ins": ins, "upd": upd, "del": dele}
 
 
@@ -342,10 +348,10 @@ def rebuild_sql() -> list[str]:
     """Recompute every summary table from ``sync_record`` (inside one transaction)."""
     tables = [s.table for s in SUMMARIES]
     tables += ["rpt_service_day", "rpt_service_item", "rpt_patient_first"]
-    out = [f"TRUNCATE {', '.join(tables)}"]
+    out = [f"TRUNCATE {', '.join(dict.fromkeys(tables))}"]
     out += [delta_sql(s, [("sync_record", 1)]) for s in SUMMARIES]
     out += items_rebuild_sql()
-    out.append(patient_first_sql("sync_record"))
+    out += [patient_first_sql("sync_record"), patient_day_sync_sql(None)]
     return out
 
 

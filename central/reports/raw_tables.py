@@ -1,5 +1,4 @@
-"""Report tables read from the raw rows of the period: patients analysis (new vs recurring, age
-band, sex) and turnaround from order to results."""
+"""Report tables read from the raw rows of the period: turnaround from order to results."""
 
 from __future__ import annotations
 
@@ -10,52 +9,6 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from central.reports.filters import Column, Filters, Table
-
-_AGE = (
-    "CASE WHEN p.birth_date IS NULL THEN 'sin dato' "
-    "WHEN age(o.business_date::date, p.birth_date) < interval '12 years' THEN '0-11' "
-    "WHEN age(o.business_date::date, p.birth_date) < interval '18 years' THEN '12-17' "
-    "WHEN age(o.business_date::date, p.birth_date) < interval '30 years' THEN '18-29' "
-    "WHEN age(o.business_date::date, p.birth_date) < interval '45 years' THEN '30-44' "
-    "WHEN age(o.business_date::date, p.birth_date) < interval '60 years' THEN '45-59' "
-    "ELSE '60+' END"
-)
-
-
-def patients_analysis(session: Session, f: Filters, limit: int) -> Table:
-    """New vs recurring patients, by age band and by sex (distinct patients, and orders)."""
-    base = (
-        "WITH o AS (SELECT r.business_date, r.payload->>'patient_id' AS pid FROM sync_record r "
-        "WHERE r.record_type = 'order' AND r.op <> 'delete' AND r.payload->>'status' <> 'anulada' "
-        f"AND {f.where('r.business_date', 'r.sede_id')}) "
-    )
-    params = f.params() | {"f": f.date_from.isoformat(), "t": f.date_to.isoformat()}
-    conn = session.connection()
-    segments: list[tuple[str, str]] = [
-        ("tipo", "CASE WHEN pf.first_date >= CAST(:f AS date) THEN 'nuevo' ELSE 'recurrente' END"),
-        ("edad", _AGE),
-        ("sexo", "coalesce(p.sex, 'sin dato')"),
-    ]
-    out: list[dict[str, Any]] = []
-    for segment, expr in segments:
-        rows = conn.execute(
-            text(
-                base + f"SELECT {expr} AS label, count(DISTINCT o.pid), count(*) FROM o "
-                "LEFT JOIN rpt_patient_first pf ON pf.patient_id = o.pid "
-                "LEFT JOIN hub_patient p ON p.id = o.pid GROUP BY 1 ORDER BY 1"
-            ),
-            params,
-        )
-        out += [
-            {"segment": segment, "label": r[0], "patients": int(r[1]), "orders": int(r[2])}
-            for r in rows
-        ]
-    return Table(
-        "patients-analysis", "Análisis de pacientes",
-        [Column("segment", "Segmento"), Column("label", "Grupo"),
-         Column("patients", "Pacientes", "int"), Column("orders", "Órdenes", "int")],
-        out,
-    )  # fmt: skip
 
 
 def turnaround(session: Session, f: Filters, limit: int) -> Table:

@@ -2,12 +2,14 @@
 
 The dashboard and most reports read the summary tables (:mod:`central.reports.models`), kept by
 the triggers of migration 0002, so they answer in milliseconds whatever the size of
-``sync_record``; patients analysis and turnaround read the raw rows of the period. Supervisors
+``sync_record`` (patients analysis and the new vs recurring split read ``rpt_patient_day``);
+only turnaround reads the raw rows of the period. Supervisors
 see only their sedes (``Filters.sede_ids``).
 
 The pieces live in :mod:`~central.reports.filters` (period, sedes, table shape),
 :mod:`~central.reports.dashboard`, :mod:`~central.reports.sales_tables`,
-:mod:`~central.reports.staff_tables` and :mod:`~central.reports.raw_tables`; this module is the
+:mod:`~central.reports.staff_tables`, :mod:`~central.reports.patient_tables` and
+:mod:`~central.reports.raw_tables`; this module is the
 registry of report names and the entry point callers use.
 """
 
@@ -21,7 +23,8 @@ from sqlmodel import Session
 from central.reports import projections
 from central.reports.dashboard import dashboard
 from central.reports.filters import MAX_DAYS, Column, Filters, Table, filters_for, today_of
-from central.reports.raw_tables import patients_analysis, turnaround
+from central.reports.patient_tables import patient_split, patients_analysis
+from central.reports.raw_tables import turnaround
 from central.reports.sales_tables import (
     monthly_comparison,
     orders,
@@ -83,6 +86,7 @@ __all__ = [
     "filters_for",
     "monthly_comparison",
     "orders",
+    "patient_split",
     "patients_analysis",
     "payment_methods",
     "rebuild",

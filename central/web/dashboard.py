@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -43,50 +42,14 @@ def days_of(filters: reports.Filters) -> list[dt.date]:
     return [filters.date_from + dt.timedelta(days=i) for i in range(min(n, 62))][-62:]
 
 
-# New vs recurring patients need the distinct patients of the period, which only the raw order
-# rows hold (no summary table has them): about 0.5 s over a month of a 20-sede chain. The
-# figures are cached per filter for a few minutes, and the page asks for this chart apart
-# (``part=patients``) so the rest of the dashboard does not wait for it.
-PATIENTS_TTL = dt.timedelta(minutes=10)
-_PATIENTS_CACHE: dict[tuple[str, ...], tuple[dt.datetime, dict[str, int]]] = {}
-_PATIENTS_LOCK = threading.Lock()
-
-
-def patients_split(
-    *, session: Session, filters: reports.Filters, now: dt.datetime
-) -> dict[str, int]:
+def patients_split(*, session: Session, filters: reports.Filters) -> dict[str, int]:
     """Distinct patients with valid orders in the period: ``nuevo`` (first order in it) and
-    ``recurrente``; cached for ``PATIENTS_TTL``."""
-    sede_ids = filters.sede_ids
-    if sede_ids is None:  # every sede: name them so the (sede, date, type) index is used
-        sede_ids = [str(r[0]) for r in session.connection().execute(text("SELECT id FROM sede"))]
-    database = str(session.get_bind().engine.url)
-    key = (database, filters.date_from.isoformat(), filters.date_to.isoformat(), *sorted(sede_ids))
-    with _PATIENTS_LOCK:
-        hit = _PATIENTS_CACHE.get(key)
-    if hit is not None and now - hit[0] < PATIENTS_TTL:
-        return hit[1]
-    rows = session.connection().execute(
-        text(
-            "SELECT CASE WHEN pf.first_date >= CAST(:f AS date) THEN 'nuevo' ELSE 'recurrente' "
-            "END, count(*) FROM (SELECT DISTINCT r.payload->>'patient_id' AS pid "
-            "FROM sync_record r WHERE r.record_type = 'order' AND r.op <> 'delete' "
-            "AND r.sede_id = ANY(:s) AND r.business_date >= :f AND r.business_date <= :t "
-            "AND r.payload->>'status' <> 'anulada') o "
-            "LEFT JOIN rpt_patient_first pf ON pf.patient_id = o.pid GROUP BY 1"
-        ),
-        {"f": key[1], "t": key[2], "s": list(key[3:])},
-    )
-    split = {"nuevo": 0, "recurrente": 0} | {str(label): int(n) for label, n in rows}
-    with _PATIENTS_LOCK:
-        if len(_PATIENTS_CACHE) > 256:
-            _PATIENTS_CACHE.clear()
-        _PATIENTS_CACHE[key] = (now, split)
-    return split
+    ``recurrente`` (from the ``rpt_patient_day`` projection: milliseconds, no cache)."""
+    return reports.patient_split(session=session, filters=filters)
 
 
-def patients_chart(*, session: Session, filters: reports.Filters, now: dt.datetime) -> str:
-    split = patients_split(session=session, filters=filters, now=now)
+def patients_chart(*, session: Session, filters: reports.Filters) -> str:
+    split = patients_split(session=session, filters=filters)
     return charts.column_chart(
         "Pacientes nuevos y recurrentes",
         [
@@ -104,7 +67,7 @@ def render_all(
     chart, which is then ""), ``patients`` (only it) or ``all``."""
     out = dict.fromkeys(CHART_NAMES, "")
     if part in ("all", "patients"):
-        out["patients"] = patients_chart(session=session, filters=filters, now=now)
+        out["patients"] = patients_chart(session=session, filters=filters)
     if part == "patients":
         return out
     by_day = sales_by_sede_day(session=session, filters=filters)

@@ -78,8 +78,16 @@ def _decode(text: str | None) -> bytes | None:
         return None
 
 
-def _restore_one(conn: Connection, kind: str, owner_id: str, relpath: str, filename: str,
-                 content: bytes | None, now: dt.datetime) -> bool:  # fmt: skip
+def _restore_one(
+    conn: Connection,
+    owner_id: str,
+    kind: str,
+    *,
+    relpath: str,
+    filename: str,
+    content: bytes | None,
+    now: dt.datetime,
+) -> bool:
     """One ``invoice_file`` row (unless the database still holds one) and its file queued."""
     if content is None or not relpath:
         return False
@@ -96,7 +104,7 @@ def _restore_one(conn: Connection, kind: str, owner_id: str, relpath: str, filen
                 filename=filename,
                 content=content,
                 created_at=now,
-            )  # fmt: skip
+            )
         )
     conn.execute(insert(qtab).values(id=new_id(), owner_id=owner_id, kind=kind, relpath=relpath))
     return True
@@ -119,20 +127,34 @@ def take_back(conn: Connection, document_ids: Iterable[str], *, now: dt.datetime
             continue
         folder = files.xml_relpath(inv.business_date, "x").rsplit("/", 1)[0]
         xml_path = inv.xml_path or f"{folder}/{doc.xml_filename}"
-        restored += _restore_one(conn, "xml", doc_id, xml_path, doc.xml_filename,
-                                 _decode(doc.xml_b64), now)  # fmt: skip
+        restored += _restore_one(
+            conn,
+            doc_id,
+            "xml",
+            relpath=xml_path,
+            filename=doc.xml_filename,
+            content=_decode(doc.xml_b64),
+            now=now,
+        )
         if doc.cdr_filename:
             cdr_path = inv.cdr_path or f"{folder}/{doc.cdr_filename}"
-            restored += _restore_one(conn, "cdr", doc_id, cdr_path, doc.cdr_filename,
-                                     _decode(doc.cdr_b64), now)  # fmt: skip
+            restored += _restore_one(
+                conn,
+                doc_id,
+                "cdr",
+                relpath=cdr_path,
+                filename=doc.cdr_filename,
+                content=_decode(doc.cdr_b64),
+                now=now,
+            )
     return restored
 
 
 def write_restored(rt: EdgeRuntime) -> int:
     """Write the queued files of documents a restore took back (missing ones only)."""
     with read_session(rt.engine) as session:
-        queued = [
-            (q.id, q.relpath, f.content)
+        queued = [  # a row without its invoice_file (never expected) is just dropped
+            (q.relpath, f.content)
             for q, f in session.exec(
                 select(RestoredFile, InvoiceFile).where(
                     InvoiceFile.owner_id == RestoredFile.owner_id,
@@ -140,14 +162,14 @@ def write_restored(rt: EdgeRuntime) -> int:
                 )
             )
         ]
-        orphans = session.exec(select(RestoredFile.id)).all()
-    if not orphans:
+        done = session.exec(select(RestoredFile.id)).all()
+    if not done:
         return 0
-    for _id, relpath, content in queued:
+    for relpath, content in queued:
         files.ensure_file(rt.settings.data_dir, relpath, content)
     with unit_of_work(rt.engine) as session:
         table = RestoredFile.__table__  # type: ignore[attr-defined]
-        session.connection().execute(delete(table).where(table.c.id.in_(orphans)))
+        session.connection().execute(delete(table).where(table.c.id.in_(done)))
     if queued:
         log.info("%d files of re-imported documents written back", len(queued))
     return len(queued)

@@ -227,6 +227,8 @@ def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
 
     The message is worked out when it is first sent: tests added go as ``NW``, removed as
     ``CA`` and kept as ``XO``. Before the new order was ever sent, nothing extra is queued.
+    Called through ``edge.orders.hooks`` for edits made here and for patient edits and merges
+    pulled from the hub (``edge.sync.apply``), in the transaction that applies them.
     """
     jobs = _jobs(session, order.id)
     new = next((j for j in jobs if j.action == "new"), None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:30:35.694186
+Create Date: 2026-11-29 12:57:06.613882
 """
 
 from collections.abc import Sequence
@@ -424,6 +424,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('sede_id', 'business_date', 'status', 'cashier_id', 'convenio_id')
     )
     op.create_index(op.f('ix_rpt_order_day_business_date'), 'rpt_order_day', ['business_date'], unique=False)
+    op.create_table('rpt_patient_day',
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('orders', sa.BigInteger(), nullable=False),
+    sa.Column('first_date', sa.Date(), nullable=True),
+    sa.Column('prev_date', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('sede_id', 'business_date', 'patient_id')
+    )
+    op.create_index(op.f('ix_rpt_patient_day_patient_id'), 'rpt_patient_day', ['patient_id'], unique=False)
+    op.create_index('ix_rpt_patient_day_visits', 'rpt_patient_day', ['sede_id', 'business_date'], unique=False, postgresql_include=['patient_id', 'first_date', 'prev_date'], postgresql_where=sa.text('orders > 0'))
     op.create_table('rpt_patient_first',
     sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('first_date', sa.Date(), nullable=False),
@@ -691,6 +702,9 @@ def downgrade() -> None:
     op.drop_table('rpt_payment_day')
     op.drop_index(op.f('ix_rpt_patient_first_first_date'), table_name='rpt_patient_first')
     op.drop_table('rpt_patient_first')
+    op.drop_index('ix_rpt_patient_day_visits', table_name='rpt_patient_day', postgresql_include=['patient_id', 'first_date', 'prev_date'], postgresql_where=sa.text('orders > 0'))
+    op.drop_index(op.f('ix_rpt_patient_day_patient_id'), table_name='rpt_patient_day')
+    op.drop_table('rpt_patient_day')
     op.drop_index(op.f('ix_rpt_order_day_business_date'), table_name='rpt_order_day')
     op.drop_table('rpt_order_day')
     op.drop_index(op.f('ix_rpt_document_day_business_date'), table_name='rpt_document_day')

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:42:47.015198
+Create Date: 2026-11-29 12:54:00.105272
 """
 
 from collections.abc import Sequence
@@ -642,6 +642,29 @@ def upgrade() -> None:
     with op.batch_alter_table('patient_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_patient_history_patient_id'), ['patient_id'], unique=False)
 
+    op.create_table('convenio_invoice_order',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('convenio_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('invoice_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('order_number', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('amount', sync.sqltypes.Cents(), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['lab_order.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('invoice_id', 'order_id', name='uq_convenio_invoice_order')
+    )
+    with op.batch_alter_table('convenio_invoice_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convenio_invoice_order_convenio_id'), ['convenio_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_convenio_invoice_order_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_convenio_invoice_order_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_convenio_invoice_order_sede_id'), ['sede_id'], unique=False)
+
     op.create_table('discount_request',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -971,6 +994,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_discount_request_business_date'))
 
     op.drop_table('discount_request')
+    with op.batch_alter_table('convenio_invoice_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_convenio_invoice_order_sede_id'))
+        batch_op.drop_index(batch_op.f('ix_convenio_invoice_order_order_id'))
+        batch_op.drop_index(batch_op.f('ix_convenio_invoice_order_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_convenio_invoice_order_convenio_id'))
+
+    op.drop_table('convenio_invoice_order')
     with op.batch_alter_table('patient_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_patient_history_patient_id'))
 

@@ -29,7 +29,7 @@ S01, S02 = sede_id_for("S01"), sede_id_for("S02")
 PERIOD = {"from": "2026-11-01", "to": "2026-11-29"}
 SUMMARY_TABLES = ("rpt_order_day", "rpt_payment_day", "rpt_document_day", "rpt_service_day",
                   "rpt_service_item", "rpt_cash_day", "rpt_status_day",
-                  "rpt_patient_first")  # fmt: skip
+                  "rpt_patient_first", "rpt_patient_day")  # fmt: skip
 
 
 @pytest.fixture

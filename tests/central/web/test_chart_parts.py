@@ -1,4 +1,4 @@
-"""The dashboard asks for the patients chart apart (``part=patients``), cached per filter."""
+"""The dashboard asks for the patients chart apart (``part=patients``), from the projection."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_main_and_patients_parts_split_the_charts(
     assert bad.status_code == 422
 
 
-def test_patients_split_is_cached_for_a_while(
+def test_patients_split_follows_new_data_at_once(
     hub_client: TestClient, hub_runtime: HubRuntime
 ) -> None:
     from central.db import unit_of_work
@@ -41,18 +41,23 @@ def test_patients_split_is_cached_for_a_while(
 
     make_sede(hub_runtime, "S01")
     day = SedeDay(hub_runtime.engine, "S01", DAY)
-    day.payment(day.order("40.00", services=[("HEM01", "Hemograma", "40.00")]))
+    first = day.order("40.00", services=[("HEM01", "Hemograma", "40.00")])
+    day.payment(first)
     day.push(day.all_rows())
     filters = Filters(dt.date(2026, 11, 1), dt.date(2026, 11, 29), None)
-    now = hub_runtime.clock.now()
     with unit_of_work(hub_runtime.engine) as session:
-        first = dashboard.patients_split(session=session, filters=filters, now=now)
+        before = dashboard.patients_split(session=session, filters=filters)
     more = SedeDay(hub_runtime.engine, "S01", DAY + dt.timedelta(days=1))
-    more.payment(more.order("40.00", services=[("HEM01", "Hemograma", "40.00")]))
+    more.order("40.00", services=[("HEM01", "Hemograma", "40.00")])
+    more.order("30.00", patient_id=first["patient_id"])  # the same patient comes back
     more.push(more.all_rows())
+    later = Filters(DAY + dt.timedelta(days=1), dt.date(2026, 11, 29), None)
     with unit_of_work(hub_runtime.engine) as session:
-        cached = dashboard.patients_split(session=session, filters=filters, now=now)
-        later = now + dashboard.PATIENTS_TTL
-        fresh = dashboard.patients_split(session=session, filters=filters, now=later)
-    assert first == cached == {"nuevo": 1, "recurrente": 0}
-    assert fresh["nuevo"] == 2
+        after = dashboard.patients_split(session=session, filters=filters)
+        only_later = dashboard.patients_split(session=session, filters=later)
+    assert before == {"nuevo": 1, "recurrente": 0}
+    assert after == {"nuevo": 2, "recurrente": 0}
+    assert only_later == {"nuevo": 1, "recurrente": 1}
+    headers = auth_headers(hub_runtime)
+    svg = hub_client.get(f"/api/web/charts?{Q}&part=patients", headers=headers).json()
+    assert 'data-label="Nuevo" data-value="2"' in svg["patients"]

@@ -1,0 +1,154 @@
+"""The convenio's monthly factura across real processes: ``labred edge serve``, ``labred edge
+worker`` and ``labred sandbox sunat`` (SUNAT's XSD/XSL rules). A receptionist sells under two
+convenios over HTTP, a supervisor lists what is pending and issues the factura, the worker
+sends it and the simulator accepts it; a restarted server still refuses to bill it twice."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.catalog_data import catalog_id_for
+from domain.permissions import Role
+from edge.runtime import EdgeRuntime
+from edge.settings import load_edge_settings
+from tests.edge.factories import make_user
+from tests.procs import free_port, run_labred, running
+
+pytestmark = pytest.mark.slow
+PASSWORD = "clave-convenios-2026"
+SALUD = catalog_id_for("convenio", "CONV-SALUDPLUS")
+MINERA = catalog_id_for("convenio", "CONV-MINERA")
+
+
+def _until(what: str, probe: Callable[[], Any], timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _login(http: httpx.Client, username: str) -> dict[str, str]:
+    r = http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@contextlib.contextmanager
+def _edge(data: Path, port: int, log: Path) -> Iterator[httpx.Client]:
+    base = f"http://127.0.0.1:{port}"
+    serve = ("edge", "serve", "--data-dir", str(data), "--port", str(port))
+    with running(*serve, ready_url=f"{base}/ready", log=log):
+        with httpx.Client(base_url=base, timeout=30) as http:
+            yield http
+
+
+def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
+    data = tmp_path / "edge"
+    sim_port, edge_port = free_port(), free_port()
+    sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
+    init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
+                      "--admin-password", PASSWORD)  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    config = {
+        "port": edge_port,
+        "sunat_url": f"{sim_url}/ol-ti-itcpfegem-beta/billService",
+        "rate_limit_per_minute": 100000,
+    }
+    (data / "edge.toml").write_text(
+        "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
+    )
+    rt = EdgeRuntime.open(load_edge_settings(data, None))
+    make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
+    make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)
+    rt.engine.dispose()
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(
+            running("sandbox", "sunat", "--port", str(sim_port), "--sunat-data", str(sunat_data),
+                    ready_url=f"{sim_url}/_sim/faults", log=tmp_path / "sim.log")
+        )  # fmt: skip
+        http = stack.enter_context(_edge(data, edge_port, tmp_path / "edge.log"))
+        stack.enter_context(
+            running("edge", "worker", "--data-dir", str(data),
+                    ready_url=f"{edge_url}/ready", log=tmp_path / "worker.log")
+        )  # fmt: skip
+        clerk, boss = _login(http, "rocio"), _login(http, "sonia")
+        r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
+        assert r.status_code == 201, r.text
+        orders = []
+        for dni, convenio, codes in (
+            ("41234567", MINERA, ["HEM-001", "URI-001"]),  # 100 %: 28.00 + 12.00
+            ("41234568", SALUD, ["HEM-001", "BIO-010"]),  # 80 % of 40.00 = 32.00
+        ):
+            patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
+                       "last_names": "MAMANI CCORI"}  # fmt: skip
+            r = http.post("/api/patients", json=patient, headers=clerk)
+            assert r.status_code == 201, r.text
+            sale = {"patient_id": r.json()["id"], "convenio_id": convenio,
+                    "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
+            r = http.post("/api/orders", json=sale, headers=clerk)
+            assert r.status_code == 201, r.text
+            orders.append(r.json())
+        month = orders[0]["business_date"][:7]
+        url = f"/api/convenios/{MINERA}"
+
+        assert http.get(f"{url}/pending?month={month}", headers=clerk).status_code == 403
+        pending = http.get(f"{url}/pending?month={month}", headers=boss).json()
+        assert [i["order_id"] for i in pending["items"]] == [orders[0]["id"]]
+        assert pending["covered_total"] == "40.00"
+
+        r = http.post(f"{url}/invoice", json={"month": month}, headers=boss)
+        assert r.status_code == 201, r.text
+        factura = r.json()["invoice"]
+        assert (factura["full_number"], factura["total"]) == ("F001-1", "40.00")
+        assert factura["customer_doc_number"] == "20601987652"
+        again = http.post(f"{url}/invoice", json={"month": month}, headers=boss)
+        assert again.status_code == 409
+        assert again.json()["detail"][0]["type"] == "convenio_nothing_pending"
+
+        def accepted() -> dict[str, Any] | None:
+            doc: dict[str, Any] = http.get(f"/api/billing/{factura['id']}", headers=boss).json()
+            return doc if doc["state"] == "aceptado" else None
+
+        done = _until("the convenio factura to be accepted", accepted)
+        assert [ln["total"] for ln in done["lines"]] == ["40.00"]
+        registry = httpx.get(f"{sim_url}/_sim/documents", timeout=10).json()
+    statuses = {d["filename"].split("-", 1)[1]: d["status"] for d in registry["documents"]}
+    assert statuses["01-F001-1"] == "aceptado"
+
+    # A restarted server still knows what was billed; the other convenio is still pending.
+    with _edge(data, edge_port, tmp_path / "edge2.log") as http:
+        boss = _login(http, "sonia")
+        r = http.post(f"/api/convenios/{MINERA}/invoice", json={"month": month}, headers=boss)
+        assert r.status_code == 409
+        other = http.get(f"/api/convenios/{SALUD}/pending?month={month}", headers=boss).json()
+        assert [i["order_id"] for i in other["items"]] == [orders[1]["id"]]
+        assert Decimal(other["covered_total"]) == Decimal("32.00")
+    conn = sqlite3.connect(data / "edge.sqlite3")
+    try:
+        kinds = dict(
+            conn.execute(
+                "SELECT record_type, count(*) FROM sync_outbox WHERE record_type IN "
+                "('convenio_invoice_order', 'audit_event') GROUP BY record_type"
+            ).fetchall()
+        )
+        action = conn.execute(
+            "SELECT count(*) FROM audit_event WHERE action = 'convenio.invoice'"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert kinds["convenio_invoice_order"] == 1
+    assert action == (1,)
