@@ -27,6 +27,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.catalog.router",
     "central.convenios.router",
     "central.convenios.accounts_router",
+    "central.convenios.payments_router",
     "central.patients.router",
     "central.lab.router",
     "central.audit.router",

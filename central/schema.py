@@ -16,6 +16,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "central.config.models",
     "central.catalog.models",
     "central.convenios.models",
+    "central.convenios.payment_models",
     "central.lab.models",
     "central.sync.models",
     "central.patients.indexes",

@@ -1,9 +1,10 @@
-"""A convenio's account across sedes: its orders, what it owes per sede (current and overdue by
-its credit days) and the monthly statement.
+"""A convenio's orders across sedes (what it owes, per sede and factura, is in
+:mod:`central.convenios.ledger`; payments in :mod:`central.convenios.payments`).
 
 The orders are the replicated ``order`` rows of every sede (``sync_record``) naming the convenio;
 the convenio owes the covered part (``covered_total``) of each order that is not cancelled. An
-order's amount falls due ``credit_days`` after the end of its month (the statement's month).
+order's ``due_date`` is an estimate (``credit_days`` after the end of its month, when the monthly
+factura is due at the latest); the balance counts credit days from each factura's date.
 Supervisors see only their sedes.
 """
 
@@ -41,16 +42,6 @@ class OrderLine:
     total_cents: int
     covered_cents: int
     patient_cents: int
-
-
-@dataclass(frozen=True)
-class SedeBalance:
-    sede_id: str
-    sede_code: str
-    orders: int
-    covered_cents: int
-    overdue_cents: int
-    current_cents: int
 
 
 def sedes_for(user: Principal, sede_id: str | None) -> list[str] | None:
@@ -142,36 +133,3 @@ def orders(
         for r in rows
     ]  # fmt: skip
     return convenio, lines, int(total.scalar_one())
-
-
-def balances(
-    *, session: Session, convenio_id: str, sedes: list[str] | None, today: dt.date
-) -> tuple[Convenio, list[SedeBalance]]:
-    """What the convenio owes per sede: everything covered, and how much of it is overdue."""
-    convenio = get_convenio(session=session, convenio_id=convenio_id)
-    rows = session.connection().execute(
-        text(
-            "SELECT r.sede_id, coalesce(s.code, ''), "
-            "date_trunc('month', r.business_date::date)::date AS month, count(*), "
-            "coalesce(sum((r.payload->>'covered_total')::bigint), 0) "
-            "FROM sync_record r LEFT JOIN sede s ON s.id = r.sede_id "
-            "WHERE r.record_type = 'order' AND r.op <> 'delete' "
-            f"AND r.payload->>'convenio_id' = :c AND r.payload->>'status' <> '{CANCELLED}'"
-            f"{_scope(sedes)} GROUP BY 1, 2, 3 ORDER BY 2, 1, 3"
-        ),
-        {"c": convenio_id, "s": sedes or []},
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for sede_id, code, month, n, covered in rows:
-        slot = out.setdefault(sede_id, {"code": code, "orders": 0, "covered": 0, "overdue": 0})
-        slot["orders"] += int(n)
-        slot["covered"] += int(covered)
-        if due_date(month, convenio.credit_days) < today:
-            slot["overdue"] += int(covered)
-    return convenio, [
-        SedeBalance(
-            sede_id=sid, sede_code=v["code"], orders=v["orders"], covered_cents=v["covered"],
-            overdue_cents=v["overdue"], current_cents=v["covered"] - v["overdue"],
-        )
-        for sid, v in out.items()
-    ]  # fmt: skip

@@ -11,13 +11,10 @@ from fastapi.responses import Response
 from central.audit import service as audit
 from central.auth.deps import RuntimeDep, client_ip, require
 from central.auth.tokens import Principal
-from central.convenios import accounts, statements
-from central.convenios.schemas import (
-    ConvenioBalance,
-    ConvenioOrderList,
-    ConvenioOrderRead,
-    SedeBalanceRead,
-)
+from central.convenios import accounts, ledger, statements
+from central.convenios.account_schemas import ConvenioBalance
+from central.convenios.balance_view import balance_read
+from central.convenios.schemas import ConvenioOrderList, ConvenioOrderRead
 from central.db import unit_of_work
 from central.reports.export import FORMATS
 from central.responses import errors
@@ -70,7 +67,7 @@ def convenio_orders(
 @router.get(
     "/{convenio_id}/balance",
     response_model=ConvenioBalance,
-    summary="Saldo de un convenio por sede (vencido y por vencer)",
+    summary="Saldo de un convenio por sede: facturado y por facturar, vencido y por vencer",
     responses=errors(404),
 )
 def convenio_balance(
@@ -78,25 +75,11 @@ def convenio_balance(
 ) -> ConvenioBalance:
     today = business_date(rt.clock.now())
     with unit_of_work(rt.engine) as session:
-        convenio, rows = accounts.balances(
+        book = ledger.ledger(
             session=session, convenio_id=convenio_id, sedes=accounts.sedes_for(user, sede),
-            today=today,
-        )  # fmt: skip
-        return ConvenioBalance(
-            convenio_id=convenio.id, name=convenio.name, credit_days=convenio.credit_days,
             as_of=today,
-            sedes=[
-                SedeBalanceRead(
-                    sede_id=b.sede_id, sede_code=b.sede_code, orders=b.orders,
-                    covered=from_cents(b.covered_cents), overdue=from_cents(b.overdue_cents),
-                    current=from_cents(b.current_cents),
-                )
-                for b in rows
-            ],
-            covered=from_cents(sum(b.covered_cents for b in rows)),
-            overdue=from_cents(sum(b.overdue_cents for b in rows)),
-            current=from_cents(sum(b.current_cents for b in rows)),
         )  # fmt: skip
+        return balance_read(book)
 
 
 @router.get(

@@ -127,23 +127,3 @@ class ConvenioOrderList(BaseModel):
     items: list[ConvenioOrderRead]
     total: int
     covered_total: Money = Field(description="suma de lo cubierto en esta página")
-
-
-class SedeBalanceRead(BaseModel):
-    sede_id: str
-    sede_code: str
-    orders: int
-    covered: Money = Field(description="todo lo cubierto por el convenio")
-    overdue: Money = Field(description="parte vencida (pasados los días de crédito)")
-    current: Money = Field(description="parte por vencer")
-
-
-class ConvenioBalance(BaseModel):
-    convenio_id: str
-    name: str
-    credit_days: int
-    as_of: dt.date
-    sedes: list[SedeBalanceRead]
-    covered: Money
-    overdue: Money
-    current: Money

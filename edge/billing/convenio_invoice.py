@@ -23,7 +23,7 @@ from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.identity import is_valid_ruc
 from domain.money import q2
-from domain.sunat import Customer, DocumentType, IdentityType
+from domain.sunat import Customer, DocumentType, IdentityType, Installment, PaymentTerms
 from edge.billing.convenio_models import ConvenioInvoiceOrder
 from edge.billing.documents import LineIn
 from edge.billing.issuing import issue
@@ -92,12 +92,14 @@ def _standing(session: Session, invoice_ids: set[str]) -> set[str]:
 
 
 def invoiced_order_ids(session: Session, order_ids: list[str]) -> set[str]:
-    """Orders among ``order_ids`` whose covered part is on a standing convenio factura."""
+    """Orders among ``order_ids`` whose covered part is on a standing convenio factura (and
+    was not credited off it since)."""
     if not order_ids:
         return set()
     links = session.exec(
         select(ConvenioInvoiceOrder).where(
-            ConvenioInvoiceOrder.order_id.in_(order_ids)  # type: ignore[attr-defined]
+            ConvenioInvoiceOrder.order_id.in_(order_ids),  # type: ignore[attr-defined]
+            ConvenioInvoiceOrder.credit_note_id.is_(None),  # type: ignore[union-attr]
         )
     ).all()
     standing = _standing(session, {link.invoice_id for link in links})
@@ -155,6 +157,12 @@ def line_for(order: Order) -> LineIn:
     )
 
 
+def credit_terms(amount: Decimal, issued: dt.date, credit_days: int) -> PaymentTerms:
+    """Crédito: one installment of ``amount`` due ``credit_days`` (at least 1) after issue."""
+    days = max(int(credit_days or 0), 1)
+    return PaymentTerms.credito(Installment(q2(amount), issued + dt.timedelta(days=days)))
+
+
 def invoice_month(
     *,
     session: Session,
@@ -165,9 +173,10 @@ def invoice_month(
     month: Month,
     user_id: str | None = None,
 ) -> tuple[Invoice, list[ConvenioInvoiceOrder]]:
-    """Issue the convenio's factura for ``month`` (contado: the issuing chain has no crédito
-    terms) and link it to the orders it covers. 409 ``convenio_nothing_pending`` when every
-    covered order of the month is already invoiced (or there is none)."""
+    """Issue the convenio's factura for ``month`` — crédito, one installment of the whole
+    amount due ``credit_days`` after the issue date — and link it to the orders it covers.
+    409 ``convenio_nothing_pending`` when every covered order of the month is already
+    invoiced (or there is none)."""
     convenio = get_convenio(session, convenio_id)
     customer = convenio_customer(convenio)
     orders = pending_orders(session=session, sede_id=sede_id, convenio_id=convenio.id, month=month)
@@ -177,15 +186,21 @@ def invoice_month(
             code="convenio_nothing_pending",
             loc=["body", "month"],
         )
+    lines = [line_for(o) for o in orders]
     inv = issue(
         session=session,
         settings=settings,
         clock=clock,
         doc_type=DocumentType.FACTURA,
         customer=customer,
-        lines=[line_for(o) for o in orders],
+        lines=lines,
         sede_id=sede_id,
         user_id=user_id,
+        payment_terms=credit_terms(
+            sum((ln.unit_price for ln in lines), ZERO),
+            business_date(clock.now()),
+            convenio.credit_days,
+        ),
     )
     now = clock.now()
     links = [
@@ -221,6 +236,7 @@ def links_of(session: Session, invoice_id: str) -> list[ConvenioInvoiceOrder]:
 __all__ = [
     "Month",
     "convenio_customer",
+    "credit_terms",
     "get_convenio",
     "invoice_month",
     "invoiced_order_ids",

@@ -2,7 +2,9 @@
 
 One row per (factura, order): the covered part of the order that the factura bills to the
 convenio. An order counts as invoiced while its factura stands (not voided, not fully
-credited); see :mod:`edge.billing.convenio_invoice`.
+credited) and its own line was not credited (``credit_note_id``: the order was cancelled and a
+nota de crédito took its amount off the factura); see :mod:`edge.billing.convenio_invoice`
+and :mod:`edge.billing.convenio_cancel`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class ConvenioInvoiceOrder(EdgeModel, table=True):
     amount: Decimal = Field(sa_type=Cents, description="covered part billed, IGV included")
     business_date: dt.date = Field(description="business date the factura was issued")
     created_by: str | None = Field(default=None, max_length=36)
+    credit_note_id: str | None = Field(
+        default=None, max_length=36, description="nota de crédito that took this order off"
+    )
+    credited_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 

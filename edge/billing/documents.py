@@ -21,8 +21,11 @@ from domain.sunat import (
     DocumentType,
     IdentityType,
     IgvAffectation,
+    Installment,
     Issuer,
     Line,
+    PaymentMethod,
+    PaymentTerms,
     UnitCode,
 )
 from edge.billing.models import ANULADO, FINAL_STATES, Invoice, InvoiceLine
@@ -118,6 +121,39 @@ def lines_of(session: Session, invoice_id: str) -> list[InvoiceLine]:
     )
 
 
+def terms_columns(terms: PaymentTerms | None) -> tuple[str | None, list[dict[str, str]] | None]:
+    """``Invoice.payment_method`` / ``payment_installments`` for the terms of a document."""
+    if terms is None:
+        return None, None
+    if terms.method == PaymentMethod.CONTADO:
+        return terms.method.value, None
+    return terms.method.value, [
+        {"amount": f"{inst.amount:.2f}", "due_date": inst.due_date.isoformat()}
+        for inst in terms.installments
+    ]
+
+
+def terms_of(inv: Invoice) -> PaymentTerms | None:
+    """The payment terms a stored document was issued with (None: issued without)."""
+    if inv.payment_method is None:
+        return None
+    if inv.payment_method == PaymentMethod.CONTADO.value:
+        return PaymentTerms.contado()
+    return PaymentTerms.credito(
+        *(
+            Installment(Decimal(i["amount"]), dt.date.fromisoformat(i["due_date"]))
+            for i in inv.payment_installments or []
+        )
+    )
+
+
+def credit_due_date(inv: Invoice) -> dt.date | None:
+    """Last installment's due date of a crédito document (None when contado)."""
+    if inv.payment_method != PaymentMethod.CREDITO.value or not inv.payment_installments:
+        return None
+    return max(dt.date.fromisoformat(i["due_date"]) for i in inv.payment_installments)
+
+
 def note_reason(doc_type: str, code: str | None) -> CreditNoteReason | DebitNoteReason | None:
     if code is None:
         return None
@@ -160,6 +196,7 @@ def to_document(session: Session, inv: Invoice) -> Document:
         reference=reference,
         note_reason=note_reason(inv.doc_type, inv.note_reason),
         note_description=inv.reason,
+        payment_terms=terms_of(inv),
     )
 
 
@@ -191,12 +228,15 @@ def today(now: dt.datetime) -> dt.date:
 __all__ = [
     "LineIn",
     "alarm_due",
+    "credit_due_date",
     "customer_of",
     "deadline_for",
     "identity_type",
     "is_factura_family",
     "issuer_for",
     "lines_of",
+    "terms_columns",
+    "terms_of",
     "this_sede",
     "to_document",
 ]

@@ -4,7 +4,9 @@
   factura when the order asks for document type 01 — for the patient's part, in the same
   transaction (setting ``billing_auto_issue``);
 * a cancelled order's documents are voided the way SUNAT allows (see
-  :func:`edge.billing.service.void`): never deleted.
+  :func:`edge.billing.service.void`): never deleted; its covered part, when already on a
+  convenio's monthly factura, is credited off it (nota de crédito 07), or the cancellation is
+  refused while SUNAT has not answered that factura (:mod:`edge.billing.convenio_cancel`).
 
 Imported by :mod:`edge.billing.router` (so the API process registers the hooks).
 """
@@ -17,7 +19,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from domain.clock import Clock
-from edge.billing import service
+from edge.billing import convenio_cancel, service
 from edge.billing.context import settings_for
 from edge.billing.models import ANULADO, Invoice
 from edge.orders import hooks as order_hooks
@@ -54,7 +56,10 @@ def issue_if_paid(*, session: Session, order: Order, user: Any, clock: Clock, **
 def void_for_cancelled(
     *, session: Session, order: Order, user: Any, clock: Clock, **_: Any
 ) -> None:
-    """Hook body: every standing factura / boleta of the order is voided or credited."""
+    """Hook body: every standing factura / boleta of the order is voided or credited, and
+    its line on a convenio factura is credited (409 ``convenio_invoice_pending`` first, with
+    nothing written, while that factura waits for SUNAT)."""
+    convenio_cancel.check_cancellable(session, order)
     settings = settings_for(session)
     docs = session.exec(
         select(Invoice).where(
@@ -75,6 +80,9 @@ def void_for_cancelled(
             reason=order.cancel_reason or "Anulación de la operación",
             user_id=_user_id(user),
         )
+    convenio_cancel.credit_cancelled_order(
+        session=session, settings=settings, clock=clock, order=order, user_id=_user_id(user)
+    )
 
 
 def register() -> bool:

@@ -22,12 +22,13 @@ from domain.sunat import (
     Document,
     DocumentReference,
     DocumentType,
+    PaymentTerms,
     build_document,
     check_document,
     sunat_filename,
 )
 from edge.billing import files, numbering
-from edge.billing.documents import LineIn, deadline_for, issuer_for, this_sede
+from edge.billing.documents import LineIn, deadline_for, issuer_for, terms_columns, this_sede
 from edge.billing.models import (
     PENDIENTE,
     SEND_BILL,
@@ -58,8 +59,13 @@ def issue(
     note_description: str = "",
     remaining: Decimal | None = None,
     user_id: str | None = None,
+    payment_terms: PaymentTerms | None = None,
 ) -> Invoice:
-    """Check, number, sign and store one document. Returns the new ``Invoice`` (flushed)."""
+    """Check, number, sign and store one document. Returns the new ``Invoice`` (flushed).
+
+    ``payment_terms`` (forma de pago) default to contado; crédito terms (facturas, and notes
+    13) are checked by the SUNAT rules and kept on the row, so the document can be rebuilt
+    and printed with them."""
     if not lines:
         raise InvalidInput("El comprobante debe tener al menos un ítem.", code="lines_required")
     sede = this_sede(session, sede_id)
@@ -91,6 +97,7 @@ def issue(
         reference=ref,
         note_reason=note_reason,
         note_description=note_description,
+        payment_terms=payment_terms,
     )
     totals = check_document(doc, remaining=remaining)  # rules BEFORE the number is taken
     number = numbering.take_number(
@@ -108,6 +115,7 @@ def issue(
         reference is not None and reference.series.startswith("B")
     )
     via_summary = settings.boletas_via_summary and boleta_family
+    payment_method, payment_installments = terms_columns(payment_terms)
     inv = Invoice(
         sede_id=sede.id,
         doc_type=doc_type.value,
@@ -131,6 +139,8 @@ def issue(
         reference_number=reference.number if reference is not None else None,
         note_reason=note_reason.value if note_reason is not None else None,
         reason=note_description,
+        payment_method=payment_method,
+        payment_installments=payment_installments,
         issued_at=now,
         business_date=today,
         digest_value=signed.digest_value,

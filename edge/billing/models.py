@@ -71,6 +71,14 @@ class Invoice(EdgeModel, table=True):
     reference_number: int | None = None
     note_reason: str | None = Field(default=None, max_length=2, description="cat. 09 / 10")
     reason: str = Field(default="", description="note description / void reason")
+    payment_method: str | None = Field(
+        default=None, max_length=10, description="forma de pago Contado | Credito (None: contado)"
+    )
+    payment_installments: list[dict[str, str]] | None = Field(
+        default=None,
+        sa_type=JSON,
+        description='crédito cuotas [{"amount": "70.40", "due_date": "2026-12-29"}]',
+    )
     issued_at: dt.datetime = Field(sa_type=UTCDateTime)
     business_date: dt.date = Field(index=True)
     digest_value: str = Field(default="", max_length=100, description="hash printed and in QR")

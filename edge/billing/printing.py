@@ -23,7 +23,7 @@ from domain.clock import LIMA
 from domain.money import fmt
 from domain.sunat import DocumentType, qr_payload, qr_png, qr_svg
 from domain.words import amount_in_words
-from edge.billing.documents import lines_of
+from edge.billing.documents import credit_due_date, lines_of
 from edge.billing.models import Invoice
 from edge.config.models import Company, Sede
 
@@ -67,6 +67,7 @@ class PrintData:
     reference: str | None
     reason: str
     state: str
+    payment: str | None = None  # forma de pago (facturas): "Contado" / "Crédito — vence …"
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -117,12 +118,24 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         ),
         reason=inv.reason,
         state=inv.state,
+        payment=payment_text(inv),
     )
 
 
+def payment_text(inv: Invoice) -> str | None:
+    """Forma de pago as printed: crédito with its due date, contado for other facturas."""
+    due = credit_due_date(inv)
+    if due is not None:
+        return f"Crédito — vence {due:%d/%m/%Y}"
+    if inv.doc_type == DocumentType.FACTURA.value:
+        return "Contado"
+    return None
+
+
 def _latin1(text: str) -> str:
-    """fpdf2's core fonts are Latin-1: keep accents and ñ, replace anything else."""
-    return (text or "").encode("latin-1", "replace").decode("latin-1")
+    """fpdf2's core fonts are single-byte (windows-1252, see :func:`_new_pdf`): keep accents,
+    ñ and dashes, replace anything else."""
+    return (text or "").encode("cp1252", "replace").decode("cp1252")
 
 
 def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
@@ -148,6 +161,7 @@ def _footer_lines(d: PrintData) -> list[str]:
 
 def _new_pdf(fmt_: str | tuple[float, float], margin: float, compress: bool) -> FPDF:
     pdf = FPDF(unit="mm", format=fmt_)
+    pdf.core_fonts_encoding = "windows-1252"
     pdf.set_compression(compress)
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin=margin)
@@ -181,6 +195,8 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
         info.append(f"Dirección: {d.customer_address}")
     if d.reference:
         info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
+    if d.payment:
+        info.append(f"Forma de pago: {d.payment}")
     info.append("Moneda: SOLES")
     for text in info:
         pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.sunat import CreditNoteReason, DebitNoteReason
+from edge.billing.documents import credit_due_date
 from edge.billing.models import Invoice, InvoiceLine
 from sync.apitypes import Money
 
@@ -159,6 +160,12 @@ class InvoiceRead(BaseModel):
     reference: str | None = Field(description="Comprobante que modifica (notas)")
     note_reason: str | None
     reason: str
+    payment_method: str | None = Field(
+        default=None, description="Forma de pago: Contado | Credito (vacío: contado)"
+    )
+    payment_due_date: dt.date | None = Field(
+        default=None, description="Vencimiento de la (última) cuota, si es al crédito"
+    )
     issued_at: dt.datetime
     business_date: dt.date
     digest_value: str = Field(description="Valor resumen (hash) de la firma")
@@ -199,6 +206,8 @@ class InvoiceRead(BaseModel):
             reference=ref,
             note_reason=inv.note_reason,
             reason=inv.reason,
+            payment_method=inv.payment_method,
+            payment_due_date=credit_due_date(inv),
             issued_at=inv.issued_at,
             business_date=inv.business_date,
             digest_value=inv.digest_value,

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
@@ -189,11 +188,14 @@ def check_mapping(
     return None
 
 
-def _new_job(session: Session, *, order: Order, action: str, clock: Clock) -> LabJob:
+def _new_job(
+    session: Session, *, order: Order, action: str, clock: Clock, jobs: list[LabJob] | None = None
+) -> LabJob:
+    """A job after the order's ``jobs`` (read here when the caller has not read them)."""
     now = clock.now()
-    seq = (
-        session.exec(select(func.max(LabJob.seq)).where(LabJob.order_id == order.id)).one() or 0
-    ) + 1
+    if jobs is None:
+        jobs = _jobs(session, order.id)
+    seq = max((j.seq for j in jobs), default=0) + 1
     lab = lab_system_for(session, order.sede_id)
     job = LabJob(
         sede_id=order.sede_id,
@@ -216,10 +218,11 @@ def _new_job(session: Session, *, order: Order, action: str, clock: Clock) -> La
 
 def enqueue_new(*, session: Session, order: Order, clock: Clock) -> LabJob:
     """Queue the new order for its laboratory (idempotent: one ``new`` job per order)."""
-    for job in _jobs(session, order.id):
+    jobs = _jobs(session, order.id)
+    for job in jobs:
         if job.action == "new":
             return job
-    return _new_job(session, order=order, action="new", clock=clock)
+    return _new_job(session, order=order, action="new", clock=clock, jobs=jobs)
 
 
 def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
@@ -233,7 +236,7 @@ def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
     jobs = _jobs(session, order.id)
     new = next((j for j in jobs if j.action == "new"), None)
     if new is None:
-        return _new_job(session, order=order, action="new", clock=clock)
+        return _new_job(session, order=order, action="new", clock=clock, jobs=jobs)
     last = jobs[-1]
     for waiting in (new, last):  # not sent yet: its message is worked out when it goes
         if waiting.action != "cancel" and waiting.attempts == 0 and waiting.state in OPEN_STATES:

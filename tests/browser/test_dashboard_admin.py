@@ -136,10 +136,15 @@ def test_admin_manages_users_sedes_settings_and_templates(
     # ---- settings with history
     go(page, "parametros")
     sets = page.locator("#settings-form")
+    expect(sets.locator("select[name=sunat_factura_void]")).to_have_value("baja")
     sets.locator("input[name=reconciliation_hour]").fill("25:00")
     sets.locator("input[name=discount_approval_threshold_pct]").fill("15")
+    sets.locator("select[name=sunat_factura_void]").select_option("nota_credito")
+    sets.locator("input[name=sunat_baja_days]").fill("9")
     sets.locator("button[type=submit]").click()
     expect(sets.locator("[data-error-for=reconciliation_hour]")).not_to_be_empty()
+    expect(sets.locator("[data-error-for=sunat_baja_days]")).not_to_be_empty()
+    sets.locator("input[name=sunat_baja_days]").fill("5")
     expect(sets.locator("input[name=discount_approval_threshold_pct]")).to_have_value("15")
     sets.locator("input[name=reconciliation_hour]").fill("22:30")
     sets.locator("button[type=submit]").click()
@@ -147,6 +152,8 @@ def test_admin_manages_users_sedes_settings_and_templates(
     history = page.locator("#settings-history")
     expect(history.locator("tr[data-field=reconciliation_hour]")).to_contain_text("22:30")
     expect(history.locator("tr[data-field=discount_approval_threshold_pct]")).to_contain_text("15")
+    expect(history.locator("tr[data-field=sunat_factura_void]")).to_contain_text("nota_credito")
+    expect(history.locator("tr[data-field=sunat_baja_days]")).to_contain_text("5")
     shot(page, screens, "hub-13-parametros")
 
     # ---- notification templates: preview, a broken one refused beside the body, then saved
@@ -204,6 +211,7 @@ def test_supervisor_sees_read_only_pages_of_their_sede(
     go(page, "parametros")
     expect(page.locator("#settings-save")).to_be_hidden()
     expect(page.locator("input[name=reconciliation_hour]")).to_have_attribute("readonly", "")
+    expect(page.locator("select[name=sunat_factura_void]")).to_be_disabled()
     go(page, "alarmas")
     expect(page.locator("#alarms tr[data-document='B001-41']")).to_have_count(1)
     expect(page.locator("#alarms tr[data-document='F002-9']")).to_have_count(0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:57:06.613882
+Create Date: 2026-11-29 13:14:57.378339
 """
 
 from collections.abc import Sequence
@@ -620,6 +620,26 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_user_account_email'), 'user_account', ['email'], unique=False)
     op.create_index(op.f('ix_user_account_username'), 'user_account', ['username'], unique=True)
+    op.create_table('hub_convenio_payment',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('convenio_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('amount', sync.sqltypes.Cents(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('invoice_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('invoice_series', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=True),
+    sa.Column('invoice_number', sa.Integer(), nullable=True),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['convenio_id'], ['convenio.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_hub_convenio_payment_convenio_id'), 'hub_convenio_payment', ['convenio_id'], unique=False)
+    op.create_index(op.f('ix_hub_convenio_payment_invoice_id'), 'hub_convenio_payment', ['invoice_id'], unique=False)
+    op.create_index(op.f('ix_hub_convenio_payment_paid_on'), 'hub_convenio_payment', ['paid_on'], unique=False)
     op.create_table('recon_discrepancy',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('closure_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -673,6 +693,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_recon_discrepancy_kind'), table_name='recon_discrepancy')
     op.drop_index(op.f('ix_recon_discrepancy_closure_id'), table_name='recon_discrepancy')
     op.drop_table('recon_discrepancy')
+    op.drop_index(op.f('ix_hub_convenio_payment_paid_on'), table_name='hub_convenio_payment')
+    op.drop_index(op.f('ix_hub_convenio_payment_invoice_id'), table_name='hub_convenio_payment')
+    op.drop_index(op.f('ix_hub_convenio_payment_convenio_id'), table_name='hub_convenio_payment')
+    op.drop_table('hub_convenio_payment')
     op.drop_index(op.f('ix_user_account_username'), table_name='user_account')
     op.drop_index(op.f('ix_user_account_email'), table_name='user_account')
     op.drop_table('user_account')

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:54:00.105272
+Create Date: 2026-11-29 13:14:29.173886
 """
 
 from collections.abc import Sequence
@@ -193,6 +193,8 @@ def upgrade() -> None:
     sa.Column('reference_number', sa.Integer(), nullable=True),
     sa.Column('note_reason', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('payment_method', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('payment_installments', sa.JSON(), nullable=True),
     sa.Column('issued_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('digest_value', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -653,6 +655,8 @@ def upgrade() -> None:
     sa.Column('amount', sync.sqltypes.Cents(), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('credit_note_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('credited_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], ),
     sa.ForeignKeyConstraint(['order_id'], ['lab_order.id'], ),

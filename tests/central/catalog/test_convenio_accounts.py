@@ -74,9 +74,11 @@ def test_orders_across_sedes_and_the_balance(
     r = hub_client.get(f"/api/convenios/{conv}/balance", headers=admin)
     assert r.status_code == 200, r.text
     bal = r.json()
-    assert (bal["covered"], bal["overdue"], bal["current"]) == ("264.00", "80.00", "184.00")
-    per = {s["sede_code"]: (s["orders"], s["covered"], s["overdue"]) for s in bal["sedes"]}
-    assert per == {"S01": (2, "240.00", "80.00"), "S02": (1, "24.00", "0.00")}
+    # no factura yet: everything covered is "not invoiced" and nothing is due
+    assert (bal["covered"], bal["not_invoiced"], bal["invoiced"]) == ("264.00", "264.00", "0.00")
+    assert (bal["balance"], bal["overdue"], bal["not_due"]) == ("264.00", "0.00", "0.00")
+    per = {s["sede_code"]: (s["orders"], s["covered"], s["balance"]) for s in bal["sedes"]}
+    assert per == {"S01": (2, "240.00", "240.00"), "S02": (1, "24.00", "24.00")}
 
     supervisor = auth_headers(hub_runtime, Role.SUPERVISOR, sede_ids=[S02])
     mine = hub_client.get(f"/api/convenios/{conv}/balance", headers=supervisor).json()
@@ -101,7 +103,11 @@ def test_monthly_statement_xlsx_and_pdf(
     assert "estado-cuenta-20503123453-2026-12.xlsx" in r.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(r.content))
     summary = [[c.value for c in row] for row in wb["Resumen"].iter_rows()]
-    assert ["S01", 1, 160] in summary and ["S02", 1, 24] in summary and ["Total", 2, 184] in summary
+    # sede, orders of the month, opening, covered in the month, invoiced, not invoiced,
+    # overdue, closing balance
+    assert ["S01", 1, 80, 160, 0, 240, 0, 240] in summary
+    assert ["S02", 1, 0, 24, 0, 24, 0, 24] in summary
+    assert ["Total", 2, 80, 184, 0, 264, 0, 264] in summary
     detail = [[c.value for c in row] for row in wb["Órdenes"].iter_rows()]
     assert sum(1 for row in detail if row and row[2] and str(row[2]).startswith("S0")) == 2
     pdf = hub_client.get(url, params={"month": "2026-11", "format": "pdf"}, headers=admin)

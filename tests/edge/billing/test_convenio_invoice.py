@@ -34,6 +34,11 @@ from tests.edge.orders.helpers import (
 )
 
 D = Decimal
+#: SUNAT's published sheet observes rule 3249 on *every* crédito factura (its XPath counts
+#: Cuota nodes under the matched PaymentTerms, where none can exist): an observation, not a
+#: rejection; the same treatment as ``KNOWN_SHEET_OBSERVATIONS`` in
+#: tests/domain/sunat/test_sunat_documents.py. Nothing else may appear.
+CREDIT_FACTURA_OBSERVATIONS = ['3249: INFO : errorCode 3249 (nodo: "/" valor: "")']
 SALUD = conv("CONV-SALUDPLUS")  # 80 % coverage, RUC 20503123453
 MINERA = conv("CONV-MINERA")  # 100 % of its price list, RUC 20601987652
 
@@ -181,7 +186,8 @@ def test_factura_xml_passes_sunat_rules(shop: dict[str, Any], sunat_data: Path) 
         xml = shop["api"].get(f"/api/billing/{r.json()['invoice']['id']}/xml", headers=shop["boss"])
         assert xml.status_code == 200
         assert b"servicios de laboratorio" in xml.content
-        assert sunat_errors(sunat_data, xml.content) == []
+        assert sunat_errors(sunat_data, xml.content) == CREDIT_FACTURA_OBSERVATIONS
+        assert b"<cbc:PaymentMeansID>Credito</cbc:PaymentMeansID>" in xml.content
         pdf = shop["api"].get(f"/api/billing/{r.json()['invoice']['id']}/pdf", headers=shop["boss"])
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 

@@ -1,11 +1,14 @@
 """The convenio's monthly factura across real processes: ``labred edge serve``, ``labred edge
 worker`` and ``labred sandbox sunat`` (SUNAT's XSD/XSL rules). A receptionist sells under two
 convenios over HTTP, a supervisor lists what is pending and issues the factura, the worker
-sends it and the simulator accepts it; a restarted server still refuses to bill it twice."""
+sends it and the simulator accepts it (crédito, with SUNAT's own observation 3249); cancelling
+the billed order issues a nota de crédito 07 the simulator accepts; a restarted server still
+refuses to bill the month twice."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sqlite3
 import time
@@ -121,19 +124,50 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
 
         def accepted() -> dict[str, Any] | None:
             doc: dict[str, Any] = http.get(f"/api/billing/{factura['id']}", headers=boss).json()
-            return doc if doc["state"] == "aceptado" else None
+            return doc if doc["state"] in ("aceptado", "observado") else None
 
         done = _until("the convenio factura to be accepted", accepted)
         assert [ln["total"] for ln in done["lines"]] == ["40.00"]
+        assert (done["payment_method"], done["payment_due_date"]) == (
+            "Credito",
+            (dt.date.fromisoformat(orders[0]["business_date"]) + dt.timedelta(days=45)).isoformat(),
+        )  # MINERA: 45 credit days
+        # Crédito factura: accepted with SUNAT's own observation 3249 only (its sheet counts
+        # Cuota nodes where none can exist; see tests/domain/sunat/test_sunat_documents.py).
+        assert (done["state"], done["sunat_code"]) == ("aceptado", "0"), done
+        assert [n.split(" ")[0] for n in done["sunat_notes"]] == ["3249"], done
+
+        # Cancelling the billed order once the factura is accepted: nota de crédito 07 on it
+        # for the order's line, sent and accepted; the order is neither billed nor pending.
+        r = http.post(
+            f"/api/orders/{orders[0]['id']}/cancel", json={"reason": "Orden duplicada"},
+            headers=boss,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+
+        def note_accepted() -> dict[str, Any] | None:
+            docs = http.get(f"/api/billing/by-order/{orders[0]['id']}", headers=boss).json()
+            notes = [d for d in docs["items"] if d["doc_type"] == "07"]
+            return notes[0] if notes and notes[0]["state"] == "aceptado" else None
+
+        note = _until("the convenio nota de crédito to be accepted", note_accepted)
+        assert (note["full_number"], note["note_reason"], note["total"]) == (
+            "FC01-1",
+            "07",
+            "40.00",
+        )
+        assert (note["reference_invoice_id"], note["sunat_notes"]) == (factura["id"], [])
+        assert http.get(f"{url}/pending?month={month}", headers=boss).json()["count"] == 0
         registry = httpx.get(f"{sim_url}/_sim/documents", timeout=10).json()
     statuses = {d["filename"].split("-", 1)[1]: d["status"] for d in registry["documents"]}
-    assert statuses["01-F001-1"] == "aceptado"
+    assert statuses["01-F001-1"] == "observado"  # accepted, with the 3249 observation
+    assert statuses["07-FC01-1"] == "aceptado"
 
     # A restarted server still knows what was billed; the other convenio is still pending.
     with _edge(data, edge_port, tmp_path / "edge2.log") as http:
         boss = _login(http, "sonia")
         r = http.post(f"/api/convenios/{MINERA}/invoice", json={"month": month}, headers=boss)
-        assert r.status_code == 409
+        assert r.status_code == 409  # its only order is cancelled (and credited)
         other = http.get(f"/api/convenios/{SALUD}/pending?month={month}", headers=boss).json()
         assert [i["order_id"] for i in other["items"]] == [orders[1]["id"]]
         assert Decimal(other["covered_total"]) == Decimal("32.00")
@@ -150,5 +184,5 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
         ).fetchone()
     finally:
         conn.close()
-    assert kinds["convenio_invoice_order"] == 1
+    assert kinds["convenio_invoice_order"] == 2  # created, then credited
     assert action == (1,)

@@ -5,6 +5,8 @@ const LABELS = {
   discount_approval_threshold_pct: "Descuento con aprobación (%)",
   sunat_factura_deadline_days: "Plazo facturas (días)",
   sunat_boleta_deadline_days: "Plazo boletas (días)",
+  sunat_factura_void: "Anulación de facturas",
+  sunat_baja_days: "Plazo de baja (días)",
   reconciliation_hour: "Hora de conciliación",
   retention_audit_days: "Auditoría (días)",
   retention_backup_days: "Copias (días)",
@@ -21,6 +23,7 @@ export default async function () {
     for (const key of Object.keys(LABELS)) form.elements[key].value = show(current[key]);
     document.getElementById("settings-updated").textContent = `Última modificación: ${when(current.updated_at)}`;
     for (const input of form.querySelectorAll("input")) input.readOnly = !data.can_edit;
+    for (const select of form.querySelectorAll("select")) select.disabled = !data.can_edit;
     document.getElementById("settings-save").hidden = !data.can_edit;
     fill(document.querySelector("#settings-history tbody"), data.history.map((h) => el("tr", { "data-field": h.field },
       el("td", {}, when(h.changed_at)), el("td", {}, LABELS[h.field] || h.field),
