@@ -93,7 +93,7 @@ def sede_number(code: str) -> int:
     return int(digits) if digits else 1
 
 
-def _track(
+def track(
     session: Session,
     *,
     clock: Clock,
@@ -138,7 +138,7 @@ def _apply(
             continue
         setattr(obj, name, value)
         shown_old, shown_new = (MASKED, MASKED) if name in masked else (old, value)
-        _track(
+        track(
             session,
             clock=clock,
             actor=actor,
@@ -370,7 +370,7 @@ def update_settings(
             row.value = value
             row.updated_at = now
         if old != value:
-            _track(
+            track(
                 session,
                 clock=clock,
                 actor=actor,

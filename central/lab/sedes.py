@@ -11,10 +11,9 @@ from sqlmodel import Session, col, select
 
 from central.audit import service as audit
 from central.config.models import Sede, Setting
-from central.config.service import Actor
+from central.config.service import Actor, track
 from central.lab.models import LabSystem
 from central.lab.schemas import SedeLabPut
-from central.lab.service import track
 from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from central.audit import service as audit
 from central.catalog.models import CatalogService
 from central.config.models import ConfigChange, Sede
-from central.config.service import Actor
+from central.config.service import Actor, track
 from central.lab.models import LabCodeMap, LabSystem
 from central.lab.schemas import (
     FLAVOURS,
@@ -35,32 +35,6 @@ ENTITIES = ("lab_system", "lab_code_map", "lab_sede")
 
 def _given(data: BaseModel) -> dict[str, Any]:
     return {name: getattr(data, name) for name in data.model_fields_set}
-
-
-def track(
-    session: Session,
-    *,
-    clock: Clock,
-    actor: Actor,
-    entity: str,
-    entity_id: str,
-    field: str,
-    old: Any,
-    new: Any,
-) -> None:
-    session.add(
-        ConfigChange(
-            entity=entity,
-            entity_id=entity_id,
-            field=field,
-            old_value=old,
-            new_value=new,
-            changed_by=actor.user_id,
-            changed_by_username=actor.username,
-            changed_at=clock.now(),
-            ip=actor.ip,
-        )
-    )
 
 
 # ------------------------------------------------------------------------------- systems

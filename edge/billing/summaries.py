@@ -69,6 +69,48 @@ class SummaryReport:
     breaker_open: bool = False
 
 
+def store_summary(
+    session: Session,
+    rt: EdgeRuntime,
+    *,
+    sede_id: str,
+    kind: str,
+    name: str,
+    correlative: int,
+    reference: dt.date,
+    lines: list[dict[str, str]],
+    signed: Any,
+    stem: str,
+    now: dt.datetime,
+) -> SunatSummary:
+    """The queued RC/RA row, its signed XML in ``invoice_file`` and, after the commit, on disk."""
+    today = business_date(now)
+    row = SunatSummary(
+        sede_id=sede_id,
+        kind=kind,
+        name=name,
+        correlative=correlative,
+        issue_date=today,
+        reference_date=reference,
+        lines=lines,
+        digest_value=signed.digest_value,
+        xml_path=files.xml_relpath(today, stem),
+        next_attempt_at=now,
+        business_date=today,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        InvoiceFile(
+            owner_id=row.id, kind="xml", filename=stem + ".xml", content=signed.xml, created_at=now
+        )
+    )
+    files.write_after_commit(session, rt.settings.data_dir, row.xml_path, signed.xml)
+    return row
+
+
 def _create(
     session: Session, rt: EdgeRuntime, reference: dt.date, items: list[tuple[Invoice, str]]
 ) -> SunatSummary | None:
@@ -100,27 +142,18 @@ def _create(
     check_summary(summary)
     signed = get_signer(rt.settings).sign_tree(build_summary(summary))
     stem = summary_filename(summary.issuer.ruc, summary.id)
-    row = SunatSummary(
+    row = store_summary(
+        session,
+        rt,
         sede_id=sede.id,
         kind="RC",
         name=summary.id,
         correlative=correlative,
-        issue_date=today,
-        reference_date=reference,
+        reference=reference,
         lines=[{"invoice_id": inv.id, "condition": cond} for inv, cond in items],
-        digest_value=signed.digest_value,
-        xml_path=files.xml_relpath(today, stem),
-        next_attempt_at=now,
-        business_date=today,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    session.add(
-        InvoiceFile(
-            owner_id=row.id, kind="xml", filename=stem + ".xml", content=signed.xml, created_at=now
-        )
+        signed=signed,
+        stem=stem,
+        now=now,
     )
     for inv, cond in items:
         if cond == SummaryCondition.VOID.value:
@@ -129,7 +162,6 @@ def _create(
             inv.summary_id = row.id
         inv.updated_at = now
         session.add(inv)
-    files.write_after_commit(session, rt.settings.data_dir, row.xml_path, signed.xml)
     return row
 
 

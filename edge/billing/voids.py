@@ -32,14 +32,13 @@ from domain.clock import business_date
 from domain.sunat import CreditNoteReason, VoidedDocument, VoidedLine, build_voided, check_voided
 from domain.sunat.catalogs import DocumentType
 from domain.sunat.ubl import summary_filename
-from edge.billing import files, summary_names
+from edge.billing import summaries, summary_names
 from edge.billing.documents import issuer_for, this_sede
 from edge.billing.models import (
     ACEPTADO,
     ANULADO,
     OBSERVADO,
     Invoice,
-    InvoiceFile,
     SunatSummary,
 )
 from edge.billing.signer import get_signer
@@ -130,33 +129,23 @@ def _create(
     check_voided(voided)
     signed = get_signer(rt.settings).sign_tree(build_voided(voided))
     stem = summary_filename(voided.issuer.ruc, voided.id)
-    row = SunatSummary(
+    row = summaries.store_summary(
+        session,
+        rt,
         sede_id=sede.id,
         kind="RA",
         name=voided.id,
         correlative=correlative,
-        issue_date=today,
-        reference_date=reference,
+        reference=reference,
         lines=[{"invoice_id": inv.id, "condition": "3"} for inv in items],
-        digest_value=signed.digest_value,
-        xml_path=files.xml_relpath(today, stem),
-        next_attempt_at=now,
-        business_date=today,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    session.add(
-        InvoiceFile(
-            owner_id=row.id, kind="xml", filename=stem + ".xml", content=signed.xml, created_at=now
-        )
+        signed=signed,
+        stem=stem,
+        now=now,
     )
     for inv in items:
         inv.void_summary_id = row.id
         inv.updated_at = now
         session.add(inv)
-    files.write_after_commit(session, rt.settings.data_dir, row.xml_path, signed.xml)
     return row
 
 
