@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,6 +21,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_port_block(span: int = 500) -> int:
+    """A base port whose next ``span`` ports are free, below the ephemeral range.
+
+    ``free_port()`` hands out ephemeral ports, and so does the kernel for every outgoing
+    connection of every test running meanwhile, so ``base + offset`` ports taken from one of
+    them (the demo's ``--port-base``) could be grabbed by a client socket before the demo binds
+    them. Ports 20000-32000 are never handed out that way; a random block there is checked free.
+    """
+    rng = random.Random()
+    for _ in range(50):
+        base = rng.randrange(20000, 32000 - span, 10)
+        socks: list[socket.socket] = []
+        try:
+            for port in range(base, base + span):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return base
+    raise RuntimeError(f"no free block of {span} ports between 20000 and 32000")
 
 
 def labred(*args: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

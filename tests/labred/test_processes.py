@@ -12,6 +12,7 @@ import pytest
 
 from tests.procs import (
     free_port,
+    free_port_block,
     kill9,
     processes_mentioning,
     run_labred,
@@ -32,7 +33,7 @@ def _wait_gone(text: str, timeout: float = 15) -> list[int]:
 
 def test_headless_demo_three_sedes_exits_0_and_leaves_nothing(tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    base = free_port()
+    base = free_port_block()
     res = run_labred(
         "demo",
         "--headless",
@@ -58,7 +59,7 @@ def test_demo_stops_children_on_sigterm(tmp_path: Path) -> None:
     from tests.procs import labred
 
     data = tmp_path / "demo"
-    base = free_port()
+    base = free_port_block()
     log = tmp_path / "demo.log"
     proc = labred(
         "demo", "--sedes", "1", "--data-dir", str(data), "--port-base", str(base), log=log
