@@ -6,6 +6,7 @@ captures it); SUNAT secrets live in ``company_secret``, which is neither replica
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -119,7 +120,7 @@ def track(
     )
 
 
-def _apply(
+def apply_changes(
     session: Session,
     obj: Any,
     changes: dict[str, Any],
@@ -128,16 +129,16 @@ def _apply(
     actor: Actor,
     entity: str,
     entity_id: str,
-    masked: tuple[str, ...] = (),
+    shown: Callable[[str, Any], Any] = lambda _name, value: value,
 ) -> list[str]:
-    """Set the changed attributes of ``obj``, recording each one; returns the changed names."""
+    """Set the changed attributes of ``obj``, recording each one in the change history as
+    ``shown(name, value)`` (secrets are masked by the caller's rule); returns the changed names."""
     changed: list[str] = []
     for name, value in changes.items():
         old = getattr(obj, name)
         if old == value:
             continue
         setattr(obj, name, value)
-        shown_old, shown_new = (MASKED, MASKED) if name in masked else (old, value)
         track(
             session,
             clock=clock,
@@ -145,8 +146,8 @@ def _apply(
             entity=entity,
             entity_id=entity_id,
             field=name,
-            old=shown_old,
-            new=shown_new,
+            old=shown(name, old),
+            new=shown(name, value),
         )
         changed.append(name)
     return changed
@@ -185,7 +186,7 @@ def update_company(
         company = Company(ruc=values["ruc"], razon_social=values["razon_social"], updated_at=now)
         session.add(company)
         session.flush()
-    changed = _apply(
+    changed = apply_changes(
         session, company, values, clock=clock, actor=actor, entity="company", entity_id=company.id
     )
     if changed:
@@ -196,7 +197,7 @@ def update_company(
             secret = CompanySecret(company_id=company.id)
             session.add(secret)
         clean = {k: (v or "") for k, v in secrets.items()}
-        secret_changed = _apply(
+        secret_changed = apply_changes(
             session,
             secret,
             clean,
@@ -204,7 +205,7 @@ def update_company(
             actor=actor,
             entity="company",
             entity_id=company.id,
-            masked=_SECRET_FIELDS,
+            shown=lambda name, value: MASKED if name in _SECRET_FIELDS else value,
         )
         if secret_changed:
             secret.updated_at = now
@@ -301,7 +302,7 @@ def update_sede(
             values[f"{money}_cents"] = to_cents(values.pop(money))
     if "series" in values:
         _check_series_free(session, values["series"], sede_id=sede.id)
-    changed = _apply(
+    changed = apply_changes(
         session, sede, values, clock=clock, actor=actor, entity="sede", entity_id=sede.id
     )
     if changed:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from central.audit import service as audit
 from central.catalog.models import CatalogService
 from central.config.models import ConfigChange, Sede
-from central.config.service import Actor, track
+from central.config.service import Actor, apply_changes, track
 from central.lab.models import LabCodeMap, LabSystem
 from central.lab.schemas import (
     FLAVOURS,
@@ -30,6 +30,15 @@ from domain.errors import Conflict, InvalidInput, NotFound
 
 SECRET_FIELDS = ("token", "results_token")
 MASKED = "********"
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A secret is recorded as set (masked) or cleared (empty), never its value."""
+    if name not in SECRET_FIELDS:
+        return value
+    return MASKED if value else ""
+
+
 ENTITIES = ("lab_system", "lab_code_map", "lab_sede")
 
 
@@ -120,24 +129,16 @@ def update_system(
             code="lab_system_in_use",
             loc=["body", "active"],
         )
-    changed: list[str] = []
-    for name, value in values.items():
-        old = getattr(lab, name)
-        if old == value:
-            continue
-        setattr(lab, name, value)
-        masked = name in SECRET_FIELDS
-        track(
-            session,
-            clock=clock,
-            actor=actor,
-            entity="lab_system",
-            entity_id=lab.id,
-            field=name,
-            old=MASKED if masked and old else ("" if masked else old),
-            new=MASKED if masked and value else ("" if masked else value),
-        )
-        changed.append(name)
+    changed = apply_changes(
+        session,
+        lab,
+        values,
+        clock=clock,
+        actor=actor,
+        entity="lab_system",
+        entity_id=lab.id,
+        shown=_shown,
+    )
     _check_transport(lab)
     if changed:
         lab.updated_at = clock.now()
