@@ -154,6 +154,11 @@ def test_results_are_sent_back_after_a_delay(lab: LabStandIn) -> None:
     assert str(obx[2]) == "NM" and float(str(obx[5])) >= 0
     assert str(obx[6][0][0]) == "mg/dL" and str(obx[7]) == "70-99"
     assert str(obx[8]) in {"L", "H", "N", "LL", "HH"}
+    # The stand-in logs the result once it has read the receiver's ACK, just after sending.
+    for _ in range(100):
+        if lab.state.results_log:
+            break
+        threading.Event().wait(0.05)
     assert lab.state.results_log == [{"order": "S01-20261130-0001", "status": "F", "ack": "AA"}]
 
 
