@@ -38,6 +38,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.notifications.router",
     "central.web.router",
     "central.web.admin_router",
+    "central.web.convenio_router",
 )
 
 

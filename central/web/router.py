@@ -70,6 +70,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "plantillas": (f"{PREFIX}/plantillas", "Plantillas"),
     "notificaciones": (f"{PREFIX}/notificaciones", "Notificaciones"),
     "alarmas": (f"{PREFIX}/alarmas", "Alarmas SUNAT"),
+    "convenios": (f"{PREFIX}/convenios", "Convenios"),
     "laboratorios": (f"{PREFIX}/laboratorios", "Sistemas de laboratorio"),
 }
 
