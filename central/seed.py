@@ -19,7 +19,8 @@ from central.auth.models import HubUser
 from central.auth.passwords import hash_password
 from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
 from central.config.models import Company, Sede
-from central.config.service import default_series, ensure_settings
+from central.config.service import default_series
+from central.config.settings import ensure_settings
 from central.convenios.models import Convenio
 from domain import catalog_data
 from domain.clock import Clock, business_date
@@ -152,7 +153,7 @@ def seed_lab_system(
 ) -> bool:
     """The laboratory stand-in of sede ``k`` as a lab system, its code map and the sede's
     assignment, through the lab service (so history and audit say "sistema"); True if new."""
-    from central.config.service import Actor
+    from central.config.changes import Actor
     from central.lab import sedes
     from central.lab import service as lab
     from central.lab.models import LabSystem

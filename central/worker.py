@@ -35,7 +35,7 @@ log = logging.getLogger("labred.hub.worker")
 
 def reconciliation_round(rt: HubRuntime) -> int:
     """Run every due reconciliation; returns how many closures were (re)computed."""
-    from central.config.service import current_settings
+    from central.config.settings import current_settings
     from central.reconciliation import service
 
     with unit_of_work(rt.engine) as session:
@@ -76,7 +76,7 @@ def backup_round(rt: HubRuntime) -> int:
 
     from central.backup import service as backup_service
     from central.backup.models import BackupLog
-    from central.config.service import current_settings
+    from central.config.settings import current_settings
     from domain.clock import LIMA, business_date, day_bounds
 
     now = rt.clock.now()

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from central.auth.deps import RuntimeDep, client_ip, require
 from central.auth.tokens import Principal
-from central.config import service
+from central.config import service, settings
+from central.config.changes import Actor, history
 from central.config.models import Company, CompanySecret, Sede
 from central.config.schemas import (
     CompanyRead,
@@ -88,7 +89,7 @@ def put_company(
         company, secret = service.update_company(
             session=session,
             clock=rt.clock,
-            actor=service.Actor(user, client_ip(request)),
+            actor=Actor(user, client_ip(request)),
             data=body,
         )
         return company_read(company, secret)
@@ -117,7 +118,7 @@ def create_location(body: SedeCreate, request: Request, rt: RuntimeDep, user: Ma
         sede = service.create_sede(
             session=session,
             clock=rt.clock,
-            actor=service.Actor(user, client_ip(request)),
+            actor=Actor(user, client_ip(request)),
             data=body,
         )
         return sede_read(sede)
@@ -144,7 +145,7 @@ def put_location(
         sede = service.update_sede(
             session=session,
             clock=rt.clock,
-            actor=service.Actor(user, client_ip(request)),
+            actor=Actor(user, client_ip(request)),
             sede_id=sede_id,
             data=body,
         )
@@ -156,7 +157,7 @@ def put_location(
 )
 def get_settings(rt: RuntimeDep, _user: Manager) -> SettingsRead:
     with unit_of_work(rt.engine) as session:
-        return SettingsRead(**service.current_settings(session=session))
+        return SettingsRead(**settings.current_settings(session=session))
 
 
 @router.put(
@@ -169,10 +170,10 @@ def put_settings(
     body: SettingsUpdate, request: Request, rt: RuntimeDep, user: Manager
 ) -> SettingsRead:
     with unit_of_work(rt.engine) as session:
-        values = service.update_settings(
+        values = settings.update_settings(
             session=session,
             clock=rt.clock,
-            actor=service.Actor(user, client_ip(request)),
+            actor=Actor(user, client_ip(request)),
             data=body,
         )
         return SettingsRead(**values)
@@ -193,7 +194,7 @@ def get_history(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ConfigChangeList:
     with unit_of_work(rt.engine) as session:
-        rows, total = service.history(
+        rows, total = history(
             session=session, entity=entity, entity_id=entity_id, limit=limit, offset=offset
         )
         return ConfigChangeList(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from central.auth.deps import RuntimeDep, client_ip, require
 from central.auth.tokens import Principal
-from central.config.service import Actor
+from central.config.changes import Actor
 from central.db import unit_of_work
 from central.lab import sedes, service
 from central.lab.models import LabSystem

@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from central.audit import service as audit
+from central.config.changes import Actor, track
 from central.config.models import Sede, Setting
-from central.config.service import Actor, track
 from central.lab.models import LabSystem
 from central.lab.schemas import SedeLabPut
 from domain.clock import Clock

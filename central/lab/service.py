@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from central.audit import service as audit
 from central.catalog.models import CatalogService
+from central.config.changes import Actor, apply_changes, track
 from central.config.models import ConfigChange, Sede
-from central.config.service import Actor, apply_changes, track
 from central.lab.models import LabCodeMap, LabSystem
 from central.lab.schemas import (
     FLAVOURS,

@@ -22,6 +22,8 @@ from central.auth import users as users_service
 from central.auth.models import HubUser
 from central.auth.tokens import Principal
 from central.config import service as config_service
+from central.config import settings as config_settings
+from central.config.changes import history as config_history
 from central.config.models import ConfigChange, Sede
 from central.notifications import service as notifications_service
 from central.notifications import templates as notification_templates
@@ -87,8 +89,8 @@ def sedes_for(*, session: Session, user: Principal) -> list[Sede]:
 def settings_with_history(
     *, session: Session, limit: int = 100
 ) -> tuple[dict[str, Any], list[ConfigChange]]:
-    values = config_service.current_settings(session=session)
-    rows, _ = config_service.history(session=session, entity="setting", limit=limit)
+    values = config_settings.current_settings(session=session)
+    rows, _ = config_history(session=session, entity="setting", limit=limit)
     return values, rows
 
 

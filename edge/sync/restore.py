@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import LabError
 from domain.hlc import HLC
 from domain.ids import parse_order_number
-from edge.sync.apply import from_wire
+from edge.sync.mirrors import from_wire
 from sync import outbox
 from sync.client import SyncClient
 from sync.protocol import ReimportRow

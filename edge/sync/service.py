@@ -22,6 +22,7 @@ from domain.hlc import HLC
 from domain.ids import new_id
 from edge.db import read_session, unit_of_work
 from edge.sync import apply
+from edge.sync.digests import local_digests, patients_settled
 from edge.sync.models import SyncDeferred, SyncStatus
 from sync import faultenv, outbox
 from sync.client import SyncClient, make_batch, to_change
@@ -228,8 +229,8 @@ def repair_drift(
     """Re-snapshot every mirrored table whose digest differs from the hub's."""
     with read_session(engine) as session:
         conn = session.connection()
-        mine = apply.local_digests(conn)
-        settled = apply.patients_settled(conn)
+        mine = local_digests(conn)
+        settled = patients_settled(conn)
     drifted = [
         t
         for t, d in hub_digests.items()

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from central.db import unit_of_work as hub_uow
 from central.runtime import HubRuntime
-from edge.sync import apply as edge_apply
+from edge.sync.digests import local_digests
 from sync import changefeed, outbox
 from tests.sync.sim_actors import Edge
 from tests.sync.sim_network import SimNetwork
@@ -133,7 +133,7 @@ class Checks:
                 edge_orders = conn.execute(
                     text("SELECT business_date, count(*), sum(total) FROM lab_order GROUP BY 1")
                 ).all()
-                local_dig = edge_apply.local_digests(conn)
+                local_dig = local_digests(conn)
                 repairs = conn.execute(
                     text("SELECT digest_repairs FROM sync_status WHERE id = 1")
                 ).scalar()

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from domain.ids import sede_id_for
-from edge.sync import apply
+from edge.sync.digests import local_digests
 from tests.sync.cluster import Cluster, Edge, hub_head, reception, sell_one, settled, wait_for
 
 pytestmark = pytest.mark.slow
@@ -167,7 +167,7 @@ def _check_edge(
     sqlite_engine = create_engine(f"sqlite:///{e.data / 'edge.sqlite3'}")
     try:
         with sqlite_engine.connect() as conn:
-            ours = apply.local_digests(conn)
+            ours = local_digests(conn)
     finally:
         sqlite_engine.dispose()
     assert ours == {t: d for t, d in theirs.items() if t in ours}

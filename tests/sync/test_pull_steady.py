@@ -16,9 +16,10 @@ from central.sync.pull import digests as hub_digests
 from domain.clock import SystemClock
 from domain.ids import sede_id_for
 from edge.runtime import EdgeRuntime
-from edge.sync import apply, service
-from edge.sync.apply import from_wire
+from edge.sync import service
+from edge.sync.digests import local_digests
 from edge.sync.enroll import enroll, load_credentials
+from edge.sync.mirrors import from_wire
 from sync import changefeed
 from sync.client import SyncClient
 from sync.protocol import SnapshotPage
@@ -77,7 +78,7 @@ def test_second_pull_without_hub_changes_takes_no_snapshot(
     assert client.snapshots == []
     assert _repairs(edge_runtime) == 0
     with edge_runtime.engine.connect() as conn:
-        mine = apply.local_digests(conn)
+        mine = local_digests(conn)
         value = conn.execute(
             text("SELECT value FROM setting WHERE key = 'discount_approval_threshold_pct'")
         ).scalar()

@@ -12,7 +12,8 @@ from sqlmodel import Session, func, select
 from central.auth.models import HubUser
 from central.catalog.models import CatalogCategory, CatalogService
 from central.config.models import Company, Sede, Setting
-from central.config.service import SETTING_DEFAULTS, default_series
+from central.config.service import default_series
+from central.config.settings import SETTING_DEFAULTS
 from central.convenios.models import Convenio
 from central.db import unit_of_work
 from central.runtime import HubRuntime

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from domain.ids import new_id
 from domain.permissions import Role
 from edge.runtime import EdgeRuntime
-from edge.sync.apply import apply_changes, local_digests
+from edge.sync.apply import apply_changes
+from edge.sync.digests import local_digests
 from sync.digest import table_digest
 from sync.protocol import SCHEMA_VERSION, FeedChange
 from sync.records import ClosureRecord

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.clock import SystemClock
 from edge.runtime import EdgeRuntime
-from edge.sync import apply
+from edge.sync import apply, mirrors
 from sync import outbox
 from sync.protocol import FeedChange
 from tests.sync.replication_helpers import add_patient
@@ -28,7 +28,7 @@ HUB = [f"0h000000-0000-7000-8000-00000000000{k}" for k in range(1, 5)]
 # ---------------------------------------------------------------- the per-row oracle
 def _blocker(conn: Connection, payload: dict[str, Any]) -> str | None:
     state = outbox.ensure_state(conn)
-    ob, patient = outbox.outbox, apply.mirrors()["patient"]
+    ob, patient = outbox.outbox, mirrors.mirrors()["patient"]
     pending = conn.execute(
         select(ob.c.seq)
         .where(
@@ -57,7 +57,7 @@ def _blocker(conn: Connection, payload: dict[str, Any]) -> str | None:
 
 
 def _row_apply(conn: Connection, change: FeedChange, now: dt.datetime) -> bool:
-    deferred = apply._deferred()
+    deferred = mirrors.deferred_table()
     conn.execute(
         delete(deferred).where(
             and_(
@@ -67,14 +67,14 @@ def _row_apply(conn: Connection, change: FeedChange, now: dt.datetime) -> bool:
         )
     )
     if change.record_type == "patient_alias":
-        apply._apply_alias(conn, change.payload)
+        mirrors.apply_alias(conn, change.payload)
         return True
     reason = _blocker(conn, change.payload)
     if reason is not None:
-        apply._defer(conn, change, reason, now)
+        mirrors.defer(conn, change, reason, now)
         return False
-    table = apply.mirrors()["patient"]
-    values = apply._values(table, change.payload)
+    table = mirrors.mirrors()["patient"]
+    values = mirrors.row_values(table, change.payload)
     stmt = sqlite_insert(table).values(values)
     conn.execute(
         stmt.on_conflict_do_update(
@@ -87,7 +87,7 @@ def _row_apply(conn: Connection, change: FeedChange, now: dt.datetime) -> bool:
 def _row_page(conn: Connection, changes: list[FeedChange], now: dt.datetime) -> int:
     ordered = sorted(changes, key=lambda c: (c.record_type != "patient_alias", c.cursor))
     done = sum(1 for c in ordered if _row_apply(conn, c, now))
-    table = apply._deferred()
+    table = mirrors.deferred_table()
     for row in conn.execute(select(table).order_by(table.c.cursor)).mappings().all():
         change = FeedChange(
             cursor=row["cursor"],
@@ -163,7 +163,7 @@ def test_a_page_applies_like_row_by_row(edge_runtime: EdgeRuntime, seed: int) ->
     add_patient(edge_runtime.engine, CLOCK, sede_id=sede, doc=DOCS[0], patient_id=LOCAL[0])
     now = CLOCK.now()
     with edge_runtime.engine.begin() as conn:
-        table = apply.mirrors()["patient"]
+        table = mirrors.mirrors()["patient"]
         for pid, doc in zip(LOCAL[1:], DOCS[1:], strict=True):
             if rnd.random() < 0.7:
                 conn.execute(
