@@ -21,9 +21,9 @@ from sqlmodel import Session, select
 
 from domain.clock import LIMA
 from domain.money import fmt
-from domain.sunat import DocumentType, qr_payload, qr_png, qr_svg
+from domain.sunat import DocumentType, PaymentMethod, qr_payload, qr_png, qr_svg
 from domain.words import amount_in_words
-from edge.billing.documents import credit_due_date, lines_of
+from edge.billing.documents import credit_due_date, lines_of, terms_of
 from edge.billing.models import Invoice
 from edge.config.models import Company, Sede
 
@@ -37,6 +37,15 @@ class PrintLine:
     quantity: int
     unit_price: Decimal
     total: Decimal
+
+
+@dataclass(frozen=True)
+class PrintInstallment:
+    """One cuota of a crédito document."""
+
+    number: int
+    amount: Decimal
+    due_date: dt.date
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,8 @@ class PrintData:
     reason: str
     state: str
     payment: str | None = None  # forma de pago (facturas): "Contado" / "Crédito — vence …"
+    installments: tuple[PrintInstallment, ...] = ()  # the cuotas of a crédito document
+    net_pending: Decimal | None = None  # monto neto pendiente de pago (crédito)
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -75,6 +86,7 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
     sede = session.get(Sede, inv.sede_id)
     ruc = company.ruc if company else ""
     label = DocumentType(inv.doc_type).label
+    installments, net_pending = credit_terms(inv)
     return PrintData(
         company_ruc=ruc,
         company_name=company.razon_social if company else "",
@@ -119,7 +131,22 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         reason=inv.reason,
         state=inv.state,
         payment=payment_text(inv),
+        installments=installments,
+        net_pending=net_pending,
     )
+
+
+def credit_terms(inv: Invoice) -> tuple[tuple[PrintInstallment, ...], Decimal | None]:
+    """The cuotas and the net amount pending (their sum, the XML's ``Credito`` amount) of a
+    crédito document; ``((), None)`` otherwise."""
+    terms = terms_of(inv)
+    if terms is None or terms.method != PaymentMethod.CREDITO:
+        return (), None
+    installments = tuple(
+        PrintInstallment(i, inst.amount, inst.due_date)
+        for i, inst in enumerate(terms.installments, start=1)
+    )
+    return installments, sum((inst.amount for inst in installments), Decimal("0.00"))
 
 
 def payment_text(inv: Invoice) -> str | None:
@@ -147,6 +174,22 @@ def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
     if d.discount:
         rows.append(("Descuento global", d.discount))
     rows += [("IGV 18%", d.igv), ("IMPORTE TOTAL S/", d.total)]
+    return rows
+
+
+def _terms_lines(d: PrintData) -> list[str]:
+    """Forma de pago and, for crédito, the net amount pending and each cuota (SUNAT's
+    representación impresa of a crédito factura)."""
+    if not d.payment:
+        return []
+    rows = [f"Forma de pago: {d.payment}"]
+    if d.net_pending is not None:
+        rows.append(f"Monto neto pendiente de pago: S/ {fmt(d.net_pending)}")
+        rows.append(f"Total de cuotas: {len(d.installments)}")
+        rows += [
+            f"Cuota {c.number:03d}: S/ {fmt(c.amount)} — vence {c.due_date:%d/%m/%Y}"
+            for c in d.installments
+        ]
     return rows
 
 
@@ -195,8 +238,7 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
         info.append(f"Dirección: {d.customer_address}")
     if d.reference:
         info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
-    if d.payment:
-        info.append(f"Forma de pago: {d.payment}")
+    info += _terms_lines(d)
     info.append("Moneda: SOLES")
     for text in info:
         pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
@@ -229,7 +271,8 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
 
 
 def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
-    height = 150 + 9 * len(d.lines) + (10 if d.reference else 0)
+    terms = _terms_lines(d)
+    height = 150 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * len(terms)
     pdf = _new_pdf((80, height), 4, compress)
     width = 72
     pdf.set_font("Helvetica", "B", 9)
@@ -253,6 +296,7 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     ]
     if d.reference:
         left.append(f"Modifica: {d.reference} - {d.reason}")
+    left += terms
     pdf.set_font("Helvetica", "", 7.5)
     for text in left:
         pdf.multi_cell(width, 3.6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
@@ -294,6 +338,9 @@ def html_ticket(d: PrintData) -> str:
         for label, value in _totals(d)
     )
     ref = f"<p>Modifica: {e(d.reference)} — {e(d.reason)}</p>" if d.reference else ""
+    terms = "<br>".join(e(t) for t in _terms_lines(d))
+    if terms:
+        ref += f"<p class='terms'>{terms}</p>"
     footer = "".join(f"<p class='c small'>{e(t)}</p>" for t in _footer_lines(d))
     return f"""<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8">
@@ -320,4 +367,12 @@ h1, h2 {{ font-size: 12px; margin: 2px 0; text-align: center; }}
 </body></html>"""
 
 
-__all__ = ["PrintData", "PrintLine", "html_ticket", "pdf_a4", "pdf_ticket", "print_data"]
+__all__ = [
+    "PrintData",
+    "PrintInstallment",
+    "PrintLine",
+    "html_ticket",
+    "pdf_a4",
+    "pdf_ticket",
+    "print_data",
+]

@@ -11,6 +11,10 @@ accepted the first summary). ``sendSummary`` answers a ticket; ``getStatus`` ans
 Summary names are ``RC-YYYYMMDD-N`` per RUC and issue date, N = ``<sede number> * 100 + k``
 (S01 → 101, 102 ...; S12 → 1201 ...): two sedes never produce the same name, and a restore never
 makes a sede reuse one (:mod:`edge.billing.summary_names`).
+
+After a restore, a summary whose ticket only the re-imported attempt log (``sunat_submission``)
+still knows is put back on the ticket path — polled, never sent again
+(:mod:`edge.billing.ticket_resume`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from domain.sunat import (
     summary_line_from_document,
 )
 from domain.sunat.ubl import summary_filename
-from edge.billing import files, hubcopy, summary_names, voids
+from edge.billing import files, hubcopy, summary_names, ticket_resume, voids
 from edge.billing.context import bind
 from edge.billing.documents import alarm_due, issuer_for, this_sede, to_document
 from edge.billing.models import (
@@ -67,6 +71,7 @@ class SummaryReport:
     sent: list[str] = field(default_factory=list)
     polled: dict[str, int] = field(default_factory=dict)
     breaker_open: bool = False
+    resumed: list[str] = field(default_factory=list)  # tickets known only from the attempt log
 
 
 def store_summary(
@@ -212,6 +217,7 @@ def _apply_answer(
     accepted = status_code == 0
     row.state = ACEPTADO if accepted else RECHAZADO
     if cdr is not None:
+        ticket_resume.settle_name(session, row, cdr.reference_id)  # a row rebuilt after a restore
         row.sunat_code, row.sunat_description = str(cdr.response_code), cdr.description
         stem = summary_filename(company_ruc(session), row.name)
         row.cdr_path = store_cdr(session, rt, row.id, row.business_date, stem, cdr)
@@ -351,6 +357,7 @@ def summaries_round(
     bind(rt)
     report = SummaryReport()
     refresh_alarms(rt)
+    report.resumed = ticket_resume.resume_tickets(rt)  # before anything could send them again
     report.created = build_due_summaries(rt, force=force) + voids.build_due_voids(rt)
     breaker = breaker_for(rt.engine, rt.settings)
     now = rt.clock.now()
