@@ -7,10 +7,11 @@ node it holds (any epoch), which is also where the new epoch's inbox starts. The
 SQLite transaction that stores the new epoch:
 
 1. the node's unacknowledged outbox rows are sorted out, whole transactions at a time: a
-   transaction the hub already applied (the hub's image of each of its records comes from that
-   seq or a later one) stays where it is, below the mark; any other transaction (the un-pushed
-   tail, or a sale made after the restore, which took a seq the hub already saw) is renumbered,
-   in order, above the mark, so it is pushed and no seq is ever reused;
+   transaction the hub already applied (the hub's image of each of its edge-owned records
+   comes from that seq or a later one) stays where it is, below the mark; any other
+   transaction (the un-pushed tail, or a sale made after the restore, which took a seq the hub
+   already saw) is renumbered, in order, above the mark, so it is pushed and no seq is ever
+   reused;
 2. the hub's latest image of every record the node changed after its restored point is written
    back into the edge tables with Core statements (no outbox rows), parents first (seq order),
    except records a renumbered local change is about to overwrite anyway;
@@ -229,6 +230,29 @@ def _billing(
         summary_names.close_day(conn, day=business_date(now), now=now)
 
 
+def _not_applied(
+    unacked: Any, hub_seq: dict[tuple[str, str], int], resume_seq: int, tables: dict[str, Table]
+) -> set[str]:
+    """Step 1: the transactions the hub has not applied. A transaction is applied when all its
+    rows are at or below the mark and the hub's image of each of its edge-owned records comes
+    from that seq or a later one. Rows of other types (patients: hub-owned, never re-imported,
+    so the hub reports no seq for them) do not decide; a transaction made only of them is
+    pushed again, which the hub's merge absorbs."""
+    rows_of: dict[str, list[Any]] = {}
+    for r in unacked:
+        rows_of.setdefault(r.tx_id, []).append(r)
+    fresh: set[str] = set()
+    for tx_id, rows in rows_of.items():
+        owned = [r for r in rows if r.record_type in tables]
+        if (
+            not owned
+            or any(r.seq > resume_seq for r in rows)
+            or any(hub_seq.get((r.record_type, r.record_id), 0) < r.seq for r in owned)
+        ):
+            fresh.add(tx_id)
+    return fresh
+
+
 def resume(conn: Connection, *, lost: list[ReimportRow], resume_seq: int) -> ResumeResult:
     """Steps 1-3 of the module docstring, inside the caller's transaction (which also stores
     the new epoch). ``lost``: :func:`fetch_lost` from ``min(acked_seq, resume_seq)``."""
@@ -243,16 +267,12 @@ def resume(conn: Connection, *, lost: list[ReimportRow], resume_seq: int) -> Res
         .where(box.c.seq > base)
         .order_by(box.c.seq)
     ).all()
-    fresh_tx = {
-        r.tx_id
-        for r in unacked
-        if r.seq > resume_seq or hub_seq.get((r.record_type, r.record_id), 0) < r.seq
-    }
+    tables = edge_tables()
+    fresh_tx = _not_applied(unacked, hub_seq, resume_seq, tables)
     fresh = [r for r in unacked if r.tx_id in fresh_tx]
     _renumber(conn, [r.seq for r in fresh], resume_seq + 1)
     result.renumbered = sum(1 for i, r in enumerate(fresh) if r.seq != resume_seq + 1 + i)
     local_newer = {(r.record_type, r.record_id) for r in fresh}
-    tables = edge_tables()
     touched: dict[str, set[tuple[str, str]]] = {}
     written: dict[str, set[str]] = {}
     for row in sorted(lost, key=lambda r: r.seq):

@@ -18,7 +18,9 @@ from central.runtime import HubRuntime
 from domain.clock import SystemClock, business_date
 from domain.ids import format_order_number
 from edge.db import make_engine, unit_of_work
+from edge.orders.models import Order
 from edge.orders.numbering import next_order_number
+from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.sync import service
 from edge.sync.enroll import enroll, load_credentials
@@ -271,3 +273,47 @@ def test_reimport_pages_cover_every_record_once(
     ]
     assert [r.seq for r in seen] == sorted(r.seq for r in seen)
     assert client.reimport(mark, mark).rows == []
+
+
+def test_applied_transaction_with_a_new_patient_is_not_pushed_again_and_its_records_come_back(
+    hub_client: TestClient, hub_runtime: HubRuntime, edge_runtime: EdgeRuntime, tmp_path: Path
+) -> None:
+    """A transaction that registered a patient and sold to them, unpushed when the backup was
+    taken and pushed after it: the hub holds it, so it keeps its seq, and the later change of
+    its order (also on the hub) is taken back. Patients never come back through the re-import,
+    so their rows must not make the transaction look new."""
+    admin_override(hub_client)
+    sede = make_hub_sede(hub_runtime, "S01")
+    data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
+    engine = edge_runtime.engine
+    _enrol(hub_client, engine, data, sede)
+    client = _client(hub_client, data)
+    now = CLOCK.now()
+    number = format_order_number("S01", business_date(now), 1)
+    with unit_of_work(engine) as session:  # one transaction: new patient, their order
+        patient = Patient(doc_type="1", doc_number="40000077", first_names="Rosa",
+                          last_names="Quispe", home_sede_id=sede, created_at=now,
+                          updated_at=now)  # fmt: skip
+        session.add(patient)
+        session.flush()  # the parent first: no relationship() tells the ORM the order
+        order = Order(sede_id=sede, number=number, patient_id=patient.id, subtotal=Decimal("30"),
+                      total=Decimal("30"), balance=Decimal("30"), paid_total=Decimal("0"),
+                      cashier_id="cajero", business_date=business_date(now), created_at=now,
+                      updated_at=now)  # fmt: skip
+        session.add(order)
+    backup = tmp_path / "backup.sqlite3"
+    _backup(engine, backup)
+    service.push_pending(engine, client, CLOCK)
+    set_order_status(engine, CLOCK, order.id, "en_proceso")
+    service.push_pending(engine, client, CLOCK)
+    hub_mark = _edge_state(engine)["acked_seq"]
+
+    engine = _restore(engine, db_path, backup)
+    assert _edge(engine, "SELECT status FROM lab_order WHERE id = :i", i=order.id) == "registrada"
+    info = _enrol(hub_client, engine, data, sede)
+    assert info["resume_seq"] == hub_mark
+    assert info["renumbered"] == 0, info
+    assert _edge(engine, "SELECT status FROM lab_order WHERE id = :i", i=order.id) == "en_proceso"
+    state = _edge_state(engine)
+    assert state["acked_seq"] == state["last_seq"] == hub_mark  # nothing to push again
+    engine.dispose()
