@@ -22,6 +22,7 @@ from domain.clock import Clock
 from edge.billing import convenio_cancel, service
 from edge.billing.context import settings_for
 from edge.billing.models import ANULADO, Invoice
+from edge.orders import fresh
 from edge.orders import hooks as order_hooks
 from edge.orders.models import Order
 
@@ -46,10 +47,16 @@ def issue_if_paid(*, session: Session, order: Order, user: Any, clock: Clock, **
     patient_part = order.total - order.covered_total
     if patient_part <= Decimal("0.00") or order.balance > Decimal("0.00"):
         return
-    if service.active_document(session, order.id) is not None:
-        return
+    if not fresh.has_none(session, order.id, Invoice):
+        if service.active_document(session, order.id) is not None:
+            return
     service.issue_for_order(
-        session=session, settings=settings, clock=clock, order=order, user_id=_user_id(user)
+        session=session,
+        settings=settings,
+        clock=clock,
+        order=order,
+        user_id=_user_id(user),
+        known_unbilled=True,
     )
 
 

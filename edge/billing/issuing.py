@@ -87,7 +87,7 @@ def issue(
         doc_type=doc_type,
         series=series,
         # provisional, for the rules
-        number=max(numbering.last_number(session, series), planned.fence) + 1,
+        number=max(planned.last, planned.fence) + 1,
         issue_date=today,
         issue_time=now.astimezone(LIMA).time().replace(microsecond=0, tzinfo=None),
         issuer=issuer_for(session, sede),
@@ -154,7 +154,6 @@ def issue(
         updated_at=now,
     )
     session.add(inv)
-    session.flush()
     for i, (line, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1):
         session.add(
             InvoiceLine(

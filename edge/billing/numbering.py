@@ -95,12 +95,15 @@ class SeriesPlan:
     series: str
     fence: int
     contingency: bool
+    last: int = 0  # the local counter (a provisional number for the rules; 0: none yet)
 
 
 _PLAN_SQL = text(
     "SELECT (SELECT fence_pending OR use_contingency FROM sync_status WHERE id = 1), "
     "(SELECT last_number FROM sync_series_fence WHERE series = :regular), "
-    "(SELECT last_number FROM sync_series_fence WHERE series = :spare)"
+    "(SELECT last_number FROM sync_series_fence WHERE series = :spare), "
+    "(SELECT last_number FROM series_counter WHERE series = :regular), "
+    "(SELECT last_number FROM series_counter WHERE series = :spare)"
 )
 
 
@@ -112,7 +115,8 @@ def plan(
     key = series_key(doc_type, reference_letter)
     configured = sede.series or {}
     spare = configured.get(f"contingency{key}") if doc_type in CONTINGENCY_TYPES else None
-    pending, regular_fence, spare_fence = (
+    session.flush()  # the counters are read with a plain statement
+    pending, regular_fence, spare_fence, regular_last, spare_last = (
         session.connection()
         .execute(_PLAN_SQL, {"regular": configured.get(key) or "", "spare": spare or ""})
         .one()
@@ -120,7 +124,10 @@ def plan(
     contingency = bool(pending)
     series = series_for(sede, doc_type, reference_letter=reference_letter, contingency=contingency)
     fence = spare_fence if contingency else regular_fence
-    return SeriesPlan(series=series, fence=int(fence or 0), contingency=contingency)
+    last = spare_last if contingency else regular_last
+    return SeriesPlan(
+        series=series, fence=int(fence or 0), contingency=contingency, last=int(last or 0)
+    )
 
 
 def series_to_use(
@@ -145,7 +152,10 @@ def floor_for(session: Session, series: str, *, fence: int | None = None) -> int
 
     Rows a restore takes back from the hub do not bump the counter, but the hub holds them,
     so the fence learned at that re-enrolment is at least their number."""
-    counter = session.get(SeriesCounter, series)
+    return _floor(session, series, session.get(SeriesCounter, series), fence)
+
+
+def _floor(session: Session, series: str, counter: SeriesCounter | None, fence: int | None) -> int:
     if counter is not None:
         local = counter.last_number  # bumped with every document of the series
     else:  # first use, or a counter lost: continue after what the table holds
@@ -168,8 +178,8 @@ def take_number(
     """Bump and return the series' correlative inside the caller's transaction (never at or
     below the hub's fence — pass ``fence`` from :func:`plan` to skip the lookup — and never a
     number this database already holds)."""
-    floor = floor_for(session, series, fence=fence)
     counter = session.get(SeriesCounter, series)
+    floor = _floor(session, series, counter, fence)
     if counter is None:
         counter = SeriesCounter(
             series=series, sede_id=sede_id, doc_type=doc_type, last_number=0, updated_at=clock.now()
@@ -183,7 +193,6 @@ def take_number(
     counter.last_number = floor + 1
     counter.updated_at = clock.now()
     session.add(counter)
-    session.flush()
     return counter.last_number
 
 

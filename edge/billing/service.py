@@ -40,6 +40,7 @@ from edge.billing.models import (
     InvoiceFile,
     InvoiceLine,
 )
+from edge.orders import fresh
 from edge.orders.models import Order, OrderItem
 from edge.patients.models import Patient
 from edge.settings import EdgeSettings
@@ -86,11 +87,16 @@ def customer_for_order(session: Session, order: Order) -> Customer:
 def lines_for_order(session: Session, order: Order) -> tuple[list[LineIn], Decimal]:
     """Billable lines (top-level items; panel components are not billed apart) and the global
     discount (IGV included) that brings them to the patient's part of the order."""
-    items = session.exec(
-        select(OrderItem)
-        .where(OrderItem.order_id == order.id, OrderItem.parent_item_id == None)  # noqa: E711
-        .order_by(OrderItem.created_at, OrderItem.id)  # type: ignore[arg-type]
-    ).all()
+    kept = fresh.rows(session, order.id)
+    items = (
+        [i for i in kept.items if i.parent_item_id is None]
+        if kept is not None
+        else session.exec(
+            select(OrderItem)
+            .where(OrderItem.order_id == order.id, OrderItem.parent_item_id == None)  # noqa: E711
+            .order_by(OrderItem.created_at, OrderItem.id)  # type: ignore[arg-type]
+        ).all()
+    )
     lines: list[LineIn] = []
     for item in items:
         gross = q2(item.unit_price * item.quantity)
@@ -125,14 +131,16 @@ def issue_for_order(
     doc_type: DocumentType | None = None,
     customer: Customer | None = None,
     user_id: str | None = None,
+    known_unbilled: bool = False,
 ) -> Invoice:
     """The order's boleta (or factura when ``doc_type``/the order says 01) for the patient's
-    part. Refuses a second document for the same order."""
+    part. Refuses a second document for the same order (``known_unbilled``: the caller has
+    just checked that it has none)."""
     if order.status in ("anulada", "cancelada"):
         raise RuleViolation(
             "La orden está anulada: no se emite comprobante.", code="order_cancelled"
         )
-    existing = active_document(session, order.id)
+    existing = None if known_unbilled else active_document(session, order.id)
     if existing is not None:
         raise Conflict(
             f"La orden ya tiene el comprobante {existing.full_number}.",

@@ -26,7 +26,7 @@ from edge.labsync.models import (
     LabJob,
     LabSystem,
 )
-from edge.orders import hooks
+from edge.orders import fresh, hooks
 from edge.orders.models import Order, OrderItem
 from edge.samples.models import Sample
 
@@ -84,11 +84,16 @@ def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[Pl
 
     Items are taken in creation order, so placer numbers follow the ticket's order.
     """
-    items = list(
-        session.exec(
-            select(OrderItem)
-            .where(OrderItem.order_id == order.id)
-            .order_by(col(OrderItem.created_at), col(OrderItem.id))
+    kept = fresh.rows(session, order.id)
+    items = (
+        list(kept.items)
+        if kept is not None
+        else list(
+            session.exec(
+                select(OrderItem)
+                .where(OrderItem.order_id == order.id)
+                .order_by(col(OrderItem.created_at), col(OrderItem.id))
+            )
         )
     )
     maps = code_maps(session, lab.id, [it.service_id for it in items]) if lab else {}
@@ -121,6 +126,8 @@ def unmapped(planned: list[PlannedTest]) -> list[dict[str, str]]:
 
 
 def _jobs(session: Session, order_id: str) -> list[LabJob]:
+    if fresh.has_none(session, order_id, LabJob):
+        return []
     return list(
         session.exec(select(LabJob).where(LabJob.order_id == order_id).order_by(col(LabJob.seq)))
     )
@@ -231,7 +238,7 @@ def enqueue_change(*, session: Session, order: Order, clock: Clock) -> LabJob:
     The message is worked out when it is first sent: tests added go as ``NW``, removed as
     ``CA`` and kept as ``XO``. Before the new order was ever sent, nothing extra is queued.
     Called through ``edge.orders.hooks`` for edits made here and for patient edits and merges
-    pulled from the hub (``edge.sync.apply``), in the transaction that applies them.
+    pulled from the hub (``edge.sync.page_writer``), in the transaction that applies them.
     """
     jobs = _jobs(session, order.id)
     new = next((j for j in jobs if j.action == "new"), None)

@@ -29,7 +29,7 @@ written). Hooks run in registration order; registering the same function twice h
   delivered, are left out (their own hooks speak for them).
 
 Changes pulled from the hub are written with Core statements, which the flush listener does not
-see; the page writer (``edge.sync.apply``) reports them with :func:`changed_by_sync` (patients
+see; the page writer (``edge.sync.page_writer``) reports them with :func:`changed_by_sync` (patients
 whose identity changed, orders re-pointed to a merged patient's canonical record), and the same
 hooks run inside the pull's transaction.
 """

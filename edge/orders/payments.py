@@ -19,6 +19,7 @@ from domain.pricing import PaymentMethod, balance, cash_change, check_cash_thres
 from edge.auth.tokens import Principal
 from edge.cash.models import CashSession
 from edge.config.models import Sede
+from edge.orders import fresh
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order, Payment
 from edge.orders.schemas import PaymentIn
@@ -73,6 +74,9 @@ def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
 
 
 def payments_of(session: Session, *, order_id: str) -> list[Payment]:
+    kept = fresh.rows(session, order_id)
+    if kept is not None:
+        return list(kept.payments)
     query = select(Payment).where(Payment.order_id == order_id)
     return sorted(session.exec(query), key=lambda p: (p.created_at, p.id))
 

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain.errors import NotFound
+from edge.orders import fresh
 from edge.orders.models import Order, OrderItem, OrderStatusEvent
 
 
@@ -17,11 +18,17 @@ def get_order(session: Session, *, order_id: str) -> Order:
 
 
 def items_of(session: Session, *, order_id: str) -> list[OrderItem]:
+    kept = fresh.rows(session, order_id)
+    if kept is not None:
+        return sorted(kept.items, key=lambda i: i.id)
     query = select(OrderItem).where(OrderItem.order_id == order_id)
     return sorted(session.exec(query), key=lambda i: i.id)
 
 
 def history_of(session: Session, *, order_id: str) -> list[OrderStatusEvent]:
+    kept = fresh.rows(session, order_id)
+    if kept is not None:
+        return list(kept.events)
     query = select(OrderStatusEvent).where(OrderStatusEvent.order_id == order_id)
     return sorted(session.exec(query), key=lambda e: (e.created_at, e.id))
 

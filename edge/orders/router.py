@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from domain.clock import parse_business_date
@@ -31,6 +31,7 @@ from edge.orders.schemas import (
     StatusUpdate,
 )
 from edge.runtime import EdgeRuntime
+from sync.webapp import model_response
 
 router = APIRouter(prefix="/api/orders", tags=["órdenes"])
 
@@ -83,12 +84,13 @@ def create_order(
     body: OrderCreate,
     rt: RuntimeDep,
     user: Annotated[Principal, Depends(require("order.create"))],
-) -> OrderRead:
+) -> Response:
     with unit_of_work(rt.engine) as session:
         order = orders_service.create_order(
             session, sede_id=_sede(rt), order_in=body, user=user, clock=rt.clock
         )
-        return _read(session, order)
+        read = _read(session, order)
+    return model_response(read, status_code=201)
 
 
 @router.get(

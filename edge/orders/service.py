@@ -24,7 +24,7 @@ from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import Convenio
 from edge.config.models import Sede
-from edge.orders import hooks
+from edge.orders import fresh, hooks
 from edge.orders.approval import approve_discount, check_may_discount
 from edge.orders.discounts import approval_threshold, audit_discount
 from edge.orders.lifecycle import OrderStatus, check_transition
@@ -185,6 +185,7 @@ def create_order(
         updated_at=now,
     )
     session.add(order)
+    items: list[OrderItem] = []
     parent_ids: dict[int, str] = {}
     for index, line in enumerate(lines):
         item = OrderItem(
@@ -208,6 +209,7 @@ def create_order(
         )
         parent_ids[index] = item.id
         session.add(item)
+        items.append(item)
         if line.overridden:
             audit.record(
                 session,
@@ -226,24 +228,25 @@ def create_order(
                     "reason": line.override_reason,
                 },
             )
-    session.add(
-        OrderStatusEvent(
-            order_id=order.id,
-            sede_id=sede.id,
-            from_status=None,
-            to_status=OrderStatus.REGISTRADA.value,
-            user_id=user.user_id,
-            business_date=day,
-            created_at=now,
-        )
+    registered = OrderStatusEvent(
+        order_id=order.id,
+        sede_id=sede.id,
+        from_status=None,
+        to_status=OrderStatus.REGISTRADA.value,
+        user_id=user.user_id,
+        business_date=day,
+        created_at=now,
     )
+    session.add(registered)
     if order_in.discount is not None:
         audit_discount(session, order, user=user, clock=clock, d=order_in.discount)
+    payments: list[Payment] = []
     if order_in.payments:
-        add_payments(
+        payments = add_payments(
             session, order=order, payments=order_in.payments, sede=sede, user=user, clock=clock
         )
     session.flush()
+    fresh.remember(session, order.id, items=items, payments=payments, events=[registered])
     hooks.order_created(session=session, order=order, user=user, clock=clock)
     return order
 

@@ -27,7 +27,7 @@ from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import CatalogService
 from edge.config.models import Sede
-from edge.orders import hooks
+from edge.orders import fresh, hooks
 from edge.orders import service as orders_service
 from edge.orders.models import Order, OrderItem
 from edge.patients.models import Patient
@@ -78,17 +78,23 @@ def create_samples_for_order(
     *, session: Session, order: Order, user: Principal | None = None, clock: Clock
 ) -> list[Sample]:
     """One sample per (sample type, tube) of the order's tests; idempotent per order."""
-    existing = list_for_order(session, order_id=order.id)
-    if existing:
-        return existing
+    if not fresh.has_none(session, order.id, Sample):
+        existing = list_for_order(session, order_id=order.id)
+        if existing:
+            return existing
     sede = session.get(Sede, order.sede_id)
     if sede is None:
         raise NotFound("La sede de la orden no está configurada.", code="sede_not_found")
-    items = session.exec(
-        select(OrderItem)
-        .where(col(OrderItem.order_id) == order.id)
-        .order_by(col(OrderItem.created_at), col(OrderItem.id))
-    ).all()
+    kept = fresh.rows(session, order.id)
+    items = (
+        kept.items
+        if kept is not None
+        else session.exec(
+            select(OrderItem)
+            .where(col(OrderItem.order_id) == order.id)
+            .order_by(col(OrderItem.created_at), col(OrderItem.id))
+        ).all()
+    )
     parents = {i.parent_item_id for i in items if i.parent_item_id}
     groups: dict[tuple[str, str], list[str]] = {}
     for item in items:
