@@ -153,6 +153,9 @@ def issue(
         created_at=now,
         updated_at=now,
     )
+    # One flush for the document, its lines and its XML: with no relationship() between them,
+    # SQLAlchemy inserts unrelated classes in the order of their qualified names (Invoice,
+    # InvoiceFile, InvoiceLine), parents first; a broken order fails every sale's FK check.
     session.add(inv)
     for i, (line, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1):
         session.add(
