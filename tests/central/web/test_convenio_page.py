@@ -18,32 +18,10 @@ from domain.clock import FixedClock
 from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.central.auth.factories import auth_headers, make_sede
-from tests.central.reconciliation.builders import SedeDay, push_rows
+from tests.central.catalog.convenio_builders import NOW, RUC, factura
+from tests.central.reconciliation.builders import SedeDay
 
-NOW = dt.datetime(2027, 1, 15, 15, 0, tzinfo=dt.UTC)  # business date 15/01/2027
-RUC = "20503123453"
 S01, S02 = sede_id_for("S01"), sede_id_for("S02")
-
-
-def make_factura(
-    day: SedeDay, orders: list[dict[str, Any]], *, convenio_id: str, number: int
-) -> dict[str, Any]:
-    """A monthly convenio factura of ``orders`` (covered parts) with its link records."""
-    total = sum(o["covered_total"] for o in orders)
-    inv = day.invoice(None, doc_type="01", series="F001", number=number, total=total)
-    inv |= {"customer_doc_type": "6", "customer_doc_number": RUC, "void_requested": False}
-    links = [
-        ("convenio_invoice_order", {
-            "id": new_id(), "sede_id": day.sede_id, "convenio_id": convenio_id,
-            "invoice_id": inv["id"], "order_id": o["id"], "order_number": o["number"],
-            "month": o["business_date"][:7], "amount": o["covered_total"],
-            "business_date": day.day.isoformat(), "created_at": NOW.isoformat(),
-            "credit_note_id": None,
-        })
-        for o in orders
-    ]  # fmt: skip
-    push_rows(day.engine, [("invoice", inv), *links], node_id=day.node_id)
-    return inv
 
 
 @pytest.fixture
@@ -74,9 +52,9 @@ def book(hub_runtime: HubRuntime, hub_client: TestClient) -> dict[str, Any]:
     dec2 = SedeDay(hub_runtime.engine, "S02", dt.date(2026, 12, 28))
     dec2.order("30.00", covered="24.00", convenio_id=conv)
     dec2.push_day(seal=False)
-    make_factura(SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 1)), [o_nov],
+    factura(SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 1)), [o_nov],
                  convenio_id=conv, number=1)  # fmt: skip
-    make_factura(SedeDay(hub_runtime.engine, "S01", dt.date(2027, 1, 2)), [o_dec],
+    factura(SedeDay(hub_runtime.engine, "S01", dt.date(2027, 1, 2)), [o_dec],
                  convenio_id=conv, number=2)  # fmt: skip
     return {"conv": conv, "other": ids[1], "admin": admin}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from domain.clock import SystemClock
 from domain.permissions import Role
@@ -24,7 +24,7 @@ from edge.db import read_session, unit_of_work
 from edge.labsync.demo import load_demo_lab_system
 from edge.orders import fresh
 from edge.orders import service as orders_service
-from edge.orders.models import OrderItem, Payment
+from edge.orders.models import Order, OrderItem, Payment
 from edge.orders.payments import payments_of
 from edge.orders.queries import history_of, items_of
 from edge.orders.schemas import OrderCreate, PaymentIn
@@ -55,10 +55,16 @@ def principal(rt: EdgeRuntime) -> Principal:
     return Principal(user.id, user.username, user.full_name, Role.RECEPCIONISTA, [SEDE_S01])
 
 
-def order_in(patient_id: str, *codes: str, paid: str | None = None) -> OrderCreate:
+def create(
+    session: Session, who: Principal, patient_id: str, *codes: str, paid: str | None = None
+) -> Order:
+    """An order sold through the service, in the caller's transaction."""
     payments = [{"method": "tarjeta", "amount": paid, "reference": "OP-1"}] if paid else []
-    return OrderCreate.model_validate(
+    order_in = OrderCreate.model_validate(
         {"patient_id": patient_id, "items": [sid(c) for c in codes], "payments": payments}
+    )
+    return orders_service.create_order(
+        session, sede_id=SEDE_S01, order_in=order_in, user=who, clock=CLOCK
     )
 
 
@@ -106,13 +112,7 @@ def test_kept_rows_match_the_database_and_drop_when_stale(edge_runtime: EdgeRunt
     who = principal(edge_runtime)
     patient = make_patient(edge_runtime)
     with unit_of_work(edge_runtime.engine) as session:
-        order = orders_service.create_order(
-            session,
-            sede_id=SEDE_S01,
-            order_in=order_in(patient.id, "HEM-001", "PAN-LIP", paid="10.00"),
-            user=who,
-            clock=CLOCK,
-        )
+        order = create(session, who, patient.id, "HEM-001", "PAN-LIP", paid="10.00")
         kept = fresh.rows(session, order.id)
         assert kept is not None
         from_db = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
@@ -142,13 +142,7 @@ def test_has_none_sees_rows_added_in_the_transaction(edge_runtime: EdgeRuntime) 
     who = principal(edge_runtime)
     patient = make_patient(edge_runtime)
     with unit_of_work(edge_runtime.engine) as session:
-        order = orders_service.create_order(
-            session,
-            sede_id=SEDE_S01,
-            order_in=order_in(patient.id, "HEM-002"),
-            user=who,
-            clock=CLOCK,
-        )
+        order = create(session, who, patient.id, "HEM-002")
         assert fresh.has_none(session, order.id, Invoice)  # unpaid: no boleta
         assert not fresh.has_none(session, order.id, Sample)  # the hook made one (pending)
         session.flush()
@@ -161,13 +155,7 @@ def test_a_rolled_back_savepoint_forgets_the_kept_rows(edge_runtime: EdgeRuntime
     patient = make_patient(edge_runtime)
     with unit_of_work(edge_runtime.engine) as session:
         savepoint = session.begin_nested()
-        order = orders_service.create_order(
-            session,
-            sede_id=SEDE_S01,
-            order_in=order_in(patient.id, "HEM-002"),
-            user=who,
-            clock=CLOCK,
-        )
+        order = create(session, who, patient.id, "HEM-002")
         assert fresh.rows(session, order.id) is not None
         savepoint.rollback()
         assert fresh.rows(session, order.id) is None
