@@ -47,6 +47,21 @@ class Edge:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.data / 'edge.sqlite3'}?mode=ro", uri=True)
 
+    @property
+    def db_path(self) -> Path:
+        return self.data / "edge.sqlite3"
+
+    def backup(self, target: Path) -> None:
+        """An online copy of the node's database, as the backup tool takes it."""
+        with sqlite3.connect(self.db_path) as live, sqlite3.connect(target) as dst:
+            live.backup(dst)
+
+    def restore(self, backup: Path) -> None:
+        """The disk died (the node's processes are stopped): the backup becomes the database."""
+        for side in (Path(f"{self.db_path}-wal"), Path(f"{self.db_path}-shm")):
+            side.unlink(missing_ok=True)
+        backup.replace(self.db_path)
+
 
 class Cluster:
     """A hub and ``edges`` edge nodes as real processes under ``root``."""
@@ -186,6 +201,19 @@ class Cluster:
         for e in self.edges:
             assert e.serve is not None
             wait_ready(f"{e.url}/ready", e.serve, self.log(f"edge{e.k}-serve"))
+
+    def re_enroll(self, edge: Edge) -> subprocess.CompletedProcess[str]:
+        """``labred edge enroll`` with a new code from the hub (after a restore)."""
+        with contextlib.closing(self.hub_admin()) as admin:
+            r = admin.post("/api/sync/nodes", json={"sede_id": sede_id_for(edge.code)})
+            assert r.status_code == 201, r.text
+            code = r.json()["enrolment_code"]
+        hub = f"http://127.0.0.1:{self.hub_port}"
+        res = run_labred(
+            "edge", "enroll", "--data-dir", str(edge.data), "--hub", hub, "--code", code
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res
 
     def hub_admin(self) -> httpx.Client:
         client = httpx.Client(base_url=f"http://127.0.0.1:{self.hub_port}", timeout=20)

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.ids import sede_id_for
-from tests.procs import labred, run_labred, terminate, wait_ready
+from tests.procs import labred, terminate, wait_ready
 from tests.sync.cluster import Cluster, Edge, reception, sell_one, settled, wait_for
 
 pytestmark = pytest.mark.slow
@@ -42,31 +41,20 @@ def test_restored_edge_gets_its_sales_back_and_pushes_new_ones(tmp_path: Path) -
         c.start_worker(edge)
         _sell(c, edge, 1, 4)
         backup = tmp_path / "backup.sqlite3"
-        with sqlite3.connect(edge.data / "edge.sqlite3") as live, sqlite3.connect(backup) as dst:
-            live.backup(dst)
+        edge.backup(backup)
         kept = list(edge.orders)
         _sell(c, edge, 5, 4)  # at the hub, then lost with the disk
         lost = edge.orders[len(kept) :]
         assert edge.worker is not None and edge.serve is not None
         terminate(edge.worker)
         terminate(edge.serve)
-        db = edge.data / "edge.sqlite3"
-        for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
-            side.unlink(missing_ok=True)
-        backup.replace(db)
+        db = edge.db_path
+        edge.restore(backup)
         with sqlite3.connect(db) as conn:
             ids = {r[0] for r in conn.execute("SELECT id FROM lab_order")}
         assert set(kept) <= ids and not set(lost) & ids
 
-        with contextlib.closing(c.hub_admin()) as admin:
-            r = admin.post("/api/sync/nodes", json={"sede_id": sede_id_for(edge.code)})
-            assert r.status_code == 201, r.text
-            code = r.json()["enrolment_code"]
-        hub = f"http://127.0.0.1:{c.hub_port}"
-        res = run_labred(
-            "edge", "enroll", "--data-dir", str(edge.data), "--hub", hub, "--code", code
-        )
-        assert res.returncode == 0, res.stdout + res.stderr
+        res = c.re_enroll(edge)
         assert "epoch 2" in res.stdout
         assert "caught up from the hub after a restore" in res.stdout  # the technician sees it
         with sqlite3.connect(db) as conn:

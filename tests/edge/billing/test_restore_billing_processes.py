@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.ids import sede_id_for
 from tests.edge.billing.test_billing_processes import _until
-from tests.procs import free_port, run_labred, running, terminate
+from tests.procs import free_port, running, terminate
 from tests.sync.cluster import Cluster, reception, sell_one, settled, wait_for
 
 pytestmark = pytest.mark.slow
@@ -52,8 +51,7 @@ def test_restored_sede_gets_its_signed_documents_back(tmp_path: Path) -> None:
             c.enrol_and_serve()
             c.start_worker(edge)
             backup = tmp_path / "backup.sqlite3"
-            with sqlite3.connect(db) as live, sqlite3.connect(backup) as dst:
-                live.backup(dst)  # the last backup: before any document
+            edge.backup(backup)  # the last backup: before any document
             client, services = reception(edge)
             with contextlib.closing(client):
                 for i in range(1, 3):
@@ -75,20 +73,10 @@ def test_restored_sede_gets_its_signed_documents_back(tmp_path: Path) -> None:
             terminate(edge.worker)
             terminate(edge.serve)
             shutil.rmtree(edge.data / "documents")  # the disk dies
-            for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
-                side.unlink(missing_ok=True)
-            backup.replace(db)
+            edge.restore(backup)
             assert _documents(db) == {}
 
-            with contextlib.closing(c.hub_admin()) as admin:
-                r = admin.post("/api/sync/nodes", json={"sede_id": sede_id_for(edge.code)})
-                assert r.status_code == 201, r.text
-                code = r.json()["enrolment_code"]
-            hub = f"http://127.0.0.1:{c.hub_port}"
-            res = run_labred(
-                "edge", "enroll", "--data-dir", str(edge.data), "--hub", hub, "--code", code
-            )
-            assert res.returncode == 0, res.stdout + res.stderr
+            c.re_enroll(edge)
             assert _documents(db) == docs
             restored = _bytes(db)
             for inv_id in docs:

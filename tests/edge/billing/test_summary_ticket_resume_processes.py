@@ -14,9 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.ids import sede_id_for
 from tests.edge.billing.test_billing_processes import _until
-from tests.procs import free_port, run_labred, running, terminate
+from tests.procs import free_port, running, terminate
 from tests.sync.cluster import Cluster, reception, sell_one, settled, wait_for
 
 pytestmark = pytest.mark.slow
@@ -49,8 +48,7 @@ def test_lost_rc_ticket_is_polled_after_restore_and_never_resent(tmp_path: Path)
             c.enrol_and_serve()
             c.start_worker(edge)
             backup = tmp_path / "backup.sqlite3"
-            with sqlite3.connect(db) as live, sqlite3.connect(backup) as dst:
-                live.backup(dst)  # the last backup: before any sale
+            edge.backup(backup)  # the last backup: before any sale
             client, services = reception(edge)
             with contextlib.closing(client):
                 for i in range(1, 3):
@@ -78,19 +76,9 @@ def test_lost_rc_ticket_is_polled_after_restore_and_never_resent(tmp_path: Path)
             terminate(edge.worker)
             terminate(edge.serve)
             shutil.rmtree(edge.data / "documents")  # the disk dies with the database
-            for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
-                side.unlink(missing_ok=True)
-            backup.replace(db)
+            edge.restore(backup)
 
-            with contextlib.closing(c.hub_admin()) as admin:
-                r = admin.post("/api/sync/nodes", json={"sede_id": sede_id_for(edge.code)})
-                assert r.status_code == 201, r.text
-                code = r.json()["enrolment_code"]
-            hub = f"http://127.0.0.1:{c.hub_port}"
-            res = run_labred(
-                "edge", "enroll", "--data-dir", str(edge.data), "--hub", hub, "--code", code
-            )
-            assert res.returncode == 0, res.stdout + res.stderr
+            c.re_enroll(edge)
             assert _rows(db, "SELECT id FROM sunat_summary") == []  # the RC row is lost
             assert _rows(db, "SELECT DISTINCT state, summary_id FROM invoice") == [
                 ("pendiente", rc_id)
