@@ -163,6 +163,24 @@ def prepare_edge(data: Path, n_patients: int, n_cashiers: int) -> tuple[list[str
     return tokens, patients, services
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(pid: int, run: Callable[[], tuple[float, int, int]]) -> tuple[Any, ...]:
+    """``run()``'s (rate, ok, errors) and the server's CPU ms per answered request (or None)."""
+    before = cpu_seconds(pid)
+    rate, ok, err = run()
+    after = cpu_seconds(pid)
+    per = (after - before) * 1000 / ok if before is not None and after is not None and ok else None
+    return rate, ok, err, per
+
+
 def run_closed_loop(
     fire: Callable[[httpx.Client, int], None], clients: int, seconds: float, base: str
 ) -> tuple[float, int, int]:
@@ -277,7 +295,9 @@ def main() -> int:
         try:
             wait_ready(f"{base}/health", edge)
             run_closed_loop(sale, 4, 1.0, base)  # warm-up
-            rate, ok, err = run_closed_loop(sale, args.clients, args.seconds, base)
+            rate, ok, err, cpu = cpu_per_request(
+                edge.pid, lambda: run_closed_loop(sale, args.clients, args.seconds, base)
+            )
             p50, p99, lerr = run_open_loop(sale, OFFERED_RATE, args.seconds, base)
         finally:
             stop(edge)
@@ -301,7 +321,9 @@ def main() -> int:
         try:
             wait_ready(f"{bbase}/health", bare)
             run_closed_loop(insert, 4, 1.0, bbase)
-            brate, bok, berr = run_closed_loop(insert, args.clients, args.seconds, bbase)
+            brate, bok, berr, bcpu = cpu_per_request(
+                bare.pid, lambda: run_closed_loop(insert, args.clients, args.seconds, bbase)
+            )
             bp50, bp99, _ = run_open_loop(insert, OFFERED_RATE, args.seconds, bbase)
         finally:
             stop(bare)
@@ -316,6 +338,10 @@ def main() -> int:
         (f"p99 at {OFFERED_RATE:.0f}/s offered", f"{p99:8.1f} ms", f"{bp99:8.1f} ms",
          f"{p99 / bp99:.1f}x", f"<= {BUDGET_P99_MS:.0f} ms"),
     ]  # fmt: skip
+    if cpu is not None and bcpu is not None:
+        # Where the time goes: both servers are one process bound to one core at full load.
+        rows.append(("server CPU per request", f"{cpu:8.2f} ms", f"{bcpu:8.2f} ms",
+                     f"{cpu / bcpu:.1f}x", ""))  # fmt: skip
     print(f"{'measure':28} {'sale (edge)':>12} {'bare insert':>12} {'ratio':>7}  budget")
     for name, a, b, r, budget in rows:
         print(f"{name:28} {a:>12} {b:>12} {r:>7}  {budget}")
