@@ -218,8 +218,7 @@ def _new_job(
         updated_at=now,
     )
     job.blocked_reason = check_mapping(session, order=order, lab=lab, clock=clock)
-    session.add(job)
-    session.flush()
+    session.add(job)  # flushed with the rest of the transaction (queries autoflush)
     return job
 
 
