@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -84,6 +84,8 @@ class Ledger:
     patients: dict[str, str] = field(default_factory=dict)  # doc number -> id
     facturas: int = 0
     discounts: int = 0
+    convenio_orders: dict[str, list[str]] = field(default_factory=dict)  # convenio id -> orders
+    convenio_invoices: list[dict[str, Any]] = field(default_factory=list)  # the month's facturas
     samples_taken: int = 0
     consents: int = 0
 
@@ -134,6 +136,7 @@ class SedeDay:
     rng: random.Random
     on_progress: Callable[[int], None] = lambda n: None
     services: list[dict[str, Any]] = field(default_factory=list)
+    convenios: list[dict[str, Any]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
 
     def _client(self, username: str) -> httpx.Client:
@@ -146,11 +149,19 @@ class SedeDay:
         *,
         shared_patient: dict[str, str] | None = None,
         midday: Callable[[], None] | None = None,
+        invoice_months: Sequence[str] = (),
     ) -> Ledger:
+        """Sell, cancel one order, count and close the cash, close the day. ``invoice_months``
+        ("AAAA-MM"): before closing, the supervisor issues each convenio's factura of those
+        months for its orders not yet invoiced (the last day of a month's play)."""
         low = self.sede_code.lower()
         rec, sup = self._client(f"recepcion.{low}"), self._client(f"supervisor.{low}")
         with contextlib.closing(rec), contextlib.closing(sup):
             self.services = _check(rec.get("/api/catalog/services/active"), "catalog")["items"]
+            listed = rec.get("/api/catalog/convenios")
+            if listed.status_code != 200:
+                raise ApiFailure("convenios", listed)
+            self.convenios = [c for c in listed.json() if c["active"]]
             float_ = Decimal("200.00")
             session = _check(
                 rec.post("/api/cash/sessions", json={"opening_float": f"{float_:.2f}"}), "open cash"
@@ -164,6 +175,8 @@ class SedeDay:
                 self.on_progress(1)
             if self.ledger.orders:
                 self.cancel(sup, self.ledger.orders[len(self.ledger.orders) // 2])
+            for month in invoice_months:
+                self.invoice_convenios(sup, month)
             self.close_cash(rec, sup, session["id"], float_)
             _check(sup.post("/api/cash/day/close", json={"date": None}), "day close")
         return self.ledger
@@ -220,7 +233,10 @@ class SedeDay:
         }
         if i % 9 == 4:
             body["discount"] = {"kind": "percent", "value": "5", "reason": "Campaña de salud"}
-        if i % 11 == 7:
+        if i % 6 == 3 and self.convenios and "discount" not in body:
+            # Under a convenio: its part is billed to it monthly; the patient pays the rest.
+            body["convenio_id"] = self.rng.choice(self.convenios)["id"]
+        elif i % 11 == 7:
             ruc, name = self.rng.choice(COMPANIES)
             assert ruc[-1] == str(ruc_check_digit(ruc[:10]))
             body["document_type"] = "01"
@@ -262,9 +278,21 @@ class SedeDay:
             self.ledger.paid(p["method"], Decimal(p["amount"]))
         self.take_samples(client, order["id"])
         self.ledger.orders.append(order["id"])
+        if body.get("convenio_id"):
+            self.ledger.convenio_orders.setdefault(body["convenio_id"], []).append(order["id"])
         self.ledger.sold += Decimal(order["total"])
         self.ledger.facturas += 1 if body.get("document_type") == "01" else 0
         self.ledger.discounts += 1 if "discount" in body else 0
+
+    def invoice_convenios(self, client: httpx.Client, month: str) -> None:
+        """The supervisor's monthly factura to each convenio with orders pending that month."""
+        for convenio in self.convenios:
+            path = f"/api/convenios/{convenio['id']}"
+            pending = _check(client.get(f"{path}/pending", params={"month": month}), "pending")
+            if not pending["count"]:
+                continue
+            inv = _check(client.post(f"{path}/invoice", json={"month": month}), "convenio", 201)
+            self.ledger.convenio_invoices.append(inv)
 
     def cancel(self, client: httpx.Client, order_id: str) -> None:
         order = _check(

@@ -44,6 +44,7 @@ class SedeDay:
     seqs: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (node, seq) of day
     parked: list[str] = field(default_factory=list)
     seal: Seal | None = None
+    convenio_invoices: set[str] = field(default_factory=set)  # facturas billing convenio orders
 
 
 def _i(value: Any) -> int:
@@ -173,6 +174,14 @@ def _load_days(session: Session, *, day: dt.date, sede_ids: list[str]) -> dict[s
             day_rows.seqs[r[1]] = (r[11], int(r[12]))
     for r in conn.execute(
         text(
+            f"SELECT sede_id, payload->>'invoice_id' {base}'convenio_invoice_order' "
+            "AND business_date >= :d AND business_date <= :u"
+        ),
+        params,
+    ):
+        out[r[0]].convenio_invoices.add(r[1])
+    for r in conn.execute(
+        text(
             "SELECT sede_id, id, payload->>'cashier_id', payload->>'status', payload->'expected', "
             f"payload->'declared', payload->>'difference_cents', node_id, seq {base}'cash_session' "
             "AND business_date = :d"
@@ -284,6 +293,7 @@ def day_data(
         series_floor=floor,
         post_seal_ids=post_seal,
         parked_ids=tuple(raw.parked),
+        convenio_invoice_ids=frozenset(raw.convenio_invoices),
     )
 
 

@@ -76,12 +76,15 @@ def paid_without_document(data: DayData) -> list[Finding]:
 
 
 def documents_without_order(data: DayData) -> list[Finding]:
-    """Facturas and boletas of the day that name no order, or an order the hub does not have."""
+    """Facturas and boletas of the day that name no order, or an order the hub does not have.
+    A convenio's monthly factura bills many orders through its links, not one of its own."""
     known = data.known_order_ids | {o.id for o in data.orders}
     orphans = [
         d
         for d in data.day_documents()
-        if d.doc_type in INVOICE_TYPES and (not d.order_id or d.order_id not in known)
+        if d.doc_type in INVOICE_TYPES
+        and (not d.order_id or d.order_id not in known)
+        and d.id not in data.convenio_invoice_ids
     ]
     if not orphans:
         return []

@@ -77,7 +77,9 @@ class DayData:
     orders (a balance paid, or its document issued, the next day); the day's own rows are those
     whose ``business_date`` is ``day``. ``known_order_ids`` are orders of any day the hub has
     among those the documents and payments refer to; ``series_floor`` is the last correlative of
-    each series before the day (when known); ``post_seal_ids`` are rows changed after the seal.
+    each series before the day (when known); ``post_seal_ids`` are rows changed after the seal;
+    ``convenio_invoice_ids`` are facturas that bill convenio orders (a month of them: no single
+    order of their own).
     """
 
     day: dt.date
@@ -90,6 +92,7 @@ class DayData:
     series_floor: Mapping[str, int] = field(default_factory=dict)
     post_seal_ids: frozenset[str] = frozenset()
     parked_ids: tuple[str, ...] = ()
+    convenio_invoice_ids: frozenset[str] = frozenset()
 
     @cached_property
     def iso(self) -> str:

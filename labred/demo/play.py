@@ -11,12 +11,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from domain.clock import LIMA, SystemClock, business_date
 from labred.demo.checks import edge_summary, lab_checks, lab_open_work, run_checks
+from labred.demo.convenios import (
+    ConvenioRound,
+    convenio_checks,
+    months_of,
+    print_round,
+    settle_on_hub,
+)
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, SedeDay, login
 
@@ -146,6 +155,8 @@ def play_and_check(demo: Demo) -> int:
         lambda: all(_port_open(demo.t.listener_port(k)) for k in range(1, o.sedes + 1)),
         120,
     )
+    today = business_date(SystemClock().now(), LIMA)
+    months = months_of(today - timedelta(days=n) for n in range(o.days))
     for day in range(o.days):
         _set_day(demo, o.days - 1 - day)
         errors: list[str] = []
@@ -169,7 +180,11 @@ def play_and_check(demo: Demo) -> int:
                 on_progress=progress.step,
             )
             try:
-                ledgers[(day, k)] = sede_day.run(shared_patient=person, midday=midday)
+                ledgers[(day, k)] = sede_day.run(
+                    shared_patient=person,
+                    midday=midday,
+                    invoice_months=months if day == o.days - 1 else (),
+                )
             except Exception as exc:  # noqa: BLE001 - reported below, fails the demo
                 errors.append(f"{sede_code(k)} day {day + 1}: {exc}")
 
@@ -204,6 +219,14 @@ def play_and_check(demo: Demo) -> int:
     for client in _CLIENTS.values():
         client.close()
     _CLIENTS.clear()
+    print("the convenios' facturas at the hub, a convenio payment ...", flush=True)
+    try:
+        convenios: ConvenioRound | None = settle_on_hub(
+            demo.t.hub_url(), DEMO_PASSWORD, ledgers.values()
+        )
+    except (RuntimeError, httpx.HTTPError) as exc:
+        print(f"  ! {exc}", flush=True)
+        convenios = None
     closures = _reconcile(demo)
     labs = _lab_states(demo)
     return _report(
@@ -213,6 +236,7 @@ def play_and_check(demo: Demo) -> int:
         shared["doc_number"] if o.sedes > 1 else None,
         synced and settled and lab_done,
         labs,
+        convenios,
     )
 
 
@@ -269,6 +293,7 @@ def _report(
     shared_doc: str | None,
     settled: bool,
     labs: dict[str, dict[str, Any]],
+    convenios: ConvenioRound | None,
 ) -> int:
     print("")
     print(
@@ -296,8 +321,14 @@ def _report(
             f"closure {c['sede']} {c['date']}: {c['status']} "
             f"({c.get('discrepancy_count', 0)} discrepancies)"
         )
+    if convenios is not None:
+        print_round(convenios)
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
     lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
+    if convenios is None:
+        report.check(False, "the convenio round reached the hub")
+    else:
+        convenio_checks(report, convenios, edges)
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
     edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())

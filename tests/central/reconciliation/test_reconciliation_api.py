@@ -16,9 +16,10 @@ from central.db import unit_of_work
 from central.runtime import HubRuntime
 from central.sync import service as sync_service
 from domain.clock import FixedClock
-from domain.ids import sede_id_for
+from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.central.auth.factories import auth_headers, make_sede
+from tests.central.catalog.convenio_builders import factura
 from tests.central.reconciliation.builders import DAY, SedeDay
 
 CLOSE_TIME = dt.datetime(2026, 11, 30, 4, 59, tzinfo=dt.UTC)  # 23:59 Lima
@@ -272,3 +273,20 @@ def test_a_closure_exports_as_a_workbook_or_a_pdf(
         assert wb.sheetnames == ["Cifras", "Medios de pago", "Discrepancias", "Ajustes tardíos"]
         rows = list(wb["Discrepancias"].iter_rows(min_row=5, values_only=True))
         assert any(row[1] == "series_gap" for row in rows)
+
+
+def test_a_convenio_monthly_factura_names_no_order_and_is_not_an_orphan(
+    rt: HubRuntime, hub_client: TestClient, admin: dict[str, str]
+) -> None:
+    """The factura bills last month's covered parts through its links: the day stays clean;
+    a factura with no order and no links is still reported."""
+    day = clean_day(rt)
+    earlier = {"id": new_id(), "number": "S01-20261031-0007", "business_date": "2026-10-31",
+               "covered_total": 3200}  # fmt: skip
+    billed = factura(day, [earlier], convenio_id=new_id(), number=1)
+    orphan = day.invoice(None, doc_type="01", series="F001", number=2, total=990)
+    day.push_day()
+    body = execute(hub_client, admin)
+    found = {d["key"]: d for d in body["discrepancies"]}
+    assert found["document_without_order"]["record_ids"] == [orphan["id"]]
+    assert billed["id"] not in found["document_without_order"]["record_ids"]
