@@ -61,7 +61,7 @@ def notifications_round(rt: HubRuntime, channels: Channels, backoff: float = 30.
 
 
 def prices_round(rt: HubRuntime) -> int:
-    from central.catalog.service import apply_scheduled_prices
+    from central.catalog.prices import apply_scheduled_prices
 
     with unit_of_work(rt.engine) as session:
         return apply_scheduled_prices(session=session, clock=rt.clock)

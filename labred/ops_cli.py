@@ -112,11 +112,11 @@ def _edge_paths(args: argparse.Namespace) -> tuple[Path, Path]:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from edge import backup
+    from edge import backup, backup_verify
 
     config, db_path = _edge_paths(args)
     try:
-        reports = backup.verify_all(
+        reports = backup_verify.verify_all(
             config,
             db_path,
             s3_config=backup.s3_config_path(config),

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
-from central.catalog import service
+from central.catalog import prices, service
 from central.catalog.models import CatalogPrice, CatalogService
 from central.catalog.schemas import (
     CategoryCreate,
@@ -70,7 +70,7 @@ def price_read(row: CatalogPrice) -> PriceRead:
 
 
 def _with_schedule(session: Session, row: CatalogService) -> ServiceRead:
-    pending = service.next_scheduled(session=session, service_ids=[row.id])
+    pending = prices.next_scheduled(session=session, service_ids=[row.id])
     return service_read(row, pending.get(row.id))
 
 
@@ -122,7 +122,7 @@ def list_services(
             limit=limit,
             offset=offset,
         )
-        pending = service.next_scheduled(session=session, service_ids=[r.id for r in rows])
+        pending = prices.next_scheduled(session=session, service_ids=[r.id for r in rows])
         return ServiceList(items=[service_read(r, pending.get(r.id)) for r in rows], total=total)
 
 

@@ -1,14 +1,14 @@
-"""``/api/billing``: boletas, facturas, notas de crédito, their printouts, XML and queue."""
+"""``/api/billing``: boletas, facturas, notas de crédito and their queue; the printouts and XML
+are :mod:`edge.billing.printouts_router`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
 import edge.billing.hooks  # noqa: F401 - registers issuing in the sale transaction
@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.sunat import Customer, DocumentType
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
-from edge.billing import context, debit, printing, service
+from edge.billing import context, debit, service
 from edge.billing.documents import alarm_due, identity_type, lines_of
 from edge.billing.models import FINAL_STATES, Invoice
 from edge.billing.schemas import (
@@ -346,58 +346,3 @@ def resend(invoice_id: InvoiceId, rt: RuntimeDep, user: Resender, request: Reque
             ip=client_ip(request),
         )
         return InvoiceRead.from_model(inv, lines_of(session, inv.id))
-
-
-@router.get(
-    "/{invoice_id}/pdf",
-    response_class=Response,
-    summary="Representación impresa en PDF (A4 o ticket de 80 mm)",
-    responses={200: {"content": {"application/pdf": {}}}, **error_responses(404, 422)},
-)
-def pdf(
-    invoice_id: InvoiceId,
-    rt: RuntimeDep,
-    user: Reader,
-    format: Annotated[Literal["a4", "ticket"], Query(description="a4 | ticket")] = "a4",
-) -> Response:
-    with read_session(rt.engine) as session:
-        data = printing.print_data(session, service.get(session, invoice_id))
-    body = printing.pdf_a4(data) if format == "a4" else printing.pdf_ticket(data)
-    name = f"{data.company_ruc}-{data.full_number}-{format}.pdf"
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
-
-
-@router.get(
-    "/{invoice_id}/ticket.html",
-    response_class=HTMLResponse,
-    summary="Ticket de 80 mm listo para imprimir (HTML)",
-    responses=error_responses(404),
-)
-def ticket_html(invoice_id: InvoiceId, rt: RuntimeDep, user: Reader) -> HTMLResponse:
-    with read_session(rt.engine) as session:
-        data = printing.print_data(session, service.get(session, invoice_id))
-    return HTMLResponse(printing.html_ticket(data))
-
-
-@router.get(
-    "/{invoice_id}/xml",
-    response_class=Response,
-    summary="XML firmado, exactamente como se envía a SUNAT",
-    responses={200: {"content": {"application/xml": {}}}, **error_responses(404)},
-)
-def xml(invoice_id: InvoiceId, rt: RuntimeDep, user: Reader) -> Response:
-    with read_session(rt.engine) as session:
-        service.get(session, invoice_id)
-        kept = service.signed_xml(session, invoice_id)
-        if kept is None:
-            raise NotFound("El comprobante no tiene XML.", code="xml_not_found")
-        content, filename = kept.content, kept.filename
-    return Response(
-        content,
-        media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

@@ -41,9 +41,9 @@ from edge.billing.models import (
     SunatSubmission,
 )
 from edge.billing.rebuild import rebuild_xml
-from edge.billing.sunat_client import (
+from edge.billing.sunat_client import SunatClient
+from edge.billing.sunat_errors import (
     SunatAlreadyRegistered,
-    SunatClient,
     SunatError,
     SunatRejected,
     SunatUnavailable,

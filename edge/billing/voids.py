@@ -32,7 +32,7 @@ from domain.clock import business_date
 from domain.sunat import CreditNoteReason, VoidedDocument, VoidedLine, build_voided, check_voided
 from domain.sunat.catalogs import DocumentType
 from domain.sunat.ubl import summary_filename
-from edge.billing import summaries, summary_names
+from edge.billing import summary_build, summary_names
 from edge.billing.documents import issuer_for, this_sede
 from edge.billing.models import (
     ACEPTADO,
@@ -129,7 +129,7 @@ def _create(
     check_voided(voided)
     signed = get_signer(rt.settings).sign_tree(build_voided(voided))
     stem = summary_filename(voided.issuer.ruc, voided.id)
-    row = summaries.store_summary(
+    row = summary_build.store_summary(
         session,
         rt,
         sede_id=sede.id,

@@ -18,8 +18,6 @@ from edge.cash.schemas import (
     CloseRequest,
     CountCreate,
     CountRead,
-    DayCloseRequest,
-    DaySealRead,
     MovementCreate,
     MovementRead,
     ReopenRequest,
@@ -29,6 +27,7 @@ from edge.cash.schemas import (
     SessionRead,
     SessionSummary,
 )
+from edge.cash.seal_schemas import DayCloseRequest, DaySealRead
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, client_ip, error_responses, require
 from edge.runtime import EdgeRuntime

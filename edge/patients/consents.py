@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
 from domain.errors import InvalidInput
+from edge.patients.consent_schemas import CONSENT_KINDS, ConsentCreate
 from edge.patients.models import PatientConsent
-from edge.patients.schemas import CONSENT_KINDS, ConsentCreate
 from edge.patients.service import Actor, get
 
 CONTACT_CHANNELS = {"email": "contacto_email", "whatsapp": "contacto_whatsapp"}

@@ -17,13 +17,15 @@ from edge.patients import consents as consents_service
 from edge.patients import export as patient_export
 from edge.patients import recurring as recurring_service
 from edge.patients import service as patients_service
-from edge.patients.schemas import (
+from edge.patients.consent_schemas import (
     ConsentCreate,
     ConsentRead,
     ConsentState,
+    PatientConsents,
+)
+from edge.patients.schemas import (
     HistoryList,
     HistoryRead,
-    PatientConsents,
     PatientCreate,
     PatientList,
     PatientOrderList,

@@ -1,4 +1,4 @@
-"""API shapes of patients, their history and consents, with the field rules of reception.
+"""API shapes of patients and their history, with the field rules of reception.
 
 Each field rule raises ``InvalidInput`` with a stable code; the app renders it with the
 field's location (``["body", "<field>"]``) and a Spanish message.
@@ -15,17 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from domain.errors import InvalidInput
 from domain.identity import DocType, parse_doc_type, validate_document
-from edge.patients.models import Patient, PatientConsent, PatientHistory
+from edge.patients.models import Patient, PatientHistory
 from sync.apitypes import Money
 
 MIN_BIRTH_DATE = dt.date(1900, 1, 1)
 _NAME = re.compile(r"[^\W\d_]+(?:[ '\-.][^\W\d_]*)*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PHONE_JUNK = re.compile(r"[\s\-().]+")
-
-ConsentKind = Literal["datos_salud", "contacto_email", "contacto_whatsapp"]
-ConsentChannel = Literal["presencial", "web", "telefono"]
-CONSENT_KINDS: tuple[str, ...] = ("datos_salud", "contacto_email", "contacto_whatsapp")
 
 
 # ------------------------------------------------------------------------------ field rules
@@ -210,27 +206,6 @@ class PatientUpdate(_PatientFields):
     address: str | None = None
 
 
-class ConsentCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "contacto_whatsapp",
-                    "granted": True,
-                    "version": "2026-01",
-                    "channel": "presencial",
-                }
-            ]
-        },
-    )
-
-    kind: ConsentKind = Field(description="datos_salud | contacto_email | contacto_whatsapp")
-    granted: bool = Field(description="true: otorga; false: deniega o revoca")
-    version: str = Field(min_length=1, max_length=20, description="Versión del texto firmado")
-    channel: ConsentChannel = Field(description="presencial | web | telefono")
-
-
 # -------------------------------------------------------------------------------- outputs
 class PatientRead(BaseModel):
     model_config = ConfigDict(
@@ -373,31 +348,3 @@ class RecurringList(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class ConsentRead(BaseModel):
-    id: str
-    kind: str
-    granted: bool
-    version: str
-    channel: str
-    user_id: str | None
-    username: str | None
-    sede_id: str | None
-    created_at: dt.datetime
-
-    @classmethod
-    def from_model(cls, c: PatientConsent) -> ConsentRead:
-        return cls.model_validate(c, from_attributes=True)
-
-
-class ConsentState(BaseModel):
-    kind: str
-    granted: bool = Field(description="Vigente: el último registro de este tipo; sin registro: no")
-    current: ConsentRead | None
-
-
-class PatientConsents(BaseModel):
-    patient_id: str
-    current: list[ConsentState] = Field(description="Un estado por tipo de consentimiento")
-    history: list[ConsentRead] = Field(description="Todos los registros, del más reciente")

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.ids import new_id
-from edge import backup
+from edge import backup, backup_verify
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
 from sync.outbox import record_change
@@ -112,7 +112,7 @@ def test_two_processes_each_keep_a_full_replica(tmp_path: Path, edge_runtime: Ed
         for n in range(300):
             _sell(edge_runtime, n)
         time.sleep(2.5)
-        reports = [backup.verify(c, db) for c in (first, second)]
+        reports = [backup_verify.verify(c, db) for c in (first, second)]
     finally:
         for proc in procs:
             proc.terminate()
@@ -140,7 +140,7 @@ def test_verify_all_skips_an_unreachable_s3_and_fails_a_broken_one(
         proc.terminate()
         proc.wait(timeout=10)
     s3_config = backup.s3_config_path(config)
-    assert backup.verify_all(config, db, s3_config=s3_config)[1:] == []  # none configured
+    assert backup_verify.verify_all(config, db, s3_config=s3_config)[1:] == []  # none configured
 
     closed = free_port()  # nothing listens there: the sede is "offline"
     s3_config.write_text(
@@ -148,7 +148,7 @@ def test_verify_all_skips_an_unreachable_s3_and_fails_a_broken_one(
             db, s3_url="s3://labred/s01", s3_endpoint=f"http://127.0.0.1:{closed}"
         )
     )
-    local, s3 = backup.verify_all(config, db, s3_config=s3_config, probe_timeout=2)
+    local, s3 = backup_verify.verify_all(config, db, s3_config=s3_config, probe_timeout=2)
     assert local.ok and local.replica == "local", local.summary()
     assert s3.ok and s3.replica == "s3" and s3.skipped is not None
     assert "cannot be reached" in s3.summary() and f"127.0.0.1:{closed}" in s3.summary()
@@ -163,7 +163,7 @@ def test_verify_all_skips_an_unreachable_s3_and_fails_a_broken_one(
                 db, s3_url="s3://labred/s01", s3_endpoint=f"http://127.0.0.1:{port}"
             )
         )
-        _, broken = backup.verify_all(
+        _, broken = backup_verify.verify_all(
             config, db, s3_config=s3_config, probe_timeout=2, s3_timeout=5
         )
     assert not broken.ok and broken.skipped is None
@@ -237,7 +237,7 @@ def test_verify_passes_on_a_current_replica_and_reports_counts(
     try:
         _wait_for_replica(config, db, proc)
         time.sleep(1.5)
-        report = backup.verify(config, db)
+        report = backup_verify.verify(config, db)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -253,7 +253,7 @@ def test_verify_fails_on_a_stale_replica_and_on_a_missing_one(
 ) -> None:
     db = edge_runtime.settings.db_path
     config = _config(tmp_path, db)
-    missing = backup.verify(config, db)
+    missing = backup_verify.verify(config, db)
     assert not missing.ok and "litestream restore failed" in missing.problems[0]
 
     proc = _replicate(config, tmp_path / "litestream.log")
@@ -265,11 +265,11 @@ def test_verify_fails_on_a_stale_replica_and_on_a_missing_one(
         proc.wait(timeout=10)
     for n in range(5):  # written after replication stopped: the replica now lags
         _sell(edge_runtime, n)
-    fresh = backup.verify(config, db)
+    fresh = backup_verify.verify(config, db)
     assert fresh.ok, fresh.summary()  # differing counts, but the replica is recent
     assert "sync_outbox" in fresh.differing
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    stale = backup.verify(config, db, now=later)
+    stale = backup_verify.verify(config, db, now=later)
     assert not stale.ok
     assert "older than" in stale.summary() and "result: FAILED" in stale.summary()
 

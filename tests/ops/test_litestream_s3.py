@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge import backup
+from edge import backup, backup_verify
 from edge.runtime import EdgeRuntime
 from tests.ops.test_litestream import _config, _replicate, _sell, _wait_for_replica
 from tests.procs import free_port, run_labred
@@ -94,7 +94,7 @@ def test_local_and_s3_replicas_both_verify_and_s3_alone_restores(
         for n in range(200):
             _sell(edge_runtime, n)
         time.sleep(2.5)
-        reports = backup.verify_all(local, db, s3_config=s3)
+        reports = backup_verify.verify_all(local, db, s3_config=s3)
     finally:
         for proc in procs:
             proc.terminate()

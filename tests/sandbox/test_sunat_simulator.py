@@ -23,14 +23,14 @@ from signxml import (
     methods,
 )
 
-from edge.billing.sunat_client import (
+from edge.billing.sunat_client import SunatClient
+from edge.billing.sunat_errors import (
     SunatAlreadyRegistered,
     SunatAuthError,
-    SunatClient,
     SunatRejected,
     SunatUnavailable,
-    build_zip,
 )
+from edge.billing.sunat_payload import build_zip
 from sandbox import testcert
 from sandbox.sunat.faults import Faults
 from sandbox.sunat.simulator import create_app
@@ -398,7 +398,7 @@ def test_summary_pending_polls_is_configurable_and_unknown_ticket(sim: Sim) -> N
         f"{RUC}-RC-20250131-3.zip", sign(summary_xml("RC-20250131-3", [("03", "B001-1", "1")]))
     )
     assert client.get_status(ticket).status_code == 0
-    from edge.billing.sunat_client import SunatNotFound
+    from edge.billing.sunat_errors import SunatNotFound
 
     with pytest.raises(SunatNotFound) as err:
         client.get_status("999")

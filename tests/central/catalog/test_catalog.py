@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from central.catalog import service as catalog_service
+from central.catalog import prices as catalog_prices
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from domain.clock import FixedClock
@@ -205,10 +205,10 @@ def test_scheduled_price_applies_on_its_date(
     assert r.json()["price"] == "12.50" and r.json()["catalog_version"] == 1
     assert r.json()["scheduled_price"] == "15.00" and r.json()["scheduled_from"] == "2026-12-01"
     with unit_of_work(hub_runtime.engine) as session:
-        assert catalog_service.apply_scheduled_prices(session=session, clock=clock) == 0
+        assert catalog_prices.apply_scheduled_prices(session=session, clock=clock) == 0
     clock.set(dt.datetime(2026, 12, 1, 5, 1, tzinfo=dt.UTC))  # 00:01 in Lima
     with unit_of_work(hub_runtime.engine) as session:
-        assert catalog_service.apply_scheduled_prices(session=session, clock=clock) == 1
+        assert catalog_prices.apply_scheduled_prices(session=session, clock=clock) == 1
     headers = auth_headers(hub_runtime, Role.ADMIN)  # the first token expired meanwhile
     r = hub_client.get(f"/api/catalog/services/{svc['id']}", headers=headers)
     assert r.json()["price"] == "15.00" and r.json()["catalog_version"] == 2

@@ -24,7 +24,7 @@ from edge.billing.models import (
     InvoiceFile,
     SunatSubmission,
 )
-from edge.billing.sunat_client import build_zip
+from edge.billing.sunat_payload import build_zip
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime

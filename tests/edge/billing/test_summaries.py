@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from domain.clock import FixedClock
-from edge.billing import hooks, sender, service, summaries
+from edge.billing import hooks, sender, service, summaries, summary_build
 from edge.billing.models import ACEPTADO, ANULADO, PENDIENTE, Invoice, InvoiceFile, SunatSummary
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
@@ -94,7 +94,7 @@ def test_summary_xml_passes_sunat_rules(
     rt.settings.boletas_via_summary = True
     issue(rt, make_order())
     issue(rt, make_order(discount="5.00"))
-    names = summaries.build_due_summaries(rt, force=True)
+    names = summary_build.build_due_summaries(rt, force=True)
     assert names == ["RC-20260310-101"]
     with read_session(rt.engine) as session:
         row = session.exec(select(SunatSummary)).one()

@@ -15,7 +15,7 @@ from sqlmodel import select
 from central.db import unit_of_work as hub_uow
 from central.runtime import HubRuntime
 from domain.clock import FixedClock, business_date
-from edge.billing import context, summaries, summary_names, voids
+from edge.billing import context, summaries, summary_build, summary_names, voids
 from edge.billing.models import (
     ACEPTADO,
     ENVIADO,
@@ -95,7 +95,7 @@ def test_same_day_restore_never_reuses_a_name_sunat_holds(
     _snapshot(_db(rt), snapshot)  # the last backup
     boleta(rt)
     day = f"{business_date(clock.now()):%Y%m%d}"
-    assert summaries.build_due_summaries(rt, force=True) == [f"RC-{day}-101"]
+    assert summary_build.build_due_summaries(rt, force=True) == [f"RC-{day}-101"]
     sent = summaries.summaries_round(rt, client=sim.client())
     assert len(sent.sent) == 1  # SUNAT holds RC-<day>-101 now
     # The sede was offline: the hub never heard of that summary. The disk dies.
@@ -110,10 +110,10 @@ def test_same_day_restore_never_reuses_a_name_sunat_holds(
         assert floor is not None and floor.floor == summary_names.BLOCK
     boleta(rt)
     assert _next(rt) is None
-    assert summaries.build_due_summaries(rt, force=True) == []  # the boletas wait a day
+    assert summary_build.build_due_summaries(rt, force=True) == []  # the boletas wait a day
     clock.advance(dt.timedelta(days=1))
     tomorrow = f"{business_date(clock.now()):%Y%m%d}"
-    assert summaries.build_due_summaries(rt, force=True) == [f"RC-{tomorrow}-101"]
+    assert summary_build.build_due_summaries(rt, force=True) == [f"RC-{tomorrow}-101"]
     again = summaries.summaries_round(rt, client=sim.client())
     assert len(again.sent) == 1
     rows = _rows(rt)
@@ -131,10 +131,10 @@ def test_a_summary_file_left_on_disk_is_never_renamed_over(
     boleta(rt)
     snapshot = tmp_path / "backup.sqlite3"
     _snapshot(_db(rt), snapshot)
-    assert summaries.build_due_summaries(rt, force=True) == ["RC-20260310-101"]
+    assert summary_build.build_due_summaries(rt, force=True) == ["RC-20260310-101"]
     assert len(summaries.summaries_round(rt, client=sim.client()).sent) == 1
     _restore(rt, snapshot)
-    assert summaries.build_due_summaries(rt, force=True) == ["RC-20260310-102"]
+    assert summary_build.build_due_summaries(rt, force=True) == ["RC-20260310-102"]
     assert len(summaries.summaries_round(rt, client=sim.client()).sent) == 1
     assert _rows(rt) == [("RC-20260310-102", ENVIADO, None)]  # not rejected (2223)
 
@@ -150,10 +150,10 @@ def test_a_closed_day_defers_rc_and_ra_to_the_next_day(rt: EdgeRuntime, clock: F
             .values(state=ACEPTADO, void_requested=True, reason="Error en el cliente")
         )
         summary_names.close_day(session.connection(), day=dt.date(2026, 3, 10), now=clock.now())
-    assert summaries.build_due_summaries(rt, force=True) == []
+    assert summary_build.build_due_summaries(rt, force=True) == []
     assert voids.build_due_voids(rt) == []
     clock.advance(dt.timedelta(days=1))
-    assert summaries.build_due_summaries(rt, force=True) == ["RC-20260311-101"]
+    assert summary_build.build_due_summaries(rt, force=True) == ["RC-20260311-101"]
     assert voids.build_due_voids(rt) == ["RA-20260311-101"]
 
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 from central.db import unit_of_work as hub_uow
 from central.runtime import HubRuntime
 from domain.clock import FixedClock, business_date
-from edge.billing import context, sender, summaries, summary_names, voids
+from edge.billing import context, sender, summaries, summary_build, summary_names, voids
 from edge.billing.models import (
     ACEPTADO,
     ANULADO,
@@ -30,7 +30,8 @@ from edge.billing.models import (
     SunatSubmission,
     SunatSummary,
 )
-from edge.billing.sunat_client import StatusResult, SunatClient
+from edge.billing.sunat_client import SunatClient
+from edge.billing.sunat_payload import StatusResult
 from edge.config.service import default_series
 from edge.db import read_session, unit_of_work
 from edge.runtime import EdgeRuntime
@@ -234,7 +235,7 @@ def test_rebuilt_summaries_rejected_take_the_existing_rejection_paths(world: Wor
 def test_stale_row_takes_the_ticket_instead_of_sending_again(world: World) -> None:
     w, rt = world, world.rt
     docs = [boleta(rt) for _ in range(2)]
-    names = summaries.build_due_summaries(rt, force=True)
+    names = summary_build.build_due_summaries(rt, force=True)
     w.backup()  # the RC is built, not sent yet
     sent = w.round()
     assert sent.sent and sent.created == []
@@ -254,7 +255,7 @@ def test_stale_row_takes_the_ticket_instead_of_sending_again(world: World) -> No
 def test_summary_without_a_known_ticket_follows_the_existing_path(world: World) -> None:
     w, rt = world, world.rt
     docs = [boleta(rt) for _ in range(2)]
-    names = summaries.build_due_summaries(rt, force=True)
+    names = summary_build.build_due_summaries(rt, force=True)
     w.backup()
     w.sim.faults(http_500=1, operations=["sendSummary"])  # SUNAT never got it: no ticket
     failed = w.round()

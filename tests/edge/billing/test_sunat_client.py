@@ -14,24 +14,19 @@ import respx
 from lxml import etree
 
 from edge.billing.cdr_parser import CdrParseError, parse_cdr, parse_cdr_xml, parse_cdr_zip
-from edge.billing.sunat_client import (
-    PASSWORD_TEXT,
-    SERVICE_NS,
-    SOAP_ENV,
-    WSSE_NS,
+from edge.billing.sunat_client import SunatClient
+from edge.billing.sunat_errors import (
     SunatAlreadyRegistered,
     SunatAuthError,
-    SunatClient,
     SunatError,
     SunatNotFound,
     SunatRejected,
     SunatUnavailable,
-    build_zip,
-    document_name,
     extract_fault_code,
     fault_to_error,
-    summary_name,
 )
+from edge.billing.sunat_payload import build_zip, document_name, summary_name
+from edge.billing.sunat_soap import PASSWORD_TEXT, SERVICE_NS, SOAP_ENV, WSSE_NS
 from sandbox.sunat.cdr import CdrSigner
 
 SAMPLES = Path("/work/shared/sunat/samples/cdr")
