@@ -138,6 +138,7 @@ class SedeDay:
     services: list[dict[str, Any]] = field(default_factory=list)
     convenios: list[dict[str, Any]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
+    approver: httpx.Client | None = None  # the supervisor's session (discount approvals)
 
     def _client(self, username: str) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=30.0)
@@ -156,6 +157,7 @@ class SedeDay:
         months for its orders not yet invoiced (the last day of a month's play)."""
         low = self.sede_code.lower()
         rec, sup = self._client(f"recepcion.{low}"), self._client(f"supervisor.{low}")
+        self.approver = sup
         with contextlib.closing(rec), contextlib.closing(sup):
             self.services = _check(rec.get("/api/catalog/services/active"), "catalog")["items"]
             listed = rec.get("/api/catalog/convenios")
@@ -234,8 +236,14 @@ class SedeDay:
         if i % 9 == 4:
             body["discount"] = {"kind": "percent", "value": "5", "reason": "Campaña de salud"}
         if i % 6 == 3 and self.convenios and "discount" not in body:
-            # Under a convenio: its part is billed to it monthly; the patient pays the rest.
-            body["convenio_id"] = self.rng.choice(self.convenios)["id"]
+            # Under a convenio, with one test it covers (its price list) among those ordered:
+            # its part is billed to it monthly; the patient pays the rest.
+            convenio = self.rng.choice(self.convenios)
+            active = {s["id"] for s in self.services}
+            covered = sorted(sid for sid in convenio.get("prices", {}) if sid in active)
+            if covered and not set(body["items"]) & set(covered):
+                body["items"] = [self.rng.choice(covered), *body["items"][:2]]
+            body["convenio_id"] = convenio["id"]
         elif i % 11 == 7:
             ruc, name = self.rng.choice(COMPANIES)
             assert ruc[-1] == str(ruc_check_digit(ruc[:10]))
@@ -243,6 +251,10 @@ class SedeDay:
             body["customer"] = {"doc_type": "6", "doc_number": ruc, "name": name, "address": "LIMA"}
         # Price first (no payment), then pay the balance: split cash + digital sometimes.
         order = _check(client.post("/api/orders", json=body), "create order", 201)
+        discounted = "discount" in body
+        if i % 7 == 5 and not discounted and self.approver is not None:
+            order = self.approved_discount(client, self.approver, order)
+            discounted = True
         balance = Decimal(order["balance"])
         payments: list[dict[str, str]] = []
         if balance > 0:
@@ -282,7 +294,21 @@ class SedeDay:
             self.ledger.convenio_orders.setdefault(body["convenio_id"], []).append(order["id"])
         self.ledger.sold += Decimal(order["total"])
         self.ledger.facturas += 1 if body.get("document_type") == "01" else 0
-        self.ledger.discounts += 1 if "discount" in body else 0
+        self.ledger.discounts += 1 if discounted else 0
+
+    def approved_discount(
+        self, rec: httpx.Client, sup: httpx.Client, order: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A discount above the threshold: reception asks, the supervisor approves from the
+        queue; the order, discounted, goes to payment."""
+        asked = {"kind": "percent", "value": "15", "reason": "Campaña de prevención (demo)"}
+        path = f"/api/orders/{order['id']}/discount-requests"
+        request = _check(rec.post(path, json=asked), "discount request", 201)
+        _check(
+            sup.post(f"/api/discount-requests/{request['id']}/approve", json={}),
+            "discount approval",
+        )
+        return _check(rec.get(f"/api/orders/{order['id']}"), "order after approval")
 
     def invoice_convenios(self, client: httpx.Client, month: str) -> None:
         """The supervisor's monthly factura to each convenio with orders pending that month."""

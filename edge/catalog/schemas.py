@@ -112,6 +112,11 @@ class ConvenioRead(BaseModel):
     name: str
     coverage_pct: Decimal = Field(description="porcentaje cubierto por el convenio")
     has_price_list: bool
+    prices: dict[str, Money] = Field(
+        default_factory=dict,
+        description="precio del convenio por id de examen; con lista, solo esos exámenes "
+        "los cubre el convenio (el resto lo paga el paciente a precio público)",
+    )
     credit_days: int
     active: bool
 
@@ -123,6 +128,7 @@ class ConvenioRead(BaseModel):
             name=c.name,
             coverage_pct=Decimal(c.coverage_pct),
             has_price_list=bool(c.prices_cents),
+            prices={sid: from_cents(int(cents)) for sid, cents in (c.prices_cents or {}).items()},
             credit_days=c.credit_days,
             active=c.active,
         )

@@ -41,6 +41,7 @@ class ConvenioRound:
     payment: dict[str, Any] | None = None
     balances: dict[str, dict[str, Any]] = field(default_factory=dict)
     facturas: list[dict[str, Any]] = field(default_factory=list)
+    skipped: bool = False  # no convenio sale in this play (fewer than 4 orders a day)
 
 
 def _hub_facturas(hub: httpx.Client, convenio_id: str) -> set[str]:
@@ -153,6 +154,8 @@ def convenio_checks(report: Report, round_: ConvenioRound, edges: dict[str, Path
 
 
 def print_round(round_: ConvenioRound) -> None:
+    if round_.skipped:
+        print("convenios: none sold (fewer than 4 orders a day), no convenio round")
     for bal in round_.balances.values():
         print(
             f"convenio {bal['name']}: covered S/ {Decimal(bal['covered']):,.2f}, invoiced "

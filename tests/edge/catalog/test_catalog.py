@@ -118,3 +118,13 @@ def test_catalog_needs_sign_in(edge_client: TestClient) -> None:
 def test_convenios_listed(edge_client: TestClient, headers: dict[str, str]) -> None:
     body = edge_client.get("/api/catalog/convenios", headers=headers).json()
     assert {c["coverage_pct"] for c in body} == {"80", "100"}
+
+
+def test_convenios_show_the_tests_their_price_list_covers(
+    edge_client: TestClient, headers: dict[str, str]
+) -> None:
+    body = edge_client.get("/api/catalog/convenios", headers=headers).json()
+    salud = next(c for c in body if c["ruc"] == "20503123453")
+    assert salud["has_price_list"] is True
+    assert salud["prices"] == {sid("HEM-001"): "30.00", sid("BIO-010"): "10.00",
+                               sid("PAN-LIP"): "48.00"}  # fmt: skip
