@@ -39,7 +39,13 @@ from domain.sunat.models import (
     VoidedLine,
 )
 from domain.sunat.qr import qr_payload, qr_payload_for, qr_png, qr_svg
-from domain.sunat.rules import check_document, check_summary, check_voided, detraccion_applies
+from domain.sunat.rules import (
+    check_document,
+    check_summary,
+    check_voided,
+    detraccion_applies,
+    restate_installments,
+)
 from domain.sunat.signing import (
     SignatureAlgorithm,
     SignatureError,
@@ -111,6 +117,7 @@ __all__ = [
     "render_document",
     "render_summary",
     "render_voided",
+    "restate_installments",
     "summary_line_from_document",
     "sunat_filename",
     "verify",

@@ -3,6 +3,8 @@
 The edge invoicing service calls :func:`check_document` (and, for summaries and voids,
 :func:`check_summary` / :func:`check_voided`) inside the sale transaction, *before* it
 allocates the series number; anything raised here leaves no gap in the series.
+Forma de pago and detracción rules live in :mod:`domain.sunat.payment_rules`, the summaries'
+in :mod:`domain.sunat.summary_rules`; both are re-exported here.
 
 Codes (``LabError.code``):
 
@@ -45,13 +47,20 @@ from domain.sunat.catalogs import (
     IdentityType,
     PaymentMethod,
 )
-from domain.sunat.models import Document, SummaryDocument, VoidedDocument
-from domain.sunat.totals import DocumentTotals, document_totals, net_payable
+from domain.sunat.models import Document
+from domain.sunat.payment_rules import (
+    DETRACCION_THRESHOLD,
+    check_detraccion,
+    check_payment_terms,
+    detraccion_applies,
+    q,
+    restate_installments,
+)
+from domain.sunat.summary_rules import check_summary, check_voided
+from domain.sunat.totals import DocumentTotals, document_totals
 
 #: Boletas above this total must identify the buyer (SUNAT code 2396).
 BOLETA_ANONYMOUS_LIMIT = Decimal("700.00")
-#: Detracción applies to operations above this amount.
-DETRACCION_THRESHOLD = Decimal("700.00")
 MAX_CORRELATIVE = 99_999_999
 
 _SERIES = {
@@ -195,10 +204,6 @@ def check_note(doc: Document, totals: DocumentTotals, remaining: Decimal | None)
             )
 
 
-def q(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
 def check_credit_note_amount(amount: Decimal, remaining: Decimal) -> None:
     """A credit note for ``amount`` against an original with ``remaining`` left."""
     if amount > remaining:
@@ -208,80 +213,6 @@ def check_credit_note_amount(amount: Decimal, remaining: Decimal) -> None:
             code="credit_note_exceeds_remaining",
             loc=["lines"],
             extra={"remaining": q(remaining), "amount": q(amount)},
-        )
-
-
-def detraccion_applies(doc_type: DocumentType, payable: Decimal, *, enabled: bool) -> bool:
-    """Whether a document should carry the detracción block (settings + amount)."""
-    return enabled and doc_type == DocumentType.FACTURA and payable > DETRACCION_THRESHOLD
-
-
-def check_detraccion(doc: Document, totals: DocumentTotals, *, enabled: bool) -> None:
-    if doc.detraccion is None:
-        return
-    if not enabled:
-        raise RuleViolation(
-            "La detracción no está habilitada en la configuración.",
-            code="detraccion_not_enabled",
-            loc=["detraccion"],
-        )
-    if not detraccion_applies(doc.doc_type, totals.payable, enabled=enabled):
-        raise RuleViolation(
-            "La detracción solo corresponde a facturas mayores a S/ 700.00.",
-            code="detraccion_not_applicable",
-            loc=["detraccion"],
-        )
-    if not doc.detraccion.account.strip():
-        raise InvalidInput(
-            "Indique la cuenta del Banco de la Nación para la detracción.",
-            code="detraccion_account_required",
-            loc=["detraccion", "account"],
-        )
-
-
-def check_payment_terms(doc: Document, totals: DocumentTotals) -> None:
-    terms = doc.payment_terms
-    if terms is None or terms.method == PaymentMethod.CONTADO:
-        if terms is not None and terms.installments:
-            raise InvalidInput(
-                "Una venta al contado no lleva cuotas.",
-                code="payment_terms_invalid",
-                loc=["payment_terms"],
-            )
-        return
-    if doc.doc_type == DocumentType.BOLETA:
-        raise RuleViolation(
-            "La boleta no admite venta al crédito con cuotas; emita una factura.",
-            code="payment_terms_invalid",
-            loc=["payment_terms"],
-        )
-    if not terms.installments:
-        raise InvalidInput(
-            "Una venta al crédito debe indicar al menos una cuota.",
-            code="payment_terms_invalid",
-            loc=["payment_terms", "installments"],
-        )
-    for i, inst in enumerate(terms.installments):
-        if inst.amount <= 0:
-            raise InvalidInput(
-                "El monto de cada cuota debe ser mayor que cero.",
-                code="payment_terms_invalid",
-                loc=["payment_terms", "installments", i, "amount"],
-            )
-        if inst.due_date <= doc.issue_date:
-            raise InvalidInput(
-                "La fecha de vencimiento de cada cuota debe ser posterior a la emisión.",
-                code="payment_terms_invalid",
-                loc=["payment_terms", "installments", i, "due_date"],
-            )
-    if doc.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO:
-        return  # the installments restate what is still owed on the original factura
-    owed = net_payable(doc, totals)
-    if sum((inst.amount for inst in terms.installments), Decimal(0)) != owed:
-        raise InvalidInput(
-            f"Las cuotas deben sumar el monto pendiente de pago (S/ {q(owed)}).",
-            code="payment_terms_invalid",
-            loc=["payment_terms", "installments"],
         )
 
 
@@ -336,64 +267,6 @@ def check_document(
     return totals
 
 
-def check_summary(summary: SummaryDocument) -> None:
-    """A resumen diario reports boletas and notes on boletas only, at most 500 lines."""
-    if not summary.lines or len(summary.lines) > 500:
-        raise InvalidInput(
-            "El resumen diario debe tener entre 1 y 500 comprobantes.",
-            code="summary_line_invalid",
-            loc=["lines"],
-        )
-    for i, line in enumerate(summary.lines):
-        is_boleta = line.doc_type == DocumentType.BOLETA and line.series.startswith("B")
-        is_note = (
-            line.doc_type in (DocumentType.NOTA_CREDITO, DocumentType.NOTA_DEBITO)
-            and line.series.startswith("B")
-            and line.reference is not None
-            and line.reference.doc_type == DocumentType.BOLETA
-        )
-        if not (is_boleta or is_note):
-            raise RuleViolation(
-                "El resumen diario solo incluye boletas y notas de boletas (series B).",
-                code="summary_line_invalid",
-                loc=["lines", i],
-            )
-    if summary.reference_date > summary.issue_date:
-        raise InvalidInput(
-            "La fecha de los comprobantes no puede ser posterior a la del resumen.",
-            code="summary_line_invalid",
-            loc=["reference_date"],
-        )
-
-
-def check_voided(voided: VoidedDocument) -> None:
-    """A comunicación de baja voids facturas and their notes (boletas go in the RC)."""
-    if not voided.lines:
-        raise InvalidInput(
-            "La comunicación de baja debe tener al menos un comprobante.",
-            code="voided_line_invalid",
-            loc=["lines"],
-        )
-    for i, line in enumerate(voided.lines):
-        if line.doc_type == DocumentType.BOLETA or not line.series.startswith("F"):
-            raise RuleViolation(
-                "Las boletas y sus notas se anulan en el resumen diario (estado 3), no en la"
-                " comunicación de baja.",
-                code="voided_line_invalid",
-                loc=["lines", i],
-            )
-        if not line.reason.strip():
-            raise InvalidInput(
-                "Indique el motivo de la baja.", code="voided_line_invalid", loc=["lines", i]
-            )
-    if voided.reference_date > voided.issue_date:
-        raise InvalidInput(
-            "La fecha de los comprobantes no puede ser posterior a la de la comunicación.",
-            code="voided_line_invalid",
-            loc=["reference_date"],
-        )
-
-
 __all__ = [
     "BOLETA_ANONYMOUS_LIMIT",
     "DETRACCION_THRESHOLD",
@@ -410,5 +283,6 @@ __all__ = [
     "check_voided",
     "detraccion_applies",
     "is_valid_ruc",
+    "restate_installments",
     "ruc_check_digit_ok",
 ]

@@ -6,7 +6,9 @@ cancellation's unit of work (:func:`edge.billing.hooks.void_for_cancelled`):
 * the factura was accepted by SUNAT (aceptado / observado) → a nota de crédito 07
   (devolución por ítem) on it for that order's line, and the link
   (:class:`~edge.billing.convenio_models.ConvenioInvoiceOrder`) records the note, so the
-  order no longer counts as invoiced (nor as pending: it is cancelled);
+  order no longer counts as invoiced (nor as pending: it is cancelled); right after it, a
+  nota de crédito 13 restates the crédito factura's net amount pending and cuotas
+  (:mod:`edge.billing.credit_terms_note`), unless nothing is owed any more;
 * the factura is still waiting for SUNAT's answer → 409 ``convenio_invoice_pending``: the
   cancellation is refused (nothing is written) until the answer arrives, since a note can
   only modify an accepted factura;
@@ -27,6 +29,7 @@ from domain.errors import Conflict
 from domain.money import q2
 from domain.sunat import CreditNoteReason, DocumentType
 from edge.audit import service as audit
+from edge.billing import credit_terms_note
 from edge.billing.convenio_models import ConvenioInvoiceOrder
 from edge.billing.documents import LineIn, customer_of, lines_of
 from edge.billing.issuing import issue
@@ -102,7 +105,9 @@ def credit_cancelled_order(
     user_id: str | None = None,
 ) -> list[Invoice]:
     """Take a cancelled order off its convenio facturas: one nota de crédito 07 per accepted
-    factura that bills it (its line amount, never above what remains), links updated. Raises
+    factura that bills it (its line amount, never above what remains), links updated, each
+    followed by the nota de crédito 13 restating that factura's cuotas when something is still
+    owed on it. Returns the notes issued (07s and 13s, in order). Raises
     ``convenio_invoice_pending`` (409) first when any such factura is not answered yet."""
     check_cancellable(session, order)
     notes: list[Invoice] = []
@@ -146,6 +151,17 @@ def credit_cancelled_order(
             },
         )
         notes.append(note)
+        terms_note = credit_terms_note.restate_terms(
+            session=session,
+            settings=settings,
+            clock=clock,
+            factura=inv,
+            cause=f"la nota de crédito {note.full_number} (orden {order.number} anulada)",
+            order_id=order.id,
+            user_id=user_id,
+        )
+        if terms_note is not None:
+            notes.append(terms_note)
     session.flush()
     return notes
 

@@ -21,7 +21,14 @@ from sqlmodel import Session, select
 
 from domain.clock import LIMA
 from domain.money import fmt
-from domain.sunat import DocumentType, PaymentMethod, qr_payload, qr_png, qr_svg
+from domain.sunat import (
+    CreditNoteReason,
+    DocumentType,
+    PaymentMethod,
+    qr_payload,
+    qr_png,
+    qr_svg,
+)
 from domain.words import amount_in_words
 from edge.billing.documents import credit_due_date, lines_of, terms_of
 from edge.billing.models import Invoice
@@ -79,6 +86,7 @@ class PrintData:
     payment: str | None = None  # forma de pago (facturas): "Contado" / "Crédito — vence …"
     installments: tuple[PrintInstallment, ...] = ()  # the cuotas of a crédito document
     net_pending: Decimal | None = None  # monto neto pendiente de pago (crédito)
+    restates_terms: bool = False  # nota de crédito 13: the terms are the factura's new ones
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -133,6 +141,8 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         payment=payment_text(inv),
         installments=installments,
         net_pending=net_pending,
+        restates_terms=inv.doc_type == DocumentType.NOTA_CREDITO.value
+        and inv.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO.value,
     )
 
 
@@ -179,12 +189,16 @@ def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
 
 def _terms_lines(d: PrintData) -> list[str]:
     """Forma de pago and, for crédito, the net amount pending and each cuota (SUNAT's
-    representación impresa of a crédito factura)."""
+    representación impresa of a crédito factura); a nota de crédito 13 prints them as the
+    factura's new terms."""
     if not d.payment:
         return []
     rows = [f"Forma de pago: {d.payment}"]
+    new = "Nuevo monto" if d.restates_terms else "Monto"
+    if d.restates_terms:
+        rows.insert(0, f"Nuevas condiciones de pago de la factura {d.reference}:")
     if d.net_pending is not None:
-        rows.append(f"Monto neto pendiente de pago: S/ {fmt(d.net_pending)}")
+        rows.append(f"{new} neto pendiente de pago: S/ {fmt(d.net_pending)}")
         rows.append(f"Total de cuotas: {len(d.installments)}")
         rows += [
             f"Cuota {c.number:03d}: S/ {fmt(c.amount)} — vence {c.due_date:%d/%m/%Y}"

@@ -210,7 +210,12 @@ def test_cancel_after_acceptance_credits_the_orders_line(
     assert r.status_code == 200, r.text
 
     with read_session(rt.engine) as session:
-        notes = session.exec(select(Invoice).where(Invoice.reference_invoice_id == inv["id"])).all()
+        # the NC 07 (an NC 13 restating the cuota follows it: test_credit_terms_note.py)
+        notes = session.exec(
+            select(Invoice).where(
+                Invoice.reference_invoice_id == inv["id"], Invoice.note_reason == "07"
+            )
+        ).all()
         assert len(notes) == 1
         note = notes[0]
         assert (note.doc_type, note.series[:1], note.note_reason) == ("07", "F", "07")
@@ -264,6 +269,10 @@ def test_credito_factura_and_its_note_pass_sunat_rules(
     _accept(rt, inv["id"])
     assert _cancel(shop, a["id"]).status_code == 200
     with read_session(rt.engine) as session:
-        note = session.exec(select(Invoice).where(Invoice.reference_invoice_id == inv["id"])).one()
+        note = session.exec(
+            select(Invoice).where(
+                Invoice.reference_invoice_id == inv["id"], Invoice.note_reason == "07"
+            )
+        ).one()
         note_id = note.id
     assert sunat_errors(sunat_data, _xml(shop, note_id)) == []

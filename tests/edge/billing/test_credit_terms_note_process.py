@@ -1,0 +1,143 @@
+"""Nota de crédito 13 across real processes: ``labred edge serve``, ``labred edge worker`` and
+``labred sandbox sunat`` (SUNAT's XSD/XSL rules). Two orders under a convenio are billed in one
+crédito factura; once SUNAT accepts it, cancelling one order issues the nota de crédito 07 and
+the nota de crédito 13 restating the cuota; the worker sends both and the simulator accepts
+them; the NC 13's XML and printed copy carry the new net amount pending."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.catalog_data import catalog_id_for
+from domain.permissions import Role
+from edge.runtime import EdgeRuntime
+from edge.settings import load_edge_settings
+from tests.edge.billing.test_convenio_invoice_process import (
+    MINERA,
+    PASSWORD,
+    _edge,
+    _login,
+    _until,
+)
+from tests.edge.billing.test_ticket_credit_terms import pdf_text
+from tests.edge.factories import make_user
+from tests.procs import free_port, run_labred, running
+
+pytestmark = pytest.mark.slow
+
+
+def test_nc13_sent_by_the_worker_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
+    data = tmp_path / "edge"
+    sim_port, edge_port = free_port(), free_port()
+    sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
+    init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
+                      "--admin-password", PASSWORD)  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    config = {
+        "port": edge_port,
+        "sunat_url": f"{sim_url}/ol-ti-itcpfegem-beta/billService",
+        "rate_limit_per_minute": 100000,
+    }
+    (data / "edge.toml").write_text(
+        "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
+    )
+    rt = EdgeRuntime.open(load_edge_settings(data, None))
+    make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
+    make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)
+    rt.engine.dispose()
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(
+            running("sandbox", "sunat", "--port", str(sim_port), "--sunat-data", str(sunat_data),
+                    ready_url=f"{sim_url}/_sim/faults", log=tmp_path / "sim.log")
+        )  # fmt: skip
+        http = stack.enter_context(_edge(data, edge_port, tmp_path / "edge.log"))
+        stack.enter_context(
+            running("edge", "worker", "--data-dir", str(data),
+                    ready_url=f"{edge_url}/ready", log=tmp_path / "worker.log")
+        )  # fmt: skip
+        clerk, boss = _login(http, "rocio"), _login(http, "sonia")
+        r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
+        assert r.status_code == 201, r.text
+        orders = []
+        for dni, codes in (("41234567", ["HEM-001", "URI-001"]), ("41234568", ["HEM-001"])):
+            patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
+                       "last_names": "MAMANI CCORI"}  # fmt: skip
+            r = http.post("/api/patients", json=patient, headers=clerk)
+            assert r.status_code == 201, r.text
+            sale = {"patient_id": r.json()["id"], "convenio_id": MINERA,
+                    "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
+            r = http.post("/api/orders", json=sale, headers=clerk)
+            assert r.status_code == 201, r.text
+            orders.append(r.json())
+        month = orders[0]["business_date"][:7]
+        r = http.post(f"/api/convenios/{MINERA}/invoice", json={"month": month}, headers=boss)
+        assert r.status_code == 201, r.text
+        factura = r.json()["invoice"]
+        assert (factura["full_number"], factura["total"]) == ("F001-1", "68.00")  # 40 + 28
+        due = dt.date.fromisoformat(orders[0]["business_date"]) + dt.timedelta(days=45)
+
+        def answered(invoice_id: str) -> dict[str, Any] | None:
+            doc: dict[str, Any] = http.get(f"/api/billing/{invoice_id}", headers=boss).json()
+            return doc if doc["state"] in ("aceptado", "observado", "rechazado") else None
+
+        done = _until("the convenio factura to be accepted", lambda: answered(factura["id"]))
+        assert (done["state"], done["sunat_code"]) == ("aceptado", "0"), done
+
+        r = http.post(
+            f"/api/orders/{orders[0]['id']}/cancel", json={"reason": "Orden duplicada"},
+            headers=boss,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+
+        def notes() -> list[dict[str, Any]] | None:
+            docs = http.get(f"/api/billing/by-order/{orders[0]['id']}", headers=boss).json()
+            found = sorted(
+                (d for d in docs["items"] if d["doc_type"] == "07"), key=lambda d: d["number"]
+            )
+            answered_all = len(found) == 2 and all(
+                d["state"] in ("aceptado", "observado", "rechazado") for d in found
+            )
+            return found if answered_all else None
+
+        nc07, nc13 = _until("both notes to be answered by SUNAT", notes)
+        assert (nc07["full_number"], nc07["note_reason"], nc07["total"]) == (
+            "FC01-1",
+            "07",
+            "40.00",
+        )
+        assert (nc13["full_number"], nc13["note_reason"], nc13["total"]) == (
+            "FC01-2",
+            "13",
+            "0.00",
+        )
+        for note in (nc07, nc13):
+            assert (note["state"], note["sunat_code"], note["sunat_notes"]) == (
+                "aceptado",
+                "0",
+                [],
+            ), note
+            assert note["reference_invoice_id"] == factura["id"]
+        assert (nc13["payment_method"], nc13["payment_due_date"]) == ("Credito", due.isoformat())
+
+        xml = http.get(f"/api/billing/{nc13['id']}/xml", headers=boss)
+        assert xml.status_code == 200
+        assert b">13</cbc:ResponseCode>" in xml.content
+        assert b'<cbc:Amount currencyID="PEN">28.00</cbc:Amount>' in xml.content
+        assert f"<cbc:PaymentDueDate>{due.isoformat()}</cbc:PaymentDueDate>".encode() in (
+            xml.content
+        )
+        pdf = http.get(f"/api/billing/{nc13['id']}/pdf?format=ticket", headers=boss)
+        assert pdf.status_code == 200, pdf.text
+        assert "Nuevo monto neto pendiente de pago: S/ 28.00" in pdf_text(pdf.content)
+        registry = httpx.get(f"{sim_url}/_sim/documents", timeout=10).json()
+    statuses = {d["filename"].split("-", 1)[1]: d["status"] for d in registry["documents"]}
+    assert statuses["07-FC01-1"] == "aceptado"
+    assert statuses["07-FC01-2"] == "aceptado"
