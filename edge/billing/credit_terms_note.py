@@ -37,7 +37,7 @@ from edge.audit import service as audit
 from edge.billing.documents import LineIn, customer_of, terms_of, to_document
 from edge.billing.issuing import issue
 from edge.billing.models import ANULADO, RECHAZADO, Invoice
-from edge.billing.service import credited_total
+from edge.billing.service import credit_note, credited_total
 from edge.settings import EdgeSettings
 
 ZERO = Decimal("0.00")
@@ -156,8 +156,49 @@ def restate_terms(
     return note
 
 
+def credit_note_with_terms(
+    *,
+    session: Session,
+    settings: EdgeSettings,
+    clock: Clock,
+    invoice_id: str,
+    reason: CreditNoteReason,
+    description: str,
+    amount: Decimal | None = None,
+    user_id: str | None = None,
+) -> tuple[Invoice, Invoice | None]:
+    """A nota de crédito (:func:`edge.billing.service.credit_note`) and, when it changes what a
+    crédito factura still owes, the nota de crédito 13 restating its cuotas, in the caller's
+    unit of work: (the note, the NC 13 or None)."""
+    note = credit_note(
+        session=session,
+        settings=settings,
+        clock=clock,
+        invoice_id=invoice_id,
+        reason=reason,
+        description=description,
+        amount=amount,
+        user_id=user_id,
+    )
+    if reason == REASON:
+        return note, None
+    factura = session.get(Invoice, invoice_id)
+    assert factura is not None  # credit_note found it
+    terms_note = restate_terms(
+        session=session,
+        settings=settings,
+        clock=clock,
+        factura=factura,
+        cause=f"la nota de crédito {note.full_number}",
+        order_id=factura.order_id,
+        user_id=user_id,
+    )
+    return note, terms_note
+
+
 __all__ = [
     "LINE_CODE",
+    "credit_note_with_terms",
     "net_pending",
     "restate_terms",
     "restated_terms",

@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.sunat import Customer, DocumentType
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
-from edge.billing import context, debit, service
+from edge.billing import context, credit_terms_note, debit, service
 from edge.billing.documents import alarm_due, identity_type, lines_of
 from edge.billing.models import FINAL_STATES, Invoice
 from edge.billing.schemas import (
@@ -245,7 +245,7 @@ def create_credit_note(
 ) -> InvoiceRead:
     context.bind(rt)
     with unit_of_work(rt.engine) as session:
-        note = service.credit_note(
+        note, _terms_note = credit_terms_note.credit_note_with_terms(
             session=session,
             settings=rt.settings,
             clock=rt.clock,

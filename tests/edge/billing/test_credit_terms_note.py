@@ -352,3 +352,24 @@ def test_contado_factura_gets_no_nc13(shop: dict[str, Any]) -> None:
                 note_reason=credit_terms_note.REASON,
                 payment_terms=PaymentTerms.contado(),
             )
+
+
+def test_a_manual_credit_note_on_a_credito_factura_brings_its_nc13(shop: dict[str, Any]) -> None:
+    """POST /api/billing/{id}/credit-note (a discount for a complaint): the cuota is restated
+    in the same unit of work."""
+    rt: EdgeRuntime = shop["rt"]
+    _a, _b, factura = _billed_factura(shop)
+    r = shop["api"].post(
+        f"/api/billing/{factura['id']}/credit-note",
+        json={"reason_code": "04", "description": "Descuento por reclamo", "amount": "10.40"},
+        headers=shop["boss"],
+    )
+    assert r.status_code == 201, r.text
+    notes = _notes(rt, factura["id"])
+    assert [n.note_reason for n in notes] == ["04", AJUSTE]
+    with read_session(rt.engine) as session:
+        nc13 = session.get(Invoice, notes[1].id)
+        assert nc13 is not None and nc13.total == D("0.00")
+        terms = terms_of(nc13)
+        assert terms is not None
+        assert [i.amount for i in terms.installments] == [D("60.00")]  # 70.40 - 10.40
