@@ -13,6 +13,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,22 @@ def _edge(data: Path, port: int, log: Path) -> Iterator[httpx.Client]:
             yield http
 
 
-def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
+@dataclass
+class Node:
+    """A node set up for convenio billing, its SUNAT simulator and worker running."""
+
+    data: Path
+    port: int
+    sim_url: str
+    http: httpx.Client
+    clerk: dict[str, str]
+    boss: dict[str, str]
+
+
+@contextlib.contextmanager
+def convenio_node(tmp_path: Path, sunat_data: Path) -> Iterator[Node]:
+    """``labred edge init --demo-catalog`` with a receptionist (cash open) and a supervisor,
+    then ``sandbox sunat`` (XSD/XSL), ``edge serve`` and ``edge worker`` until the block ends."""
     data = tmp_path / "edge"
     sim_port, edge_port = free_port(), free_port()
     sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
@@ -91,6 +107,13 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
         clerk, boss = _login(http, "rocio"), _login(http, "sonia")
         r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
         assert r.status_code == 201, r.text
+        yield Node(data, edge_port, sim_url, http, clerk, boss)
+
+
+def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
+    with convenio_node(tmp_path, sunat_data) as node:
+        data, edge_port, sim_url = node.data, node.port, node.sim_url
+        http, clerk, boss = node.http, node.clerk, node.boss
         orders = []
         for dni, convenio, codes in (
             ("41234567", MINERA, ["HEM-001", "URI-001"]),  # 100 %: 28.00 + 12.00

@@ -6,9 +6,7 @@ them; the NC 13's XML and printed copy carry the new net amount pending."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,56 +14,19 @@ import httpx
 import pytest
 
 from domain.catalog_data import catalog_id_for
-from domain.permissions import Role
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
 from tests.edge.billing.test_convenio_invoice_process import (
     MINERA,
-    PASSWORD,
-    _edge,
-    _login,
     _until,
+    convenio_node,
 )
 from tests.edge.billing.test_ticket_credit_terms import pdf_text
-from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running
 
 pytestmark = pytest.mark.slow
 
 
 def test_nc13_sent_by_the_worker_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
-    data = tmp_path / "edge"
-    sim_port, edge_port = free_port(), free_port()
-    sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
-    init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
-                      "--admin-password", PASSWORD)  # fmt: skip
-    assert init.returncode == 0, init.stderr
-    config = {
-        "port": edge_port,
-        "sunat_url": f"{sim_url}/ol-ti-itcpfegem-beta/billService",
-        "rate_limit_per_minute": 100000,
-    }
-    (data / "edge.toml").write_text(
-        "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
-    )
-    rt = EdgeRuntime.open(load_edge_settings(data, None))
-    make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
-    make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)
-    rt.engine.dispose()
-
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            running("sandbox", "sunat", "--port", str(sim_port), "--sunat-data", str(sunat_data),
-                    ready_url=f"{sim_url}/_sim/faults", log=tmp_path / "sim.log")
-        )  # fmt: skip
-        http = stack.enter_context(_edge(data, edge_port, tmp_path / "edge.log"))
-        stack.enter_context(
-            running("edge", "worker", "--data-dir", str(data),
-                    ready_url=f"{edge_url}/ready", log=tmp_path / "worker.log")
-        )  # fmt: skip
-        clerk, boss = _login(http, "rocio"), _login(http, "sonia")
-        r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
-        assert r.status_code == 201, r.text
+    with convenio_node(tmp_path, sunat_data) as node:
+        sim_url, http, clerk, boss = node.sim_url, node.http, node.clerk, node.boss
         orders = []
         for dni, codes in (("41234567", ["HEM-001", "URI-001"]), ("41234568", ["HEM-001"])):
             patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
