@@ -156,6 +156,32 @@ def restate_terms(
     return note
 
 
+def restate_after_rejection(
+    *, session: Session, settings: EdgeSettings, clock: Clock, note: Invoice
+) -> Invoice | None:
+    """SUNAT rejected ``note``: a credit note credits nothing then, so the cuotas stated after
+    it (by its NC 13) are restated again, with what the factura still owes. Nothing for other
+    documents, for a rejected NC 13 itself, or when the cuotas in force are right."""
+    if (
+        note.doc_type != DocumentType.NOTA_CREDITO.value
+        or note.note_reason == REASON.value
+        or not note.reference_invoice_id
+    ):
+        return None
+    factura = session.get(Invoice, note.reference_invoice_id)
+    if factura is None:
+        return None
+    return restate_terms(
+        session=session,
+        settings=settings,
+        clock=clock,
+        factura=factura,
+        cause=f"el rechazo de la nota de crédito {note.full_number}",
+        order_id=note.order_id,
+        user_id=None,
+    )
+
+
 def credit_note_with_terms(
     *,
     session: Session,
@@ -199,6 +225,7 @@ def credit_note_with_terms(
 __all__ = [
     "LINE_CODE",
     "credit_note_with_terms",
+    "restate_after_rejection",
     "net_pending",
     "restate_terms",
     "restated_terms",

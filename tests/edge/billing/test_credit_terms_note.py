@@ -27,7 +27,7 @@ from domain.sunat import (
     PaymentTerms,
 )
 from edge.audit.models import AuditEvent
-from edge.billing import credit_terms_note
+from edge.billing import credit_terms_note, sender
 from edge.billing.documents import LineIn, lines_of, terms_of
 from edge.billing.issuing import issue
 from edge.billing.models import ACEPTADO, PENDIENTE, RECHAZADO, SEND_BILL, Invoice, InvoiceFile
@@ -35,6 +35,7 @@ from edge.billing.printing import html_ticket, pdf_a4, pdf_ticket, print_data
 from edge.billing.rebuild import rebuild_xml
 from edge.db import read_session, unit_of_work
 from edge.runtime import EdgeRuntime
+from tests.edge.billing.conftest import Sim
 from tests.edge.billing.test_convenio_credit import _accept, _cancel, _xml
 from tests.edge.billing.test_convenio_invoice import MINERA, SALUD, _invoice, _sell, shop
 from tests.edge.billing.test_issuing import sunat_errors
@@ -373,3 +374,27 @@ def test_a_manual_credit_note_on_a_credito_factura_brings_its_nc13(shop: dict[st
         terms = terms_of(nc13)
         assert terms is not None
         assert [i.amount for i in terms.installments] == [D("60.00")]  # 70.40 - 10.40
+
+
+def test_a_rejected_nc07_brings_the_cuota_back_with_another_nc13(
+    shop: dict[str, Any], sim: Sim
+) -> None:
+    """The worker sends the NC 07 and SUNAT rejects it (it credits nothing): in the same
+    transaction that stores the rejection, a new NC 13 restates the whole amount again."""
+    rt: EdgeRuntime = shop["rt"]
+    a, _b, factura = _billed_factura(shop)
+    assert _cancel(shop, a["id"]).status_code == 200
+    nc07, nc13 = _notes(rt, factura["id"])
+    sim.faults(reject=1, reject_code="2800")  # the first document sent: the NC 07
+    sender.send_round(rt, client=sim.client())
+    notes = _notes(rt, factura["id"])
+    assert [(n.id, n.state) for n in notes[:2]] == [(nc07.id, RECHAZADO), (nc13.id, ACEPTADO)]
+    assert len(notes) == 3
+    again = notes[2]
+    assert (again.note_reason, again.total, again.state) == (AJUSTE, D("0.00"), PENDIENTE)
+    assert again.payment_installments == [
+        {"amount": "70.40", "due_date": nc13.payment_installments[0]["due_date"]}  # type: ignore[index]
+    ]
+    assert nc07.full_number in again.reason
+    sender.send_round(rt, client=sim.client())  # the new NC 13 is sent like any note
+    assert _notes(rt, factura["id"])[2].state == ACEPTADO
