@@ -34,10 +34,10 @@ from domain.sunat import (
 )
 from domain.sunat.totals import net_payable
 from edge.audit import service as audit
+from edge.billing import service as billing
 from edge.billing.documents import LineIn, customer_of, terms_of, to_document
 from edge.billing.issuing import issue
 from edge.billing.models import ANULADO, RECHAZADO, Invoice
-from edge.billing.service import credit_note, credited_total
 from edge.settings import EdgeSettings
 
 ZERO = Decimal("0.00")
@@ -74,7 +74,7 @@ def net_pending(session: Session, factura: Invoice) -> Decimal:
     """What is still owed on ``factura``: its net payable (detracción off, as SUNAT's monto
     neto pendiente de pago) minus its standing credit notes."""
     doc = to_document(session, factura)
-    return net_payable(doc, document_totals(doc)) - credited_total(session, factura.id)
+    return net_payable(doc, document_totals(doc)) - billing.credited_total(session, factura.id)
 
 
 def restated_terms(session: Session, factura: Invoice) -> PaymentTerms | None:
@@ -196,7 +196,7 @@ def credit_note_with_terms(
     """A nota de crédito (:func:`edge.billing.service.credit_note`) and, when it changes what a
     crédito factura still owes, the nota de crédito 13 restating its cuotas, in the caller's
     unit of work: (the note, the NC 13 or None)."""
-    note = credit_note(
+    note = billing.credit_note(
         session=session,
         settings=settings,
         clock=clock,

@@ -24,7 +24,7 @@ import httpx
 from sqlmodel import Session, select
 
 from domain.sunat import sunat_filename
-from edge.billing import credit_terms_note, fence, files, hubcopy
+from edge.billing import fence, files, hubcopy
 from edge.billing.cdr_parser import CdrResult
 from edge.billing.context import bind
 from edge.billing.models import (
@@ -251,6 +251,9 @@ def _finish(rt: EdgeRuntime, invoice_id: str, sub_id: str, ruc: str, out: _Outco
             inv.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(inv.attempts))
             inv.last_error = getattr(err, "msg", None) or str(err)
         if inv.state == RECHAZADO:  # a rejected credit note credits nothing: cuotas again
+            # imported here: the notes module issues documents (service -> voids -> sender)
+            from edge.billing import credit_terms_note
+
             credit_terms_note.restate_after_rejection(
                 session=session, settings=rt.settings, clock=rt.clock, note=inv
             )
