@@ -74,6 +74,24 @@ PAGES: dict[str, tuple[str, str]] = {
     "laboratorios": (f"{PREFIX}/laboratorios", "Sistemas de laboratorio"),
 }
 
+# page -> the permission of the data it shows: its nav entry stays hidden from users without it
+# (the API refuses them anyway; tests/central/web/test_nav_permissions.py keeps both in step).
+PAGE_PERMISSIONS: dict[str, str] = {
+    "tablero": "report.read",
+    "sedes": "sync.manage",
+    "conflictos": "sync.manage",
+    "cierres": "report.read",
+    "catalogo": "catalog.read",
+    "usuarios": "report.read",
+    "sedes_series": "report.read",
+    "parametros": "report.read",
+    "plantillas": "report.read",
+    "notificaciones": "report.read",
+    "alarmas": "report.read",
+    "convenios": "report.read",
+    "laboratorios": "lab.manage",
+}
+
 # (method, path) of the shells and assets: public, like /docs (they carry no data).
 PUBLIC_PAGES: frozenset[tuple[str, str]] = frozenset(
     {("GET", path) for path, _ in PAGES.values()}
@@ -89,7 +107,11 @@ def _render(request: Request, page: str) -> HTMLResponse:
         "v": ASSET_VERSION,
         "prefix": PREFIX,
         "signed_in": page != "login",
-        "nav": [(name, path, t) for name, (path, t) in PAGES.items() if name != "login"],
+        "nav": [
+            (name, path, t, PAGE_PERMISSIONS[name])
+            for name, (path, t) in PAGES.items()
+            if name != "login"
+        ],
     }
     response = templates.TemplateResponse(request, f"{page}.html", context)
     response.headers["Cache-Control"] = "no-store"

@@ -122,6 +122,7 @@ def test_admin_sees_balance_is_refused_an_overpayment_and_records_a_payment(
     today = _account(hub_runtime)
     sign_in_hub(page, "admin", HUB_ADMIN_PASSWORD, to="/panel/convenios")
     expect(page.locator("nav a[aria-current=page]")).to_have_text("Convenios")
+    expect(page.locator("nav a[href='/panel/laboratorios']")).to_be_visible()  # all of them
     row = page.locator(f"#convenios tr[data-convenio='{CONV}']")
     expect(row).to_contain_text("SALUD PLUS EPS S.A.")
     expect(row.locator("[data-field=balance]")).to_have_text("S/ 104.00")
@@ -209,6 +210,10 @@ def test_supervisor_sees_their_sede_without_the_payment_form(
         password=SUP_PASSWORD,
     )  # fmt: skip
     sign_in_hub(page, "sup.s02", SUP_PASSWORD, to="/panel/convenios")
+    # the nav offers the pages whose data a supervisor may see, not the admin's others
+    expect(page.locator("nav a[href='/panel/convenios']")).to_be_visible()
+    expect(page.locator("nav a[href='/panel/laboratorios']")).to_be_hidden()
+    expect(page.locator("nav a[href='/panel/conflictos']")).to_be_hidden()
     row = page.locator(f"#convenios tr[data-convenio='{CONV}']")
     expect(row.locator("[data-field=balance]")).to_have_text("S/ 24.00")
     expect(row.locator("[data-field=overdue_days]")).to_have_text("—")

@@ -7,6 +7,9 @@ async function main() {
     const user = currentUser();
     if (!user) { goToLogin(); return; }
     document.getElementById("hdr-user").textContent = `${user.full_name} · ${user.role_label}`;
+    // Only the pages whose data the user may see are offered (the API refuses the rest).
+    const perms = new Set(user.permissions || []);
+    for (const el of document.querySelectorAll("nav [data-perm]")) el.hidden = !perms.has(el.dataset.perm);
     document.getElementById("logout").addEventListener("click", async () => {
       const refresh = sessionStorage.getItem("labred_hub_refresh");
       try { if (refresh) await api.post("/api/auth/logout", { refresh_token: refresh }); } catch { /* gone anyway */ }

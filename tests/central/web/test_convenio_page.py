@@ -69,7 +69,8 @@ def test_page_is_in_the_nav_with_csp_and_no_inline_script(hub_client: TestClient
     r = hub_client.get("/panel/convenios")
     assert r.status_code == 200
     assert "<h1>Convenios</h1>" in r.text
-    assert '<a href="/panel/convenios" aria-current="page">Convenios</a>' in r.text
+    link = '<a href="/panel/convenios" data-perm="report.read" hidden aria-current="page">'
+    assert link + "Convenios</a>" in r.text
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1]
     scripts = re.findall(r"<script\b[^>]*>", r.text)
@@ -78,7 +79,7 @@ def test_page_is_in_the_nav_with_csp_and_no_inline_script(hub_client: TestClient
     for form in ("pay-form", "statement-form", "conv-filter"):
         assert f'id="{form}"' in r.text
     other = hub_client.get("/panel/alarmas")
-    assert '<a href="/panel/convenios">Convenios</a>' in other.text
+    assert '<a href="/panel/convenios" data-perm="report.read" hidden>Convenios</a>' in other.text
     js = hub_client.get(f"/panel/static/{ASSET_VERSION}/pages/convenios.js")
     assert js.status_code == 200
     assert js.headers["content-type"].startswith("text/javascript")
