@@ -113,7 +113,8 @@ def credit_cancelled_order(
     notes: list[Invoice] = []
     now = clock.now()
     for link, inv in _open_links(session, order):
-        amount = min(q2(link.amount), remaining_of(session, inv))
+        remaining = remaining_of(session, inv)
+        amount = min(q2(link.amount), remaining)
         if amount <= ZERO:
             continue
         reason = (order.cancel_reason or "").strip() or "Anulación de la orden"
@@ -129,7 +130,7 @@ def credit_cancelled_order(
             reference=inv,
             note_reason=CreditNoteReason.DEVOLUCION_ITEM,
             note_description=f"Orden {order.number} anulada: {reason}"[:250],
-            remaining=remaining_of(session, inv),
+            remaining=remaining,
             user_id=user_id,
         )
         link.credit_note_id = note.id

@@ -47,9 +47,9 @@ def issue_if_paid(*, session: Session, order: Order, user: Any, clock: Clock, **
     patient_part = order.total - order.covered_total
     if patient_part <= Decimal("0.00") or order.balance > Decimal("0.00"):
         return
-    if not fresh.has_none(session, order.id, Invoice):
-        if service.active_document(session, order.id) is not None:
-            return
+    maybe_billed = not fresh.has_none(session, order.id, Invoice)  # a sale's own: known none
+    if maybe_billed and service.active_document(session, order.id) is not None:
+        return
     service.issue_for_order(
         session=session,
         settings=settings,

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from sqlmodel import select
+from sqlmodel import Session, select
 
 import edge.billing.hooks  # noqa: F401 - registers issuing in the sale transaction
 from domain.clock import business_date
@@ -60,6 +60,33 @@ def _read(rt: EdgeRuntime, invoice_id: str) -> InvoiceRead:
     with read_session(rt.engine) as session:
         inv = service.get(session, invoice_id)
         return InvoiceRead.from_model(inv, lines_of(session, inv.id))
+
+
+def _issued_note(
+    session: Session,
+    rt: EdgeRuntime,
+    user: Principal,
+    request: Request,
+    note: Invoice,
+    action: str,
+    *,
+    reference: str,
+    reason: str,
+) -> InvoiceRead:
+    """Audit a note issued from the API (who, from where, on what) and read it back."""
+    audit.record(
+        session,
+        action=action,
+        clock=rt.clock,
+        sede_id=note.sede_id,
+        user_id=user.user_id,
+        username=user.username,
+        record_type="invoice",
+        record_id=note.id,
+        ip=client_ip(request),
+        details={"reference": reference, "total": f"{note.total:.2f}", "reason": reason},
+    )
+    return InvoiceRead.from_model(note, lines_of(session, note.id))
 
 
 def _customer(c: CustomerIn) -> Customer:
@@ -255,23 +282,8 @@ def create_credit_note(
             amount=body.amount,
             user_id=user.user_id,
         )
-        audit.record(
-            session,
-            action="invoice.credit_note",
-            clock=rt.clock,
-            sede_id=note.sede_id,
-            user_id=user.user_id,
-            username=user.username,
-            record_type="invoice",
-            record_id=note.id,
-            ip=client_ip(request),
-            details={
-                "reference": invoice_id,
-                "total": f"{note.total:.2f}",
-                "reason": body.reason_code.value,
-            },
-        )
-        return InvoiceRead.from_model(note, lines_of(session, note.id))
+        return _issued_note(session, rt, user, request, note, "invoice.credit_note",
+                            reference=invoice_id, reason=body.reason_code.value)  # fmt: skip
 
 
 @router.post(
@@ -304,23 +316,8 @@ def create_debit_note(
             amount=body.amount,
             user_id=user.user_id,
         )
-        audit.record(
-            session,
-            action="invoice.debit_note",
-            clock=rt.clock,
-            sede_id=note.sede_id,
-            user_id=user.user_id,
-            username=user.username,
-            record_type="invoice",
-            record_id=note.id,
-            ip=client_ip(request),
-            details={
-                "reference": invoice_id,
-                "total": f"{note.total:.2f}",
-                "reason": body.reason_code,
-            },
-        )
-        return InvoiceRead.from_model(note, lines_of(session, note.id))
+        return _issued_note(session, rt, user, request, note, "invoice.debit_note",
+                            reference=invoice_id, reason=body.reason_code)  # fmt: skip
 
 
 @router.post(

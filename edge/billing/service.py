@@ -40,8 +40,8 @@ from edge.billing.models import (
     InvoiceFile,
     InvoiceLine,
 )
-from edge.orders import fresh
-from edge.orders.models import Order, OrderItem
+from edge.orders.models import Order
+from edge.orders.queries import items_in_order
 from edge.patients.models import Patient
 from edge.settings import EdgeSettings
 
@@ -87,16 +87,7 @@ def customer_for_order(session: Session, order: Order) -> Customer:
 def lines_for_order(session: Session, order: Order) -> tuple[list[LineIn], Decimal]:
     """Billable lines (top-level items; panel components are not billed apart) and the global
     discount (IGV included) that brings them to the patient's part of the order."""
-    kept = fresh.rows(session, order.id)
-    items = (
-        [i for i in kept.items if i.parent_item_id is None]
-        if kept is not None
-        else session.exec(
-            select(OrderItem)
-            .where(OrderItem.order_id == order.id, OrderItem.parent_item_id == None)  # noqa: E711
-            .order_by(OrderItem.created_at, OrderItem.id)  # type: ignore[arg-type]
-        ).all()
-    )
+    items = [i for i in items_in_order(session, order_id=order.id) if i.parent_item_id is None]
     lines: list[LineIn] = []
     for item in items:
         gross = q2(item.unit_price * item.quantity)

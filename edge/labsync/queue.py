@@ -28,6 +28,7 @@ from edge.labsync.models import (
 )
 from edge.orders import fresh, hooks
 from edge.orders.models import Order, OrderItem
+from edge.orders.queries import items_in_order
 from edge.samples.models import Sample
 
 log = logging.getLogger("labred.edge.labsync")
@@ -84,18 +85,7 @@ def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[Pl
 
     Items are taken in creation order, so placer numbers follow the ticket's order.
     """
-    kept = fresh.rows(session, order.id)
-    items = (
-        list(kept.items)
-        if kept is not None
-        else list(
-            session.exec(
-                select(OrderItem)
-                .where(OrderItem.order_id == order.id)
-                .order_by(col(OrderItem.created_at), col(OrderItem.id))
-            )
-        )
-    )
+    items = items_in_order(session, order_id=order.id)
     maps = code_maps(session, lab.id, [it.service_id for it in items]) if lab else {}
     children: dict[str, list[OrderItem]] = {}
     for it in items:

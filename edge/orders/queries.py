@@ -25,6 +25,20 @@ def items_of(session: Session, *, order_id: str) -> list[OrderItem]:
     return sorted(session.exec(query), key=lambda i: i.id)
 
 
+def items_in_order(session: Session, *, order_id: str) -> list[OrderItem]:
+    """The order's items as they were sold (creation order: a panel before its tests); the
+    sale's own rows while its transaction lasts (:mod:`edge.orders.fresh`)."""
+    kept = fresh.rows(session, order_id)
+    if kept is not None:
+        return list(kept.items)
+    query = (
+        select(OrderItem)
+        .where(OrderItem.order_id == order_id)
+        .order_by(col(OrderItem.created_at), col(OrderItem.id))
+    )
+    return list(session.exec(query))
+
+
 def history_of(session: Session, *, order_id: str) -> list[OrderStatusEvent]:
     kept = fresh.rows(session, order_id)
     if kept is not None:

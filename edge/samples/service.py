@@ -30,6 +30,7 @@ from edge.config.models import Sede
 from edge.orders import fresh, hooks
 from edge.orders import service as orders_service
 from edge.orders.models import Order, OrderItem
+from edge.orders.queries import items_in_order
 from edge.patients.models import Patient
 from edge.samples import labels as label_render
 from edge.samples.models import Sample, SampleCounter
@@ -85,16 +86,7 @@ def create_samples_for_order(
     sede = session.get(Sede, order.sede_id)
     if sede is None:
         raise NotFound("La sede de la orden no está configurada.", code="sede_not_found")
-    kept = fresh.rows(session, order.id)
-    items = (
-        kept.items
-        if kept is not None
-        else session.exec(
-            select(OrderItem)
-            .where(col(OrderItem.order_id) == order.id)
-            .order_by(col(OrderItem.created_at), col(OrderItem.id))
-        ).all()
-    )
+    items = items_in_order(session, order_id=order.id)
     parents = {i.parent_item_id for i in items if i.parent_item_id}
     groups: dict[tuple[str, str], list[str]] = {}
     for item in items:
