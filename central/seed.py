@@ -19,13 +19,12 @@ from central.auth.models import HubUser
 from central.auth.passwords import hash_password
 from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
 from central.config.models import Company, Sede
-from central.config.service import default_series
 from central.config.settings import ensure_settings
 from central.convenios.models import Convenio
 from domain import catalog_data
 from domain.clock import Clock, business_date
 from domain.errors import InvalidInput
-from domain.ids import company_id_for, sede_id_for
+from domain.ids import company_id_for, default_series, sede_id_for
 from domain.money import parse_amount, to_cents
 from domain.permissions import Role
 

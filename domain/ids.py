@@ -188,3 +188,24 @@ def sede_id_for(code: str) -> str:
 def company_id_for(ruc: str) -> str:
     """Deterministic id of the company from its RUC (edge bootstrap and hub agree on it)."""
     return str(uuid.uuid5(_SEDE_NAMESPACE, "company:" + ruc.strip()))
+
+
+def sede_number(code: str) -> int:
+    """The number in a sede's code (``S03`` -> 3; 1 when it has no digits)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits) if digits else 1
+
+
+def default_series(k: int) -> dict[str, str]:
+    """Series a sede numbered ``k`` owns until the hub assigns its own (one writer per
+    series): the edge's bootstrap and the hub's new sedes use this one scheme."""
+    return {
+        "01": f"F{k:03d}",
+        "03": f"B{k:03d}",
+        "07F": f"FC{k:02d}",
+        "07B": f"BC{k:02d}",
+        "08F": f"FD{k:02d}",
+        "08B": f"BD{k:02d}",
+        "contingency01": f"F{900 + k:03d}",
+        "contingency03": f"B{900 + k:03d}",
+    }

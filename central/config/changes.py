@@ -6,7 +6,7 @@ Config (company, sedes, settings) and the lab systems record their changes here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,12 +102,17 @@ def apply_changes(
 def history(
     *,
     session: Session,
+    entities: Sequence[str] | None = None,
     entity: str | None = None,
     entity_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ConfigChange], int]:
+    """A page of the change history, newest first, and how many rows match: of ``entities``
+    only when given (the lab systems' history), then of ``entity`` / ``entity_id``."""
     query = select(ConfigChange)
+    if entities is not None:
+        query = query.where(col(ConfigChange.entity).in_(entities))
     if entity:
         query = query.where(ConfigChange.entity == entity)
     if entity_id:

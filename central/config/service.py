@@ -15,30 +15,11 @@ from central.config.models import Company, CompanySecret, Sede
 from central.config.schemas import CompanyUpdate, SedeCreate, SedeUpdate
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ids import sede_id_for
+from domain.ids import default_series, sede_id_for, sede_number
 from domain.money import to_cents
 
 MASKED = "********"
 _SECRET_FIELDS = ("sol_user", "sol_password", "certificate_ref", "certificate_password")
-
-
-def default_series(k: int) -> dict[str, str]:
-    """Series of the sede numbered ``k`` (the edge's ``default_series`` scheme)."""
-    return {
-        "01": f"F{k:03d}",
-        "03": f"B{k:03d}",
-        "07F": f"FC{k:02d}",
-        "07B": f"BC{k:02d}",
-        "08F": f"FD{k:02d}",
-        "08B": f"BD{k:02d}",
-        "contingency01": f"F{900 + k:03d}",
-        "contingency03": f"B{900 + k:03d}",
-    }
-
-
-def sede_number(code: str) -> int:
-    digits = "".join(ch for ch in code if ch.isdigit())
-    return int(digits) if digits else 1
 
 
 # ------------------------------------------------------------------------------- company

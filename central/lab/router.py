@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from central.auth.deps import RuntimeDep, client_ip, require
 from central.auth.tokens import Principal
-from central.config.changes import Actor
+from central.config.changes import Actor, history
 from central.db import unit_of_work
 from central.lab import sedes, service
 from central.lab.models import LabSystem
@@ -251,7 +251,12 @@ def get_history(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> LabChangeList:
     with unit_of_work(rt.engine) as session:
-        rows, total = service.history(
-            session=session, entity=entity, entity_id=entity_id, limit=limit, offset=offset
+        rows, total = history(
+            session=session,
+            entities=service.ENTITIES,
+            entity=entity,
+            entity_id=entity_id,
+            limit=limit,
+            offset=offset,
         )
         return LabChangeList(items=[LabChangeRead.model_validate(r) for r in rows], total=total)

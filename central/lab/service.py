@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central.audit import service as audit
 from central.catalog.models import CatalogService
-from central.config.changes import Actor, apply_changes, track
-from central.config.models import ConfigChange, Sede
+from central.config.changes import Actor, apply_changes, given, track
+from central.config.models import Sede
 from central.lab.models import LabCodeMap, LabSystem
 from central.lab.schemas import (
     FLAVOURS,
@@ -39,11 +37,7 @@ def _shown(name: str, value: Any) -> Any:
     return MASKED if value else ""
 
 
-ENTITIES = ("lab_system", "lab_code_map", "lab_sede")
-
-
-def _given(data: BaseModel) -> dict[str, Any]:
-    return {name: getattr(data, name) for name in data.model_fields_set}
+ENTITIES = ("lab_system", "lab_code_map", "lab_sede")  # their rows in the change history
 
 
 # ------------------------------------------------------------------------------- systems
@@ -118,7 +112,7 @@ def update_system(
     *, session: Session, clock: Clock, actor: Actor, lab_system_id: str, data: LabSystemUpdate
 ) -> LabSystem:
     lab = get_system(session=session, lab_system_id=lab_system_id)
-    values = {k: v for k, v in _given(data).items() if v is not None}
+    values = {k: v for k, v in given(data).items() if v is not None}
     if "message_type" in values:
         values["hl7_version"] = FLAVOURS[values["message_type"]]
     if values.get("active") is False and lab.active and lab.sede_ids:
@@ -293,26 +287,3 @@ def check_mapping(*, session: Session, lab_system_id: str) -> CheckResult:
         mapped=len(tests) - len(unmapped),
         unmapped=unmapped,
     )
-
-
-# ------------------------------------------------------------------------------- history
-def history(
-    *,
-    session: Session,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[ConfigChange], int]:
-    query = select(ConfigChange).where(col(ConfigChange.entity).in_(ENTITIES))
-    if entity:
-        query = query.where(ConfigChange.entity == entity)
-    if entity_id:
-        query = query.where(ConfigChange.entity_id == entity_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(ConfigChange.changed_at).desc(), col(ConfigChange.id).desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), int(total)

@@ -15,11 +15,12 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from domain.clock import Clock
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput
 from domain.sunat import DebitNoteReason, DocumentType
-from edge.billing.documents import LineIn, customer_of, lines_of, this_sede
+from edge.billing.documents import LineIn, customer_of, lines_of
 from edge.billing.issuing import issue
-from edge.billing.models import ACEPTADO, ANULADO, OBSERVADO, Invoice
+from edge.billing.models import Invoice
+from edge.billing.note_reference import check_note_reference
 from edge.billing.service import get
 from edge.settings import EdgeSettings
 
@@ -39,27 +40,7 @@ def debit_note(
 ) -> Invoice:
     """Issue a nota de débito of ``amount`` (IGV included) on an accepted document."""
     original = get(session, invoice_id)
-    if original.doc_type not in (DocumentType.FACTURA.value, DocumentType.BOLETA.value):
-        raise RuleViolation(
-            "Solo se emiten notas de débito sobre facturas o boletas.",
-            code="note_reference_type_invalid",
-            loc=["id"],
-        )
-    if original.sede_id != this_sede(session).id:
-        raise RuleViolation(
-            "La nota de débito debe emitirse en la sede del comprobante original.",
-            code="note_other_sede",
-            loc=["id"],
-        )
-    if original.state == ANULADO or original.void_requested:
-        raise RuleViolation("El comprobante está anulado.", code="invoice_voided", loc=["id"])
-    if original.state not in (ACEPTADO, OBSERVADO):
-        raise RuleViolation(
-            "Solo se emite una nota de débito sobre un comprobante aceptado por SUNAT"
-            f" (estado actual: {original.state}).",
-            code="reference_not_accepted",
-            loc=["id"],
-        )
+    check_note_reference(session, original, note="débito")
     if not description.strip():
         raise InvalidInput(
             "Indique el sustento de la nota.", code="reason_required", loc=["description"]

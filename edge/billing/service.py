@@ -25,7 +25,6 @@ from edge.billing.documents import (
     LineIn,
     identity_type,
     lines_of,
-    this_sede,
 )
 from edge.billing.issuing import issue
 from edge.billing.models import (
@@ -40,6 +39,7 @@ from edge.billing.models import (
     InvoiceFile,
     InvoiceLine,
 )
+from edge.billing.note_reference import check_note_reference
 from edge.orders.models import Order
 from edge.orders.queries import items_in_order
 from edge.patients.models import Patient
@@ -208,27 +208,7 @@ def credit_note(
     Without ``amount`` (or for anulación 01 / 02) it credits the whole remaining document,
     line by line; with ``amount`` it is one adjustment line for that amount."""
     original = get(session, invoice_id)
-    if original.doc_type not in ("01", "03"):
-        raise RuleViolation(
-            "Solo se emiten notas de crédito sobre facturas o boletas.",
-            code="note_reference_type_invalid",
-            loc=["id"],
-        )
-    if original.sede_id != this_sede(session).id:
-        raise RuleViolation(
-            "La nota de crédito debe emitirse en la sede del comprobante original.",
-            code="note_other_sede",
-            loc=["id"],
-        )
-    if original.state == ANULADO or original.void_requested:
-        raise RuleViolation("El comprobante está anulado.", code="invoice_voided", loc=["id"])
-    if require_accepted and original.state not in (ACEPTADO, OBSERVADO):
-        raise RuleViolation(
-            "Solo se emite una nota de crédito sobre un comprobante aceptado por SUNAT"
-            f" (estado actual: {original.state}).",
-            code="reference_not_accepted",
-            loc=["id"],
-        )
+    check_note_reference(session, original, note="crédito", require_accepted=require_accepted)
     if not description.strip():
         raise InvalidInput(
             "Indique el sustento de la nota.", code="reason_required", loc=["reason"]

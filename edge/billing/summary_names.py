@@ -38,10 +38,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from domain.ids import sede_number
 from domain.sunat.ubl import summary_filename
 from edge.billing import files
 from edge.billing.models import SummaryFloor, SunatSummary
-from edge.config.service import sede_number
 
 log = logging.getLogger("labred.edge.billing")
 

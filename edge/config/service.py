@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from domain.clock import Clock
-from domain.ids import company_id_for, sede_id_for
+from domain.ids import company_id_for, default_series, sede_id_for, sede_number
 from domain.permissions import Role
 from edge.auth.models import User
 from edge.auth.passwords import hash_password
@@ -19,25 +19,6 @@ DEMO_COMPANY = {
     "address": "AV. AREQUIPA 1234, LIMA",
     "ubigeo": "150101",
 }
-
-
-def default_series(k: int) -> dict[str, str]:
-    """Series a sede numbered ``k`` owns until the hub assigns its own (one writer per series)."""
-    return {
-        "01": f"F{k:03d}",
-        "03": f"B{k:03d}",
-        "07F": f"FC{k:02d}",
-        "07B": f"BC{k:02d}",
-        "08F": f"FD{k:02d}",
-        "08B": f"BD{k:02d}",
-        "contingency01": f"F{900 + k:03d}",
-        "contingency03": f"B{900 + k:03d}",
-    }
-
-
-def sede_number(code: str) -> int:
-    digits = "".join(ch for ch in code if ch.isdigit())
-    return int(digits) if digits else 1
 
 
 def initialize(

@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from sandbox.sunat.cdr import accepted_description, rejected_description
+from sandbox.sunat.cdr import answer
 from sandbox.sunat.codes import MESSAGES, SoapFault, is_exception
 from sandbox.sunat.content import (
     DOC_NAME,
@@ -72,23 +72,19 @@ def send_bill(reg: Registry, user_ruc: str, filename: str, content_b64: str) -> 
                 verdict = Verdict(response_code=forced, reason=reason)
         if is_exception(verdict.response_code):
             raise SoapFault(verdict.response_code.zfill(4), verdict.reason or None)
-        reference = f"{series}-{number}"
-        if verdict.rejected:
-            status = "rechazado"
-            description = rejected_description(doc_type, reference, verdict.reason)
-        else:
-            status = "observado" if verdict.notes else "aceptado"
-            description = accepted_description(doc_type, reference)
-        cdr_xml = reg.signer.build_xml(
+        cdr = answer(
+            reg.signer,
+            verdict,
             name=stem,
             receiver_ruc=ruc,
-            reference_id=reference,
-            response_code=verdict.response_code,
-            description=description,
-            notes=verdict.notes,
+            kind=doc_type,
+            reference_id=f"{series}-{number}",
             recipient_id=recipient_id(root),
         )
-        cdr_zip = reg.signer.build_zip(stem, cdr_xml)
+        if cdr.accepted:
+            status = "observado" if verdict.notes else "aceptado"
+        else:
+            status = "rechazado"
         now = timestamp()
         record = DocRecord(
             filename=stem,
@@ -99,16 +95,16 @@ def send_bill(reg: Registry, user_ruc: str, filename: str, content_b64: str) -> 
             sha256=digest,
             status=status,
             response_code=verdict.response_code,
-            description=description,
+            description=cdr.description,
             notes=list(verdict.notes),
-            cdr_zip=cdr_zip,
+            cdr_zip=cdr.cdr_zip,
             received_at=now,
             last_send_at=now,
             issue_date=first_text(root, "cbc:IssueDate"),
         )
         reg.state.documents[key] = record
         reg.store.save("doc", key, record)
-        return cdr_zip, reg.faults.take("drop_after_accept")
+        return cdr.cdr_zip, reg.faults.take("drop_after_accept")
 
 
 def get_status_cdr(

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
@@ -21,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XMLSigner, methods
 
+from sandbox.sunat.codes import is_exception
+from sandbox.sunat.validation import Verdict
 from sandbox.testcert import TestCertificate, generate
 
 SUNAT_RUC = "20131312955"
@@ -143,6 +146,46 @@ def zip_cdr(name: str, xml: bytes) -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A file's answer: accepted (possibly with observations) or not, SUNAT's description and
+    the zipped signed CDR."""
+
+    accepted: bool
+    description: str
+    cdr_zip: bytes
+
+
+def answer(
+    signer: CdrSigner,
+    verdict: Verdict,
+    *,
+    name: str,
+    receiver_ruc: str,
+    kind: str,
+    reference_id: str,
+    recipient_id: str = "",
+) -> Answer:
+    """The CDR answering a file with ``verdict`` (``sendBill`` and ``sendSummary`` alike):
+    ``kind`` is the document type (01, 03, 07, 08) or the summary's (RC, RA, RR)."""
+    accepted = not verdict.rejected and not is_exception(verdict.response_code)
+    description = (
+        accepted_description(kind, reference_id)
+        if accepted
+        else rejected_description(kind, reference_id, verdict.reason)
+    )
+    xml = signer.build_xml(
+        name=name,
+        receiver_ruc=receiver_ruc,
+        reference_id=reference_id,
+        response_code=verdict.response_code,
+        description=description,
+        notes=verdict.notes,
+        recipient_id=recipient_id,
+    )
+    return Answer(accepted=accepted, description=description, cdr_zip=signer.build_zip(name, xml))
+
+
 def accepted_description(doc_type: str, reference_id: str) -> str:
     """``"La Factura numero F001-1, ha sido aceptada"`` (SUNAT's wording)."""
     kind = DOC_TYPE_NAMES.get(doc_type, "Comprobante")
@@ -158,8 +201,10 @@ def rejected_description(doc_type: str, reference_id: str, reason: str) -> str:
 
 __all__ = [
     "SUNAT_RUC",
+    "Answer",
     "CdrSigner",
     "accepted_description",
+    "answer",
     "rejected_description",
     "zip_cdr",
 ]

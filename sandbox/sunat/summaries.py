@@ -12,8 +12,8 @@ from typing import Any
 
 from lxml import etree
 
-from sandbox.sunat.cdr import accepted_description, rejected_description
-from sandbox.sunat.codes import SoapFault, is_exception
+from sandbox.sunat.cdr import answer
+from sandbox.sunat.codes import SoapFault
 from sandbox.sunat.content import (
     NS,
     SUMMARY_NAME,
@@ -59,20 +59,8 @@ def send_summary(reg: Registry, user_ruc: str, filename: str, content_b64: str) 
         lines = summary_lines(root, kind)
         if verdict.response_code == "0" and kind in ("RA", "RR"):
             verdict = check_voided_lines(reg, ruc, root, lines) or verdict
-        reference = stem[12:]
-        ok = not verdict.rejected and not is_exception(verdict.response_code)
-        description = (
-            accepted_description(kind, reference)
-            if ok
-            else rejected_description(kind, reference, verdict.reason)
-        )
-        cdr_xml = reg.signer.build_xml(
-            name=stem,
-            receiver_ruc=ruc,
-            reference_id=reference,
-            response_code=verdict.response_code,
-            description=description,
-            notes=verdict.notes,
+        cdr = answer(
+            reg.signer, verdict, name=stem, receiver_ruc=ruc, kind=kind, reference_id=stem[12:]
         )
         ticket = f"{int(dt.datetime.now(dt.UTC).timestamp() * 1000)}{uuid.uuid4().int % 1000:03d}"
         while ticket in reg.state.tickets:
@@ -83,10 +71,10 @@ def send_summary(reg: Registry, user_ruc: str, filename: str, content_b64: str) 
             ruc=ruc,
             kind=kind,
             sha256=digest,
-            status_code=0 if ok else 99,
+            status_code=0 if cdr.accepted else 99,
             response_code=verdict.response_code,
-            description=description,
-            cdr_zip=reg.signer.build_zip(stem, cdr_xml),
+            description=cdr.description,
+            cdr_zip=cdr.cdr_zip,
             lines=lines,
             received_at=timestamp(),
         )
