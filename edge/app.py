@@ -33,6 +33,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "edge.billing.router",
     "edge.billing.printouts_router",
     "edge.billing.convenio_router",
+    "edge.billing.convenio_credit_router",
     "edge.labsync.router",
     "edge.sync.router",
     "edge.closures.router",

@@ -8,7 +8,9 @@ cancellation's unit of work (:func:`edge.billing.hooks.void_for_cancelled`):
   (:class:`~edge.billing.convenio_models.ConvenioInvoiceOrder`) records the note, so the
   order no longer counts as invoiced (nor as pending: it is cancelled); right after it, a
   nota de crédito 13 restates the crédito factura's net amount pending and cuotas
-  (:mod:`edge.billing.credit_terms_note`), unless nothing is owed any more;
+  (:mod:`edge.billing.credit_terms_note`), unless nothing is owed any more; should SUNAT
+  reject that NC 07, the link is released again and a supervisor re-issues it
+  (:mod:`edge.billing.convenio_credit_retry`);
 * the factura is still waiting for SUNAT's answer → 409 ``convenio_invoice_pending``: the
   cancellation is refused (nothing is written) until the answer arrives, since a note can
   only modify an accepted factura;
@@ -41,7 +43,7 @@ from edge.settings import EdgeSettings
 ZERO = Decimal("0.00")
 
 
-def _open_links(session: Session, order: Order) -> list[tuple[ConvenioInvoiceOrder, Invoice]]:
+def open_links(session: Session, order: Order) -> list[tuple[ConvenioInvoiceOrder, Invoice]]:
     """The order's convenio links not credited yet whose factura still bills something."""
     if not order.convenio_id or order.covered_total <= ZERO:
         return []
@@ -63,7 +65,7 @@ def _open_links(session: Session, order: Order) -> list[tuple[ConvenioInvoiceOrd
 def check_cancellable(session: Session, order: Order) -> None:
     """409 ``convenio_invoice_pending`` when the order is on a convenio factura SUNAT has not
     answered yet (writes nothing)."""
-    for _link, inv in _open_links(session, order):
+    for _link, inv in open_links(session, order):
         if inv.state not in (ACEPTADO, OBSERVADO):
             raise Conflict(
                 f"La orden {order.number} está incluida en la factura del convenio "
@@ -112,7 +114,7 @@ def credit_cancelled_order(
     check_cancellable(session, order)
     notes: list[Invoice] = []
     now = clock.now()
-    for link, inv in _open_links(session, order):
+    for link, inv in open_links(session, order):
         remaining = remaining_of(session, inv)
         amount = min(q2(link.amount), remaining)
         if amount <= ZERO:
@@ -167,4 +169,4 @@ def credit_cancelled_order(
     return notes
 
 
-__all__ = ["check_cancellable", "credit_cancelled_order"]
+__all__ = ["check_cancellable", "credit_cancelled_order", "open_links"]

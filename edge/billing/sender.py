@@ -252,8 +252,9 @@ def _finish(rt: EdgeRuntime, invoice_id: str, sub_id: str, ruc: str, out: _Outco
             inv.last_error = getattr(err, "msg", None) or str(err)
         if inv.state == RECHAZADO:  # a rejected credit note credits nothing: cuotas again
             # imported here: the notes module issues documents (service -> voids -> sender)
-            from edge.billing import credit_terms_note
+            from edge.billing import convenio_credit_retry, credit_terms_note
 
+            convenio_credit_retry.release_rejected_note(session=session, clock=rt.clock, note=inv)
             credit_terms_note.restate_after_rejection(
                 session=session, settings=rt.settings, clock=rt.clock, note=inv
             )
