@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from edge import ratelimit
+from edge import openapi_doc, ratelimit
 from edge.db import Checkpointer
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
@@ -39,6 +39,17 @@ ROUTER_MODULES: tuple[str, ...] = (
     "edge.closures.router",
     "edge.web.router",
 )
+
+
+_HEALTH_EXAMPLE = {"status": "ok", "service": "edge", "version": VERSION}
+_READY_CONTENT: dict[str, Any] = {
+    "schema": {
+        "type": "object",
+        "properties": {"status": {"const": "ready"}, "service": {"const": "edge"}},
+        "required": ["status", "service"],
+    },
+    "example": {"status": "ready", "service": "edge"},
+}
 
 
 def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) -> FastAPI:
@@ -79,7 +90,12 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
 
-    @app.get("/health", tags=["sistema"], summary="El proceso está vivo")
+    @app.get(
+        "/health",
+        tags=["sistema"],
+        summary="El proceso está vivo",
+        responses={200: {"content": {"application/json": {"example": _HEALTH_EXAMPLE}}}},
+    )
     def health() -> dict[str, Any]:
         return {"status": "ok", "service": "edge", "version": VERSION}
 
@@ -87,7 +103,10 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
         "/ready",
         tags=["sistema"],
         summary="La base de datos responde y está migrada",
-        responses={503: {"description": "No está listo"}},
+        responses={
+            200: {"content": {"application/json": _READY_CONTENT}},
+            503: {"description": "No está listo"},
+        },
     )
     def ready() -> Any:
         try:
@@ -102,4 +121,5 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
             )
         return {"status": "ready", "service": "edge"}
 
+    openapi_doc.install(app)
     return app

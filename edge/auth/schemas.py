@@ -11,6 +11,7 @@ from domain.permissions import ROLE_LABELS, Role
 from edge.auth.models import User
 from edge.auth.service import SignIn, permissions_of
 from edge.auth.tokens import ACCESS_TTL
+from edge.openapi_examples.records import USER_PROFILE
 
 
 class LoginRequest(BaseModel):
@@ -60,6 +61,8 @@ class LogoutRequest(BaseModel):
 
 
 class UserProfile(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [USER_PROFILE]})
+
     id: str
     username: str
     full_name: str
@@ -98,17 +101,8 @@ class TokenRead(BaseModel):
                     "refresh_token": "kq3T0...token-opaco...x1",
                     "refresh_expires_at": "2026-12-06T15:00:00Z",
                     "csrf_token": "Xo1...",
-                    "user": {
-                        "id": "0193...",
-                        "username": "mrojas",
-                        "full_name": "María Rojas",
-                        "email": "",
-                        "role": "recepcionista",
-                        "role_label": "Recepcionista",
-                        "sede_ids": ["0193..."],
-                        "permissions": ["order.create", "patient.read"],
-                    },
-                    "permissions": ["order.create", "patient.read"],
+                    "user": USER_PROFILE,
+                    "permissions": USER_PROFILE["permissions"],
                 }
             ]
         }

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.billing.schemas import InvoiceRead
+from edge.openapi_examples import billing as ex
 from sync.apitypes import Money
 
 
@@ -21,6 +22,8 @@ class ConvenioInvoiceCreate(BaseModel):
 
 
 class PendingOrderRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_PENDING["items"][0]]})
+
     order_id: str
     number: str = Field(description="Número de orden, p. ej. S01-20261129-0003")
     business_date: dt.date
@@ -31,6 +34,8 @@ class PendingOrderRead(BaseModel):
 
 
 class ConvenioPending(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_PENDING]})
+
     convenio_id: str
     convenio_name: str
     ruc: str
@@ -45,12 +50,16 @@ class ConvenioPending(BaseModel):
 
 
 class CoveredOrderRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_INVOICE["orders"][0]]})
+
     order_id: str
     number: str
     amount: Money = Field(description="Parte del convenio facturada")
 
 
 class ConvenioInvoiceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_INVOICE]})
+
     convenio_id: str
     month: str
     invoice: InvoiceRead

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.sunat import CreditNoteReason, DebitNoteReason
 from edge.billing.documents import credit_due_date
 from edge.billing.models import Invoice, InvoiceLine
+from edge.openapi_examples import billing as ex
 from sync.apitypes import Money
 
 
@@ -115,6 +116,8 @@ class DebitNoteCreate(BaseModel):
 
 
 class InvoiceLineRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.INVOICE["lines"][0]]})
+
     position: int
     code: str
     description: str
@@ -141,6 +144,8 @@ class InvoiceLineRead(BaseModel):
 
 
 class InvoiceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.INVOICE, ex.CREDIT_NOTE]})
+
     id: str
     doc_type: str = Field(description="01 factura, 03 boleta, 07 nota de crédito, 08 débito")
     series: str
@@ -228,11 +233,15 @@ class InvoiceRead(BaseModel):
 
 
 class InvoiceList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.INVOICE_LIST]})
+
     items: list[InvoiceRead]
     count: int
 
 
 class AlarmRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ALARM]})
+
     id: str
     full_number: str
     doc_type: str
@@ -244,5 +253,7 @@ class AlarmRead(BaseModel):
 
 
 class AlarmList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ALARM_LIST]})
+
     items: list[AlarmRead]
     count: int

@@ -13,9 +13,8 @@ from domain.money import from_cents
 from edge.cash import figures as figs
 from edge.cash.closing import CloseResult
 from edge.cash.models import CashCount, CashMovement, CashSession
+from edge.openapi_examples import cash as ex
 from sync.apitypes import Money, SignedMoney
-
-_ID = "0190d2b4-0000-7000-8000-000000000001"
 
 
 # ------------------------------------------------------------------ requests
@@ -140,6 +139,8 @@ class ReopenRequest(BaseModel):
 
 # ------------------------------------------------------------------ responses
 class MovementRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.MOVEMENT]})
+
     id: str
     session_id: str
     kind: str
@@ -185,28 +186,7 @@ def _lines(comparison: rules.Comparison) -> list[MethodLine]:
 class CountRead(BaseModel):
     """A blind count and, now that it is done, how it compares with the expected figures."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": _ID,
-                    "session_id": _ID,
-                    "denominations": {"100.00": 2, "50.00": 1},
-                    "cash_total": "250.00",
-                    "declared": {"tarjeta": "180.00", "yape": "45.00", "plin": "0.00",
-                                 "transferencia": "0.00"},
-                    "lines": [{"method": "efectivo", "expected": "255.00", "counted": "250.00",
-                               "difference": "-5.00"}],
-                    "expected_total": "480.00",
-                    "counted_total": "475.00",
-                    "difference": "-5.00",
-                    "needs_approval": False,
-                    "threshold": "10.00",
-                    "created_at": "2026-11-29T23:10:00Z",
-                }
-            ]
-        }
-    )  # fmt: skip
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.COUNT]})
 
     id: str
     session_id: str
@@ -241,6 +221,8 @@ class CountRead(BaseModel):
 
 class SessionRead(BaseModel):
     """A cash session. While it is open no expected figure is shown (blind count)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SESSION_OPEN, ex.SESSION_CLOSED]})
 
     id: str
     sede_id: str
@@ -281,6 +263,8 @@ class SessionRead(BaseModel):
 
 
 class SessionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SESSION_LIST]})
+
     items: list[SessionRead]
     total: int
     limit: int
@@ -315,6 +299,8 @@ def _totals(bucket: dict[str, figs.MethodTotals]) -> list[MethodTotal]:
 
 class SessionSummary(BaseModel):
     """The close summary: expected vs counted per method and what the session holds."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SESSION_SUMMARY]})
 
     session: SessionRead
     lines: list[MethodLine]
@@ -364,6 +350,8 @@ class SessionSummary(BaseModel):
 
 
 class SessionDetail(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SESSION_DETAIL]})
+
     session: SessionRead
     counts: list[CountRead] = Field(description="arqueos hechos (cada uno ya vio su comparación)")
     summary: SessionSummary | None = Field(description="resumen de cierre; solo si está cerrada")

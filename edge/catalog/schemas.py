@@ -8,10 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.money import from_cents
 from edge.catalog.models import CatalogCategory, CatalogService, Convenio
+from edge.openapi_examples import catalog as ex
 from sync.apitypes import Money
 
 
 class CategoryRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CATEGORY]})
+
     id: str
     code: str
     name: str
@@ -29,28 +32,7 @@ class PanelMember(BaseModel):
 
 
 class ServiceRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0190d2b4-0000-7000-8000-000000000001",
-                    "code": "HEM001",
-                    "name": "Hemograma completo",
-                    "category_id": "0190d2b4-0000-7000-8000-0000000000aa",
-                    "category_name": "Hematología",
-                    "sample_type": "sangre total",
-                    "tube": "tubo lila EDTA",
-                    "price": "35.00",
-                    "catalog_version": 1,
-                    "is_panel": False,
-                    "panel_services": [],
-                    "turnaround_hours": 24,
-                    "loinc": "58410-2",
-                    "active": True,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE]})
 
     id: str
     code: str
@@ -100,6 +82,8 @@ class ServiceRead(BaseModel):
 
 
 class ServiceList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_LIST]})
+
     items: list[ServiceRead]
     total: int
     limit: int
@@ -107,6 +91,8 @@ class ServiceList(BaseModel):
 
 
 class ConvenioRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO]})
+
     id: str
     ruc: str
     name: str

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge.closures.models import HubClosure
 from edge.closures.service import CLOSED_STATUSES, STATUS_LABELS
+from edge.openapi_examples import system as ex
 
 Severity = Literal["info", "warning", "critical"]
 
 
 class FindingSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE["discrepancies"][0]]})
+
     kind: str = Field(description="p. ej. seal_mismatch, series_gap, cash_short")
     severity: Severity
     message: str
@@ -21,6 +24,8 @@ class FindingSummary(BaseModel):
 
 
 class ClosureRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE]})
+
     id: str
     business_date: dt.date
     status: Literal["pending_data", "reconciled", "with_discrepancies", "reopened"]
@@ -54,5 +59,7 @@ class ClosureRead(BaseModel):
 
 
 class ClosureList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE_LIST]})
+
     items: list[ClosureRead]
     total: int

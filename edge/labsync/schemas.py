@@ -8,9 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.labsync.models import LabAlert, LabAttemptLog, LabJob, LabResult
+from edge.openapi_examples import lab as ex
 
 
 class AlertRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_ALERT]})
+
     id: str
     kind: str = Field(description="unmapped_tests | no_lab_system | rejected")
     message: str
@@ -27,6 +30,8 @@ class AlertRead(BaseModel):
 
 
 class JobRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_JOB]})
+
     id: str
     order_id: str
     order_number: str
@@ -58,18 +63,24 @@ class JobRead(BaseModel):
 
 
 class PendingJob(JobRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PENDING_JOB]})
+
     unmapped_tests: list[dict[str, str]] = Field(
         default_factory=list, description="exámenes sin código en el laboratorio"
     )
 
 
 class PendingList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PENDING_LIST]})
+
     total: int
     items: list[PendingJob]
     alerts: list[AlertRead]
 
 
 class AttemptRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ATTEMPT]})
+
     id: str
     job_id: str
     order_id: str
@@ -94,11 +105,15 @@ class AttemptRead(BaseModel):
 
 
 class AttemptList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ATTEMPT_LIST]})
+
     total: int
     items: list[AttemptRead]
 
 
 class SyncReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SYNC_REPORT]})
+
     sent: int = Field(description="intentos realizados")
     accepted: int
     failed: int
@@ -107,6 +122,8 @@ class SyncReport(BaseModel):
 
 
 class ResultRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_RESULT]})
+
     id: str
     placer_number: str
     filler_number: str | None
@@ -133,6 +150,8 @@ class ResultRead(BaseModel):
 
 
 class TestResults(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_RESULTS["tests"][1]]})
+
     placer_number: str
     service_code: str
     service_name: str
@@ -143,6 +162,8 @@ class TestResults(BaseModel):
 
 
 class OrderResults(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_RESULTS]})
+
     order_id: str
     order_number: str
     order_status: str
@@ -205,6 +226,8 @@ class WebhookIn(BaseModel):
 
 
 class WebhookOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEBHOOK_OUT]})
+
     accepted: int = Field(description="resultados guardados")
     duplicate: bool = Field(description="el envío ya se había recibido")
     orders_ready: list[str] = Field(description="órdenes que pasaron a resultados listos")

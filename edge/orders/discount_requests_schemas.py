@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.pricing import DiscountKind
+from edge.openapi_examples import records as ex
 from edge.orders.models import DiscountRequest
 from edge.orders.schemas import OrderSummary
 from sync.apitypes import Money
@@ -59,6 +60,10 @@ class RejectIn(BaseModel):
 
 
 class DiscountRequestRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [ex.DISCOUNT_REQUEST, ex.DISCOUNT_APPROVED]}
+    )
+
     id: str
     order_id: str
     order_number: str
@@ -117,6 +122,8 @@ class DiscountRequestRead(BaseModel):
 
 
 class DiscountRequestList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DISCOUNT_REQUEST_LIST]})
+
     items: list[DiscountRequestRead]
     total: int
     page: int

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.money import ZERO
 from domain.pricing import DiscountKind, PaymentMethod
+from edge.openapi_examples import records as ex
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order, OrderItem, OrderStatusEvent, Payment
 from sync.apitypes import Money, SignedMoney
@@ -149,6 +150,8 @@ class StatusUpdate(BaseModel):
 
 
 class ItemRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ITEMS[0]]})
+
     id: str
     service_id: str
     service_code: str
@@ -171,6 +174,8 @@ class ItemRead(BaseModel):
 
 
 class PaymentRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PAYMENTS[0]]})
+
     id: str
     method: str
     amount: SignedMoney
@@ -188,6 +193,8 @@ class PaymentRead(BaseModel):
 
 
 class StatusEventRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.STATUS_HISTORY[0]]})
+
     from_status: str | None
     to_status: str
     reason: str | None
@@ -200,6 +207,8 @@ class StatusEventRead(BaseModel):
 
 
 class OrderSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_SUMMARY]})
+
     id: str
     number: str
     sede_id: str
@@ -223,6 +232,8 @@ class OrderSummary(BaseModel):
 
 
 class OrderRead(OrderSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER]})
+
     coverage_pct: str = Field(description="porcentaje de cobertura del convenio al vender")
     discount_kind: str | None
     discount_value: str | None
@@ -270,6 +281,8 @@ class OrderRead(OrderSummary):
 
 
 class OrderList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_LIST]})
+
     items: list[OrderSummary]
     total: int
     page: int
@@ -277,6 +290,8 @@ class OrderList(BaseModel):
 
 
 class StatusRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_STATUS]})
+
     order_id: str
     number: str
     status: str

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.openapi_examples import patients as ex
 from edge.patients.models import PatientConsent
 
 ConsentKind = Literal["datos_salud", "contacto_email", "contacto_whatsapp"]
@@ -38,6 +39,8 @@ class ConsentCreate(BaseModel):
 
 # -------------------------------------------------------------------------------- outputs
 class ConsentRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONSENT]})
+
     id: str
     kind: str
     granted: bool
@@ -54,12 +57,16 @@ class ConsentRead(BaseModel):
 
 
 class ConsentState(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONSENT_STATE]})
+
     kind: str
     granted: bool = Field(description="Vigente: el último registro de este tipo; sin registro: no")
     current: ConsentRead | None
 
 
 class PatientConsents(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_CONSENTS]})
+
     patient_id: str
     current: list[ConsentState] = Field(description="Un estado por tipo de consentimiento")
     history: list[ConsentRead] = Field(description="Todos los registros, del más reciente")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from domain.errors import InvalidInput
 from domain.identity import DocType, parse_doc_type, validate_document
+from edge.openapi_examples import patients as ex
 from edge.patients.models import Patient, PatientHistory
 from sync.apitypes import Money
 
@@ -208,24 +209,7 @@ class PatientUpdate(_PatientFields):
 
 # -------------------------------------------------------------------------------- outputs
 class PatientRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_EXAMPLE,
-                    "id": "0193a0f2-7c1e-7000-8000-00000000a001",
-                    "doc_type_label": "DNI",
-                    "first_names": "MARÍA JOSÉ",
-                    "last_names": "NÚÑEZ QUISPE",
-                    "full_name": "NÚÑEZ QUISPE, MARÍA JOSÉ",
-                    "home_sede_id": "0193a0f2-7c1e-7000-8000-0000000000s1",
-                    "canonical_id": None,
-                    "created_at": "2026-11-29T14:05:00+00:00",
-                    "updated_at": "2026-11-29T14:05:00+00:00",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT]})
 
     id: str
     doc_type: str
@@ -271,6 +255,8 @@ class PatientRead(BaseModel):
 
 
 class PatientList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_LIST]})
+
     items: list[PatientRead]
     total: int
     limit: int
@@ -278,12 +264,16 @@ class PatientList(BaseModel):
 
 
 class PatientSearchHit(PatientRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_HIT]})
+
     match: Literal["document", "document_prefix", "name_prefix", "name"] = Field(
         description="Por qué coincide (en orden de relevancia)"
     )
 
 
 class PatientSearchResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEARCH_RESULT]})
+
     q: str
     items: list[PatientSearchHit]
     limit: int
@@ -292,6 +282,8 @@ class PatientSearchResult(BaseModel):
 
 
 class HistoryRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.HISTORY]})
+
     id: str
     action: str
     field: str
@@ -308,6 +300,8 @@ class HistoryRead(BaseModel):
 
 
 class HistoryList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.HISTORY_LIST]})
+
     items: list[HistoryRead]
     total: int
     limit: int
@@ -315,6 +309,8 @@ class HistoryList(BaseModel):
 
 
 class PatientOrderRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_ORDER]})
+
     id: str
     number: str
     sede_id: str
@@ -327,6 +323,8 @@ class PatientOrderRead(BaseModel):
 
 
 class PatientOrderList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_ORDER_LIST]})
+
     items: list[PatientOrderRead]
     total: int
     limit: int
@@ -334,6 +332,8 @@ class PatientOrderList(BaseModel):
 
 
 class RecurringPatient(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.RECURRING]})
+
     patient: PatientRead
     order_count: int
     total_amount: Money
@@ -341,6 +341,8 @@ class RecurringPatient(BaseModel):
 
 
 class RecurringList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.RECURRING_LIST]})
+
     date_from: dt.date
     date_to: dt.date
     min_orders: int

@@ -7,30 +7,12 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.barcode import human_readable
+from edge.openapi_examples import records as ex
 from edge.samples.models import Sample
 
 
 class SampleRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0190d2b4-0000-7000-8000-000000000001",
-                    "order_id": "0190d2b4-0000-7000-8000-000000000002",
-                    "barcode": "S012611290007",
-                    "barcode_text": "S01 261129 0007",
-                    "sample_type": "suero",
-                    "tube": "tubo rojo",
-                    "item_ids": ["0190d2b4-0000-7000-8000-000000000003"],
-                    "status": "pendiente",
-                    "taken_at": None,
-                    "taken_by": None,
-                    "label_prints": 0,
-                    "business_date": "2026-11-29",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SAMPLES[0]]})
 
     id: str
     order_id: str
@@ -64,5 +46,7 @@ class SampleRead(BaseModel):
 
 
 class SampleList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SAMPLE_LIST]})
+
     order_id: str
     items: list[SampleRead]

@@ -8,16 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from edge.auth.tokens import Principal
 from edge.deps import RuntimeDep, require
+from edge.openapi_examples import system as ex
 from edge.sync import metrics, service
 
 router = APIRouter(tags=["sincronización"])
 
 
 class SyncStatusRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SYNC_STATUS]})
+
     enrolled: bool
     node_id: str
     sede_id: str | None

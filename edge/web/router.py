@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.clock import business_date
 from domain.errors import NotFound
@@ -26,6 +26,7 @@ from domain.permissions import has_permission
 from edge.auth.tokens import Principal
 from edge.db import read_session
 from edge.deps import RuntimeDep, error_responses, require
+from edge.openapi_examples import system as ex
 from edge.sync import service as sync_service
 from edge.web import PREFIX
 from edge.web import status as web_status
@@ -171,6 +172,8 @@ def static_asset(version: str, asset: str) -> Response:
 
 class WebStatus(BaseModel):
     """What the reception header shows besides the sync backlog and the lab queue."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_STATUS]})
 
     sede_code: str
     sede_name: str

@@ -1,0 +1,95 @@
+"""Examples of the cash drawer: one session opened with S/ 100.00 and closed S/ 5.00 short."""
+
+from __future__ import annotations
+
+from edge.openapi_examples import common as c
+from edge.openapi_examples.records import Example, page
+
+SESSION_OPEN: Example = {
+    "id": c.SESSION_ID,
+    "sede_id": c.SEDE_ID,
+    "cashier_id": c.CASHIER_ID,
+    "status": "abierta",
+    "opening_float": "100.00",
+    "opening_denominations": {"50.00": 1, "20.00": 2, "10.00": 1},
+    "opened_at": c.OPENED_AT,
+    "business_date": c.BUSINESS_DATE,
+    "closed_at": None,
+    "closed_by": None,
+    "difference": None,
+    "difference_approved_by": None,
+    "closing_note": None,
+    "reopened_count": 0,
+    "reopen_reason": None,
+}
+
+SESSION_CLOSED: Example = {
+    **SESSION_OPEN,
+    "status": "cerrada",
+    "closed_at": c.CLOSED_AT,
+    "closed_by": c.CASHIER_ID,
+    "difference": "-5.00",
+    "closing_note": "Faltan S/ 5: vuelto mal entregado",
+}
+
+MOVEMENT: Example = {
+    "id": c.MOVEMENT_ID,
+    "session_id": c.SESSION_ID,
+    "kind": "egreso",
+    "amount": "10.00",
+    "reason": "Compra de útiles de oficina",
+    "user_id": c.CASHIER_ID,
+    "business_date": c.BUSINESS_DATE,
+    "created_at": c.PAID_AT,
+}
+
+# Expected cash: 100.00 float + 20.00 sales - 10.00 egreso = 110.00; counted 105.00.
+METHOD_LINES: list[Example] = [
+    {"method": method, "expected": expected, "counted": counted, "difference": difference}
+    for method, expected, counted, difference in (
+        ("efectivo", "110.00", "105.00", "-5.00"),
+        ("tarjeta", "0.00", "0.00", "0.00"),
+        ("yape", "27.50", "27.50", "0.00"),
+        ("plin", "0.00", "0.00", "0.00"),
+        ("transferencia", "0.00", "0.00", "0.00"),
+    )
+]
+
+COUNT: Example = {
+    "id": c.COUNT_ID,
+    "session_id": c.SESSION_ID,
+    "denominations": {"100.00": 1, "5.00": 1},
+    "cash_total": "105.00",
+    "declared": {"tarjeta": "0.00", "yape": "27.50", "plin": "0.00", "transferencia": "0.00"},
+    "lines": METHOD_LINES,
+    "expected_total": "137.50",
+    "counted_total": "132.50",
+    "difference": "-5.00",
+    "needs_approval": False,
+    "threshold": "10.00",
+    "created_at": c.CLOSED_AT,
+}
+
+SESSION_SUMMARY: Example = {
+    "session": SESSION_CLOSED,
+    "lines": METHOD_LINES,
+    "expected_total": "137.50",
+    "counted_total": "132.50",
+    "difference": "-5.00",
+    "threshold": "10.00",
+    "sales": [
+        {"method": "efectivo", "count": 1, "total": "20.00"},
+        {"method": "yape", "count": 1, "total": "27.50"},
+    ],
+    "refunds": [],
+    "ingresos": "0.00",
+    "egresos": "10.00",
+    "movements": [MOVEMENT],
+    "adjustments_total": "0.00",
+    "adjusted_difference": "-5.00",
+    "cancellations": [],
+    "credit_notes": [],
+}
+
+SESSION_LIST: Example = page([SESSION_CLOSED])
+SESSION_DETAIL: Example = {"session": SESSION_CLOSED, "counts": [COUNT], "summary": SESSION_SUMMARY}
