@@ -12,9 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from central.nulguard import NulGuardMiddleware
+from central.openapi_examples import sync as probes
 from central.runtime import HubRuntime
 from central.settings import HubSettings
-from sync import webapp
+from sync import openapi_nulls, webapp
 from sync.migrations import SchemaError
 
 VERSION = "0.1.0"
@@ -74,8 +75,14 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
 
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
+    openapi_nulls.install(app)  # FastAPI drops None inside examples
 
-    @app.get("/health", tags=["sistema"], summary="El proceso está vivo")
+    @app.get(
+        "/health",
+        tags=["sistema"],
+        summary="El proceso está vivo",
+        responses={200: {"content": {"application/json": {"example": probes.HEALTH}}}},
+    )
     def health() -> dict[str, Any]:
         return {"status": "ok", "service": "hub", "version": VERSION}
 
@@ -83,7 +90,10 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
         "/ready",
         tags=["sistema"],
         summary="La base de datos responde y está migrada",
-        responses={503: {"description": "No está listo"}},
+        responses={
+            200: {"content": {"application/json": {"example": probes.READY}}},
+            503: {"description": "No está listo"},
+        },
     )
     def ready() -> Any:
         try:

@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from edge import openapi_doc, ratelimit
+from edge import ratelimit
 from edge.db import Checkpointer
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
-from sync import webapp
+from sync import openapi_nulls, webapp
 from sync.migrations import SchemaError
 
 VERSION = "0.1.0"
@@ -121,5 +121,5 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
             )
         return {"status": "ready", "service": "edge"}
 
-    openapi_doc.install(app)
+    openapi_nulls.install(app)  # FastAPI drops None inside examples
     return app

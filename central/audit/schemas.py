@@ -7,9 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from central.openapi_examples import admin as ex
+
 
 class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.AUDIT_EVENT_READ]}
+    )
 
     id: str
     action: str
@@ -23,5 +27,7 @@ class AuditEventRead(BaseModel):
 
 
 class AuditEventList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.AUDIT_EVENT_LIST]})
+
     items: list[AuditEventRead]
     total: int

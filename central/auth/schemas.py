@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.permissions import Role
 
@@ -52,6 +53,8 @@ class RefreshRequest(BaseModel):
 
 
 class Me(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ME]})
+
     id: str
     username: str
     full_name: str
@@ -63,6 +66,8 @@ class Me(BaseModel):
 
 
 class TokenPair(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TOKEN_PAIR]})
+
     access_token: str
     refresh_token: str
     token_type: str = "bearer"
@@ -94,12 +99,14 @@ class ResetPasswordRequest(BaseModel):
 
 
 class Message(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.MESSAGE]})
+
     message: str
 
 
 # ------------------------------------------------------------------------------- users
 class UserRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.USER_READ]})
 
     id: str
     username: str
@@ -112,6 +119,8 @@ class UserRead(BaseModel):
 
 
 class UserList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.USER_LIST]})
+
     items: list[UserRead]
     total: int
 
@@ -177,16 +186,22 @@ class AdminPasswordReset(BaseModel):
 
 
 class RoleRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ROLE_READ]})
+
     role: Role
     label: str
     permissions: list[str]
 
 
 class PermissionRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PERMISSION_READ]})
+
     name: str
     description: str
 
 
 class RoleList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ROLE_LIST]})
+
     roles: list[RoleRead]
     permissions: list[PermissionRead]

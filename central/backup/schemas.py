@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.backup.service import DEFAULT_KEEP
+from central.openapi_examples import admin as ex
 
 
 class BackupRequest(BaseModel):
@@ -22,6 +23,8 @@ class BackupRequest(BaseModel):
 
 
 class BackupRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.BACKUP_READ]})
+
     id: str
     kind: str = Field(description="manual | scheduled | pre_restore | restore")
     status: str = Field(description="ok | failed")
@@ -38,6 +41,8 @@ class BackupRead(BaseModel):
 
 
 class BackupList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.BACKUP_LIST]})
+
     items: list[BackupRead]
     directory: str = Field(description="carpeta de las copias en la central")
     files_on_disk: int
@@ -60,6 +65,8 @@ class RestoreRequest(BaseModel):
 
 
 class RestoreRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.RESTORE_READ]})
+
     restored_from: BackupRead
     safety_backup: BackupRead = Field(
         description="copia tomada justo antes de restaurar (para deshacer)"

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from central.openapi_examples import commerce as ex
 from sync.apitypes import Money
 
 Code = Annotated[
@@ -25,7 +26,9 @@ Ids = Annotated[list[Annotated[str, StringConstraints(max_length=36)]], Field(ma
 
 # ------------------------------------------------------------------------------- categories
 class CategoryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.CATEGORY_READ]}
+    )
 
     id: str
     code: str
@@ -35,6 +38,8 @@ class CategoryRead(BaseModel):
 
 
 class CategoryList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CATEGORY_LIST]})
+
     items: list[CategoryRead]
     total: int
 
@@ -51,6 +56,8 @@ class CategoryCreate(BaseModel):
 
 # ------------------------------------------------------------------------------- services
 class ServiceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_READ]})
+
     id: str
     code: str
     name: str
@@ -71,6 +78,8 @@ class ServiceRead(BaseModel):
 
 
 class ServiceList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_LIST]})
+
     items: list[ServiceRead]
     total: int
 
@@ -143,6 +152,8 @@ class ServiceUpdate(BaseModel):
 
 
 class PriceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PRICE_READ]})
+
     id: str
     price: Money
     previous_price: Money | None
@@ -156,5 +167,7 @@ class PriceRead(BaseModel):
 
 
 class PriceHistory(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PRICE_HISTORY]})
+
     service_id: str
     items: list[PriceRead]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
 from sync.apitypes import Money
@@ -75,6 +76,8 @@ def _timezone(value: str) -> str:
 
 # ------------------------------------------------------------------------------- company
 class CompanyRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.COMPANY_READ]})
+
     id: str
     ruc: str
     razon_social: str
@@ -125,6 +128,8 @@ class CompanyUpdate(BaseModel):
 
 # ------------------------------------------------------------------------------- sedes
 class SedeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_READ]})
+
     id: str
     code: str
     name: str
@@ -140,6 +145,8 @@ class SedeRead(BaseModel):
 
 
 class SedeList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_LIST]})
+
     items: list[SedeRead]
     total: int
 
@@ -257,6 +264,8 @@ HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5
 
 
 class SettingsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SETTINGS_READ]})
+
     discount_approval_threshold_pct: str = Field(
         description="descuento (%) por encima del cual se requiere aprobación del supervisor"
     )
@@ -320,7 +329,9 @@ class SettingsUpdate(BaseModel):
 
 # ------------------------------------------------------------------------------- history
 class ConfigChangeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.CONFIG_CHANGE_READ]}
+    )
 
     id: str
     entity: str
@@ -335,5 +346,7 @@ class ConfigChangeRead(BaseModel):
 
 
 class ConfigChangeList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONFIG_CHANGE_LIST]})
+
     items: list[ConfigChangeRead]
     total: int

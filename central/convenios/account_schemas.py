@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from central.openapi_examples import commerce as ex
 from sync.apitypes import Money, SignedMoney
 
 Method = Literal["transferencia", "deposito", "cheque", "efectivo", "otro"]
@@ -42,6 +43,8 @@ class PaymentCreate(BaseModel):
 
 
 class PaymentRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PAYMENT_READ]})
+
     id: str
     convenio_id: str
     amount: Money
@@ -57,11 +60,15 @@ class PaymentRead(BaseModel):
 
 
 class PaymentList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PAYMENT_LIST]})
+
     items: list[PaymentRead]
     total: Money = Field(description="suma de los pagos listados")
 
 
 class FacturaBalanceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.FACTURA_BALANCE_READ]})
+
     id: str
     invoice: str = Field(description="serie-número")
     sede_id: str
@@ -75,6 +82,8 @@ class FacturaBalanceRead(BaseModel):
 
 
 class SedeBalanceRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_BALANCE_READ]})
+
     sede_id: str
     sede_code: str
     orders: int
@@ -88,6 +97,8 @@ class SedeBalanceRead(BaseModel):
 
 
 class ConvenioBalance(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_BALANCE]})
+
     convenio_id: str
     name: str
     credit_days: int

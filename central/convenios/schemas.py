@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from central.openapi_examples import commerce as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
 from sync.apitypes import Money
@@ -36,6 +37,8 @@ def _no_float(value: Any) -> Any:
 
 
 class ConvenioRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_READ]})
+
     id: str
     ruc: str
     name: str
@@ -48,6 +51,8 @@ class ConvenioRead(BaseModel):
 
 
 class ConvenioList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_LIST]})
+
     items: list[ConvenioRead]
     total: int
 
@@ -108,6 +113,8 @@ class ConvenioUpdate(BaseModel):
 
 
 class ConvenioOrderRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_ORDER_READ]})
+
     id: str
     number: str
     sede_id: str
@@ -124,6 +131,8 @@ class ConvenioOrderRead(BaseModel):
 
 
 class ConvenioOrderList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_ORDER_LIST]})
+
     items: list[ConvenioOrderRead]
     total: int
     covered_total: Money = Field(description="suma de lo cubierto en esta página")

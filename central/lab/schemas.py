@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 
 Protocol = Literal["rest", "mllp", "file"]
@@ -45,6 +46,8 @@ def check_lab_code(value: str) -> str:
 
 # ------------------------------------------------------------------------------- systems
 class LabSystemRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_SYSTEM_READ]})
+
     id: str
     code: str
     name: str
@@ -65,6 +68,8 @@ class LabSystemRead(BaseModel):
 
 
 class LabSystemList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_SYSTEM_LIST]})
+
     items: list[LabSystemRead]
     total: int
 
@@ -211,6 +216,8 @@ class CodeMapPut(BaseModel):
 
 
 class CodeMapItemRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CODE_MAP_ITEM_READ]})
+
     id: str
     service_id: str
     service_code: str
@@ -223,18 +230,24 @@ class CodeMapItemRead(BaseModel):
 
 
 class CodeMapRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CODE_MAP_READ]})
+
     lab_system_id: str
     items: list[CodeMapItemRead]
     total: int
 
 
 class UnmappedTest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.UNMAPPED_TEST]})
+
     service_id: str
     code: str
     name: str
 
 
 class MappingCheck(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.MAPPING_CHECK]})
+
     lab_system_id: str
     complete: bool = Field(description="todos los exámenes activos tienen código")
     active_tests: int
@@ -244,6 +257,8 @@ class MappingCheck(BaseModel):
 
 # ------------------------------------------------------------------------------- sedes
 class SedeLabRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_LAB_READ]})
+
     sede_id: str
     sede_code: str
     sede_name: str
@@ -254,6 +269,8 @@ class SedeLabRead(BaseModel):
 
 
 class SedeLabList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_LAB_LIST]})
+
     items: list[SedeLabRead]
     total: int
 
@@ -283,7 +300,9 @@ class SedeLabPut(BaseModel):
 
 # ------------------------------------------------------------------------------- history
 class LabChangeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.LAB_CHANGE_READ]}
+    )
 
     id: str
     entity: str
@@ -297,5 +316,7 @@ class LabChangeRead(BaseModel):
 
 
 class LabChangeList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.LAB_CHANGE_LIST]})
+
     items: list[LabChangeRead]
     total: int

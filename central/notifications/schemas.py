@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from central.notifications.models import Notification, NotificationTemplate
+from central.openapi_examples import operations as ex
 
 Event = Literal["order_created", "invoice_accepted", "results_ready", "discrepancy_found",
                 "manual"]  # fmt: skip
@@ -28,6 +29,8 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 
 
 class TemplateRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TEMPLATE_READ]})
+
     id: str
     event: str
     channel: str
@@ -44,6 +47,8 @@ class TemplateRead(BaseModel):
 
 
 class TemplateList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TEMPLATE_LIST]})
+
     items: list[TemplateRead]
 
 
@@ -111,6 +116,8 @@ class AlertRequest(BaseModel):
 
 
 class NotificationRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.NOTIFICATION_READ]})
+
     id: str
     event_key: str
     event: str
@@ -137,5 +144,7 @@ class NotificationRead(BaseModel):
 
 
 class NotificationList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.NOTIFICATION_LIST]})
+
     items: list[NotificationRead]
     total: int

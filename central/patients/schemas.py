@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from central.openapi_examples import commerce as ex
 from sync.apitypes import Money
 
 Match = Literal["document", "document_prefix", "name_prefix"]
@@ -34,19 +35,27 @@ class PatientRead(BaseModel):
 
 
 class PatientHit(PatientRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_HIT]})
+
     match: Match = Field(description="por qué coincide: documento, inicio del documento, nombre")
 
 
 class PatientSearchPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_SEARCH_PAGE]})
+
     items: list[PatientHit]
     has_more: bool
 
 
 class PatientDetail(PatientRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_DETAIL]})
+
     merged_ids: list[str] = Field(description="ids de registros duplicados unidos a este")
 
 
 class PatientOrderRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_ORDER_READ]})
+
     id: str
     number: str
     sede_id: str
@@ -60,5 +69,7 @@ class PatientOrderRead(BaseModel):
 
 
 class PatientOrderList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PATIENT_ORDER_LIST]})
+
     items: list[PatientOrderRead]
     total: int

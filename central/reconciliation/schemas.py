@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from central.openapi_examples import operations as ex
 from central.reconciliation.models import STATUS_LABELS, Closure, Discrepancy
 from domain.money import from_cents
 from sync.apitypes import SignedMoney
@@ -38,6 +39,8 @@ class ReopenRequest(BaseModel):
 
 
 class DiscrepancyRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DISCREPANCY_READ]})
+
     id: str
     closure_id: str
     sede_id: str
@@ -69,11 +72,15 @@ class DiscrepancyRead(BaseModel):
 
 
 class DiscrepancyList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DISCREPANCY_LIST]})
+
     items: list[DiscrepancyRead]
     total: int
 
 
 class ClosureSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE_SUMMARY]})
+
     id: str
     sede_id: str
     business_date: dt.date
@@ -102,6 +109,8 @@ class ClosureSummary(BaseModel):
 
 
 class ClosureRead(ClosureSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE_READ]})
+
     figures: dict[str, Any] = Field(description="conteos y sumas de la central (céntimos)")
     seal_figures: dict[str, Any] = Field(description="lo que declaró el sello del día")
     method_totals: dict[str, Any] = Field(
@@ -130,5 +139,7 @@ class ClosureRead(ClosureSummary):
 
 
 class ClosureList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CLOSURE_LIST]})
+
     items: list[ClosureSummary]
     total: int

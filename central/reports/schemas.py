@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from central.openapi_examples import operations as ex
 from central.reports.service import Table
 from sync.apitypes import Money, SignedMoney
 
@@ -18,12 +19,16 @@ ReportName = Literal[
 
 
 class MethodAmount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.METHOD_AMOUNT]})
+
     method: str
     payments: int
     amount: SignedMoney
 
 
 class DocumentState(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DOCUMENT_STATE]})
+
     doc_type: str
     state: str
     documents: int
@@ -31,6 +36,8 @@ class DocumentState(BaseModel):
 
 
 class TopService(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TOP_SERVICE]})
+
     service_id: str
     code: str
     name: str
@@ -39,6 +46,8 @@ class TopService(BaseModel):
 
 
 class SedeSales(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_SALES]})
+
     sede_id: str
     sede_code: str
     orders: int
@@ -46,6 +55,8 @@ class SedeSales(BaseModel):
 
 
 class Dashboard(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DASHBOARD]})
+
     date_from: dt.date
     date_to: dt.date
     sede_ids: list[str] | None = Field(description="sedes incluidas (null: todas)")
@@ -67,12 +78,16 @@ class Dashboard(BaseModel):
 
 
 class ColumnRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.COLUMN_READ]})
+
     key: str
     label: str
     kind: Literal["text", "int", "money", "pct", "date", "hours"]
 
 
 class ReportRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.REPORT_READ]})
+
     report: str
     title: str
     date_from: dt.date

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from central.db import unit_of_work
+from central.openapi_examples import sync as ex
 from central.sync import faults, metrics, nodes, pull, restore
 from central.sync.deps import AdminDep, NodeDep, RuntimeDep, actor_name
 from central.sync.models import Node, ParkedRow
@@ -55,6 +56,11 @@ _ADMIN: _Resp = {**_E401, **_E403}
 _NODE: _Resp = {**_E401, **_E403}
 
 
+def _ok(example: Any) -> _Resp:
+    """A 200 example for the wire models of ``sync.protocol`` (shared with the edge)."""
+    return {200: {"content": {"application/json": {"example": example}}}}
+
+
 async def _batch(request: Request) -> PushBatch:
     raw = await request.body()
     if request.headers.get("content-encoding", "").lower() == "gzip":
@@ -91,7 +97,7 @@ _PUSH_BODY = {
     "/api/sync/push",
     response_model=PushAck,
     summary="Recibir un lote del outbox de un nodo",
-    responses={**_NODE, **_E409, **_E422},
+    responses={**_ok(ex.PUSH_ACK), **_NODE, **_E409, **_E422},
     openapi_extra=_PUSH_BODY,
 )
 def push(node: NodeDep, rt: RuntimeDep, batch: Annotated[PushBatch, Depends(_batch)]) -> PushAck:
@@ -125,7 +131,11 @@ def push(node: NodeDep, rt: RuntimeDep, batch: Annotated[PushBatch, Depends(_bat
     "/api/sync/pull",
     response_model=PullPage,
     summary="Cambios de la central desde un cursor",
-    responses={**_NODE, 426: {"description": "Esquema demasiado antiguo (`upgrade_required`)"}},
+    responses={
+        **_ok(ex.PULL_PAGE),
+        **_NODE,
+        426: {"description": "Esquema demasiado antiguo (`upgrade_required`)"},
+    },
 )
 def pull_changes(
     node: NodeDep,
@@ -160,7 +170,7 @@ def pull_changes(
     "/api/sync/snapshot",
     response_model=SnapshotPage,
     summary="Imagen completa de un tipo de registro de la central",
-    responses={**_NODE, **_E422},
+    responses={**_ok(ex.SNAPSHOT_PAGE), **_NODE, **_E422},
 )
 def snapshot(
     node: NodeDep,
@@ -185,7 +195,7 @@ def snapshot(
     "/api/sync/series-state",
     response_model=SeriesState,
     summary="Último correlativo por serie de la sede del nodo (tras una restauración)",
-    responses=_NODE,
+    responses={**_ok(ex.SERIES_STATE), **_NODE},
 )
 def series_state(node: NodeDep, rt: RuntimeDep) -> SeriesState:
     with unit_of_work(rt.engine) as session:
@@ -198,7 +208,7 @@ def series_state(node: NodeDep, rt: RuntimeDep) -> SeriesState:
     "/api/sync/enroll",
     response_model=EnrollResponse,
     summary="Canjear un código de enrolamiento por las credenciales del nodo",
-    responses={**_E401, **_E403, **_E422},
+    responses={**_ok(ex.ENROLL_RESPONSE), **_E401, **_E403, **_E422},
 )
 def enroll(body: EnrollRequest, rt: RuntimeDep) -> EnrollResponse:
     with unit_of_work(rt.engine) as session:
@@ -219,7 +229,7 @@ def enroll(body: EnrollRequest, rt: RuntimeDep) -> EnrollResponse:
     "/api/sync/reimport",
     response_model=ReimportPage,
     summary="Registros propios que la central tiene más allá del punto restaurado del nodo",
-    responses={**_NODE, **_E422},
+    responses={**_ok(ex.REIMPORT_PAGE), **_NODE, **_E422},
 )
 def reimport(
     node: NodeDep,
@@ -352,7 +362,13 @@ def list_parked(
     summary="Métricas Prometheus de sincronización",
     tags=["sistema"],
     response_class=Response,
-    responses=_ADMIN,
+    responses={
+        200: {
+            "description": "Métricas en formato de texto de Prometheus",
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": ex.METRICS_TEXT}},
+        },
+        **_ADMIN,
+    },
 )
 def prometheus_metrics(rt: RuntimeDep, admin: AdminDep) -> Response:
     return Response(metrics.render(rt.engine), media_type="text/plain; version=0.0.4")

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.openapi_examples import sync as ex
+
 
 class NodeCreate(BaseModel):
     model_config = ConfigDict(
@@ -23,6 +25,8 @@ class NodeCreate(BaseModel):
 
 
 class NodeCreated(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.NODE_CREATED]})
+
     node_id: str
     sede_id: str
     name: str
@@ -32,7 +36,7 @@ class NodeCreated(BaseModel):
 
 
 class NodeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.NODE_READ]})
 
     id: str
     sede_id: str
@@ -49,6 +53,8 @@ class NodeRead(BaseModel):
 
 
 class NodeStatus(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.NODE_STATUS]})
+
     node_id: str
     sede_id: str
     name: str
@@ -69,7 +75,9 @@ class NodeStatus(BaseModel):
 
 
 class ConflictRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.CONFLICT_READ]}
+    )
 
     id: str
     kind: str
@@ -103,7 +111,9 @@ class ConflictResolve(BaseModel):
 
 
 class ParkedRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ex.PARKED_READ]}
+    )
 
     id: str
     node_id: str

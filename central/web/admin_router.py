@@ -22,6 +22,7 @@ from central.config.router import sede_read
 from central.config.schemas import SERIES_KEYS, ConfigChangeRead, SedeRead, SettingsRead
 from central.db import unit_of_work
 from central.notifications.schemas import Channel, NotificationRead, Status, TemplateRead
+from central.openapi_examples import web as ex
 from central.reports import service as reports
 from central.responses import errors
 from central.sync import nodes as sync_nodes
@@ -35,18 +36,24 @@ Viewer = Annotated[Principal, Depends(require("report.read"))]
 
 
 class SedeOption(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SEDE_OPTION]})
+
     id: str
     code: str
     name: str
 
 
 class RoleOption(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ROLE_OPTION]})
+
     role: Role
     label: str
 
 
 class WebUsers(BaseModel):
     """Users the caller may see, the sedes and roles to pick from, and whether they may edit."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_USERS]})
 
     items: list[UserRead]
     sedes: list[SedeOption]
@@ -55,23 +62,31 @@ class WebUsers(BaseModel):
 
 
 class WebSedes(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_SEDES]})
+
     items: list[SedeRead]
     series_keys: list[str] = Field(description="tipos de documento con serie")
     can_edit: bool = Field(description="el usuario tiene config.manage")
 
 
 class WebSettings(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_SETTINGS]})
+
     values: SettingsRead
     history: list[ConfigChangeRead]
     can_edit: bool
 
 
 class WebTemplates(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_TEMPLATES]})
+
     items: list[TemplateRead]
     can_edit: bool = Field(description="el usuario tiene notification.manage")
 
 
 class WebNotifications(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_NOTIFICATIONS]})
+
     items: list[NotificationRead]
     sedes: list[SedeOption]
 
@@ -94,11 +109,15 @@ class PreviewRequest(BaseModel):
 
 
 class PreviewRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PREVIEW_READ]})
+
     subject: str
     body: str
 
 
 class AlarmRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ALARM_READ]})
+
     sede_id: str
     sede_code: str
     invoice_id: str
@@ -116,6 +135,8 @@ class AlarmRead(BaseModel):
 
 
 class WebAlarms(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_ALARMS]})
+
     items: list[AlarmRead]
     sedes: list[SedeOption]
     today: dt.date
@@ -267,6 +288,8 @@ def web_sunat_alarms(
 
 
 class NodeHealth(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.NODE_HEALTH]})
+
     node: NodeRead
     status: NodeStatus
 

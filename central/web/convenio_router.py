@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
@@ -25,6 +25,7 @@ from central.convenios.account_schemas import (
 from central.convenios.accounts import sedes_for
 from central.convenios.balance_view import balance_read, payment_read
 from central.db import unit_of_work
+from central.openapi_examples import web as ex
 from central.responses import errors
 from central.web import convenio_views as views
 from central.web.admin_router import SedeOption
@@ -50,11 +51,15 @@ METHODS: list[tuple[Method, str]] = [
 
 
 class MethodOption(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.METHOD_OPTION]})
+
     value: Method
     label: str
 
 
 class ConvenioSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_SUMMARY]})
+
     id: str
     ruc: str
     name: str
@@ -71,6 +76,8 @@ class ConvenioSummary(BaseModel):
 
 
 class WebConvenios(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_CONVENIOS]})
+
     as_of: dt.date
     items: list[ConvenioSummary]
     sedes: list[SedeOption]
@@ -78,6 +85,8 @@ class WebConvenios(BaseModel):
 
 
 class AppliedPayment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.APPLIED_PAYMENT]})
+
     id: str
     date: dt.date
     method: str
@@ -86,17 +95,23 @@ class AppliedPayment(BaseModel):
 
 
 class FacturaAccount(FacturaBalanceRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.FACTURA_ACCOUNT]})
+
     days_overdue: int = Field(description="días pasados del vencimiento (0 si no está vencida)")
     payments: list[AppliedPayment] = Field(description="pagos que indican esta factura")
     on_account: Money = Field(description="parte de lo pagado que vino de pagos a cuenta")
 
 
 class AgingBucket(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.AGING_BUCKET]})
+
     label: str
     amount: Money
 
 
 class WebConvenioAccount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_CONVENIO_ACCOUNT]})
+
     balance: ConvenioBalance
     facturas: list[FacturaAccount]
     payments: list[PaymentRead]

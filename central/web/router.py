@@ -18,11 +18,12 @@ import jinja2
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
 from central.db import unit_of_work
+from central.openapi_examples import web as ex
 from central.reports import service as reports
 from central.responses import errors
 from central.web import PREFIX
@@ -152,6 +153,8 @@ def static_asset(version: str, asset: str) -> Response:
 
 class DashboardCharts(BaseModel):
     """The dashboard's charts as SVG markup (every text in them is escaped)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DASHBOARD_CHARTS]})
 
     date_from: dt.date
     date_to: dt.date

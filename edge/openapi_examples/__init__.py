@@ -5,6 +5,6 @@ order, items, payments, samples, discount request) and ``page``; ``patients``, `
 ``billing``, ``lab``, ``catalog`` and ``system`` build each area's responses from those, so a
 record is written once. Schemas attach them with
 ``model_config = ConfigDict(json_schema_extra={"examples": [...]})`` (list wrappers reuse their
-item's example); ``edge.openapi_doc`` keeps their nulls in ``/openapi.json`` and
+item's example); ``sync.openapi_nulls`` keeps their nulls in ``/openapi.json`` and
 ``tests/edge/test_openapi_contract.py`` validates every one against its schema.
 """

@@ -8,7 +8,7 @@ for every 2xx JSON response. Then every example in the document — media-type `
 parameters — must validate against its schema (JSON Schema 2020-12, formats checked, and objects
 closed so that a misspelt or stale field in an example is caught too), and every model-level
 example must pass its pydantic model (the DNI/RUC/name/money validators). The nulls inside
-examples, which FastAPI strips from the document, must be there (``edge.openapi_doc``).
+examples, which FastAPI strips from the document, must be there (``sync.openapi_nulls``).
 
 Each failure names the operation (or the schema location) and the problem.
 """
@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
 from domain.errors import LabError
-from edge import openapi_doc
+from sync import openapi_nulls
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PROBES = {"/health", "/ready"}  # answer without auth and have nothing to refuse
@@ -239,7 +239,7 @@ def test_the_validator_catches_a_bad_example(spec: Spec) -> None:
 
 
 def test_nulls_inside_examples_survive_in_the_document(spec: Spec) -> None:
-    """FastAPI drops every null from the document; edge.openapi_doc puts the examples' back."""
+    """FastAPI drops every null from the document; sync.openapi_nulls puts the examples' back."""
     patient = _component(spec, "#/components/schemas/PatientRead")["examples"][0]
     assert "canonical_id" in patient and patient["canonical_id"] is None
     closure = _component(spec, "#/components/schemas/ClosureRead")["examples"][0]
@@ -247,12 +247,12 @@ def test_nulls_inside_examples_survive_in_the_document(spec: Spec) -> None:
 
 
 def test_restore_nulls_leaves_ambiguous_examples_alone() -> None:
-    originals = openapi_doc.model_examples()
+    originals = openapi_nulls.model_examples()
     sample = {"a": 1, "b": None}
-    originals[openapi_doc._key(sample)] = sample
-    originals[openapi_doc._key({"c": None})] = openapi_doc._AMBIGUOUS  # {} or {"c": null}?
+    originals[openapi_nulls._key(sample)] = sample
+    originals[openapi_nulls._key({"c": None})] = openapi_nulls._AMBIGUOUS  # {} or {"c": null}?
     document = {"components": {"X": {"examples": [{"a": 1}, {}, {"z": 2}]}}}
-    openapi_doc.restore_nulls(document, originals)
+    openapi_nulls.restore_nulls(document, originals)
     assert document["components"]["X"]["examples"] == [{"a": 1, "b": None}, {}, {"z": 2}]
 
 

@@ -1,12 +1,13 @@
-"""Keep the ``null`` values of examples in the edge's ``/openapi.json``.
+"""Keep the ``null`` values of examples in ``/openapi.json`` (edge and hub).
 
 FastAPI encodes the OpenAPI document with ``exclude_none=True`` (so that unset OpenAPI fields do
 not show up as ``null``), which also drops every ``null`` *inside* an example: a response example
 like ``{"taken_at": null, ...}`` would be published without ``taken_at`` and no longer match its
-own schema, where the field is required and nullable. This module restores them after FastAPI has
-built the document: each schema ``examples`` entry is replaced by the model example it was made
-from, found by comparing with the model examples stripped of their nulls. Nothing else in the
-document changes.
+own schema, where the field is required and nullable (fastapi/fastapi#5559). This module
+restores them after FastAPI has built the document: each schema ``examples`` entry is replaced
+by the model example it was made from, found by comparing with the model examples stripped of
+their nulls. Nothing else in the document changes. Route-level examples are not restored: keep
+them free of ``None``.
 """
 
 from __future__ import annotations
