@@ -236,6 +236,19 @@ def hub_page(browser: Any, hub_url: str) -> Iterator[Any]:
     assert not dialogs, f"a script dialog opened: {dialogs}"
 
 
+def sign_in_reception(page: Any, username: str, password: str = PASSWORD) -> None:
+    """Sign in on the reception pages of the page's edge (base URL) and wait for the shell."""
+    page.goto("/recepcion")
+    page.wait_for_url(re.compile(r"/recepcion/ingresar\?next="))
+    ready(page)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/recepcion$"))
+    ready(page)
+    expect(page.locator("#hdr-user")).not_to_have_text("…")
+
+
 def sign_in_hub(page: Any, username: str, password: str, *, to: str = "/panel") -> None:
     page.goto(to)
     page.wait_for_url(re.compile(r"/panel/ingresar\?next="))

@@ -24,7 +24,14 @@ from edge.closures.models import HubClosure
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
-from tests.browser.conftest import PASSWORD, XSS_NAME, EdgeNode, expect, ready, shot
+from tests.browser.conftest import (
+    XSS_NAME,
+    EdgeNode,
+    expect,
+    ready,
+    shot,
+    sign_in_reception,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,16 +48,7 @@ CREATE_ORDER = """async ([patientId, code]) => {
 }"""
 
 
-def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
-    page.goto("/recepcion")
-    page.wait_for_url(re.compile(r"/recepcion/ingresar\?next="))
-    ready(page)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/recepcion$"))
-    ready(page)
-    expect(page.locator("#hdr-user")).not_to_have_text("…")
+sign_in = sign_in_reception
 
 
 def new_order(page: Any, edge_node: EdgeNode) -> dict[str, Any]:
