@@ -9,6 +9,7 @@ import { initDiscountRequest } from "./discount_request.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
 let order = null;
+let perms = new Set();
 let refreshDiscount = async () => {};
 
 function fact(dl, label, value) {
@@ -52,7 +53,7 @@ async function render() {
     inv.append(h("tr", {},
       h("td", { text: d.full_number }),
       h("td", { text: DOC_LABELS[d.doc_type] || d.doc_type }),
-      h("td", { text: d.state }),
+      h("td", {}, d.state, d.state === "rechazado" && d.last_error ? h("div", { class: "muted small", text: d.last_error }) : ""),
       h("td", { class: "r", text: fmt(d.total) }),
       h("td", {},
         h("a", { href: `/api/billing/${encodeURIComponent(d.id)}/ticket.html`, target: "_blank", rel: "noopener", class: "button small", text: "Ticket" }),
@@ -88,6 +89,13 @@ async function render() {
   nextBtn.hidden = !next;
   if (next) nextBtn.textContent = `→ ${STATUS_LABELS[next]} (S)`;
   $("#o-cancel").hidden = order.status === "anulada";
+  // A convenio's nota de crédito 07 (reason 07) that SUNAT rejected leaves the cancelled order
+  // billed to it: the supervisor issues it again, until a later one stands.
+  const returns = docs.items.filter((d) => d.doc_type === "07" && d.note_reason === "07")
+    .sort((a, b) => a.issued_at.localeCompare(b.issued_at));
+  const lastReturn = returns[returns.length - 1];
+  $("#o-convenio-credit").hidden = !(order.status === "anulada" && order.convenio_id
+    && lastReturn && lastReturn.state === "rechazado" && perms.has("invoice.credit_note"));
   await refreshDiscount(order);
 }
 
@@ -103,7 +111,22 @@ async function advance() {
   }
 }
 
+async function reissueConvenioCredit() {
+  const btn = $("#o-convenio-credit");
+  btn.disabled = true;
+  try {
+    const out = await post(`/api/orders/${encodeURIComponent(order.id)}/convenio-credit`, {});
+    toast(`Emitida: ${out.notes.map((n) => n.full_number).join(", ")}.`, "ok");
+    await render();
+  } catch (err) {
+    toast(err.message, "error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+
 export async function init({ me }) {
+  perms = new Set((me && me.permissions) || []);
   const onDecided = async () => {
     $("#pay-form").elements.amount.value = ""; // refilled with the new balance
     await render();
@@ -112,6 +135,7 @@ export async function init({ me }) {
   $("#o-next").addEventListener("click", advance);
   const cancel = () => order && order.status !== "anulada" && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
   $("#o-cancel").addEventListener("click", cancel);
+  $("#o-convenio-credit").addEventListener("click", reissueConvenioCredit);
   onKey("key:s", advance);
   onKey("key:Delete", cancel);
   onKey("F4", () => { const a = $("#pay-form").elements.amount; if (!$("#pay-form").hidden) { a.focus(); a.select(); } });

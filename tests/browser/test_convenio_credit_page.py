@@ -1,0 +1,99 @@
+"""The order page when SUNAT rejected a convenio's nota de crédito 07, in Chromium against real
+processes (``labred edge serve``, ``labred edge worker``, ``labred sandbox sunat``): the rejected
+note shows SUNAT's reason and what to do; a receptionist gets no button; the supervisor's button
+issues the note again and the page lists it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.catalog_data import catalog_id_for
+from tests.browser.conftest import expect, ready, sign_in_reception
+from tests.edge.billing.test_convenio_invoice_process import (
+    MINERA,
+    PASSWORD,
+    _until,
+    convenio_node,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _sign_in(browser: Any, url: str, username: str) -> Any:
+    context = browser.new_context(base_url=url, locale="es-PE", timezone_id="America/Lima")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.js_errors = errors
+    sign_in_reception(page, username, PASSWORD)
+    return page
+
+
+def test_supervisor_reissues_a_rejected_convenio_credit_note(
+    tmp_path: Path, sunat_data: Path, browser: Any
+) -> None:
+    with convenio_node(tmp_path, sunat_data) as node:
+        http, clerk, boss = node.http, node.clerk, node.boss
+        patient = {"doc_type": "1", "doc_number": "41234567", "first_names": "JUANA",
+                   "last_names": "MAMANI CCORI"}  # fmt: skip
+        r = http.post("/api/patients", json=patient, headers=clerk)
+        assert r.status_code == 201, r.text
+        sale = {"patient_id": r.json()["id"], "convenio_id": MINERA,
+                "items": [catalog_id_for("service", "HEM-001")]}  # fmt: skip
+        order = http.post("/api/orders", json=sale, headers=clerk).json()
+        r = http.post(f"/api/convenios/{MINERA}/invoice",
+                      json={"month": order["business_date"][:7]}, headers=boss)  # fmt: skip
+        assert r.status_code == 201, r.text
+        factura_id = r.json()["invoice"]["id"]
+
+        def answered(invoice_id: str) -> dict[str, Any] | None:
+            doc: dict[str, Any] = http.get(f"/api/billing/{invoice_id}", headers=boss).json()
+            return doc if doc["state"] in ("aceptado", "observado", "rechazado") else None
+
+        assert _until("the factura's answer", lambda: answered(factura_id))["state"] != "rechazado"
+        httpx.post(f"{node.sim_url}/_sim/faults", json={"reject": 1, "reject_code": "2800"},
+                   timeout=10).raise_for_status()  # fmt: skip
+        r = http.post(f"/api/orders/{order['id']}/cancel", json={"reason": "Orden duplicada"},
+                      headers=boss)  # fmt: skip
+        assert r.status_code == 200, r.text
+        notes = http.get(f"/api/billing/by-order/{order['id']}", headers=boss).json()["items"]
+        first = next(d for d in notes if d["doc_type"] == "07")
+        rejected = _until("the NC 07 to be rejected", lambda: answered(first["id"]))
+        assert rejected["state"] == "rechazado"
+
+        url = f"http://127.0.0.1:{node.port}"
+        order_path = f"/recepcion/ordenes/{order['id']}"
+        clerk_page = _sign_in(browser, url, "rocio")
+        clerk_page.goto(order_path)
+        ready(clerk_page)
+        row = clerk_page.locator("#o-invoices tbody tr", has_text=rejected["full_number"])
+        expect(row).to_contain_text("rechazado")
+        expect(row).to_contain_text("Vuelva a emitir la nota de crédito.")
+        expect(clerk_page.locator("#o-convenio-credit")).to_be_hidden()  # not a supervisor's
+        assert not clerk_page.js_errors
+        clerk_page.context.close()
+
+        page = _sign_in(browser, url, "sonia")
+        page.goto(order_path)
+        ready(page)
+        button = page.locator("#o-convenio-credit")
+        expect(button).to_be_visible()
+        button.click()
+        expect(page.locator("#toast")).to_contain_text("Emitida:")
+        docs = http.get(f"/api/billing/by-order/{order['id']}", headers=boss).json()["items"]
+        again = [d for d in docs if d["doc_type"] == "07" and d["id"] != first["id"]]
+        assert len(again) == 1, docs
+        expect(page.locator("#o-invoices tbody")).to_contain_text(again[0]["full_number"])
+        assert _until("the new NC 07's answer", lambda: answered(again[0]["id"]))["state"] == (
+            "aceptado"
+        )
+        page.reload()
+        ready(page)
+        expect(page.locator("#o-convenio-credit")).to_be_hidden()  # credited: nothing to retry
+        assert not page.js_errors
+        page.context.close()
