@@ -91,7 +91,7 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
         tags=["sistema"],
         summary="La base de datos responde y está migrada",
         responses={
-            200: {"content": {"application/json": {"example": probes.READY}}},
+            200: webapp.ready_response("hub"),
             503: {"description": "No está listo"},
         },
     )

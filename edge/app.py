@@ -42,14 +42,6 @@ ROUTER_MODULES: tuple[str, ...] = (
 
 
 _HEALTH_EXAMPLE = {"status": "ok", "service": "edge", "version": VERSION}
-_READY_CONTENT: dict[str, Any] = {
-    "schema": {
-        "type": "object",
-        "properties": {"status": {"const": "ready"}, "service": {"const": "edge"}},
-        "required": ["status", "service"],
-    },
-    "example": {"status": "ready", "service": "edge"},
-}
 
 
 def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) -> FastAPI:
@@ -104,7 +96,7 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
         tags=["sistema"],
         summary="La base de datos responde y está migrada",
         responses={
-            200: {"content": {"application/json": _READY_CONTENT}},
+            200: webapp.ready_response("edge"),
             503: {"description": "No está listo"},
         },
     )

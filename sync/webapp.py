@@ -79,6 +79,22 @@ def model_response(model: BaseModel, *, status_code: int = 200) -> Response:
     )
 
 
+def ready_response(service: str) -> dict[str, Any]:
+    """OpenAPI of a ``/ready`` probe's 200 answer (its handler returns a plain dict)."""
+    return {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"status": {"const": "ready"}, "service": {"const": service}},
+                    "required": ["status", "service"],
+                },
+                "example": {"status": "ready", "service": service},
+            }
+        }
+    }
+
+
 def error_body(code: str, msg: str, loc: list[Any] | None = None) -> dict[str, Any]:
     return {"detail": [{"type": code, "msg": msg, "loc": loc or []}]}
 

@@ -175,7 +175,6 @@ SERIES_STATE: JsonDict = {"sede_id": SEDE_S01_ID, "series": {"B001": 1234, "F001
 
 # ------------------------------------------------------------------------------- probes
 HEALTH: JsonDict = {"status": "ok", "service": "hub", "version": "0.1.0"}
-READY: JsonDict = {"status": "ready", "service": "hub"}
 METRICS_TEXT = (
     "# HELP labred_sync_push_requests_total Push requests by result\n"
     "# TYPE labred_sync_push_requests_total counter\n"
