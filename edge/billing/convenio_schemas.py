@@ -65,3 +65,15 @@ class ConvenioInvoiceRead(BaseModel):
     invoice: InvoiceRead
     orders: list[CoveredOrderRead]
     count: int
+
+
+class ConvenioCreditRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONVENIO_CREDIT]})
+
+    order_id: str
+    order_number: str = Field(description="Número de orden, p. ej. S01-20261129-0003")
+    notes: list[InvoiceRead] = Field(
+        description="Notas emitidas, en orden: la nota de crédito 07 de cada factura del "
+        "convenio y, si aún se debe algo, la nota de crédito 13 que reprograma sus cuotas."
+    )
+    count: int
