@@ -11,10 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.catalog_data import catalog_id_for
 from tests.browser.conftest import expect, ready, sign_in_reception
 from tests.edge.billing.test_convenio_invoice_process import (
-    MINERA,
     PASSWORD,
     _until,
     convenio_node,
@@ -38,23 +36,10 @@ def test_supervisor_reissues_a_rejected_convenio_credit_note(
     tmp_path: Path, sunat_data: Path, browser: Any
 ) -> None:
     with convenio_node(tmp_path, sunat_data) as node:
-        http, clerk, boss = node.http, node.clerk, node.boss
-        patient = {"doc_type": "1", "doc_number": "41234567", "first_names": "JUANA",
-                   "last_names": "MAMANI CCORI"}  # fmt: skip
-        r = http.post("/api/patients", json=patient, headers=clerk)
-        assert r.status_code == 201, r.text
-        sale = {"patient_id": r.json()["id"], "convenio_id": MINERA,
-                "items": [catalog_id_for("service", "HEM-001")]}  # fmt: skip
-        order = http.post("/api/orders", json=sale, headers=clerk).json()
-        r = http.post(f"/api/convenios/{MINERA}/invoice",
-                      json={"month": order["business_date"][:7]}, headers=boss)  # fmt: skip
-        assert r.status_code == 201, r.text
-        factura_id = r.json()["invoice"]["id"]
-
-        def answered(invoice_id: str) -> dict[str, Any] | None:
-            doc: dict[str, Any] = http.get(f"/api/billing/{invoice_id}", headers=boss).json()
-            return doc if doc["state"] in ("aceptado", "observado", "rechazado") else None
-
+        http, boss = node.http, node.boss
+        order = node.sell("41234567", ["HEM-001"])
+        factura_id = node.invoice_month(order["business_date"][:7])["id"]
+        answered = node.answered
         assert _until("the factura's answer", lambda: answered(factura_id))["state"] != "rechazado"
         httpx.post(f"{node.sim_url}/_sim/faults", json={"reject": 1, "reject_code": "2800"},
                    timeout=10).raise_for_status()  # fmt: skip

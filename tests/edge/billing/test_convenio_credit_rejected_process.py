@@ -15,11 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.catalog_data import catalog_id_for
-from tests.edge.billing.test_convenio_invoice_process import MINERA, _until, convenio_node
+from tests.edge.billing.test_convenio_invoice_process import _until, convenio_node
 
 pytestmark = pytest.mark.slow
-ANSWERED = ("aceptado", "observado", "rechazado")
 
 
 def _db(data: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -35,26 +33,10 @@ def test_rejected_nc07_released_by_the_worker_then_reissued(
 ) -> None:
     with convenio_node(tmp_path, sunat_data) as node:
         http, clerk, boss, data = node.http, node.clerk, node.boss, node.data
-        orders = []
-        for dni, codes in (("41234567", ["HEM-001", "URI-001"]), ("41234568", ["HEM-001"])):
-            patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
-                       "last_names": "MAMANI CCORI"}  # fmt: skip
-            r = http.post("/api/patients", json=patient, headers=clerk)
-            assert r.status_code == 201, r.text
-            sale = {"patient_id": r.json()["id"], "convenio_id": MINERA,
-                    "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
-            r = http.post("/api/orders", json=sale, headers=clerk)
-            assert r.status_code == 201, r.text
-            orders.append(r.json())
-        order = orders[0]
-        month = order["business_date"][:7]
-        r = http.post(f"/api/convenios/{MINERA}/invoice", json={"month": month}, headers=boss)
-        assert r.status_code == 201, r.text
-        factura = r.json()["invoice"]
-
-        def state(invoice_id: str) -> dict[str, Any] | None:
-            doc: dict[str, Any] = http.get(f"/api/billing/{invoice_id}", headers=boss).json()
-            return doc if doc["state"] in ANSWERED else None
+        order = node.sell("41234567", ["HEM-001", "URI-001"])
+        node.sell("41234568", ["HEM-001"])
+        factura = node.invoice_month(order["business_date"][:7])
+        state = node.answered
 
         assert _until("the factura's answer", lambda: state(factura["id"]))["state"] in (
             "aceptado",

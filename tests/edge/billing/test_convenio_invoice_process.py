@@ -70,6 +70,32 @@ class Node:
     clerk: dict[str, str]
     boss: dict[str, str]
 
+    def sell(self, dni: str, codes: list[str], convenio: str = MINERA) -> dict[str, Any]:
+        """The receptionist registers patient ``dni`` and sells ``codes`` under ``convenio``."""
+        patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
+                   "last_names": "MAMANI CCORI"}  # fmt: skip
+        r = self.http.post("/api/patients", json=patient, headers=self.clerk)
+        assert r.status_code == 201, r.text
+        sale = {"patient_id": r.json()["id"], "convenio_id": convenio,
+                "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
+        r = self.http.post("/api/orders", json=sale, headers=self.clerk)
+        assert r.status_code == 201, r.text
+        order: dict[str, Any] = r.json()
+        return order
+
+    def invoice_month(self, month: str, convenio: str = MINERA) -> dict[str, Any]:
+        """The supervisor issues the convenio's factura for ``month``."""
+        r = self.http.post(f"/api/convenios/{convenio}/invoice", json={"month": month},
+                           headers=self.boss)  # fmt: skip
+        assert r.status_code == 201, r.text
+        factura: dict[str, Any] = r.json()["invoice"]
+        return factura
+
+    def answered(self, invoice_id: str) -> dict[str, Any] | None:
+        """The document once SUNAT has answered it (accepted, observed or rejected), else None."""
+        doc: dict[str, Any] = self.http.get(f"/api/billing/{invoice_id}", headers=self.boss).json()
+        return doc if doc["state"] in ("aceptado", "observado", "rechazado") else None
+
 
 @contextlib.contextmanager
 def convenio_node(tmp_path: Path, sunat_data: Path) -> Iterator[Node]:
@@ -114,20 +140,10 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
     with convenio_node(tmp_path, sunat_data) as node:
         data, edge_port, sim_url = node.data, node.port, node.sim_url
         http, clerk, boss = node.http, node.clerk, node.boss
-        orders = []
-        for dni, convenio, codes in (
-            ("41234567", MINERA, ["HEM-001", "URI-001"]),  # 100 %: 28.00 + 12.00
-            ("41234568", SALUD, ["HEM-001", "BIO-010"]),  # 80 % of 40.00 = 32.00
-        ):
-            patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
-                       "last_names": "MAMANI CCORI"}  # fmt: skip
-            r = http.post("/api/patients", json=patient, headers=clerk)
-            assert r.status_code == 201, r.text
-            sale = {"patient_id": r.json()["id"], "convenio_id": convenio,
-                    "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
-            r = http.post("/api/orders", json=sale, headers=clerk)
-            assert r.status_code == 201, r.text
-            orders.append(r.json())
+        orders = [
+            node.sell("41234567", ["HEM-001", "URI-001"], MINERA),  # 100 %: 28.00 + 12.00
+            node.sell("41234568", ["HEM-001", "BIO-010"], SALUD),  # 80 % of 40.00 = 32.00
+        ]
         month = orders[0]["business_date"][:7]
         url = f"/api/convenios/{MINERA}"
 

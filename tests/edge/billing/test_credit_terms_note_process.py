@@ -13,9 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.catalog_data import catalog_id_for
 from tests.edge.billing.test_convenio_invoice_process import (
-    MINERA,
     _until,
     convenio_node,
 )
@@ -26,29 +24,13 @@ pytestmark = pytest.mark.slow
 
 def test_nc13_sent_by_the_worker_and_accepted(tmp_path: Path, sunat_data: Path) -> None:
     with convenio_node(tmp_path, sunat_data) as node:
-        sim_url, http, clerk, boss = node.sim_url, node.http, node.clerk, node.boss
-        orders = []
-        for dni, codes in (("41234567", ["HEM-001", "URI-001"]), ("41234568", ["HEM-001"])):
-            patient = {"doc_type": "1", "doc_number": dni, "first_names": "JUANA",
-                       "last_names": "MAMANI CCORI"}  # fmt: skip
-            r = http.post("/api/patients", json=patient, headers=clerk)
-            assert r.status_code == 201, r.text
-            sale = {"patient_id": r.json()["id"], "convenio_id": MINERA,
-                    "items": [catalog_id_for("service", c) for c in codes]}  # fmt: skip
-            r = http.post("/api/orders", json=sale, headers=clerk)
-            assert r.status_code == 201, r.text
-            orders.append(r.json())
-        month = orders[0]["business_date"][:7]
-        r = http.post(f"/api/convenios/{MINERA}/invoice", json={"month": month}, headers=boss)
-        assert r.status_code == 201, r.text
-        factura = r.json()["invoice"]
+        sim_url, http, boss = node.sim_url, node.http, node.boss
+        orders = [node.sell("41234567", ["HEM-001", "URI-001"]), node.sell("41234568", ["HEM-001"])]
+        factura = node.invoice_month(orders[0]["business_date"][:7])
         assert (factura["full_number"], factura["total"]) == ("F001-1", "68.00")  # 40 + 28
         due = dt.date.fromisoformat(orders[0]["business_date"]) + dt.timedelta(days=45)
 
-        def answered(invoice_id: str) -> dict[str, Any] | None:
-            doc: dict[str, Any] = http.get(f"/api/billing/{invoice_id}", headers=boss).json()
-            return doc if doc["state"] in ("aceptado", "observado", "rechazado") else None
-
+        answered = node.answered
         done = _until("the convenio factura to be accepted", lambda: answered(factura["id"]))
         assert (done["state"], done["sunat_code"]) == ("aceptado", "0"), done
 
