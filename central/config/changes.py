@@ -99,6 +99,10 @@ def apply_changes(
     return changed
 
 
+#: What ``/api/config/history`` lists; the lab systems' rows have their own history.
+CONFIG_ENTITIES = ("company", "sede", "setting")
+
+
 def history(
     *,
     session: Session,

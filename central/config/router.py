@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from central.auth.deps import RuntimeDep, client_ip, require
 from central.auth.tokens import Principal
 from central.config import service, settings
-from central.config.changes import Actor, history
+from central.config.changes import CONFIG_ENTITIES, Actor, history
 from central.config.models import Company, CompanySecret, Sede
 from central.config.schemas import (
     CompanyRead,
@@ -195,7 +195,12 @@ def get_history(
 ) -> ConfigChangeList:
     with unit_of_work(rt.engine) as session:
         rows, total = history(
-            session=session, entity=entity, entity_id=entity_id, limit=limit, offset=offset
+            session=session,
+            entities=CONFIG_ENTITIES,
+            entity=entity,
+            entity_id=entity_id,
+            limit=limit,
+            offset=offset,
         )
         return ConfigChangeList(
             items=[ConfigChangeRead.model_validate(r) for r in rows], total=total

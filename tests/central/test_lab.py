@@ -98,6 +98,10 @@ def test_create_read_update_never_returns_the_token(
         2600,
         hist[0]["changed_by_username"],
     )
+    # the configuration's history (company, sedes, settings) does not list the lab's rows
+    config = hub_client.get("/api/config/history", params={"limit": 500}, headers=h).json()
+    assert config["total"] == len(config["items"])  # lab rows exist (above): none listed here
+    assert {c["entity"] for c in config["items"]} <= {"company", "sede", "setting"}
     with Session(hub_runtime.engine) as session:
         actions = [e.action for e in session.exec(select(HubAuditEvent))]
     assert actions.count("lab_system.create") == 1 and actions.count("lab_system.update") == 2
