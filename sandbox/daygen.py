@@ -86,6 +86,7 @@ class Ledger:
     discounts: int = 0
     convenio_orders: dict[str, list[str]] = field(default_factory=dict)  # convenio id -> orders
     convenio_invoices: list[dict[str, Any]] = field(default_factory=list)  # the month's facturas
+    full_cover: list[str] = field(default_factory=list)  # orders the convenio pays in full
     samples_taken: int = 0
     consents: int = 0
 
@@ -139,6 +140,7 @@ class SedeDay:
     convenios: list[dict[str, Any]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     approver: httpx.Client | None = None  # the supervisor's session (discount approvals)
+    full_cover: bool = False  # the day's first convenio sale: only tests a convenio pays in full
 
     def _client(self, username: str) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=30.0)
@@ -151,10 +153,12 @@ class SedeDay:
         shared_patient: dict[str, str] | None = None,
         midday: Callable[[], None] | None = None,
         invoice_months: Sequence[str] = (),
+        before_close: Callable[[SedeDay, httpx.Client], None] | None = None,
     ) -> Ledger:
         """Sell, cancel one order, count and close the cash, close the day. ``invoice_months``
         ("AAAA-MM"): before closing, the supervisor issues each convenio's factura of those
-        months for its orders not yet invoiced (the last day of a month's play)."""
+        months for its orders not yet invoiced (the last day of a month's play).
+        ``before_close(self, supervisor)`` runs after that, before the cash count."""
         low = self.sede_code.lower()
         rec, sup = self._client(f"recepcion.{low}"), self._client(f"supervisor.{low}")
         self.approver = sup
@@ -176,9 +180,13 @@ class SedeDay:
                 self.sell(rec, i)
                 self.on_progress(1)
             if self.ledger.orders:
-                self.cancel(sup, self.ledger.orders[len(self.ledger.orders) // 2])
+                kept = set(self.ledger.full_cover)  # kept for ``before_close``
+                some = [o for o in self.ledger.orders if o not in kept] or self.ledger.orders
+                self.cancel(sup, some[len(some) // 2])
             for month in invoice_months:
                 self.invoice_convenios(sup, month)
+            if before_close is not None:
+                before_close(self, sup)
             self.close_cash(rec, sup, session["id"], float_)
             _check(sup.post("/api/cash/day/close", json={"date": None}), "day close")
         return self.ledger
@@ -235,7 +243,10 @@ class SedeDay:
         }
         if i % 9 == 4:
             body["discount"] = {"kind": "percent", "value": "5", "reason": "Campaña de salud"}
-        if i % 6 == 3 and self.convenios and "discount" not in body:
+        full = self._full_cover() if i % 6 == 3 and "discount" not in body else None
+        if full is not None:
+            body["items"], body["convenio_id"] = full
+        elif i % 6 == 3 and self.convenios and "discount" not in body:
             # Under a convenio, with one test it covers (its price list) among those ordered:
             # its part is billed to it monthly; the patient pays the rest.
             convenio = self.rng.choice(self.convenios)
@@ -292,9 +303,23 @@ class SedeDay:
         self.ledger.orders.append(order["id"])
         if body.get("convenio_id"):
             self.ledger.convenio_orders.setdefault(body["convenio_id"], []).append(order["id"])
+            if Decimal(order["covered_total"]) == Decimal(order["total"]) > 0:
+                self.ledger.full_cover.append(order["id"])
         self.ledger.sold += Decimal(order["total"])
         self.ledger.facturas += 1 if body.get("document_type") == "01" else 0
         self.ledger.discounts += 1 if discounted else 0
+
+    def _full_cover(self) -> tuple[list[str], str] | None:
+        """(items, convenio id): tests only from the price list of a convenio covering 100 %,
+        for the day's first convenio sale when ``full_cover`` (no patient part, no boleta)."""
+        if not self.full_cover or self.ledger.full_cover:
+            return None
+        active = {s["id"] for s in self.services}
+        for convenio in self.convenios:
+            listed = sorted(sid for sid in convenio.get("prices", {}) if sid in active)
+            if listed and Decimal(str(convenio.get("coverage_pct", "0"))) == 100:
+                return self.rng.sample(listed, k=min(2, len(listed))), str(convenio["id"])
+        return None
 
     def approved_discount(
         self, rec: httpx.Client, sup: httpx.Client, order: dict[str, Any]
@@ -320,12 +345,11 @@ class SedeDay:
             inv = _check(client.post(f"{path}/invoice", json={"month": month}), "convenio", 201)
             self.ledger.convenio_invoices.append(inv)
 
-    def cancel(self, client: httpx.Client, order_id: str) -> None:
+    def cancel(
+        self, client: httpx.Client, order_id: str, reason: str = "Paciente desistió del examen"
+    ) -> None:
         order = _check(
-            client.post(
-                f"/api/orders/{order_id}/cancel", json={"reason": "Paciente desistió del examen"}
-            ),
-            "cancel",
+            client.post(f"/api/orders/{order_id}/cancel", json={"reason": reason}), "cancel"
         )
         self.ledger.cancelled.append(order_id)
         self.ledger.sold -= Decimal(order["total"])

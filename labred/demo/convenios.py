@@ -51,16 +51,24 @@ def _hub_facturas(hub: httpx.Client, convenio_id: str) -> set[str]:
 
 
 def settle_on_hub(
-    hub_url: str, password: str, ledgers: Iterable[Ledger], *, timeout: float = 120
+    hub_url: str,
+    password: str,
+    ledgers: Iterable[Ledger],
+    *,
+    credited: str = "",
+    timeout: float = 120,
 ) -> ConvenioRound:
-    """Wait for the month's facturas at the hub, record the convenio paying half of the first
-    one (against that factura), and read every convenio's balance."""
+    """Wait for the month's facturas at the hub, record the convenio paying half of what the
+    first one asks for (against that factura; the first one a credit note did not reduce,
+    ``credited``, when there is another), and read every convenio's balance."""
     out = ConvenioRound(facturas=[inv for lg in ledgers for inv in lg.convenio_invoices])
     if not out.facturas:
         return out
     wanted: dict[str, set[str]] = {}
     for inv in out.facturas:
-        wanted.setdefault(inv["convenio_id"], set()).add(inv["invoice"]["full_number"])
+        numbers = wanted.setdefault(inv["convenio_id"], set())
+        if inv["invoice"]["full_number"] != credited:  # credited in full: not listed at the hub
+            numbers.add(inv["invoice"]["full_number"])
     hub = httpx.Client(base_url=hub_url, timeout=60)
     with contextlib.closing(hub):
         login(hub, "admin", password)
@@ -69,8 +77,21 @@ def settle_on_hub(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"convenio facturas not at the hub after {timeout:.0f} s")
             time.sleep(1)
-        first = out.facturas[0]
-        amount = (Decimal(first["invoice"]["total"]) / 2).quantize(Decimal("0.01"))
+        first = next(
+            (f for f in out.facturas if f["invoice"]["full_number"] != credited),
+            out.facturas[0],
+        )
+        r = hub.get(f"/api/convenios/{first['convenio_id']}/balance")
+        r.raise_for_status()
+        asks = next(
+            (
+                Decimal(f["outstanding"])
+                for f in r.json()["facturas"]
+                if f["invoice"] == first["invoice"]["full_number"]
+            ),
+            Decimal(first["invoice"]["total"]),
+        )
+        amount = (asks / 2).quantize(Decimal("0.01"))
         r = hub.post(
             f"/api/convenios/{first['convenio_id']}/payments",
             json={

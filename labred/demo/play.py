@@ -1,7 +1,8 @@
 """Headless demo: play D business days at every sede through the edges' APIs, cut one sede off
-the hub for part of each day, register the same patient at two sedes during the cut, wait for
-SUNAT, for the laboratory stand-ins' results and for sync, reconcile on the hub, print a summary
-and check the invariants."""
+the hub for part of each day, register the same patient at two sedes during the cut, have
+SUNAT reject a convenio's credit note at one sede on the last day and re-issue it
+(:mod:`labred.demo.convenio_credit`), wait for SUNAT, for the laboratory stand-ins' results and
+for sync, reconcile on the hub, print a summary and check the invariants."""
 
 from __future__ import annotations
 
@@ -18,7 +19,21 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from domain.clock import LIMA, SystemClock, business_date
-from labred.demo.checks import edge_summary, lab_checks, lab_open_work, run_checks
+from labred.demo.checks import (
+    edge_summary,
+    hub_conninfo,
+    lab_checks,
+    lab_open_work,
+    run_checks,
+)
+from labred.demo.convenio_credit import (
+    CreditGate,
+    CreditRound,
+    credit_checks,
+    hub_credit_note,
+    play_round,
+    print_credit,
+)
 from labred.demo.convenios import (
     ConvenioRound,
     convenio_checks,
@@ -157,11 +172,23 @@ def play_and_check(demo: Demo) -> int:
     )
     today = business_date(SystemClock().now(), LIMA)
     months = months_of(today - timedelta(days=n) for n in range(o.days))
+    # The rejected convenio credit note: played at the last sede (not the one cut off) on
+    # the last day, between its convenio facturas and its cash closing.
+    credit_k = o.sedes
+    edge_files = {sede_code(k): demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, o.sedes + 1)}
+    gate = CreditGate(
+        o.sedes,
+        sede_code(credit_k),
+        lambda day, sup, facturas: play_round(
+            day, sup, sim_url=demo.t.sunat_sim_url(), edges=edge_files, facturas=facturas
+        ),
+    )
     for day in range(o.days):
         _set_day(demo, o.days - 1 - day)
         errors: list[str] = []
+        last = day == o.days - 1
 
-        def play(k: int, day: int = day, errors: list[str] = errors) -> None:
+        def play(k: int, day: int = day, errors: list[str] = errors, last: bool = last) -> None:
             midday = None
             person = None
             if k == cut_k and o.sedes > 1:
@@ -178,15 +205,19 @@ def play_and_check(demo: Demo) -> int:
                 orders=o.orders_per_day,
                 rng=random.Random(o.seed * 1000 + day * 50 + k),
                 on_progress=progress.step,
+                full_cover=last and k == credit_k,
             )
             try:
                 ledgers[(day, k)] = sede_day.run(
                     shared_patient=person,
                     midday=midday,
-                    invoice_months=months if day == o.days - 1 else (),
+                    invoice_months=months if last else (),
+                    before_close=gate.before_close if last else None,
                 )
             except Exception as exc:  # noqa: BLE001 - reported below, fails the demo
-                errors.append(f"{sede_code(k)} day {day + 1}: {exc}")
+                gate.abort()  # the other sedes must not wait for this one at the gate
+                why = str(exc) or "stopped before its cash closing: another sede failed"
+                errors.append(f"{sede_code(k)} day {day + 1}: {why}")
 
         threads = [threading.Thread(target=play, args=(k,)) for k in range(1, o.sedes + 1)]
         # The cut sede's partner registers the shared patient while the link is down: start
@@ -224,7 +255,9 @@ def play_and_check(demo: Demo) -> int:
     if sold_to_convenios:  # the 4th order of a day (and every 6th after) is a convenio's
         print("the convenios' facturas at the hub, a convenio payment ...", flush=True)
         try:
-            convenios = settle_on_hub(demo.t.hub_url(), DEMO_PASSWORD, ledgers.values())
+            convenios = settle_on_hub(
+                demo.t.hub_url(), DEMO_PASSWORD, ledgers.values(), credited=gate.round.factura
+            )
         except (RuntimeError, httpx.HTTPError) as exc:
             print(f"  ! {exc}", flush=True)
     closures = _reconcile(demo)
@@ -237,6 +270,7 @@ def play_and_check(demo: Demo) -> int:
         synced and settled and lab_done,
         labs,
         convenios if sold_to_convenios else ConvenioRound(skipped=True),
+        gate.round,
     )
 
 
@@ -294,6 +328,7 @@ def _report(
     settled: bool,
     labs: dict[str, dict[str, Any]],
     convenios: ConvenioRound | None,
+    credit: CreditRound,
 ) -> int:
     print("")
     print(
@@ -323,12 +358,18 @@ def _report(
         )
     if convenios is not None:
         print_round(convenios)
+    print_credit(credit)
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
     lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
     if convenios is None:
         report.check(False, "the convenio round reached the hub")
     elif not convenios.skipped:
         convenio_checks(report, convenios, edges)
+    if not credit.skipped and not credit.error:
+        at_hub = hub_credit_note(hub_conninfo(demo.t.hub_dir / "pg"), credit.order_id)
+    else:
+        at_hub = []
+    credit_checks(report, credit, edges, at_hub, closures)
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
     edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())

@@ -84,5 +84,9 @@ class Topology:
     def link_url(self, k: int) -> str:
         return f"http://127.0.0.1:{self.link_port(k)}"
 
+    def sunat_sim_url(self) -> str:
+        """The SUNAT stand-in's own base URL (``/_sim/faults``, ``/_sim/documents``)."""
+        return f"http://127.0.0.1:{self.sunat_port}"
+
     def sunat_url(self) -> str:
         return f"http://127.0.0.1:{self.sunat_port}/ol-ti-itcpfegem-beta/billService"

@@ -52,6 +52,10 @@ def test_headless_demo_three_sedes_exits_0_and_leaves_nothing(tmp_path: Path) ->
         assert name in res.stdout
     assert f"http://127.0.0.1:{base + 3}" in res.stdout
     assert "invariants:" in res.stdout and ", 0 broken" in res.stdout
+    # the 4th order of the last sede's day is covered in full by a convenio: its NC 07 is
+    # rejected by the SUNAT simulator and re-issued
+    assert "convenio credit note at S03: order S03-" in res.stdout, res.stdout
+    assert "rejected by SUNAT (2800), re-issued as" in res.stdout
     assert _wait_gone(str(data)) == []
 
 
