@@ -141,9 +141,8 @@ FACTURA_BALANCE_READ: JsonDict = {
     "outstanding": "1230.00",
     "overdue": False,
 }
-SEDE_BALANCE_READ: JsonDict = {
-    "sede_id": SEDE_S01_ID,
-    "sede_code": "S01",
+# One convenio's account, as each view of it totals it (per sede, per convenio, on the page).
+ACCOUNT_TOTALS: JsonDict = {
     "orders": 64,
     "covered": "2516.00",
     "invoiced": "2480.00",
@@ -151,6 +150,11 @@ SEDE_BALANCE_READ: JsonDict = {
     "paid": "1250.00",
     "balance": "1266.00",
     "overdue": "0.00",
+}
+SEDE_BALANCE_READ: JsonDict = {
+    "sede_id": SEDE_S01_ID,
+    "sede_code": "S01",
+    **ACCOUNT_TOTALS,
     "not_due": "1230.00",
 }
 CONVENIO_BALANCE: JsonDict = {

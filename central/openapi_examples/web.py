@@ -6,6 +6,7 @@ from pydantic.config import JsonDict
 
 from central.openapi_examples.admin import CONFIG_CHANGE_READ, SEDE_READ, SETTINGS_READ, USER_READ
 from central.openapi_examples.commerce import (
+    ACCOUNT_TOTALS,
     CONVENIO_BALANCE,
     FACTURA_BALANCE_READ,
     PAYMENT_READ,
@@ -83,13 +84,7 @@ CONVENIO_SUMMARY: JsonDict = {
     "name": CONVENIO_NAME,
     "active": True,
     "credit_days": 30,
-    "orders": 64,
-    "covered": "2516.00",
-    "invoiced": "2480.00",
-    "not_invoiced": "36.00",
-    "paid": "1250.00",
-    "balance": "1266.00",
-    "overdue": "0.00",
+    **ACCOUNT_TOTALS,
     "overdue_days": 0,
 }
 WEB_CONVENIOS: JsonDict = {
