@@ -108,18 +108,24 @@ def _summary_line(root: etree._Element, index: int, line: SummaryLine) -> None:
     el(ts, CBC + "TaxTypeCode", TaxScheme.IGV.type_code)
 
 
-def build_summary(summary: SummaryDocument) -> etree._Element:
-    root = etree.Element(
-        f"{{{NS_SUMMARY}}}SummaryDocuments", nsmap=nsmap_for(NS_SUMMARY, summary=True)
-    )
+def _summary_root(
+    namespace: str, tag: str, customization: str, doc: SummaryDocument | VoidedDocument
+) -> etree._Element:
+    """The head an RC and an RA share: extensions, versions, id, dates, signature, issuer."""
+    root = etree.Element(f"{{{namespace}}}{tag}", nsmap=nsmap_for(namespace, summary=True))
     add_extensions(root)
     el(root, CBC + "UBLVersionID", "2.0")
-    el(root, CBC + "CustomizationID", "1.1")
-    el(root, CBC + "ID", summary.id)
-    el(root, CBC + "ReferenceDate", iso_date(summary.reference_date))
-    el(root, CBC + "IssueDate", iso_date(summary.issue_date))
-    add_signature(root, summary.issuer)
-    _summary_supplier(root, summary.issuer)
+    el(root, CBC + "CustomizationID", customization)
+    el(root, CBC + "ID", doc.id)
+    el(root, CBC + "ReferenceDate", iso_date(doc.reference_date))
+    el(root, CBC + "IssueDate", iso_date(doc.issue_date))
+    add_signature(root, doc.issuer)
+    _summary_supplier(root, doc.issuer)
+    return root
+
+
+def build_summary(summary: SummaryDocument) -> etree._Element:
+    root = _summary_root(NS_SUMMARY, "SummaryDocuments", "1.1", summary)
     for i, line in enumerate(summary.lines, start=1):
         _summary_line(root, i, line)
     return root
@@ -131,17 +137,7 @@ def render_summary(summary: SummaryDocument) -> bytes:
 
 
 def build_voided(voided: VoidedDocument) -> etree._Element:
-    root = etree.Element(
-        f"{{{NS_VOIDED}}}VoidedDocuments", nsmap=nsmap_for(NS_VOIDED, summary=True)
-    )
-    add_extensions(root)
-    el(root, CBC + "UBLVersionID", "2.0")
-    el(root, CBC + "CustomizationID", "1.0")
-    el(root, CBC + "ID", voided.id)
-    el(root, CBC + "ReferenceDate", iso_date(voided.reference_date))
-    el(root, CBC + "IssueDate", iso_date(voided.issue_date))
-    add_signature(root, voided.issuer)
-    _summary_supplier(root, voided.issuer)
+    root = _summary_root(NS_VOIDED, "VoidedDocuments", "1.0", voided)
     for i, line in enumerate(voided.lines, start=1):
         node = el(root, SAC + "VoidedDocumentsLine")
         el(node, CBC + "LineID", str(i))
