@@ -40,3 +40,23 @@ def factura(
     ]  # fmt: skip
     push_rows(day.engine, [("invoice", inv), *links], node_id=day.node_id)
     return inv
+
+
+def two_months(engine: Any, convenio_id: str) -> tuple[SedeDay, dict[str, Any]]:
+    """A convenio's two months at the hub: S01 November 80.00 covered, in F001-1 of 01/12; S01
+    December 160.00, in F001-2 of 02/01; S02 December 24.00, not invoiced. Returns the day of
+    F001-2 (for more facturas) and S01's December order."""
+    nov = SedeDay(engine, "S01", dt.date(2026, 11, 20))
+    o_nov = nov.order("100.00", covered="80.00", convenio_id=convenio_id)
+    nov.push_day(seal=False)
+    dec = SedeDay(engine, "S01", dt.date(2026, 12, 3))
+    o_dec = dec.order("200.00", covered="160.00", convenio_id=convenio_id)
+    dec.push_day(seal=False)
+    dec2 = SedeDay(engine, "S02", dt.date(2026, 12, 28))
+    dec2.order("30.00", covered="24.00", convenio_id=convenio_id)
+    dec2.push_day(seal=False)
+    factura(SedeDay(engine, "S01", dt.date(2026, 12, 1)), [o_nov],
+            convenio_id=convenio_id, number=1)  # fmt: skip
+    jan = SedeDay(engine, "S01", dt.date(2027, 1, 2))
+    factura(jan, [o_dec], convenio_id=convenio_id, number=2)
+    return jan, o_dec

@@ -18,7 +18,7 @@ from domain.clock import FixedClock
 from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.central.auth.factories import auth_headers, make_sede
-from tests.central.catalog.convenio_builders import NOW, RUC, factura
+from tests.central.catalog.convenio_builders import NOW, RUC, factura, two_months
 from tests.central.reconciliation.builders import SedeDay, cents, push_rows
 
 OTHER_RUC = "20100070970"
@@ -38,21 +38,9 @@ def book(hub_runtime: HubRuntime, hub_client: TestClient) -> dict[str, Any]:
     )
     assert r.status_code == 201, r.text
     conv = r.json()["id"]
-    nov = SedeDay(hub_runtime.engine, "S01", dt.date(2026, 11, 20))
-    o_nov = nov.order("100.00", covered="80.00", convenio_id=conv)
-    nov.push_day(seal=False)
-    dec = SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 3))
-    o_dec = dec.order("200.00", covered="160.00", convenio_id=conv)
-    dec.push_day(seal=False)
-    dec2 = SedeDay(hub_runtime.engine, "S02", dt.date(2026, 12, 28))
-    dec2.order("30.00", covered="24.00", convenio_id=conv)
-    dec2.push_day(seal=False)
-    # F001-1 of 01/12 for November: due 31/12, overdue on 15/01
-    factura(SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 1)), [o_nov],
-            convenio_id=conv, number=1)  # fmt: skip
+    # F001-1 of 01/12 for November: due 31/12, overdue on 15/01;
     # F001-2 of 02/01 for December: due 01/02, not due yet
-    jan = SedeDay(hub_runtime.engine, "S01", dt.date(2027, 1, 2))
-    factura(jan, [o_dec], convenio_id=conv, number=2)
+    jan, o_dec = two_months(hub_runtime.engine, conv)
     # a factura of another customer, and a voided factura of the convenio
     factura(jan, [], convenio_id=conv, number=3, ruc=OTHER_RUC)
     factura(jan, [o_dec], convenio_id=conv, number=4, state="anulado")

@@ -18,8 +18,7 @@ from domain.clock import FixedClock
 from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.central.auth.factories import auth_headers, make_sede
-from tests.central.catalog.convenio_builders import NOW, RUC, factura
-from tests.central.reconciliation.builders import SedeDay
+from tests.central.catalog.convenio_builders import NOW, RUC, two_months
 
 S01, S02 = sede_id_for("S01"), sede_id_for("S02")
 
@@ -43,19 +42,7 @@ def book(hub_runtime: HubRuntime, hub_client: TestClient) -> dict[str, Any]:
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     conv = ids[0]
-    nov = SedeDay(hub_runtime.engine, "S01", dt.date(2026, 11, 20))
-    o_nov = nov.order("100.00", covered="80.00", convenio_id=conv)
-    nov.push_day(seal=False)
-    dec = SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 3))
-    o_dec = dec.order("200.00", covered="160.00", convenio_id=conv)
-    dec.push_day(seal=False)
-    dec2 = SedeDay(hub_runtime.engine, "S02", dt.date(2026, 12, 28))
-    dec2.order("30.00", covered="24.00", convenio_id=conv)
-    dec2.push_day(seal=False)
-    factura(SedeDay(hub_runtime.engine, "S01", dt.date(2026, 12, 1)), [o_nov],
-                 convenio_id=conv, number=1)  # fmt: skip
-    factura(SedeDay(hub_runtime.engine, "S01", dt.date(2027, 1, 2)), [o_dec],
-                 convenio_id=conv, number=2)  # fmt: skip
+    two_months(hub_runtime.engine, conv)
     return {"conv": conv, "other": ids[1], "admin": admin}
 
 
