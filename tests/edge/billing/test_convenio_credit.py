@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from domain.clock import business_date
 from domain.sunat import Customer, DocumentType, IdentityType
@@ -38,6 +38,16 @@ from tests.edge.billing.test_issuing import sunat_errors
 from tests.edge.orders.helpers import count_rows
 
 __all__ = ["shop"]  # the fixture, re-used
+
+SALUD_CUSTOMER = Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A.")
+
+
+def issue_to_salud(session: Session, rt: EdgeRuntime, **kwargs: Any) -> Invoice:
+    """A document to SALUD PLUS (by RUC) through ``issue``, in the caller's unit of work."""
+    return issue(
+        session=session, settings=rt.settings, clock=rt.clock, customer=SALUD_CUSTOMER, **kwargs
+    )
+
 
 D = Decimal
 
@@ -160,12 +170,10 @@ def test_a4_shows_credito_and_due_date(shop: dict[str, Any]) -> None:
 def test_issue_defaults_to_contado_for_facturas(shop: dict[str, Any]) -> None:
     rt: EdgeRuntime = shop["rt"]
     with unit_of_work(rt.engine) as session:
-        inv = issue(
-            session=session,
-            settings=rt.settings,
-            clock=rt.clock,
+        inv = issue_to_salud(
+            session,
+            rt,
             doc_type=DocumentType.FACTURA,
-            customer=Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A."),
             lines=[LineIn(code="X", description="Servicio", quantity=1, unit_price=D("10.00"))],
         )
         assert (inv.payment_method, inv.payment_installments) == (None, None)

@@ -20,23 +20,20 @@ from domain.errors import LabError
 from domain.permissions import Role
 from domain.sunat import (
     CreditNoteReason,
-    Customer,
     DocumentType,
-    IdentityType,
     Installment,
     PaymentTerms,
 )
 from edge.audit.models import AuditEvent
 from edge.billing import credit_terms_note, sender
 from edge.billing.documents import LineIn, lines_of, terms_of
-from edge.billing.issuing import issue
 from edge.billing.models import ACEPTADO, PENDIENTE, RECHAZADO, SEND_BILL, Invoice, InvoiceFile
 from edge.billing.printing import html_ticket, pdf_a4, pdf_ticket, print_data
 from edge.billing.rebuild import rebuild_xml
 from edge.db import read_session, unit_of_work
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import Sim
-from tests.edge.billing.test_convenio_credit import _accept, _cancel, _xml
+from tests.edge.billing.test_convenio_credit import _accept, _cancel, _xml, issue_to_salud
 from tests.edge.billing.test_convenio_invoice import MINERA, SALUD, _invoice, _sell, shop
 from tests.edge.billing.test_issuing import sunat_errors
 from tests.edge.billing.test_ticket_credit_terms import html_text, pdf_text
@@ -212,12 +209,10 @@ def _credito_factura(rt: EdgeRuntime, *cuotas: tuple[str, dt.date]) -> str:
         LineIn(code="B", description="Servicio B", quantity=1, unit_price=D("40.00")),
     ]
     with unit_of_work(rt.engine) as session:
-        inv = issue(
-            session=session,
-            settings=rt.settings,
-            clock=rt.clock,
+        inv = issue_to_salud(
+            session,
+            rt,
             doc_type=DocumentType.FACTURA,
-            customer=Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A."),
             lines=lines,
             payment_terms=PaymentTerms.credito(*(Installment(D(a), d) for a, d in cuotas)),
         )
@@ -231,12 +226,10 @@ def _nc07(rt: EdgeRuntime, factura_id: str, amount: str) -> Invoice | None:
     with unit_of_work(rt.engine) as session:
         factura = session.get(Invoice, factura_id)
         assert factura is not None
-        note = issue(
-            session=session,
-            settings=rt.settings,
-            clock=rt.clock,
+        note = issue_to_salud(
+            session,
+            rt,
             doc_type=DocumentType.NOTA_CREDITO,
-            customer=Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A."),
             lines=[LineIn(code="A", description="Devolución", quantity=1, unit_price=D(amount))],
             reference=factura,
             note_reason=CreditNoteReason.DEVOLUCION_ITEM,
@@ -332,22 +325,18 @@ def test_cuota_already_due_is_restated_as_it_is(shop: dict[str, Any], sunat_data
 def test_contado_factura_gets_no_nc13(shop: dict[str, Any]) -> None:
     rt: EdgeRuntime = shop["rt"]
     with unit_of_work(rt.engine) as session:
-        inv = issue(
-            session=session,
-            settings=rt.settings,
-            clock=rt.clock,
+        inv = issue_to_salud(
+            session,
+            rt,
             doc_type=DocumentType.FACTURA,
-            customer=Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A."),
             lines=[LineIn(code="X", description="Servicio", quantity=1, unit_price=D("10.00"))],
         )
         assert credit_terms_note.restated_terms(session, inv) is None
         with pytest.raises(LabError):  # the rules refuse an NC 13 on it anyway (no crédito)
-            issue(
-                session=session,
-                settings=rt.settings,
-                clock=rt.clock,
+            issue_to_salud(
+                session,
+                rt,
                 doc_type=DocumentType.NOTA_CREDITO,
-                customer=Customer(IdentityType.RUC, "20503123453", "SALUD PLUS EPS S.A."),
                 lines=[LineIn(code="X", description="Ajuste", quantity=1, unit_price=D("0.00"))],
                 reference=inv,
                 note_reason=credit_terms_note.REASON,
