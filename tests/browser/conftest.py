@@ -174,6 +174,28 @@ def page(
     assert not dialogs, f"a script dialog opened (injected markup ran?): {dialogs}"
 
 
+def new_tab(browser: Any, base_url: str, *, timeout_ms: int = 10_000, **options: Any) -> Any:
+    """A page in a fresh context (es-PE, America/Lima, 1366×900, no cookies). Page errors and
+    script dialogs (a dialog means injected markup ran) collect in ``page.js_errors``; close it
+    with ``page.context.close()``."""
+    context = browser.new_context(
+        base_url=base_url, locale="es-PE", timezone_id="America/Lima",
+        viewport={"width": 1366, "height": 900}, **options,
+    )  # fmt: skip
+    context.set_default_timeout(timeout_ms)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.js_errors = errors
+    return pg
+
+
 def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as pw_expect
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import expect, ready, sign_in_reception
+from tests.browser.conftest import expect, new_tab, ready, sign_in_reception
 from tests.edge.billing.test_convenio_invoice_process import (
     PASSWORD,
     _until,
@@ -22,12 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 def _sign_in(browser: Any, url: str, username: str) -> Any:
-    context = browser.new_context(base_url=url, locale="es-PE", timezone_id="America/Lima")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.js_errors = errors
+    page = new_tab(browser, url, timeout_ms=15_000)
     sign_in_reception(page, username, PASSWORD)
     return page
 

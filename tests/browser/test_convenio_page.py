@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     HUB_ADMIN_PASSWORD,
     SKIP_REASON,
     expect,
+    new_tab,
     shot,
     sign_in_hub,
 )
@@ -96,23 +97,9 @@ def hub_process(hub_runtime: HubRuntime, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def hub_tab(browser: Any, hub_process: str) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=hub_process, locale="es-PE", timezone_id="America/Lima",
-        viewport={"width": 1366, "height": 900}, accept_downloads=True,
-    )  # fmt: skip
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-
-    def on_dialog(dialog: Any) -> None:  # a script dialog means injected markup ran
-        errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.js_errors = errors  # type: ignore[attr-defined]
+    pg = new_tab(browser, hub_process, timeout_ms=15_000, accept_downloads=True)
     yield pg
-    context.close()
+    pg.context.close()
 
 
 def test_admin_sees_balance_is_refused_an_overpayment_and_records_a_payment(

@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     XSS_NAME,
     EdgeNode,
     expect,
+    new_tab,
     ready,
     shot,
     sign_in_reception,
@@ -62,24 +63,10 @@ def new_order(page: Any, edge_node: EdgeNode) -> dict[str, Any]:
 @pytest.fixture
 def other_page(browser: Any, edge_node: EdgeNode) -> Iterator[Any]:
     """A second, independent browser context (another person at another counter)."""
-    context = browser.new_context(
-        base_url=edge_node.url, locale="es-PE", timezone_id="America/Lima",
-        viewport={"width": 1366, "height": 900},
-    )  # fmt: skip
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-
-    def on_dialog(dialog: Any) -> None:
-        errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.js_errors = errors  # type: ignore[attr-defined]
+    pg = new_tab(browser, edge_node.url)
     yield pg
-    context.close()
-    assert not errors, errors
+    pg.context.close()
+    assert not pg.js_errors, pg.js_errors
 
 
 def ask_discount(page: Any, kind: str, value: str, reason: str) -> None:
