@@ -16,6 +16,9 @@ Codes (``LabError.code``):
 ``boleta_requires_customer``       boleta above S/ 700 without an identified buyer
 ``customer_document_invalid``      customer's document number malformed for its type
 ``customer_name_required``         identified customer without a name
+``line_amount_zero``               boleta line with a zero amount (SUNAT 3105)
+``line_amount_too_small``          taxed line whose IGV rounds to 0.00 (SUNAT 3111)
+``text_not_allowed`` and others    free texts: see :mod:`domain.sunat.text_rules`
 ``note_reference_required``        note without the document it modifies
 ``note_reason_invalid``            reason missing or from the wrong catalogue
 ``note_reason_not_applicable``     export / IVAP adjustments (11, 12): not a lab's
@@ -46,6 +49,7 @@ from domain.sunat.catalogs import (
     DocumentType,
     IdentityType,
     PaymentMethod,
+    TaxKind,
 )
 from domain.sunat.models import Document
 from domain.sunat.payment_rules import (
@@ -57,6 +61,7 @@ from domain.sunat.payment_rules import (
     restate_installments,
 )
 from domain.sunat.summary_rules import check_summary, check_voided
+from domain.sunat.text_rules import check_texts
 from domain.sunat.totals import DocumentTotals, document_totals
 
 #: Boletas above this total must identify the buyer (SUNAT code 2396).
@@ -132,6 +137,30 @@ def check_boleta_customer(doc: Document, totals: DocumentTotals) -> None:
             code="boleta_requires_customer",
             loc=["customer"],
         )
+
+
+def check_boleta_lines(totals: DocumentTotals) -> None:
+    """SUNAT's boleta rules want a taxable amount above zero on every charged line (3105)."""
+    for i, lt in enumerate(totals.lines):
+        if lt.kind != TaxKind.GRATUITO and lt.value <= 0:
+            raise RuleViolation(
+                "Una boleta no puede llevar ítems con importe cero (descuento del 100 % o"
+                " precio 0): retírelos del comprobante.",
+                code="line_amount_zero",
+                loc=["lines", i],
+            )
+
+
+def check_line_igv(totals: DocumentTotals) -> None:
+    """A taxed line of S/ 0.01-0.03 rounds its IGV to 0.00, which SUNAT rejects (3111)."""
+    for i, lt in enumerate(totals.lines):
+        if lt.kind == TaxKind.GRAVADO and lt.value > 0 and lt.igv <= 0:
+            raise RuleViolation(
+                f"El ítem {i + 1} (S/ {lt.total:.2f}) es demasiado pequeño: su IGV redondea a"
+                " cero y SUNAT lo rechaza. Un ítem gravado debe sumar al menos S/ 0.04.",
+                code="line_amount_too_small",
+                loc=["lines", i],
+            )
 
 
 def check_note(doc: Document, totals: DocumentTotals, remaining: Decimal | None) -> None:
@@ -252,10 +281,13 @@ def check_document(
         check_factura_customer(doc)
     elif doc.doc_type == DocumentType.BOLETA:
         check_boleta_customer(doc, totals)
+        check_boleta_lines(totals)
     else:
         check_note(doc, totals, remaining)
         if doc.reference is not None and doc.reference.doc_type == DocumentType.FACTURA:
             check_factura_customer(doc)
+    check_texts(doc)  # after the customer's type: "factura needs a RUC" says more
+    check_line_igv(totals)
     if doc.detraccion is not None and doc.doc_type != DocumentType.FACTURA:
         raise RuleViolation(
             "La detracción solo corresponde a facturas mayores a S/ 700.00.",
@@ -271,11 +303,13 @@ __all__ = [
     "BOLETA_ANONYMOUS_LIMIT",
     "DETRACCION_THRESHOLD",
     "check_boleta_customer",
+    "check_boleta_lines",
     "check_credit_note_amount",
     "check_customer_document",
     "check_detraccion",
     "check_document",
     "check_factura_customer",
+    "check_line_igv",
     "check_note",
     "check_payment_terms",
     "check_series",

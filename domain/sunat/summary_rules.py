@@ -8,6 +8,7 @@ from __future__ import annotations
 from domain.errors import InvalidInput, RuleViolation
 from domain.sunat.catalogs import DocumentType
 from domain.sunat.models import SummaryDocument, VoidedDocument
+from domain.sunat.text_rules import check_xml_text
 
 #: SUNAT accepts at most this many documents in one resumen diario.
 MAX_SUMMARY_LINES = 500
@@ -59,6 +60,7 @@ def check_voided(voided: VoidedDocument) -> None:
                 code="voided_line_invalid",
                 loc=["lines", i],
             )
+        check_xml_text(line.reason, ["lines", i, "reason"])
         if not line.reason.strip():
             raise InvalidInput(
                 "Indique el motivo de la baja.", code="voided_line_invalid", loc=["lines", i]

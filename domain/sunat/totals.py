@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from domain.errors import InvalidInput
 from domain.money import IGV_RATE, q2
+from domain.pricing import allocate
 from domain.sunat.catalogs import DiscountCode, PriceType, TaxKind
 from domain.sunat.models import Document, Line
 
@@ -286,6 +287,36 @@ def document_totals(doc: Document, rate: Decimal = IGV_RATE) -> DocumentTotals:
     return compute_totals(doc.lines, doc.global_discount, rate)
 
 
+#: The smallest charged total of a taxed line whose IGV does not round to 0.00 (SUNAT 3111).
+MIN_TAXED_LINE = Decimal("0.04")
+
+
+def spread_discount(line_totals: list[Decimal], discount: Decimal) -> list[Decimal]:
+    """Split a document's global discount over its lines' charged totals, to the céntimo.
+
+    A total nota de crédito carries no global discount (SUNAT recomputes IGV per line), so the
+    original's is folded into its lines. The shares add up to ``discount`` exactly and never
+    exceed their line (largest remainder); a line the split would leave at S/ 0.01-0.03 (IGV
+    0.00, rejected with 3111) is credited to zero instead, the difference taken off the line
+    with the largest share.
+    """
+    if not discount or not sum(line_totals, ZERO):
+        return [ZERO for _ in line_totals]
+    shares = list(allocate(discount, line_totals))
+    for i, total in enumerate(line_totals):
+        left = total - shares[i]
+        if ZERO < left < MIN_TAXED_LINE:
+            j = max(range(len(shares)), key=lambda k: (shares[k], -k))
+            if (
+                j != i
+                and shares[j] - left >= ZERO
+                and line_totals[j] - shares[j] + left >= MIN_TAXED_LINE
+            ):
+                shares[i] = total
+                shares[j] -= left
+    return shares
+
+
 def detraccion_amount(doc: Document, totals: DocumentTotals) -> Decimal:
     """Detracción amount: the one given, else ``q2(payable × percent / 100)``."""
     if doc.detraccion is None:
@@ -301,6 +332,7 @@ def net_payable(doc: Document, totals: DocumentTotals) -> Decimal:
 
 
 __all__ = [
+    "MIN_TAXED_LINE",
     "DocumentTotals",
     "LineTotals",
     "compute_line",
@@ -308,5 +340,6 @@ __all__ = [
     "detraccion_amount",
     "document_totals",
     "net_payable",
+    "spread_discount",
     "unit_amount",
 ]

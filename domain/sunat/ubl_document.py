@@ -194,7 +194,7 @@ def build_document(doc: Document, totals: DocumentTotals | None = None) -> etree
             listName="Tipo de nota de credito" if cat == "09" else "Tipo de nota de debito",
             listURI=CAT_URI % cat,
         )
-        el(dr, CBC + "Description", clean(doc.note_description or reason.label, 250))
+        el(dr, CBC + "Description", clean(doc.note_description, 250) or clean(reason.label, 250))
         br = el(el(root, CAC + "BillingReference"), CAC + "InvoiceDocumentReference")
         el(br, CBC + "ID", ref.id)
         el(

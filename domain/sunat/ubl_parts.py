@@ -24,6 +24,21 @@ from domain.sunat.ubl_xml import (
     num,
 )
 
+#: How far ``base × factor`` may land from the allowance amount (SUNAT tolerates ±1).
+_FACTOR_TOLERANCE = Decimal("0.50")
+#: Notes (07/08): item descriptions of 3-500 characters (rule 4084), names up to 1000 (2022).
+_NOTE_DESCRIPTION_MIN = 3
+NOTE_NAME_LIMIT = 1000
+
+
+def item_description(description: str, code: str, *, note: bool) -> str:
+    """The item description as rendered: whitespace collapsed, at most 500 characters; on a
+    note, one shorter than 3 characters (a test called "K") gets its code appended."""
+    text = clean(description, 500)
+    if note and len(text) < _NOTE_DESCRIPTION_MIN:
+        text = clean(f"{text} ({code.strip() or 'ítem'})", 500)
+    return text
+
 
 def _item_code(code: str) -> str:
     """Product code as SUNAT accepts it (rule 4269: 1-30 ASCII letters and digits)."""
@@ -90,7 +105,8 @@ def add_customer(root: etree._Element, doc: Document) -> None:
     party = el(el(root, CAC + "AccountingCustomerParty"), CAC + "Party")
     _party_id(party, c.doc_type.value, c.doc_number.strip() or "-")
     legal = el(party, CAC + "PartyLegalEntity")
-    el(legal, CBC + "RegistrationName", clean(c.name, 1500) or "-")
+    limit = NOTE_NAME_LIMIT if doc.is_note else 1500
+    el(legal, CBC + "RegistrationName", clean(c.name, limit) or "-")
     if c.address.strip():
         reg = el(legal, CAC + "RegistrationAddress")
         el(el(reg, CAC + "AddressLine"), CBC + "Line", clean(c.address, 200))
@@ -174,7 +190,11 @@ def add_allowance(
         listName="Cargo/descuento",
         listURI=CAT_URI % "53",
     )
-    el(ac, CBC + "MultiplierFactorNumeric", num(factor.quantize(Decimal("0.00001"))))
+    factor = factor.quantize(Decimal("0.00001"))
+    if factor > 0 and abs(base * factor - amount) <= _FACTOR_TOLERANCE:
+        # Optional in UBL; with its 5 decimals it cannot reproduce the amount on a base above
+        # about S/ 200,000 (rule 4322: base × factor within ±1 of the amount), so then omit it.
+        el(ac, CBC + "MultiplierFactorNumeric", num(factor))
     amount_el(ac, CBC + "Amount", amount, currency)
     amount_el(ac, CBC + "BaseAmount", base, currency)
 
@@ -188,6 +208,12 @@ def add_monetary_total(
     if totals.allowance_total:
         amount_el(mt, CBC + "AllowanceTotalAmount", totals.allowance_total, currency)
     amount_el(mt, CBC + "PayableAmount", totals.payable, currency)
+
+
+def _line_discount(node: etree._Element, lt: LineTotals, currency: str) -> None:
+    """Catálogo 53 code 00: line discount affecting the base, in value terms."""
+    factor = lt.discount_value / lt.gross_value
+    add_allowance(node, "00", factor, lt.discount_value, lt.gross_value, currency)
 
 
 def add_line(
@@ -220,20 +246,17 @@ def add_line(
         listAgencyName=SUNAT_AGENCY,
         listURI=CAT_URI % "16",
     )
-    if lt.discount_value:
-        add_allowance(
-            node,
-            "00",
-            lt.discount_value / lt.gross_value,
-            lt.discount_value,
-            lt.gross_value,
-            currency,
-        )
+    # InvoiceLine has the line discount before cac:TaxTotal; Credit/DebitNoteLine after it.
+    note = line_tag != "InvoiceLine"
+    if lt.discount_value and not note:
+        _line_discount(node, lt, currency)
     tt = el(node, CAC + "TaxTotal")
     amount_el(tt, CBC + "TaxAmount", lt.igv, currency)
     _tax_subtotal(tt, line.affectation.tax_scheme, lt.value, lt.igv, currency, line=lt)
+    if lt.discount_value and note:
+        _line_discount(node, lt, currency)
     item = el(node, CAC + "Item")
-    el(item, CBC + "Description", clean(line.description, 500))
+    el(item, CBC + "Description", item_description(line.description, line.code, note=note))
     code = _item_code(line.code)
     if code:
         el(el(item, CAC + "SellersItemIdentification"), CBC + "ID", code)
@@ -242,10 +265,12 @@ def add_line(
 
 
 __all__ = [
+    "NOTE_NAME_LIMIT",
     "add_allowance",
     "add_customer",
     "add_document_taxes",
     "add_line",
     "add_monetary_total",
     "add_supplier",
+    "item_description",
 ]

@@ -136,6 +136,15 @@ def render_summary(summary: SummaryDocument) -> bytes:
     return serialize(build_summary(summary))
 
 
+def void_reason(reason: str) -> str:
+    """The baja reason as rendered: 3 to 100 characters (rules 2314/4203 observe shorter ones),
+    so a reason like "no" goes out as "Anulación: no"."""
+    text = clean(reason, 100)
+    if len(text) < 3:
+        text = clean(f"Anulación: {text}" if text else "Anulación de la operación", 100)
+    return text
+
+
 def build_voided(voided: VoidedDocument) -> etree._Element:
     root = _summary_root(NS_VOIDED, "VoidedDocuments", "1.0", voided)
     for i, line in enumerate(voided.lines, start=1):
@@ -144,7 +153,7 @@ def build_voided(voided: VoidedDocument) -> etree._Element:
         el(node, CBC + "DocumentTypeCode", line.doc_type.value)
         el(node, SAC + "DocumentSerialID", line.series)
         el(node, SAC + "DocumentNumberID", str(line.number))
-        el(node, SAC + "VoidReasonDescription", clean(line.reason, 100))
+        el(node, SAC + "VoidReasonDescription", void_reason(line.reason))
     return root
 
 
@@ -159,4 +168,5 @@ __all__ = [
     "render_summary",
     "render_voided",
     "summary_line_from_document",
+    "void_reason",
 ]

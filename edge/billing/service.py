@@ -20,6 +20,7 @@ from domain.sunat import (
     Customer,
     DocumentType,
 )
+from domain.sunat.totals import MIN_TAXED_LINE, spread_discount
 from edge.billing import voids
 from edge.billing.documents import (
     LineIn,
@@ -86,18 +87,30 @@ def customer_for_order(session: Session, order: Order) -> Customer:
 
 def lines_for_order(session: Session, order: Order) -> tuple[list[LineIn], Decimal]:
     """Billable lines (top-level items; panel components are not billed apart) and the global
-    discount (IGV included) that brings them to the patient's part of the order."""
+    discount (IGV included) that brings them to the patient's part of the order.
+
+    SUNAT rejects a taxed line whose IGV is 0.00 (3111: S/ 0.01-0.03) and a boleta line without
+    taxable amount (3105). So an item priced 0 is not billed, and an item its discount leaves
+    under S/ 0.04 is billed at its price with that discount moved to the global one (the
+    document's total does not change)."""
     items = [i for i in items_in_order(session, order_id=order.id) if i.parent_item_id is None]
     lines: list[LineIn] = []
+    moved = ZERO
     for item in items:
         gross = q2(item.unit_price * item.quantity)
+        if gross <= ZERO:
+            continue
+        line_discount = max(ZERO, gross - item.line_total)
+        if gross - line_discount < MIN_TAXED_LINE:
+            moved += line_discount
+            line_discount = ZERO
         lines.append(
             LineIn(
                 code=item.service_code,
                 description=item.service_name,
                 quantity=item.quantity,
                 unit_price=item.unit_price,
-                discount=max(ZERO, gross - item.line_total),
+                discount=line_discount,
                 order_item_id=item.id,
             )
         )
@@ -110,7 +123,7 @@ def lines_for_order(session: Session, order: Order) -> tuple[list[LineIn], Decim
             code="order_totals_inconsistent",
             loc=["order_id"],
         )
-    return lines, discount
+    return lines, discount + moved
 
 
 def issue_for_order(
@@ -181,14 +194,9 @@ def get(session: Session, invoice_id: str) -> Invoice:
 
 
 def _spread(lines: list[InvoiceLine], discount: Decimal) -> list[Decimal]:
-    """Split a global discount over the lines, proportionally, to the céntimo."""
-    totals = [ln.total for ln in lines]
-    base = sum(totals, ZERO)
-    if not discount or not base:
-        return [ZERO for _ in lines]
-    shares = [q2(discount * t / base) for t in totals]
-    shares[-1] += discount - sum(shares, ZERO)
-    return shares
+    """Split a global discount over the lines, to the céntimo, never above a line (the old
+    proportional rounding could leave the last share negative or above its line)."""
+    return spread_discount([ln.total for ln in lines], discount)
 
 
 def credit_note(
