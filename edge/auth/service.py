@@ -130,8 +130,24 @@ def check_credentials(
 def complete_login(
     *, session: Session, clock: Clock, check: CredentialCheck, secret: str, sede_id: str | None
 ) -> Outcome:
-    """Step 2 of a sign-in (unit of work): record the attempt, open a session if it succeeded."""
+    """Step 2 of a sign-in (unit of work): record the attempt, open a session if it succeeded.
+
+    The lock is read again here, under the writer lock: attempts whose step 1 ran in parallel
+    with the failure that locked the pair are refused too (no password is evaluated past the
+    limit, and a right one arriving then does not lift the lock)."""
     username = check.username.strip()[:60]
+    if check.failure != "throttled":
+        wait = throttle.locked_for(
+            session=session, clock=clock, username=check.username, ip=check.ip
+        )
+        if wait is not None:
+            check = CredentialCheck(
+                username=check.username,
+                ip=check.ip,
+                user_id=check.user_id,
+                failure="throttled",
+                retry_after=wait,
+            )
 
     def audit(action: str, *, user_id: str | None, details: dict[str, Any]) -> None:
         audit_service.record(
@@ -338,6 +354,29 @@ def profile(*, session: Session, principal: Principal) -> User:
     if not user.active:
         raise _user_inactive()
     return user
+
+
+def check_approver_password(
+    session: Session,
+    *,
+    clock: Clock,
+    username: str,
+    password: str,
+    requester_id: str,
+    loc: list[str | int],
+) -> User | None:
+    """The active user ``username`` when ``password`` is theirs, else None (a failure counted
+    against the requester; 429 ``approval_throttled`` after five, like a sign-in)."""
+    now = clock.now()
+    throttle.check_approval_allowed(approver=username, requester_id=requester_id, now=now, loc=loc)
+    user = _find_user(session, username)
+    if user is None:
+        verify_password(_dummy_hash(), password)  # same cost as a real check
+    elif user.active and verify_password(user.password_hash, password):
+        throttle.reset_approvals(approver=username, requester_id=requester_id)
+        return user
+    throttle.register_approval_failure(approver=username, requester_id=requester_id, now=now)
+    return None
 
 
 def _principal(user: User) -> Principal:

@@ -8,9 +8,14 @@ the row. Attempts made while locked are refused without checking the password.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import threading
+
 from sqlmodel import Session
 
 from domain.clock import Clock
+from domain.errors import TooManyRequests
 from domain.throttle import (
     LOCK,
     after_failure,
@@ -47,4 +52,61 @@ def reset(*, session: Session, username: str, ip: str) -> None:
         session.delete(row)
 
 
-__all__ = ["LOCK", "locked_for", "register_failure", "reset", "throttle_key", "throttled_error"]
+# --------------------------------------------------------------------------- counter approvals
+# A supervisor's password typed at the counter (discount, cash difference) is checked inside the
+# sale's unit of work, which rolls back when it is wrong, so its failures cannot live in the
+# table above. They are counted here, per process, under (approver, requesting user): the same
+# five-in-fifteen-minutes rule, so the approval fields are no way round the login throttle.
+_approvals: dict[tuple[str, str], tuple[list[str], dt.datetime | None]] = {}
+_approvals_lock = threading.Lock()
+
+
+def _approval_key(approver: str, requester_id: str) -> tuple[str, str]:
+    return approver.strip().lower()[:60], requester_id
+
+
+def check_approval_allowed(
+    *, approver: str, requester_id: str, now: dt.datetime, loc: list[str | int]
+) -> None:
+    """429 ``approval_throttled`` while the pair is locked (before any password is checked)."""
+    with _approvals_lock:
+        _, locked_until = _approvals.get(_approval_key(approver, requester_id), ([], None))
+    wait = seconds_locked(locked_until, now)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        error = TooManyRequests(
+            "Demasiados intentos fallidos con la contraseña del supervisor. "
+            f"Espere {minutes} minuto{'s' if minutes != 1 else ''} e intente de nuevo.",
+            retry_after=wait,
+            code="approval_throttled",
+        )
+        error.loc = list(loc)
+        raise error
+
+
+def register_approval_failure(*, approver: str, requester_id: str, now: dt.datetime) -> bool:
+    """Count one wrong approver password; True when it locks the pair."""
+    key = _approval_key(approver, requester_id)
+    with _approvals_lock:
+        failures, locked_until = _approvals.get(key, ([], None))
+        failures, locked_until, locked = after_failure(failures, locked_until, now)
+        _approvals[key] = (failures, locked_until)
+    return locked
+
+
+def reset_approvals(*, approver: str, requester_id: str) -> None:
+    with _approvals_lock:
+        _approvals.pop(_approval_key(approver, requester_id), None)
+
+
+__all__ = [
+    "LOCK",
+    "check_approval_allowed",
+    "locked_for",
+    "register_approval_failure",
+    "register_failure",
+    "reset",
+    "reset_approvals",
+    "throttle_key",
+    "throttled_error",
+]

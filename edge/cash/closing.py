@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from domain import cash as rules
 from domain.clock import Clock
@@ -18,7 +18,7 @@ from domain.money import from_cents, to_cents
 from domain.permissions import has_permission
 from edge.audit import service as audit
 from edge.auth.models import User
-from edge.auth.passwords import verify_password
+from edge.auth.service import check_approver_password
 from edge.auth.tokens import Principal
 from edge.cash import figures as figs
 from edge.cash.models import CashCount, CashSession
@@ -37,12 +37,25 @@ from edge.cash.service import (
 from edge.closures.service import refuse_hub_closed
 
 
-def _verify_approver(session: Session, *, sede_id: str, username: str, password: str) -> User:
-    approver = session.exec(select(User).where(col(User.username) == username.strip())).first()
+def _verify_approver(
+    session: Session,
+    *,
+    sede_id: str,
+    username: str,
+    password: str,
+    clock: Clock,
+    requester_id: str,
+) -> User:
+    approver = check_approver_password(
+        session,
+        clock=clock,
+        username=username,
+        password=password,
+        requester_id=requester_id,
+        loc=["body", "approval"],
+    )
     ok = (
         approver is not None
-        and approver.active
-        and verify_password(approver.password_hash, password)
         and has_permission(approver.role, SUPERVISE)
         and (approver.role == "admin" or sede_id in approver.sede_ids)
     )
@@ -110,7 +123,12 @@ def close(
                 loc=["body", "note"],
             )
         approver = _verify_approver(
-            session, sede_id=cs.sede_id, username=approval[0], password=approval[1]
+            session,
+            sede_id=cs.sede_id,
+            username=approval[0],
+            password=approval[1],
+            clock=clock,
+            requester_id=user.user_id,
         )
     cs.status = CLOSED
     cs.closed_at = now

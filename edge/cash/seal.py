@@ -24,6 +24,7 @@ from edge.cash import invoices
 from edge.cash.models import CashSession, DaySeal
 from edge.cash.service import OPEN
 from edge.orders.models import Order, Payment
+from edge.orders.numbering import seal_day as seal_orders
 from edge.samples.models import Sample
 from sync.outbox import sync_state
 
@@ -116,10 +117,11 @@ def close_day(
             code="day_already_sealed",
             extra={"seal_id": existing.id},
         )
+    # A session opened on an earlier day and still open may hold this day's sales too.
     still_open = session.exec(
         select(CashSession.id).where(
             col(CashSession.sede_id) == sede_id,
-            col(CashSession.business_date) == day,
+            col(CashSession.business_date) <= day,
             col(CashSession.status) == OPEN,
         )
     ).all()
@@ -142,6 +144,7 @@ def close_day(
         created_at=now,
     )
     session.add(seal)
+    seal_orders(session, sede_id=sede_id, business_date=day)
     audit.record(
         session,
         action="day.close",

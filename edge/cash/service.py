@@ -102,6 +102,14 @@ def refuse_sealed(session: Session, *, sede_id: str, day: dt.date) -> None:
         )
 
 
+def _parse_counts(denominations: dict[str, int]) -> dict[str, int]:
+    """``domain.cash.parse_counts`` with its error located in the request body."""
+    try:
+        return rules.parse_counts(denominations)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.msg, code=exc.code, loc=["body", *exc.loc]) from None
+
+
 # ------------------------------------------------------------------ open / list
 def open_session(
     session: Session,
@@ -112,7 +120,7 @@ def open_session(
     opening_float: Decimal | None,
     denominations: dict[str, int] | None,
 ) -> CashSession:
-    counts = rules.parse_counts(denominations or {})
+    counts = _parse_counts(denominations or {})
     if opening_float is None and not denominations:
         raise InvalidInput(
             "Indique el fondo inicial o su detalle por denominación.",
@@ -306,7 +314,7 @@ def count(
 ) -> tuple[CashCount, rules.Comparison, CashSession]:
     cs = get(session, session_id=session_id, user=user)
     require_open(cs)
-    counts = rules.parse_counts(denominations)
+    counts = _parse_counts(denominations)
     cash_total = rules.count_total(counts)
     now = clock.now()
     expected = figs.compute(session, cs, now=now).expected

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from domain.clock import Clock
 from domain.errors import Forbidden, RuleViolation
 from domain.permissions import Role, check_permission, has_permission
-from edge.auth.models import User
-from edge.auth.passwords import verify_password
+from edge.auth.service import check_approver_password
 from edge.auth.tokens import Principal
 from edge.orders.schemas import DiscountIn
 
@@ -25,7 +25,13 @@ def check_may_discount(user: Principal) -> None:
 
 
 def approve_discount(
-    session: Session, *, d: DiscountIn, required: bool, user: Principal, sede_id: str
+    session: Session,
+    *,
+    d: DiscountIn,
+    required: bool,
+    user: Principal,
+    sede_id: str,
+    clock: Clock,
 ) -> str | None:
     """The approver's user id (``None`` when no approval is needed).
 
@@ -45,13 +51,15 @@ def approve_discount(
             code="discount_needs_approval",
             loc=loc,
         )
-    approver = session.exec(select(User).where(User.username == d.approver_username)).first()
-    valid = (
-        approver is not None
-        and approver.active
-        and verify_password(approver.password_hash, d.approver_password)
+    approver = check_approver_password(
+        session,
+        clock=clock,
+        username=d.approver_username,
+        password=d.approver_password,
+        requester_id=user.user_id,
+        loc=[*loc, "approver_password"],
     )
-    if approver is None or not valid:
+    if approver is None:
         raise RuleViolation(
             "Usuario o contraseña del supervisor incorrectos.",
             code="approval_invalid",

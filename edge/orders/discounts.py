@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, RuleViolation
@@ -21,6 +21,7 @@ from domain.pricing import (
 )
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
+from edge.billing.models import ANULADO, Invoice
 from edge.config.models import Setting
 from edge.orders.approval import approve_discount, check_may_discount
 from edge.orders.lifecycle import OrderStatus
@@ -76,6 +77,21 @@ def apply_discount(
         raise Conflict(
             "La orden ya no admite descuentos.", code="order_closed", loc=["path", "order_id"]
         )
+    billed = session.exec(
+        select(Invoice.series, Invoice.number).where(
+            Invoice.order_id == order.id,
+            col(Invoice.doc_type).in_(("01", "03")),
+            Invoice.state != ANULADO,
+        )
+    ).first()
+    if billed is not None:
+        # The boleta/factura states the amounts: changing them needs a credit or debit note.
+        raise Conflict(
+            f"La orden ya tiene comprobante ({billed[0]}-{billed[1]}): su descuento ya no puede"
+            " cambiarse. Emita una nota de crédito o anule la orden.",
+            code="order_billed",
+            loc=["path", "order_id"],
+        )
     items = items_of(session, order_id=order.id)
     priced = [i for i in items if i.parent_item_id is None]
     discount = Discount(d.kind, d.value)
@@ -89,7 +105,9 @@ def apply_discount(
     required = needs_approval(
         totals.subtotal, discount, totals.discount_total, approval_threshold(session)
     )
-    approver = approve_discount(session, d=d, required=required, user=user, sede_id=order.sede_id)
+    approver = approve_discount(
+        session, d=d, required=required, user=user, sede_id=order.sede_id, clock=clock
+    )
     if order.paid_total > totals.patient_due:
         raise RuleViolation(
             f"Con este descuento lo pagado (S/ {fmt(order.paid_total)}) superaría lo que debe el"

@@ -129,6 +129,26 @@ class OrderCounter(EdgeModel, table=True):
     sede_id: str = Field(primary_key=True, max_length=36)
     business_date: dt.date = Field(primary_key=True)
     last_seq: int = 0
+    sealed: bool = Field(
+        default=False, description="the day has its seal (edge.cash.seal): it takes no order"
+    )
+
+
+class OrderRequestKey(EdgeModel, table=True):
+    """The ``Idempotency-Key`` of a ``POST /api/orders`` and the order it created.
+
+    Local to the node (not replicated). A client that sends the same sale again with the same
+    key (a double click, a retry after a timeout on the sede's LAN) gets the order the first
+    request created instead of a second sale; the same key with another body is refused.
+    """
+
+    __tablename__ = "order_request_key"
+
+    user_id: str = Field(primary_key=True, max_length=36)
+    key: str = Field(primary_key=True, max_length=100)
+    fingerprint: str = Field(max_length=64, description="sha256 of the request body")
+    order_id: str = Field(foreign_key="lab_order.id", max_length=36)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
 class DiscountRequest(EdgeModel, table=True):

@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from domain.errors import Conflict
 from domain.ids import format_order_number, parse_order_number
 from edge.orders.models import Order, OrderCounter
 
@@ -36,5 +37,24 @@ def next_order_number(
             last_seq=_highest_issued(session, sede_id=sede_id, business_date=business_date),
         )
         session.add(counter)
+    if counter.sealed:
+        raise Conflict(
+            f"El día {business_date:%d/%m/%Y} ya fue cerrado (sellado): no admite más ventas.",
+            code="day_already_sealed",
+        )
     counter.last_seq += 1
     return format_order_number(sede_code, business_date, counter.last_seq)
+
+
+def seal_day(session: Session, *, sede_id: str, business_date: dt.date) -> None:
+    """Mark the day's counter sealed: the day seal is final, so no number is handed out for it
+    any more (checked with the counter the sale reads anyway: no extra query per sale)."""
+    counter = session.get(OrderCounter, (sede_id, business_date))
+    if counter is None:
+        counter = OrderCounter(
+            sede_id=sede_id,
+            business_date=business_date,
+            last_seq=_highest_issued(session, sede_id=sede_id, business_date=business_date),
+        )
+    counter.sealed = True
+    session.add(counter)

@@ -6,6 +6,7 @@ methods record the session too when one is open.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,10 +15,10 @@ from sqlmodel import Session, select
 
 from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, RuleViolation
-from domain.money import ZERO, from_cents
+from domain.money import ZERO, fmt, from_cents
 from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
 from edge.auth.tokens import Principal
-from edge.cash.models import CashSession
+from edge.cash.models import CashSession, DaySeal
 from edge.config.models import Sede
 from edge.orders import fresh
 from edge.orders.lifecycle import OrderStatus
@@ -73,6 +74,35 @@ def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
         return {str(r) for r in rows}
 
 
+def refuse_sealed_day(session: Session, *, sede_id: str, day: dt.date) -> None:
+    """409 ``day_already_sealed`` when ``day`` has its day seal: the seal's counts and sums are
+    final (the hub reconciles against them), so no sale, payment or refund may be dated it."""
+    with session.no_autoflush:
+        sealed = session.exec(
+            select(DaySeal.id).where(DaySeal.sede_id == sede_id, DaySeal.business_date == day)
+        ).first()
+    if sealed is not None:
+        raise Conflict(
+            f"El día {day:%d/%m/%Y} ya fue cerrado (sellado): no admite más ventas, cobros ni"
+            " devoluciones.",
+            code="day_already_sealed",
+        )
+
+
+def _cash_taken(session: Session, order: Order) -> Decimal:
+    """Net cash the order has received so far (none before its first payment)."""
+    if order.paid_total <= 0:
+        return ZERO
+    return sum(
+        (
+            p.amount
+            for p in payments_of(session, order_id=order.id)
+            if p.method == PaymentMethod.EFECTIVO
+        ),
+        ZERO,
+    )
+
+
 def payments_of(session: Session, *, order_id: str) -> list[Payment]:
     kept = fresh.rows(session, order_id)
     if kept is not None:
@@ -95,6 +125,9 @@ def add_payments(
     if order.status == OrderStatus.ANULADA:
         raise Conflict("La orden está anulada: no admite pagos.", code="order_cancelled")
     threshold = from_cents(sede.cash_threshold_cents)
+    # Bancarización applies to the operation (the order), not to each payment: cash paid
+    # earlier for the same order counts towards the threshold.
+    earlier_cash = _cash_taken(session, order)
     cash_so_far = ZERO
     incoming = ZERO
     changes: list[Decimal | None] = []
@@ -109,6 +142,15 @@ def add_payments(
         if p.method is PaymentMethod.EFECTIVO:
             cash_so_far += p.amount
             check_cash_threshold(cash_so_far, threshold, loc=[*here, "amount"])
+            if earlier_cash + cash_so_far >= threshold:
+                raise RuleViolation(
+                    f"Por bancarización, operaciones de S/ {fmt(threshold)} o más no pueden"
+                    f" pagarse en efectivo: esta orden ya recibió S/ {fmt(earlier_cash)} en"
+                    f" efectivo y con este pago sumaría S/ {fmt(earlier_cash + cash_so_far)}."
+                    " Use tarjeta, Yape, Plin o transferencia.",
+                    code="bancarizacion",
+                    loc=[*here, "amount"],
+                )
             tendered = p.tendered if p.tendered is not None else p.amount
             changes.append(cash_change(p.amount, tendered, loc=[*here, "tendered"]))
         else:
@@ -126,6 +168,8 @@ def add_payments(
         raise RuleViolation(exc.msg, code=exc.code, loc=list(loc)) from None
     now = clock.now()
     day = business_date(now)
+    if order not in session.new:  # a new order's number was refused for a sealed day
+        refuse_sealed_day(session, sede_id=order.sede_id, day=day)
     session_id = cash_session_id(
         session,
         sede_id=sede.id,
@@ -171,16 +215,27 @@ def refund_all(
     if not owed:
         return []
     now = clock.now()
+    refuse_sealed_day(session, sede_id=order.sede_id, day=business_date(now))
     open_ids = _open_session_ids(session, [sid for sid in origin.values() if sid])
     own: str | None = None
     if any(origin.get(m) not in open_ids for m in owed):
-        own = cash_session_id(
-            session,
-            sede_id=order.sede_id,
-            cashier_id=user.user_id,
-            required=PaymentMethod.EFECTIVO.value in owed
-            and origin.get(PaymentMethod.EFECTIVO.value) not in open_ids,
-        )
+        try:
+            own = cash_session_id(
+                session,
+                sede_id=order.sede_id,
+                cashier_id=user.user_id,
+                required=PaymentMethod.EFECTIVO.value in owed
+                and origin.get(PaymentMethod.EFECTIVO.value) not in open_ids,
+            )
+        except RuleViolation as exc:
+            if exc.code != "cash_session_closed":
+                raise
+            cash = owed[PaymentMethod.EFECTIVO.value]
+            raise RuleViolation(
+                f"La caja en la que se cobró ya está cerrada: abra su caja para devolver los"
+                f" S/ {fmt(cash)} en efectivo de esta anulación.",
+                code="cash_session_closed",
+            ) from None
     rows = []
     for method, amount in sorted(owed.items()):
         # The money goes back through the drawer (or terminal) it came in by while that

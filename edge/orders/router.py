@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlmodel import Session
 
 from domain.clock import parse_business_date
@@ -38,11 +38,19 @@ router = APIRouter(prefix="/api/orders", tags=["órdenes"])
 _BASE: dict[int | str, dict[str, Any]] = {
     401: {"description": "Sin sesión o token vencido"},
     403: {"description": "Sin permiso o sede no asignada"},
+    429: {
+        "description": "Demasiadas solicitudes, o demasiados intentos con la contraseña del"
+        " supervisor (`approval_throttled`); ver Retry-After"
+    },
 }
 _WRITE: dict[int | str, dict[str, Any]] = {
     **_BASE,
     404: {"description": "La orden no existe"},
-    409: {"description": "Transición inválida u orden anulada (`invalid_transition`)"},
+    409: {
+        "description": "Transición inválida u orden anulada (`invalid_transition`), día sellado"
+        " (`day_already_sealed`), orden con comprobante (`order_billed`) o clave de"
+        " idempotencia reusada (`idempotency_key_reused`)"
+    },
     422: {
         "description": "Datos inválidos o regla de negocio (`bancarizacion`, "
         "`discount_needs_approval`, `overpayment`, `tendered_insufficient`, ...)"
@@ -84,13 +92,38 @@ def create_order(
     body: OrderCreate,
     rt: RuntimeDep,
     user: Annotated[Principal, Depends(require("order.create"))],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=8,
+            max_length=100,
+            pattern=r"^[A-Za-z0-9_.:-]+$",
+            description="Clave única por venta (p. ej. un UUID): repetir la misma venta con la"
+            " misma clave devuelve la orden ya creada (cabecera `Idempotent-Replayed: true`)"
+            " en vez de registrar otra.",
+        ),
+    ] = None,
 ) -> Response:
     with unit_of_work(rt.engine) as session:
-        order = orders_service.create_order(
-            session, sede_id=_sede(rt), order_in=body, user=user, clock=rt.clock
+        order = orders_service.replayed_order(
+            session, key=idempotency_key, order_in=body, user=user
         )
+        replayed = order is not None
+        if order is None:
+            order = orders_service.create_order(
+                session,
+                sede_id=_sede(rt),
+                order_in=body,
+                user=user,
+                clock=rt.clock,
+                idempotency_key=idempotency_key,
+            )
         read = _read(session, order)
-    return model_response(read, status_code=201)
+    response = model_response(read, status_code=201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @router.get(

@@ -6,6 +6,7 @@ A rule broken anywhere raises before the commit, so a bad input writes nothing.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -28,7 +29,7 @@ from edge.orders import fresh, hooks
 from edge.orders.approval import approve_discount, check_may_discount
 from edge.orders.discounts import approval_threshold, audit_discount
 from edge.orders.lifecycle import OrderStatus, check_transition
-from edge.orders.models import Order, OrderItem, OrderStatusEvent, Payment
+from edge.orders.models import Order, OrderItem, OrderRequestKey, OrderStatusEvent, Payment
 from edge.orders.numbering import next_order_number
 from edge.orders.payments import add_payments, refund_all
 from edge.orders.pricing import build_lines, price_lines
@@ -131,10 +132,43 @@ def _add_event(
     )
 
 
+def _fingerprint(order_in: OrderCreate) -> str:
+    body = order_in.model_dump_json(exclude={"discount": {"approver_password"}})
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def replayed_order(
+    session: Session, *, key: str | None, order_in: OrderCreate, user: Principal
+) -> Order | None:
+    """The order an earlier request of ``user`` with this ``Idempotency-Key`` created (None
+    when the key is new or absent); 409 ``idempotency_key_reused`` for another body."""
+    if key is None:
+        return None
+    prior = session.get(OrderRequestKey, (user.user_id, key))
+    if prior is None:
+        return None
+    if prior.fingerprint != _fingerprint(order_in):
+        raise Conflict(
+            "Esta clave de idempotencia ya se usó para otra venta; genere una nueva.",
+            code="idempotency_key_reused",
+            loc=["header", "Idempotency-Key"],
+            extra={"order_id": prior.order_id},
+        )
+    return get_order(session, order_id=prior.order_id)
+
+
 def create_order(
-    session: Session, *, sede_id: str | None, order_in: OrderCreate, user: Principal, clock: Clock
+    session: Session,
+    *,
+    sede_id: str | None,
+    order_in: OrderCreate,
+    user: Principal,
+    clock: Clock,
+    idempotency_key: str | None = None,
 ) -> Order:
-    """Create, price, number and pay an order; run the ``on_order_created`` hooks."""
+    """Create, price, number and pay an order; run the ``on_order_created`` hooks.
+
+    With ``idempotency_key`` the key is kept with the order (see :func:`replayed_order`)."""
     if order_in.payments:
         check_permission(user.role, "payment.create")
     sede = load_sede(session, sede_id=sede_id)
@@ -153,7 +187,12 @@ def create_order(
             totals.subtotal, discount, totals.discount_total, approval_threshold(session)
         )
         approver_id = approve_discount(
-            session, d=order_in.discount, required=required, user=user, sede_id=sede.id
+            session,
+            d=order_in.discount,
+            required=required,
+            user=user,
+            sede_id=sede.id,
+            clock=clock,
         )
     now = clock.now()
     day = business_date(now)
@@ -185,6 +224,16 @@ def create_order(
         updated_at=now,
     )
     session.add(order)
+    if idempotency_key is not None:
+        session.add(
+            OrderRequestKey(
+                user_id=user.user_id,
+                key=idempotency_key,
+                fingerprint=_fingerprint(order_in),
+                order_id=order.id,
+                created_at=now,
+            )
+        )
     items: list[OrderItem] = []
     parent_ids: dict[int, str] = {}
     for index, line in enumerate(lines):
@@ -351,4 +400,5 @@ __all__ = [
     "change_status",
     "create_order",
     "pay",
+    "replayed_order",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 13:14:29.173886
+Create Date: 2026-11-29 19:34:27.555208
 """
 
 from collections.abc import Sequence
@@ -316,6 +316,7 @@ def upgrade() -> None:
     sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('last_seq', sa.Integer(), nullable=False),
+    sa.Column('sealed', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('sede_id', 'business_date')
     )
     op.create_table('patient',
@@ -824,6 +825,15 @@ def upgrade() -> None:
     with op.batch_alter_table('order_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_item_order_id'), ['order_id'], unique=False)
 
+    op.create_table('order_request_key',
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['lab_order.id'], ),
+    sa.PrimaryKeyConstraint('user_id', 'key')
+    )
     op.create_table('order_status_event',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -966,6 +976,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_status_event_order_id'))
 
     op.drop_table('order_status_event')
+    op.drop_table('order_request_key')
     with op.batch_alter_table('order_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_item_order_id'))
 
