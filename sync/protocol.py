@@ -52,7 +52,11 @@ class Change(_Wire):
     tx_id: str
     record_type: str
     record_id: str
-    op: str = Field(default="upsert", pattern="^(upsert|delete)$")
+    op: str = Field(
+        default="upsert",
+        description="upsert | delete; any other value is parked by the hub (``bad_op``), never "
+        "refused with the whole batch (one bad row must not block the queue)",
+    )
     payload: dict[str, Any]
     hlc: str
     schema_version: int = Field(ge=1)
@@ -69,7 +73,11 @@ class PushBatch(_Wire):
     batch_id: str = ""
     from_seq: int = Field(ge=1)
     to_seq: int = Field(ge=1)
-    rows: list[Change] = Field(max_length=5000)
+    # A batch is cut at MAX_BATCH_ROWS but never splits a local transaction, so one transaction
+    # travels whole however large (a convenio's monthly factura has a line and a link per order):
+    # refusing it would block the node's queue for good. The body size (``MAX_BODY`` at the hub)
+    # is what bounds a batch.
+    rows: list[Change] = Field(max_length=200_000)
     node_hlc: str | None = None
     backlog: int = Field(default=0, ge=0, description="rows still waiting after this batch")
 
@@ -133,6 +141,12 @@ class PullPage(_Wire):
     reset: bool = Field(default=False, description="a full snapshot: replace every hub-owned table")
     digests: dict[str, str] | None = None
     hub_time: str
+    acked_to: int | None = Field(
+        default=None,
+        description="the hub's inbox mark of the node's current epoch. Below the node's own "
+        "acked seq only when the hub's database was restored from an older backup: the node "
+        "then pushes again from this mark (without it, a quiet node would never resend)",
+    )
 
 
 class SnapshotPage(_Wire):

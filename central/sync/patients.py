@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from central.sync.models import HubPatient, PatientAlias, PatientSource, SyncConflict
@@ -79,6 +80,7 @@ class PatientBatch:
             )
         }
         docs = sorted({str(p.get("doc_number")) for p in payloads})
+        _lock_documents(session, {f"{p.get('doc_type')}:{p.get('doc_number')}" for p in payloads})
         self.by_doc: dict[tuple[str, str], HubPatient] = {}
         for p in session.exec(
             select(HubPatient)
@@ -203,6 +205,25 @@ class PatientBatch:
         else:
             source.payload, source.hlc = dict(payload), hlc
         self.session.add(source)
+
+
+def _lock_documents(session: Session, keys: set[str]) -> None:
+    """Serialise, until commit, the batches that hold patients of the same documents.
+
+    A ``SELECT ... FOR UPDATE`` of a document nobody holds yet locks nothing, so two sedes
+    pushing a new patient with the same document at the same moment each created a canonical
+    patient. Transaction-level advisory locks on the documents, taken in sorted order (no
+    deadlock between batches), make the second batch wait and then find the first one's row.
+    """
+    if not keys:
+        return
+    session.connection().execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) "
+            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS docs"
+        ),
+        {"keys": sorted(keys)},
+    )
 
 
 def _create(

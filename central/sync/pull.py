@@ -18,7 +18,7 @@ from sqlmodel import Session
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from central.sync import faults
-from central.sync.models import FeedHorizon, Node
+from central.sync.models import FeedHorizon, Inbox, Node
 from domain.clock import Clock
 from sync import changefeed
 from sync.digest import PROJECTIONS, table_digest
@@ -89,6 +89,8 @@ def pull(
     now = clock.now()
     node.last_seen_at = node.last_pull_at = now
     session.add(node)
+    inbox = session.get(Inbox, (node.id, node.epoch))
+    acked_to = inbox.hwm if inbox is not None else None
     if cursor <= 0 or cursor < _horizon(session) or cursor > head:
         node.pull_cursor = head
         return PullPage(
@@ -98,6 +100,7 @@ def pull(
             reset=True,
             digests=digests(session, sede_id=node.sede_id, upto=head),
             hub_time=now.isoformat(),
+            acked_to=acked_to,
         )
     order = "created_at, cursor" if faults.is_planted("pull_by_timestamp") else "cursor"
     rows = conn.execute(
@@ -133,6 +136,7 @@ def pull(
         reset=False,
         digests=page_digests,
         hub_time=now.isoformat(),
+        acked_to=acked_to,
     )
 
 

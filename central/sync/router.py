@@ -162,6 +162,7 @@ def pull_changes(
             want_digests=digests,
             clock=rt.clock,
         )
+        faults.point("hub.mid_pull")  # test-only: a real hub stops here to be killed -9
     metrics.PULLS.labels(kind="reset" if page.reset else "page").inc()
     return page
 

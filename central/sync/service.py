@@ -10,9 +10,12 @@ patients, advance the mark and answer ``acked_to``. The router commits before an
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from central.sync import faults
@@ -20,7 +23,7 @@ from central.sync.models import Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import PatientBatch
 from central.sync.record_upsert import has_closures, upsert_records
 from domain.clock import Clock, to_unix_ms
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, LabError
 from domain.hlc import HLC, Timestamp
 from domain.hlc import parse as parse_hlc
 from sync.protocol import (
@@ -96,6 +99,49 @@ def _stamp(row: Change) -> Timestamp | None:
         return None
 
 
+def _refuse_reused_seqs(session: Session, node: Node, resent: list[Change]) -> None:
+    """Rows at or below the mark are resends of rows already applied, skipped as duplicates.
+    But a database restored from a backup and put back to work without re-enrolling keeps the
+    epoch and gives its *new* rows seqs the hub already applied from the rows the disk lost:
+    skipping those would lose them silently. A true resend of an edge-owned row carries the
+    transaction id the hub stored with that seq (or its seq was parked, or a later change of
+    the record superseded it); anything else is refused (``seq_reused``), keeping nothing of
+    the batch, until the node re-enrols (its outbox is then renumbered above the mark)."""
+    rows = [
+        r for r in resent if (spec := RECORD_TYPES.get(r.record_type)) and spec.owner is Owner.EDGE
+    ]
+    if not rows:
+        return
+    conn = session.connection()
+    stored = {
+        (str(t), str(i)): (int(seq), str(tx))
+        for t, i, seq, tx in conn.execute(
+            text(
+                "SELECT record_type, id, seq, tx_id FROM sync_record WHERE (record_type, id) IN "
+                "(SELECT * FROM unnest(CAST(:t AS text[]), CAST(:i AS text[])))"
+            ),
+            {"t": [r.record_type for r in rows], "i": [r.record_id for r in rows]},
+        )
+    }
+    parked = {
+        int(seq)
+        for (seq,) in conn.execute(
+            text("SELECT seq FROM sync_parked WHERE node_id = :n AND seq = ANY(:s)"),
+            {"n": node.id, "s": [r.seq for r in rows]},
+        )
+    }
+    for row in rows:
+        seq, tx = stored.get((row.record_type, row.record_id), (None, None))
+        if row.seq in parked or (seq is not None and (seq > row.seq or tx == row.tx_id)):
+            continue
+        raise Conflict(
+            f"El nodo envía filas nuevas con números de secuencia ya usados (seq {row.seq}): su "
+            "base de datos fue restaurada sin re-enrolarlo. Re-enrole el nodo.",
+            code="seq_reused",
+            loc=["rows", str(row.seq)],
+        )
+
+
 def _closed_days(session: Session, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """(sede, date) pairs among ``keys`` that already have a reconciliation closure (the ingest
     itself flags late rows inside its upsert statement, with the same test)."""
@@ -130,6 +176,7 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
     hwm = _lock_inbox(session, node.id, node.epoch, now)
     rows = sorted(batch.rows, key=lambda r: r.seq)
     if not faults.is_planted("skip_inbox_check"):
+        _refuse_reused_seqs(session, node, [r for r in rows if r.seq <= hwm])
         rows = [r for r in rows if r.seq > hwm]
         if rows and rows[0].seq != hwm + 1:
             return _ack(hwm, hlc, now, parked=[], opened=0, gap=True)
@@ -140,81 +187,16 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             contiguous.append(r)
         rows = contiguous
     now_ms = to_unix_ms(now)
-    parked: list[int] = []
-    opened = 0
-    records: dict[tuple[str, str], dict[str, Any]] = {}
-    skewed: list[int] = []
-    newest = None
-    patients: PatientBatch | None = None
-    for i, row in enumerate(rows):
-        if i == len(rows) // 2:
-            faults.point("hub.mid_batch_apply")
-        problem = _validate(node, row)
-        payload: dict[str, Any] = {}
-        stamp = _stamp(row) if problem is None else None
-        if problem is None and stamp is None:
-            problem = _BAD_HLC
-        if problem is None:
-            try:
-                payload = upcast(row.record_type, row.payload, row.schema_version)
-            except InvalidInput as exc:
-                problem = (exc.code, exc.msg)
-        if problem is not None:
-            session.add(
-                ParkedRow(
-                    node_id=node.id,
-                    epoch=node.epoch,
-                    seq=row.seq,
-                    record_type=row.record_type,
-                    record_id=row.record_id,
-                    reason=problem[0],
-                    message=problem[1],
-                    payload=row.payload,
-                    parked_at=now,
-                )
-            )
-            parked.append(row.seq)
-            continue
-        assert stamp is not None
-        trusted = stamp.wall_ms - now_ms <= MAX_CLOCK_OFFSET_MS
-        if not trusted:
-            skewed.append(row.seq)
-        elif newest is None or stamp > newest:
-            newest = stamp
-        if RECORD_TYPES[row.record_type].owner is Owner.SHARED:
-            if patients is None:
-                shared = [r.payload for r in rows if r.record_type == row.record_type]
-                patients = PatientBatch(
-                    session,
-                    node_id=node.id,
-                    sede_id=node.sede_id,
-                    payloads=[p for p in shared if "id" in p],
-                )
-            opened += patients.apply(payload=payload, hlc=row.hlc, trusted=trusted, now=now)
-            continue
-        sede = payload.get("sede_id") or node.sede_id
-        bdate = row.business_date or payload.get("business_date")
-        records[(row.record_type, row.record_id)] = {
-            "record_type": row.record_type,
-            "id": row.record_id,
-            "sede_id": sede,
-            "business_date": bdate,
-            "hlc": row.hlc,
-            "op": row.op,
-            "payload": payload,
-            "seq": row.seq,
-            "tx_id": row.tx_id,
-        }
-    if newest is not None:
-        hlc.update(newest)
-    if records:
-        upsert_records(
-            session.connection(),
-            list(records.values()),
-            node_id=node.id,
-            epoch=node.epoch,
-            received_at=now,
-        )
+    try:  # the whole batch at once; a row the database refuses sends it row by row
+        with session.begin_nested():
+            done = _apply_rows(session, node, rows, now=now, now_ms=now_ms)
+    except Exception as exc:
+        if not _is_poison(exc):
+            raise
+        done = _apply_one_by_one(session, node, rows, now=now, now_ms=now_ms)
+    parked, opened, skewed = sorted(done.parked), done.opened, done.skewed
+    if done.newest is not None:
+        hlc.update(done.newest)
     if skewed:
         session.add(
             SyncConflict(
@@ -250,6 +232,143 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
     session.add(node)
     session.flush()
     return _ack(new_hwm, hlc, now, parked=parked, opened=opened, gap=False)
+
+
+@dataclass
+class _Applied:
+    parked: list[int] = field(default_factory=list)
+    opened: int = 0
+    skewed: list[int] = field(default_factory=list)
+    newest: Timestamp | None = None
+
+    def add(self, other: _Applied) -> None:
+        self.parked += other.parked
+        self.opened += other.opened
+        self.skewed += other.skewed
+        if other.newest is not None and (self.newest is None or other.newest > self.newest):
+            self.newest = other.newest
+
+
+def _park(
+    session: Session, node: Node, row: Change, problem: tuple[str, str], now: dt.datetime
+) -> None:
+    session.add(
+        ParkedRow(
+            node_id=node.id,
+            epoch=node.epoch,
+            seq=row.seq,
+            record_type=row.record_type[:40],  # the columns' sizes: a bad row is still parked
+            record_id=row.record_id[:64],
+            reason=problem[0],
+            message=problem[1],
+            payload=row.payload,
+            parked_at=now,
+        )
+    )
+
+
+def _apply_rows(
+    session: Session, node: Node, rows: list[Change], *, now: dt.datetime, now_ms: int
+) -> _Applied:
+    """Validate, park and apply ``rows`` (flushed, so the database's refusals surface here)."""
+    done = _Applied()
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    patients: PatientBatch | None = None
+    for i, row in enumerate(rows):
+        if i == len(rows) // 2:
+            faults.point("hub.mid_batch_apply")
+        problem = _validate(node, row)
+        payload: dict[str, Any] = {}
+        stamp = _stamp(row) if problem is None else None
+        if problem is None and stamp is None:
+            problem = _BAD_HLC
+        if problem is None:
+            try:
+                payload = upcast(row.record_type, row.payload, row.schema_version)
+            except InvalidInput as exc:
+                problem = (exc.code, exc.msg)
+        if problem is not None:
+            _park(session, node, row, problem, now)
+            done.parked.append(row.seq)
+            continue
+        assert stamp is not None
+        trusted = stamp.wall_ms - now_ms <= MAX_CLOCK_OFFSET_MS
+        if not trusted:
+            done.skewed.append(row.seq)
+        elif done.newest is None or stamp > done.newest:
+            done.newest = stamp
+        if RECORD_TYPES[row.record_type].owner is Owner.SHARED:
+            if patients is None:
+                shared = [r.payload for r in rows if r.record_type == row.record_type]
+                patients = PatientBatch(
+                    session,
+                    node_id=node.id,
+                    sede_id=node.sede_id,
+                    payloads=[p for p in shared if "id" in p],
+                )
+            done.opened += patients.apply(payload=payload, hlc=row.hlc, trusted=trusted, now=now)
+            continue
+        sede = payload.get("sede_id") or node.sede_id
+        bdate = row.business_date or payload.get("business_date")
+        records[(row.record_type, row.record_id)] = {
+            "record_type": row.record_type,
+            "id": row.record_id,
+            "sede_id": sede,
+            "business_date": bdate,
+            "hlc": row.hlc,
+            "op": row.op,
+            "payload": payload,
+            "seq": row.seq,
+            "tx_id": row.tx_id,
+        }
+    if records:
+        upsert_records(
+            session.connection(),
+            list(records.values()),
+            node_id=node.id,
+            epoch=node.epoch,
+            received_at=now,
+        )
+    session.flush()
+    return done
+
+
+def _is_poison(exc: BaseException) -> bool:
+    """A failure caused by a row's content (a value or constraint the database refuses, a value
+    the merge cannot read), not by the database being unavailable (that fails the batch)."""
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", "") or "")
+        return state[:2] in ("22", "23") or state.startswith("P0")
+    return isinstance(exc, ValueError | TypeError | KeyError | LabError)
+
+
+def _apply_one_by_one(
+    session: Session, node: Node, rows: list[Change], *, now: dt.datetime, now_ms: int
+) -> _Applied:
+    """The batch again, each row in its own savepoint: a row the database refuses is parked
+    with the reason (visible at ``/api/sync/parked``) and the rest still applies, so one bad
+    row never blocks the node's queue (the sync notes' poison-message rule)."""
+    total = _Applied()
+    for row in rows:
+        try:
+            with session.begin_nested():
+                total.add(_apply_rows(session, node, [row], now=now, now_ms=now_ms))
+            continue
+        except Exception as exc:
+            if not _is_poison(exc):
+                raise
+            lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            detail = lines[0][:300] if lines else type(exc).__name__
+            problem = ("rejected", f"La central no pudo guardar el registro: {detail}.")
+        total.parked.append(row.seq)
+        try:
+            with session.begin_nested():
+                _park(session, node, row, problem, now)
+        except DBAPIError:  # the payload itself cannot be stored (e.g. a NUL character)
+            with session.begin_nested():
+                raw = row.model_copy(update={"payload": {"raw": json.dumps(row.payload)[:100_000]}})
+                _park(session, node, raw, problem, now)
+    return total
 
 
 def _ack(

@@ -44,7 +44,8 @@ class SyncStatus(EdgeModel, table=True):
     blocked: str | None = Field(
         default=None,
         max_length=40,
-        description="stale_epoch | node_revoked | schema_too_new | upgrade_required | hub_ahead",
+        description="stale_epoch | node_revoked | schema_too_new | upgrade_required | hub_ahead"
+        " | seq_reused",
     )
     pushed_rows: int = 0
     pulled_changes: int = 0

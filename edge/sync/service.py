@@ -14,10 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, case, func, select, update
 
 from domain.clock import Clock, to_unix_ms
-from domain.errors import Conflict, Forbidden, LabError
+from domain.errors import Conflict, Forbidden, LabError, RuleViolation
 from domain.hlc import HLC
 from domain.ids import new_id
 from edge.db import read_session, unit_of_work
@@ -29,6 +29,7 @@ from sync.client import SyncClient, make_batch, to_change
 from sync.protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_ROWS,
+    MAX_CLOCK_OFFSET_MS,
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
     PushBatch,
@@ -37,6 +38,8 @@ from sync.protocol import (
 )
 
 APP_VERSION = "0.1.0"
+# Conditions that stop only the pull (a successful push does not clear them from the status).
+PULL_ONLY_BLOCKS = frozenset({"upgrade_required", "schema_too_new"})
 _STATUS = SyncStatus.__table__  # type: ignore[attr-defined]
 _STATE = outbox.sync_state
 
@@ -76,7 +79,14 @@ def record_failure(engine: Engine, exc: Exception, clock: Clock) -> None:
     blocked = (
         code
         if code
-        in {"stale_epoch", "node_revoked", "schema_too_new", "upgrade_required", "hub_ahead"}
+        in {
+            "stale_epoch",
+            "node_revoked",
+            "schema_too_new",
+            "upgrade_required",
+            "hub_ahead",
+            "seq_reused",
+        }
         else None
     )
     values: dict[str, Any] = {
@@ -96,8 +106,20 @@ def _state(engine: Engine) -> dict[str, Any]:
 
 
 def _forward_hlc(conn: Connection, state: dict[str, Any], hub_hlc: str) -> None:
-    clock_hlc = HLC.restore(state["hlc_last"], node_id=state["node_id"], clock=outbox._clock)
-    stamp = clock_hlc.update(hub_hlc)
+    """Take the hub's stamp into the node's HLC, unless it is further ahead of this node's
+    clock than the maximum offset (a hub clock stepped ahead): adopting it would stamp every
+    later change "in the future" for the hub, so none of them would be trusted for LWW. The
+    offset stays visible in the status (``hub_offset_ms``)."""
+    clock_hlc = HLC.restore(
+        state["hlc_last"],
+        node_id=state["node_id"],
+        clock=outbox._clock,
+        max_offset_ms=MAX_CLOCK_OFFSET_MS,
+    )
+    try:
+        stamp = clock_hlc.update(hub_hlc)
+    except RuleViolation:
+        return
     conn.execute(update(_STATE).where(_STATE.c.id == 1).values(hlc_last=stamp.encode()))
 
 
@@ -163,7 +185,9 @@ def push_pending(
                 .values(
                     last_push_at=clock.now(),
                     consecutive_failures=0,
-                    blocked=None,
+                    blocked=case(
+                        (_STATUS.c.blocked.in_(PULL_ONLY_BLOCKS), _STATUS.c.blocked), else_=None
+                    ),
                     pushed_rows=_STATUS.c.pushed_rows + max(0, ack.acked_to - before),
                 )
             )
@@ -202,6 +226,12 @@ def pull_changes(
                 .where(_STATE.c.id == 1)
                 .values(pull_cursor=page.next_cursor, updated_at=now)
             )
+            if page.acked_to is not None:  # the hub lost acked rows (restored): push them again
+                conn.execute(
+                    update(_STATE)
+                    .where(_STATE.c.id == 1, _STATE.c.acked_seq > page.acked_to)
+                    .values(acked_seq=page.acked_to)
+                )
             _status_row(conn)
             conn.execute(
                 update(_STATUS)

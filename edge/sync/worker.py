@@ -1,7 +1,8 @@
 """Sync jobs of the edge worker: ``sync.push`` every second (a cheap check of the backlog, so a
 write reaches the hub within about 2 s), ``sync.pull`` every 5 s; both back off with jitter
 while the hub is unreachable and stop on a condition only a human can fix (revoked node, stale
-epoch, schema too new) until the next enrolment or upgrade."""
+epoch, a restored database pushing reused seqs) until the next enrolment. A refused *pull* (this
+node's schema too old or the hub's too new) stops only the pull: sales keep being pushed."""
 
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ log = logging.getLogger("labred.edge.sync")
 _BLOCKING = {
     "stale_epoch",
     "node_revoked",
-    "schema_too_new",
-    "upgrade_required",
     "hub_ahead",
+    "seq_reused",
     "node_credentials_invalid",
 }
+# The hub refuses only this node's *pulls* (its schema is too old, or the hub sent a newer one):
+# pushes go on (the hub upcasts them; sales must reach it), the pull is retried every round and
+# the status keeps showing why it is refused.
+PULL_ONLY = service.PULL_ONLY_BLOCKS
+PUSH_BATCHES = 50  # batches per push-job run (up to 25,000 rows; it runs every second)
+PULL_PUSH = 4  # batches the pull job pushes before pulling (the push job drains the rest)
 
 
 @dataclass
@@ -37,6 +43,7 @@ class _Loop:
     failures: int = 0
     next_attempt: float = 0.0
     blocked: str | None = None
+    pull_refused: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -71,13 +78,19 @@ def _run(rt: EdgeRuntime, *, pushing: bool) -> None:
         return
     with loop.lock:
         try:
-            if pushing:
-                service.push_pending(rt.engine, loop.client, rt.clock)
-            else:
-                service.push_pending(rt.engine, loop.client, rt.clock)
+            if pushing:  # bounded too (the next tick goes on): the pull job gets the lock
+                service.push_pending(rt.engine, loop.client, rt.clock, max_batches=PUSH_BATCHES)
+            else:  # a bounded push first: while reception keeps selling the outbox never
+                # empties, and pushing "until empty" starved the pull of hub changes
+                service.push_pending(rt.engine, loop.client, rt.clock, max_batches=PULL_PUSH)
                 service.pull_changes(rt.engine, loop.client, rt.clock)
         except LabError as exc:
             service.record_failure(rt.engine, exc, rt.clock)
+            if exc.code in PULL_ONLY:
+                if loop.pull_refused != exc.code:
+                    log.error("sync pull refused (pushes go on): %s (%s)", exc.msg, exc.code)
+                loop.pull_refused = exc.code
+                return
             if exc.code in _BLOCKING:
                 loop.blocked = exc.code
                 log.error("sync stopped: %s (%s)", exc.msg, exc.code)
@@ -86,6 +99,8 @@ def _run(rt: EdgeRuntime, *, pushing: bool) -> None:
             loop.next_attempt = time.monotonic() + backoff_seconds(loop.failures)
             return
         loop.failures, loop.next_attempt = 0, 0.0
+        if not pushing:
+            loop.pull_refused = None
 
 
 @job("sync.push", seconds=1.0)
