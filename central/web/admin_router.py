@@ -89,6 +89,7 @@ class WebNotifications(BaseModel):
 
     items: list[NotificationRead]
     sedes: list[SedeOption]
+    has_more: bool = Field(False, description="hay notificaciones más antiguas (siguiente página)")
 
 
 class PreviewRequest(BaseModel):
@@ -244,15 +245,17 @@ def web_notifications(
     date_from: Annotated[dt.date | None, Query(alias="from", description="desde")] = None,
     date_to: Annotated[dt.date | None, Query(alias="to", description="hasta")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="filas a saltar")] = 0,
 ) -> WebNotifications:
     with unit_of_work(rt.engine) as session:
         rows = views.notification_history(
             session=session, user=user, status=status, channel=channel,
-            date_from=date_from, date_to=date_to, limit=limit,
+            date_from=date_from, date_to=date_to, limit=limit + 1, offset=offset,
         )  # fmt: skip
         return WebNotifications(
-            items=[NotificationRead.of(n) for n in rows],
+            items=[NotificationRead.of(n) for n in rows[:limit]],
             sedes=_options(views.sedes_for(session=session, user=user)),
+            has_more=len(rows) > limit,
         )
 
 

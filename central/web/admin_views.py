@@ -118,8 +118,10 @@ def notification_history(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Notification]:
-    """Newest first; a supervisor sees the notifications of their sedes only."""
+    """Newest first (``offset`` rows skipped); a supervisor sees the notifications of their
+    sedes only."""
     query = select(Notification)
     if status:
         query = query.where(Notification.status == status)
@@ -132,7 +134,7 @@ def notification_history(
     if not is_admin(user):
         query = query.where(col(Notification.sede_id).in_(list(user.sede_ids) or [""]))
     query = query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-    return list(session.exec(query.limit(limit)).all())
+    return list(session.exec(query.limit(limit).offset(offset)).all())
 
 
 # ------------------------------------------------------------------------------- SUNAT alarms

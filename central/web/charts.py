@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from domain.money import fmt
+from domain.money import q2
 
 PALETTE = ("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#953800", "#57606a")
 WIDTH = 640
 LABEL_W = 170
 ROW_H = 26
+#: characters of a bar's label that fit left of the bars (12 px text in LABEL_W); longer labels
+#: end in "…" (the whole label stays in the bar's <title> and data-label)
+LABEL_CHARS = 23
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,17 @@ def esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+def soles(value: Decimal) -> str:
+    """Amounts as the pages show them (es-PE): ``S/ 1,234.50``."""
+    return f"S/ {q2(value):,.2f}"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _num(value: Decimal, money: bool) -> str:
-    return f"S/ {fmt(value)}" if money else f"{int(value):,}".replace(",", " ")
+    return soles(value) if money else f"{int(value):,}".replace(",", " ")
 
 
 def _frame(title: str, height: int, body: list[str]) -> str:
@@ -60,7 +72,7 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> str:
         w = max(Decimal(0), b.value) * span / top
         body.append(
             f'<text class="lbl" x="{LABEL_W - 6}" y="{y + 16}" text-anchor="end">'
-            f"{esc(b.label[:28])}</text>"
+            f"{esc(clip(b.label, LABEL_CHARS))}</text>"
             f'<rect class="bar" x="{LABEL_W}" y="{y + 3}" width="{w:.1f}" height="{ROW_H - 8}" '
             f'fill="{PALETTE[i % len(PALETTE)]}" data-label="{esc(b.label)}" '
             f'data-value="{b.value}"><title>{esc(b.label)}: {_num(b.value, b.money)}</title></rect>'
@@ -90,7 +102,7 @@ def column_chart(title: str, bars: Sequence[Bar]) -> str:
             f'<text class="val" x="{x + w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle">'
             f"{_num(b.value, b.money)}</text>"
             f'<text class="lbl" x="{x + w / 2:.1f}" y="{30 + plot + 18}" text-anchor="middle">'
-            f"{esc(b.label[:16])}</text>"
+            f"{esc(clip(b.label, 16))}</text>"
         )
     return _frame(title, height, body)
 
@@ -106,7 +118,7 @@ def stacked_days(
     height, plot, left = 270, 180, 60
     slot = (WIDTH - left - 10) / len(days)
     body = [
-        f'<text class="val" x="{left - 4}" y="34" text-anchor="end">{esc(fmt(top))}</text>',
+        f'<text class="val axis" x="{left}" y="22">{esc(soles(top))}</text>',
         f'<line x1="{left}" y1="{30 + plot}" x2="{WIDTH - 10}" y2="{30 + plot}" stroke="#999"/>',
     ]
     for i, d in enumerate(days):
@@ -122,7 +134,7 @@ def stacked_days(
                 f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.8:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}" data-label="{esc(sede)}" '
                 f'data-day="{d.isoformat()}" data-value="{v}">'
-                f"<title>{esc(sede)} {d:%d/%m}: S/ {fmt(v)}</title></rect>"
+                f"<title>{esc(sede)} {d:%d/%m}: {soles(v)}</title></rect>"
             )
         if len(days) <= 16 or i % max(1, len(days) // 8) == 0:
             body.append(
@@ -134,6 +146,6 @@ def stacked_days(
         body.append(
             f'<rect x="{x}" y="{height - 22}" width="12" height="12" '
             f'fill="{PALETTE[k % len(PALETTE)]}"/>'
-            f'<text class="lbl" x="{x + 16}" y="{height - 12}">{esc(sede[:12])}</text>'
+            f'<text class="lbl" x="{x + 16}" y="{height - 12}">{esc(clip(sede, 12))}</text>'
         )
     return _frame(title, height, body)

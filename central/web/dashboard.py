@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -42,14 +43,29 @@ def days_of(filters: reports.Filters) -> list[dt.date]:
     return [filters.date_from + dt.timedelta(days=i) for i in range(min(n, 62))][-62:]
 
 
+def months_of(filters: reports.Filters) -> reports.Filters:
+    """The month-by-month chart's period: whole months, the twelve up to the period's end (or
+    from the first month of a longer period), so no month shows only the days of it that fall
+    in the filter (a 30-day period cut the previous month to a day or two)."""
+    end = filters.date_to
+    year, month = end.year, end.month - 11
+    if month <= 0:
+        year, month = year - 1, month + 12
+    start = min(dt.date(year, month, 1), filters.date_from.replace(day=1))
+    return dataclasses.replace(filters, date_from=start)
+
+
 def patients_split(*, session: Session, filters: reports.Filters) -> dict[str, int]:
     """Distinct patients with valid orders in the period: ``nuevo`` (first order in it) and
     ``recurrente`` (from the ``rpt_patient_day`` projection: milliseconds, no cache)."""
     return reports.patient_split(session=session, filters=filters)
 
 
-def patients_chart(*, session: Session, filters: reports.Filters) -> str:
-    split = patients_split(session=session, filters=filters)
+def patients_chart(
+    *, session: Session, filters: reports.Filters, split: dict[str, int] | None = None
+) -> str:
+    if split is None:
+        split = patients_split(session=session, filters=filters)
     return charts.column_chart(
         "Pacientes nuevos y recurrentes",
         [
@@ -61,13 +77,19 @@ def patients_chart(*, session: Session, filters: reports.Filters) -> str:
 
 
 def render_all(
-    *, session: Session, filters: reports.Filters, now: dt.datetime, part: str = "all"
+    *,
+    session: Session,
+    filters: reports.Filters,
+    now: dt.datetime,
+    part: str = "all",
+    split: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """The dashboard's charts as SVG keyed by name: ``part`` ``main`` (all but the patients
-    chart, which is then ""), ``patients`` (only it) or ``all``."""
+    chart, which is then ""), ``patients`` (only it) or ``all``; ``split`` is the patients'
+    split when the caller already has it."""
     out = dict.fromkeys(CHART_NAMES, "")
     if part in ("all", "patients"):
-        out["patients"] = patients_chart(session=session, filters=filters)
+        out["patients"] = patients_chart(session=session, filters=filters, split=split)
     if part == "patients":
         return out
     by_day = sales_by_sede_day(session=session, filters=filters)
@@ -78,7 +100,7 @@ def render_all(
     )
     methods = reports.payment_methods(session, filters, 20).rows
     top = reports.top_services(session, filters, 10).rows
-    months = reports.monthly_comparison(session, filters, 24).rows
+    months = reports.monthly_comparison(session, months_of(filters), 25).rows
     return out | {
         "sales_by_day": charts.stacked_days("Ventas por sede y día", days, by_day),
         "payment_methods": charts.bar_chart(
@@ -90,7 +112,8 @@ def render_all(
             [charts.Bar(r["name"] or r["code"], Decimal(r["quantity"]), money=False) for r in top],
         ),
         "monthly": charts.column_chart(
-            "Ventas mes a mes", [charts.Bar(r["month"], r["sales"]) for r in months]
+            "Ventas mes a mes (meses completos)",
+            [charts.Bar(r["month"], r["sales"]) for r in months],
         ),
     }
 

@@ -162,9 +162,17 @@ class DashboardCharts(BaseModel):
     payment_methods: str = Field(description="Medios de pago (barras)")
     top_services: str = Field(description="Exámenes más vendidos (barras)")
     patients: str = Field(
-        description="Pacientes nuevos y recurrentes (cifras en caché por 10 minutos)"
+        description="Pacientes nuevos y recurrentes (con una orden válida en el periodo)"
     )
-    monthly: str = Field(description="Ventas mes a mes")
+    monthly: str = Field(
+        description="Ventas mes a mes: los doce meses completos hasta la fecha final"
+    )
+    patients_new: int | None = Field(
+        None, description="pacientes nuevos del gráfico de pacientes (null con part=main)"
+    )
+    patients_recurring: int | None = Field(
+        None, description="pacientes recurrentes del gráfico de pacientes (null con part=main)"
+    )
 
 
 SedeQ = Annotated[
@@ -199,7 +207,19 @@ def dashboard_charts(
         sede_id=sede,
     )
     with unit_of_work(rt.engine) as session:
-        svgs = web_dashboard.render_all(
-            session=session, filters=filters, now=rt.clock.now(), part=part
+        # the same split feeds the chart and the "Pacientes nuevos" figure of the page
+        split = (
+            None
+            if part == "main"
+            else web_dashboard.patients_split(session=session, filters=filters)
         )
-    return DashboardCharts(date_from=filters.date_from, date_to=filters.date_to, **svgs)
+        svgs = web_dashboard.render_all(
+            session=session, filters=filters, now=rt.clock.now(), part=part, split=split
+        )
+    return DashboardCharts(
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        patients_new=split["nuevo"] if split is not None else None,
+        patients_recurring=split["recurrente"] if split is not None else None,
+        **svgs,
+    )

@@ -6,7 +6,9 @@ async function main() {
   if (page !== "login") {
     const user = currentUser();
     if (!user) { goToLogin(); return; }
-    document.getElementById("hdr-user").textContent = `${user.full_name} · ${user.role_label}`;
+    const who = document.getElementById("hdr-user");
+    who.textContent = `${user.full_name} · ${user.role_label}`;
+    who.title = who.textContent; // a long name is cut with "…" (app.css) and shown whole here
     // Only the pages whose data the user may see are offered (the API refuses the rest).
     const perms = new Set(user.permissions || []);
     for (const el of document.querySelectorAll("nav [data-perm]")) el.hidden = !perms.has(el.dataset.perm);

@@ -146,3 +146,19 @@ export function can(permission) {
   const user = currentUser();
   return Boolean(user && (user.permissions || []).includes(permission));
 }
+
+// The pager under a list the API serves by pages (limit/offset): "1–50 de 120" and the buttons
+// to the previous and next pages, which call go(newOffset). `total` null: unknown, `more` says
+// whether a next page exists. Hidden when everything fits in one page.
+export function pager(node, { offset, limit, shown, total = null, more = null }, go) {
+  const hasNext = more ?? offset + shown < total;
+  const range = shown ? `${offset + 1}–${offset + shown}${total === null ? "" : ` de ${total}`}` : "";
+  node.replaceChildren(
+    el("span", { class: "muted", "data-range": "" }, range),
+    el("button", { type: "button", class: "small ghost", "data-page": "prev", disabled: offset <= 0,
+      onclick: () => go(Math.max(0, offset - limit)) }, "‹ Anteriores"),
+    el("button", { type: "button", class: "small ghost", "data-page": "next", disabled: !hasNext,
+      onclick: () => go(offset + limit) }, "Siguientes ›"),
+  );
+  node.hidden = offset <= 0 && !hasNext;
+}

@@ -1,14 +1,23 @@
-import { api, el, fill, flash, soles } from "../lib.js";
+// Catalog and prices: every test and panel, by pages; users with catalog.manage change a price
+// (with its reason) in place, the others (supervisors: catalog.read) only read it.
+import { api, can, el, fill, flash, pager, soles } from "../lib.js";
+
+const PAGE = 50;
 
 export default async function () {
   const tbody = document.querySelector("#services tbody");
   const search = document.getElementById("svc-search");
+  const pages = document.getElementById("svc-pager");
+  const editable = can("catalog.manage");
+  for (const node of document.querySelectorAll("#services [data-edit]")) node.hidden = !editable;
 
   function row(s) {
+    const current = el("td", { class: "num", "data-price": "" }, soles(s.price));
+    const cells = [el("td", {}, s.code), el("td", {}, s.name), current];
+    if (!editable) return el("tr", { "data-code": s.code, "data-id": s.id }, ...cells);
     const price = el("input", { name: "price", inputmode: "decimal", size: 8, "aria-label": `Nuevo precio de ${s.name}` });
     const reason = el("input", { name: "reason", maxlength: 200, "aria-label": "Motivo" });
     const msg = el("span", { class: "error", role: "alert" });
-    const current = el("td", { class: "num", "data-price": "" }, soles(s.price));
     const save = async () => {
       msg.textContent = "";
       try {
@@ -21,15 +30,18 @@ export default async function () {
       } catch (err) { msg.textContent = err.message; }
     };
     price.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); save(); } });
-    return el("tr", { "data-code": s.code, "data-id": s.id }, el("td", {}, s.code), el("td", {}, s.name), current,
-      el("td", {}, price), el("td", {}, reason),
+    return el("tr", { "data-code": s.code, "data-id": s.id }, ...cells, el("td", {}, price), el("td", {}, reason),
       el("td", {}, el("button", { type: "button", class: "small", onclick: save }, "Guardar"), msg));
   }
 
-  async function load() {
+  async function load(offset = 0) {
     const q = String(new FormData(search).get("q") || "").trim();
-    const list = await api.get(`/api/catalog/services?limit=100${q ? `&q=${encodeURIComponent(q)}` : ""}`);
-    fill(tbody, list.items.map(row), 6, "Ningún examen coincide.");
+    const params = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+    if (q) params.set("q", q);
+    const list = await api.get(`/api/catalog/services?${params}`);
+    fill(tbody, list.items.map(row), editable ? 6 : 3, q ? "Ningún examen coincide." : "El catálogo no tiene exámenes.");
+    pager(pages, { offset, limit: PAGE, shown: list.items.length, total: list.total },
+      (next) => load(next).catch((err) => flash(err.message)));
   }
   search.addEventListener("submit", (e) => { e.preventDefault(); load().catch((err) => flash(err.message)); });
   await load();

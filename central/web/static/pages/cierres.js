@@ -1,14 +1,40 @@
-import { api, el, fill, flash, showError, soles } from "../lib.js";
+// Daily closures of the sedes the user sees, by pages; one closure's findings and its reopening.
+import { api, can, el, fill, flash, pager, showError, soles } from "../lib.js";
+
+const PAGE = 50;
+const REOPENABLE = new Set(["reconciled", "with_discrepancies"]);
+const SEVERITY = { critical: "Crítica", warning: "Advertencia", info: "Aviso" };
+// domain/reconciliation (documents, payments, seal) and central/reconciliation (late_records)
+const KINDS = {
+  seal_mismatch: "Sello del día no coincide",
+  seal_method_mismatch: "Sello: medio de pago no coincide",
+  series_gap: "Salto en la numeración",
+  paid_without_document: "Pagado sin comprobante",
+  document_without_order: "Comprobante sin orden",
+  document_rejected: "Rechazado por SUNAT",
+  document_unsent_past_deadline: "Sin enviar fuera de plazo",
+  document_deadline_today: "Plazo SUNAT vence hoy",
+  cash_session_open: "Caja sin cerrar",
+  cash_over: "Sobrante de caja",
+  cash_short: "Faltante de caja",
+  method_difference: "Diferencia por medio de pago",
+  payment_without_order: "Pago sin orden",
+  order_payments_mismatch: "Pagos no cuadran con la orden",
+  late_records: "Registros tardíos",
+};
 
 export default async function () {
   const tbody = document.querySelector("#closures tbody");
+  const pages = document.getElementById("closures-pager");
   const detail = document.getElementById("closure-detail");
   const form = document.getElementById("reopen-form");
   const error = document.getElementById("reopen-error");
   let current = null;
+  let offset = 0;
   let sedes = {};
   try {
-    const list = await api.get("/api/config/locations");
+    // report.read: a supervisor gets their own sedes (the codes shown instead of ids)
+    const list = await api.get("/api/web/sedes");
     sedes = Object.fromEntries((list.items || []).map((s) => [s.id, s.code]));
   } catch { /* ids are shown instead */ }
 
@@ -19,8 +45,10 @@ export default async function () {
       `Cierre ${sedes[c.sede_id] || c.sede_id} del ${c.business_date} · ${c.status_label}`;
     document.getElementById("closure-reopen-info").textContent = c.reopened_at
       ? `Reabierto por ${c.reopened_by}: ${c.reopen_reason}` : "";
-    fill(document.querySelector("#discrepancies tbody"), c.discrepancies.map((d) => el("tr", { class: d.severity },
-      el("td", {}, d.severity), el("td", {}, d.kind), el("td", {}, d.message),
+    // only a reconciled day can be reopened (the hub refuses the others with 409)
+    form.hidden = !can("reconciliation.reopen") || !REOPENABLE.has(c.status) || !c.closed_at;
+    fill(document.querySelector("#discrepancies tbody"), c.discrepancies.map((d) => el("tr", { class: d.severity, "data-kind": d.kind },
+      el("td", {}, SEVERITY[d.severity] || d.severity), el("td", { title: d.kind }, KINDS[d.kind] || d.kind), el("td", {}, d.message),
       el("td", { class: "num" }, d.expected === null ? "—" : soles(d.expected)),
       el("td", { class: "num" }, d.actual === null ? "—" : soles(d.actual)),
       el("td", { class: "num" }, d.amount === null ? "—" : soles(d.amount)))), 6, "Sin discrepancias.");
@@ -32,14 +60,17 @@ export default async function () {
     catch (err) { flash(err.message); }
   }
 
-  async function load() {
-    const list = await api.get("/api/reconciliation/closures?limit=100");
+  async function load(at = offset) {
+    const list = await api.get(`/api/reconciliation/closures?limit=${PAGE}&offset=${at}`);
+    offset = at;
     fill(tbody, list.items.map((c) => el("tr", { "data-closure": c.id, class: c.critical_count ? "warn" : "" },
       el("td", {}, c.business_date), el("td", {}, sedes[c.sede_id] || c.sede_id), el("td", {}, c.status_label),
       el("td", { class: "num" }, c.discrepancy_count), el("td", { class: "num" }, c.critical_count),
       el("td", {}, c.has_late_adjustments ? "Sí" : "No"),
       el("td", {}, el("button", { type: "button", class: "small", onclick: () => open(c.id) }, "Ver")))),
-    7, "No hay cierres en el periodo.");
+    7, "Aún no hay cierres: la central concilia cada día de cada sede.");
+    pager(pages, { offset, limit: PAGE, shown: list.items.length, total: list.total },
+      (next) => load(next).catch((err) => flash(err.message)));
   }
 
   form.addEventListener("submit", async (event) => {
@@ -54,5 +85,5 @@ export default async function () {
       await load();
     } catch (err) { showError(error, err); }
   });
-  await load();
+  await load(0);
 }

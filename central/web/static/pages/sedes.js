@@ -3,7 +3,7 @@ import { api, duration, el, fill, flash, when } from "../lib.js";
 export default async function () {
   const tbody = document.querySelector("#nodes tbody");
   // Sedes, nodes with their status (one request) and parked rows, all at once.
-  const listing = api.get("/api/config/locations").catch(() => null); // ids are shown instead
+  const listing = api.get("/api/web/sedes").catch(() => null); // ids are shown instead
   const parkedRows = api.get("/api/sync/parked");
   parkedRows.catch(() => {}); // reported below
   const health = await api.get("/api/web/sync-health");

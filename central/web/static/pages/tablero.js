@@ -3,8 +3,9 @@ import { api, el, request, showError, soles } from "../lib.js";
 const KPIS = [
   ["sales", "Ventas", soles], ["orders", "Órdenes", String], ["average_ticket", "Ticket medio", soles],
   ["new_patients", "Pacientes nuevos", String], ["discounts", "Descuentos", soles],
-  ["cancelled_orders", "Anuladas", String], ["covered", "Convenios por cobrar", soles],
+  ["cancelled_orders", "Anuladas", String], ["covered", "Cubierto por convenios", soles],
 ];
+const CHARTS = ["sales_by_day", "payment_methods", "top_services", "patients", "monthly"];
 
 function query(form) {
   const params = new URLSearchParams();
@@ -19,11 +20,20 @@ export default async function () {
   const form = document.getElementById("filters");
   const error = document.getElementById("filter-error");
   try {
-    const sedes = await api.get("/api/config/locations");
+    // report.read: a supervisor gets their own sedes (/api/config/locations is config.manage)
+    const sedes = await api.get("/api/web/sedes");
     for (const s of sedes.items || []) form.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
   } catch { /* the filter stays at "Todas" */ }
 
+  // Figures of another period or sede must not stay next to an error about the new filter.
+  function clear() {
+    document.getElementById("kpis").replaceChildren();
+    for (const name of CHARTS) document.getElementById(`chart-${name}`).replaceChildren();
+  }
+
+  let loads = 0; // a slower answer of an earlier filter must not overwrite a newer one
   async function load() {
+    const seq = ++loads;
     error.hidden = true;
     const q = query(form).toString();
     try {
@@ -35,19 +45,29 @@ export default async function () {
         api.get(`/api/reports/dashboard?${q}`),
         api.get(`/api/web/charts?${q}&part=main`),
       ]);
+      if (seq !== loads) return;
       form.elements.from.value = kpi.date_from;
       form.elements.to.value = kpi.date_to;
       document.getElementById("kpis").replaceChildren(
         ...KPIS.map(([key, label, format]) =>
           el("div", { class: "kpi", "data-kpi": key }, el("span", {}, label), el("strong", {}, format(kpi[key])))),
       );
+      // "Pacientes nuevos" is the "Nuevo" column of the patients chart (and of the patients
+      // analysis report): patients with a valid order in the period whose first order is in it.
+      const newPatients = document.querySelector("[data-kpi=new_patients] strong");
+      newPatients.textContent = "…";
       document.getElementById("chart-patients").textContent = "Calculando…";
       for (const name of ["sales_by_day", "payment_methods", "top_services", "monthly"]) {
         // SVG rendered by the hub with every text escaped (central/web/charts.py).
         document.getElementById(`chart-${name}`).innerHTML = charts[name];
       }
-      document.getElementById("chart-patients").innerHTML = (await patients).patients;
+      const split = await patients;
+      if (seq !== loads) return;
+      document.getElementById("chart-patients").innerHTML = split.patients;
+      newPatients.textContent = String(split.patients_new);
     } catch (err) {
+      if (seq !== loads) return;
+      clear();
       showError(error, err);
     }
   }

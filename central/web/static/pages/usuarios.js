@@ -12,9 +12,14 @@ export default async function () {
   let data = { items: [], sedes: [], roles: [], can_edit: false };
   let editing = null; // null: creating
 
+  // A supervisor sees the codes of their own sedes; the others assigned are only counted.
   function codes(ids) {
     const byId = Object.fromEntries(data.sedes.map((s) => [s.id, s.code]));
-    return ids.map((id) => byId[id] || "otra").join(", ") || "—";
+    const known = ids.filter((id) => byId[id]).map((id) => byId[id]);
+    const others = ids.length - known.length;
+    const more = others === 1 ? "1 sede más" : `${others} sedes más`;
+    if (!known.length) return others ? (others === 1 ? "1 sede" : `${others} sedes`) : "—";
+    return others ? `${known.join(", ")} y ${more}` : known.join(", ");
   }
   const roleLabel = (role) => (data.roles.find((r) => r.role === role) || { label: role }).label;
 
