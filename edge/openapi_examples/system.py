@@ -70,6 +70,7 @@ WEB_STATUS: Example = {
     "hub_checked_at": "2026-11-29T14:07:41Z",
     "sunat_pending": 1,
     "sunat_overdue": 0,
+    "sunat_unreachable": 0,
     "sync_backlog": 3,
     "sync_last_push_at": "2026-11-29T14:07:43Z",
     "sync_last_error": None,

@@ -184,6 +184,11 @@ class WebStatus(BaseModel):
     hub_checked_at: dt.datetime | None
     sunat_pending: int = Field(description="Comprobantes sin respuesta final de SUNAT.")
     sunat_overdue: int = Field(description="De ellos, en o pasado su plazo de envío.")
+    sunat_unreachable: int = Field(
+        default=0,
+        description="De ellos, cuyo último envío no encontró a SUNAT (error de red): SUNAT o "
+        "la conexión están caídos; el worker los reenvía solo.",
+    )
     sync_backlog: int = Field(description="Cambios por enviar a la central.")
     sync_last_push_at: dt.datetime | None
     sync_last_error: str | None
@@ -222,6 +227,7 @@ def node_status(
         hub_checked_at=checked,
         sunat_pending=queue.pending,
         sunat_overdue=queue.overdue,
+        sunat_unreachable=queue.unreachable,
         sync_backlog=int(sync.get("backlog") or 0),
         sync_last_push_at=sync.get("last_push_at"),
         sync_last_error=sync.get("last_error"),

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from edge.billing.models import FINAL_STATES, STATES, Invoice
+from edge.billing.models import ERROR_RED, FINAL_STATES, STATES, Invoice
 from edge.config.models import Sede
 from edge.labsync import service as labsync_service
 
@@ -105,6 +105,7 @@ def sede_label(session: Session, *, sede_id: str | None) -> SedeLabel:
 class SunatQueue:
     pending: int
     overdue: int
+    unreachable: int = 0  # of them, whose last send found no SUNAT (network error)
 
 
 def sunat_queue(session: Session, *, today: dt.date) -> SunatQueue:
@@ -116,7 +117,7 @@ def sunat_queue(session: Session, *, today: dt.date) -> SunatQueue:
     at 55,000 documents against well under 1 ms.)
     """
     overdue_case = case((col(Invoice.deadline) <= today, 1), else_=0)
-    pending = overdue = 0
+    pending = overdue = unreachable = 0
     for state in (s for s in STATES if s not in FINAL_STATES):
         count, late = session.exec(
             select(func.count(), func.coalesce(func.sum(overdue_case), 0)).where(
@@ -125,7 +126,9 @@ def sunat_queue(session: Session, *, today: dt.date) -> SunatQueue:
         ).one()
         pending += int(count)
         overdue += int(late)
-    return SunatQueue(pending=pending, overdue=overdue)
+        if state == ERROR_RED:
+            unreachable = int(count)
+    return SunatQueue(pending=pending, overdue=overdue, unreachable=unreachable)
 
 
 @dataclass(frozen=True)

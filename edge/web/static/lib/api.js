@@ -51,8 +51,8 @@ function networkError() {
   ]);
 }
 
-export async function api(method, path, body, { retry = true, quiet401 = false } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(method, path, body, { retry = true, quiet401 = false, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = cookie("labred_csrf");
   let response;
@@ -68,7 +68,7 @@ export async function api(method, path, body, { retry = true, quiet401 = false }
   }
   const authCall = /^\/api\/auth\/(login|refresh|logout)/.test(path);
   if (response.status === 401 && retry && !authCall) {
-    if (await refreshSession()) return api(method, path, body, { retry: false, quiet401 });
+    if (await refreshSession()) return api(method, path, body, { retry: false, quiet401, headers: extra });
     if (!quiet401) goToLogin();
   }
   let data = null;

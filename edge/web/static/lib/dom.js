@@ -79,6 +79,21 @@ export const METHOD_LABELS = {
   efectivo: "Efectivo", tarjeta: "Tarjeta", yape: "Yape", plin: "Plin", transferencia: "Transferencia",
 };
 
+export const SEX_LABELS = { F: "Femenino", M: "Masculino", X: "No especifica" };
+
+// States of a SUNAT document (edge/billing/models.py), as the counter reads them.
+export const SUNAT_LABELS = {
+  pendiente: "pendiente de envío",
+  enviado: "enviado, esperando respuesta",
+  aceptado: "aceptado",
+  observado: "aceptado con observaciones",
+  rechazado: "rechazado",
+  error_red: "sin conexión con SUNAT (se reenvía solo)",
+  por_reenviar: "por reenviar",
+  anulado: "dado de baja",
+};
+export const sunatLabel = (state) => SUNAT_LABELS[state] || state;
+
 export function badge(status) {
   return h("span", { class: `badge st-${status}`, text: STATUS_LABELS[status] || status });
 }

@@ -112,8 +112,62 @@ export function keepDraft(form, key) {
   return () => sessionStorage.removeItem(storageKey);
 }
 
-// Arrow keys + Enter over a listbox fed by ``input`` (patient and catalog search).
-export function listbox(input, list, { onChoose }) {
+// One submit at a time: a second Ctrl+Enter, Enter or click while the first request is on its
+// way is ignored (it would register the sale, the payment or the count twice). A handler that
+// returns ``true`` keeps the form locked (its work is done: the page moves on).
+export function oneAtATime(handler) {
+  let busy = false;
+  return async function guarded(event) {
+    if (event && typeof event.preventDefault === "function") event.preventDefault();
+    if (busy) return;
+    busy = true;
+    let keep = false;
+    try {
+      keep = (await handler.call(this, event)) === true;
+    } finally {
+      busy = keep;
+    }
+  };
+}
+
+// Search as you type. ``render(q, current)`` fetches and paints the results of ``q`` (painting
+// only while ``current()`` is true: a newer query may be on its way). ``settle()`` is null when
+// the list already shows the results of what is typed, else the promise of those results (the
+// waiting search runs at once): Enter never picks a result of an older text, nor does nothing.
+export function liveSearch(input, render, ms) {
+  let timer = null;
+  let seq = 0;
+  let shown = null;
+  let running = null;
+  const run = () => {
+    clearTimeout(timer);
+    timer = null;
+    const q = input.value.trim();
+    if (running && running.q === q) return running.promise;
+    const mine = ++seq;
+    const promise = Promise.resolve()
+      .then(() => render(q, () => mine === seq))
+      .catch(() => {})
+      .then(() => {
+        if (mine === seq) shown = q;
+        if (running && running.mine === mine) running = null;
+      });
+    running = { q, mine, promise };
+    return promise;
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  });
+  return {
+    run,
+    settle: () => (timer === null && !running && shown === input.value.trim() ? null : run()),
+  };
+}
+
+// Arrow keys + Enter over a listbox fed by ``input`` (patient and catalog search). With
+// ``settle`` (see liveSearch), Enter typed before the results arrive waits for them.
+export function listbox(input, list, { onChoose, settle = null }) {
   let active = -1;
   const items = () => $$("[role=option]", list);
   const paint = () => {
@@ -136,6 +190,15 @@ export function listbox(input, list, { onChoose }) {
       paint();
       event.preventDefault();
     } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+      const waiting = settle && settle();
+      if (waiting) {
+        event.preventDefault(); // never the form's submit: the results are on their way
+        waiting.then(() => {
+          const chosen = items()[active >= 0 ? active : 0];
+          if (chosen) onChoose(chosen, event);
+        });
+        return;
+      }
       const chosen = all[active >= 0 ? active : 0];
       if (chosen) {
         event.preventDefault();

@@ -6,6 +6,13 @@ export function toCents(value) {
   return Number(soles) * 100 + Number((cents + "00").slice(0, 2));
 }
 
+// What the API accepts ("25.50") for an amount typed as "25,50" or "25.5"; text that is not an
+// amount goes as typed, for the API to explain.
+export function amountText(value) {
+  const cents = toCents(value);
+  return cents === null ? String(value ?? "").trim() : fromCents(cents);
+}
+
 export function fromCents(cents) {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);

@@ -27,6 +27,14 @@ const DEFAULTS = {
 function escape(event) {
   const dialog = document.querySelector("dialog[open]");
   if (dialog) return; // the dialog closes itself
+  const box = event.target;
+  if (box instanceof HTMLInputElement && box.type === "search" && box.value) {
+    // Esc in a search box clears it (and its list); it never leaves the page half-typed.
+    event.preventDefault();
+    box.value = "";
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    return;
+  }
   if (handlers.Escape && handlers.Escape(event) !== false) return;
   if (history.length > 1) history.back();
   else go(PREFIX);
@@ -113,8 +121,15 @@ function paint(web, sync, lab) {
   if (web) {
     const pending = Number(web.sunat_pending || 0);
     const overdue = Number(web.sunat_overdue || 0);
-    setPill("st-sunat", `SUNAT: ${pending} en cola${overdue ? `, ${overdue} por vencer` : ""}`,
-      overdue ? "bad" : pending > 0 ? "warn" : "ok");
+    const unreachable = Number(web.sunat_unreachable || 0);
+    if (unreachable) {
+      // SUNAT (or the internet) is down: say so; the sale goes on and the worker resends.
+      setPill("st-sunat", `SUNAT: sin conexión, ${pending} en cola${overdue ? `, ${overdue} por vencer` : ""}`, "bad",
+        `${unreachable} comprobante(s) no llegaron a SUNAT por falta de conexión; se reenvían solos. Puede seguir vendiendo e imprimiendo.`);
+    } else {
+      setPill("st-sunat", `SUNAT: ${pending} en cola${overdue ? `, ${overdue} por vencer` : ""}`,
+        overdue ? "bad" : pending > 0 ? "warn" : "ok", "Comprobantes sin respuesta de SUNAT");
+    }
   } else setPill("st-sunat", "SUNAT: —", "unknown");
   if (lab) {
     setPill("st-lab", `Lab: ${lab.pending} pendientes${lab.alerts ? `, ${lab.alerts} alertas` : ""}`,

@@ -1,8 +1,8 @@
 // F6: the cash drawer — open with a counted float, blind count by denomination, close.
 import { ApiError, get, post } from "../lib/api.js";
 import { $, $$, METHOD_LABELS, clear, fmtDateTime, h, toast } from "../lib/dom.js";
-import { clearErrors, keepDraft, setFieldError, showErrors } from "../lib/forms.js";
-import { fmt, toCents, toCentsSigned } from "../lib/money.js";
+import { clearErrors, keepDraft, oneAtATime, setFieldError, showErrors } from "../lib/forms.js";
+import { amountText, fmt, toCents, toCentsSigned } from "../lib/money.js";
 
 const DENOMINATIONS = ["200.00", "100.00", "50.00", "20.00", "10.00", "5.00", "2.00", "1.00", "0.50", "0.20", "0.10"];
 let session = null;
@@ -91,6 +91,7 @@ async function refresh() {
   showState();
   $("#open-form").hidden = !!session;
   $("#count-form").hidden = !session;
+  $("#move-form").hidden = !session;
   if (!session) {
     $("#open-form").querySelector("input").focus();
     return;
@@ -107,13 +108,13 @@ export async function init() {
   const openForm = $("#open-form");
   const countForm = $("#count-form");
   const closeForm = $("#close-form");
+  const moveForm = $("#move-form");
   keepDraft(openForm, "cash-open");
   const dropCount = keepDraft(countForm, "cash-count");
   openGrid.update();
   countGrid.update();
 
-  openForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  openForm.addEventListener("submit", oneAtATime(async () => {
     clearErrors(openForm);
     const denominations = readDenoms(openForm);
     if (!denominations) return;
@@ -125,10 +126,34 @@ export async function init() {
     } catch (err) {
       showErrors(openForm, err);
     }
-  });
+  }));
 
-  countForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  moveForm.addEventListener("submit", oneAtATime(async () => {
+    clearErrors(moveForm);
+    const kind = moveForm.elements.kind.value;
+    const amount = amountText(moveForm.elements.amount.value);
+    const reason = moveForm.elements.reason.value.trim();
+    const bad = [];
+    if (toCents(amount) === null || toCents(amount) === 0) bad.push({ msg: "Escriba el monto, p. ej. 20.00.", loc: ["body", "amount"] });
+    if (reason.length < 3) bad.push({ msg: "Indique el motivo (3 caracteres o más).", loc: ["body", "reason"] });
+    if (bad.length) {
+      showErrors(moveForm, { detail: bad });
+      return;
+    }
+    try {
+      const move = await post(`/api/cash/sessions/${encodeURIComponent(session.id)}/movements`, { kind, amount, reason });
+      const what = `${move.kind === "egreso" ? "Egreso" : "Ingreso"} de ${fmt(amount)}: ${move.reason}`;
+      $("#move-list").prepend(h("li", { text: `${fmtDateTime(move.created_at)} · ${what}` }));
+      toast(`${what}. Registrado.`, "ok");
+      moveForm.elements.amount.value = "";
+      moveForm.elements.reason.value = "";
+      moveForm.elements.amount.focus();
+    } catch (err) {
+      showErrors(moveForm, err); // what was typed stays
+    }
+  }));
+
+  countForm.addEventListener("submit", oneAtATime(async () => {
     clearErrors(countForm);
     const denominations = readDenoms(countForm);
     if (!denominations) return;
@@ -139,7 +164,7 @@ export async function init() {
         setFieldError(countForm, `declared.${m}`, "Monto inválido (p. ej. 45.00).");
         return;
       }
-      declared[m] = raw;
+      declared[m] = amountText(raw);
     }
     const note = countForm.elements.note.value.trim();
     try {
@@ -150,10 +175,9 @@ export async function init() {
     } catch (err) {
       showErrors(countForm, err);
     }
-  });
+  }));
 
-  closeForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  closeForm.addEventListener("submit", oneAtATime(async () => {
     clearErrors(closeForm);
     const body = {};
     const note = closeForm.elements.note.value.trim();
@@ -168,11 +192,15 @@ export async function init() {
       $("#summary-verdict").textContent = `Diferencia final: ${fmt(summary.difference)}`;
       session = summary.session;
       showState();
+      $("#close-summary a").focus();
+      return true; // closed: this form has nothing left to do
     } catch (err) {
-      if (err.code === "cash_difference_needs_approval" || err.code === "approval_invalid") $("#close-approval").hidden = false;
+      const approval = err.code === "cash_difference_needs_approval" || err.code === "approval_invalid";
+      if (approval) $("#close-approval").hidden = false;
       showErrors(closeForm, err);
+      if (approval) closeForm.elements["approval.username"].focus();
     }
-  });
+  }));
   await refresh();
   for (const el of $$("input[name^=denominations]")) el.addEventListener("focus", () => el.select());
 }

@@ -1,7 +1,7 @@
 // The "cancel with reason" dialog shared by the orders list and the order page.
 import { post } from "../lib/api.js";
 import { $ } from "../lib/dom.js";
-import { clearErrors, showErrors } from "../lib/forms.js";
+import { clearErrors, oneAtATime, showErrors } from "../lib/forms.js";
 
 export function askCancel(order, onDone) {
   const dialog = $("#cancel-dialog");
@@ -11,8 +11,7 @@ export function askCancel(order, onDone) {
   form.elements.reason.value = "";
   const close = () => dialog.close();
   $("#cancel-close").onclick = close;
-  form.onsubmit = async (event) => {
-    event.preventDefault();
+  form.onsubmit = oneAtATime(async () => {
     clearErrors(form);
     const reason = form.elements.reason.value.trim();
     if (reason.length < 3) {
@@ -26,7 +25,7 @@ export function askCancel(order, onDone) {
     } catch (err) {
       showErrors(form, err); // the reason stays typed
     }
-  };
+  });
   dialog.showModal();
   form.elements.reason.focus();
 }

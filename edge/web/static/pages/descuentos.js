@@ -1,7 +1,7 @@
 // F9 (supervisors): the sede's discount requests; approve (optional comment) or reject (reason).
 import { PREFIX, get, post } from "../lib/api.js";
 import { $, $$, clear, fmtDateTime, h, toast } from "../lib/dom.js";
-import { clearErrors, showErrors } from "../lib/forms.js";
+import { clearErrors, oneAtATime, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { REQUEST_LABELS, describe } from "./discount_request.js";
@@ -32,8 +32,7 @@ function decide(req, mode) {
   submit.className = approve ? "primary" : "danger";
   submit.firstChild.textContent = approve ? "Aprobar " : "Rechazar ";
   $("#decide-close").onclick = () => dialog.close();
-  form.onsubmit = async (event) => {
-    event.preventDefault();
+  form.onsubmit = oneAtATime(async () => {
     clearErrors(form);
     const reason = form.elements.reason.value.trim();
     if (!approve && reason.length < 3) {
@@ -51,7 +50,7 @@ function decide(req, mode) {
     } catch (err) {
       showErrors(form, err); // the reason stays typed
     }
-  };
+  });
   dialog.showModal();
   form.elements.reason.focus();
 }

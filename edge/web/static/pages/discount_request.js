@@ -2,8 +2,8 @@
 // the request (pending -> approved / rejected / expired / withdrawn) without leaving the page.
 import { get, post } from "../lib/api.js";
 import { $, fmtDateTime, toast } from "../lib/dom.js";
-import { clearErrors, showErrors, values } from "../lib/forms.js";
-import { fmt } from "../lib/money.js";
+import { clearErrors, oneAtATime, showErrors, values } from "../lib/forms.js";
+import { amountText, fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 
 export const REQUEST_LABELS = {
@@ -42,7 +42,9 @@ export function initDiscountRequest({ me, onDecided }) {
     const closed = !order || CLOSED.has(order.status);
     const discounted = order && order.discount_total && order.discount_total !== "0.00";
     const pending = current && current.status === "pendiente";
-    form.hidden = !allowed || closed || discounted || pending;
+    // Paid in full: a discount would leave the patient owed money (the API refuses it).
+    const settled = order && toCents(order.balance) === 0 && toCents(order.paid_total) > 0;
+    form.hidden = !allowed || closed || discounted || pending || settled;
     $("#dr-state").hidden = !current;
     card.hidden = !allowed || (form.hidden && !current);
     if (!current) return;
@@ -84,11 +86,10 @@ export function initDiscountRequest({ me, onDecided }) {
     }
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     clearErrors(form);
     const v = values(form);
-    const body = { kind: v.kind, value: v.value.trim().replace(",", "."), reason: v.reason.trim() };
+    const body = { kind: v.kind, value: amountText(v.value), reason: v.reason.trim() };
     const errors = [];
     if (!/^\d{1,7}(\.\d{1,2})?$/.test(body.value)) errors.push({ msg: "Escriba un número, p. ej. 20 o 25.50.", loc: ["body", "value"] });
     if (body.reason.length < 3) errors.push({ msg: "Indique el motivo del descuento (3 caracteres o más).", loc: ["body", "reason"] });
@@ -111,7 +112,7 @@ export function initDiscountRequest({ me, onDecided }) {
       }
       showErrors(form, err); // what was typed stays
     }
-  });
+  }));
 
   $("#dr-refresh").addEventListener("click", () => current && follow(current.id));
   $("#dr-withdraw").addEventListener("click", async () => {

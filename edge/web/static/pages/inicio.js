@@ -1,7 +1,7 @@
 // F2: find a patient by document or name as you type.
 import { ApiError, PREFIX, get } from "../lib/api.js";
-import { $, clear, debounce, h, toast } from "../lib/dom.js";
-import { listbox } from "../lib/forms.js";
+import { $, clear, h, toast } from "../lib/dom.js";
+import { listbox, liveSearch } from "../lib/forms.js";
 import { checkDocument } from "../lib/documents.js";
 import { onKey } from "../lib/shell.js";
 
@@ -16,11 +16,8 @@ export function patientOption(p, i) {
 
 // Wire a search box + listbox to /api/patients/search; returns the listbox controller.
 export function patientSearch(input, list, stateEl, onChoose) {
-  let seq = 0;
-  const box = listbox(input, list, { onChoose });
-  const run = debounce(async () => {
-    const q = input.value.trim();
-    const mine = ++seq;
+  let box = null;
+  const search = liveSearch(input, async (q, current) => {
     if (!q) {
       clear(list);
       box.reset();
@@ -29,7 +26,7 @@ export function patientSearch(input, list, stateEl, onChoose) {
     }
     try {
       const page = await get(`/api/patients/search?q=${encodeURIComponent(q)}&limit=10`);
-      if (mine !== seq) return; // a newer query is on its way
+      if (!current()) return; // a newer query is on its way
       clear(list);
       page.items.forEach((p, i) => list.append(patientOption(p, i)));
       box.reset();
@@ -39,14 +36,14 @@ export function patientSearch(input, list, stateEl, onChoose) {
           : "Ningún paciente coincide.";
       }
     } catch (err) {
-      if (mine !== seq) return;
+      if (!current()) return;
       const msg = err instanceof ApiError ? err.message : String(err);
       if (stateEl) stateEl.textContent = msg;
       else toast(msg, "error");
     }
   }, 180);
-  input.addEventListener("input", run);
-  if (input.value.trim()) run(); // typed before this module loaded: not lost
+  box = listbox(input, list, { onChoose, settle: search.settle });
+  if (input.value.trim()) search.run(); // typed before this module loaded: not lost
   return box;
 }
 

@@ -1,6 +1,6 @@
 import { PREFIX, post } from "../lib/api.js";
 import { $ } from "../lib/dom.js";
-import { clearErrors, showErrors, values } from "../lib/forms.js";
+import { clearErrors, oneAtATime, showErrors, values } from "../lib/forms.js";
 
 function nextUrl() {
   const next = new URLSearchParams(location.search).get("next") || "";
@@ -12,8 +12,7 @@ export function init() {
   const form = $("#login-form");
   // Disabled in the markup: before this module runs, Enter must not submit the password.
   form.querySelector("button[type=submit]").disabled = false;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     clearErrors(form);
     const body = values(form);
     const button = form.querySelector("button[type=submit]");
@@ -22,11 +21,12 @@ export function init() {
       const session = await post("/api/auth/login", body);
       sessionStorage.setItem("labred.user", JSON.stringify(session.user));
       location.assign(nextUrl());
+      return true; // signed in: the page moves on
     } catch (err) {
       showErrors(form, err);
       form.elements.password.select();
     } finally {
       button.disabled = false;
     }
-  });
+  }));
 }

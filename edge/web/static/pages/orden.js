@@ -1,16 +1,18 @@
 // One order: items, invoices (print), payments (pay the balance), status, cancel.
 import { PREFIX, get, post, put } from "../lib/api.js";
-import { $, METHOD_LABELS, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtDateTime, h, toast } from "../lib/dom.js";
-import { clearErrors, showErrors, values } from "../lib/forms.js";
-import { fmt, toCents } from "../lib/money.js";
+import { $, METHOD_LABELS, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtDateTime, h, sunatLabel, toast } from "../lib/dom.js";
+import { clearErrors, oneAtATime, showErrors, values } from "../lib/forms.js";
+import { amountText, fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { askCancel } from "./cancel.js";
 import { initDiscountRequest } from "./discount_request.js";
+import { initLabels } from "./labels.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
 let order = null;
 let perms = new Set();
 let refreshDiscount = async () => {};
+let refreshLabels = async () => {};
 
 function fact(dl, label, value) {
   dl.append(h("dt", { text: label }), h("dd", { text: value || "—" }));
@@ -53,7 +55,7 @@ async function render() {
     inv.append(h("tr", {},
       h("td", { text: d.full_number }),
       h("td", { text: DOC_LABELS[d.doc_type] || d.doc_type }),
-      h("td", {}, d.state, d.state === "rechazado" && d.last_error ? h("div", { class: "muted small", text: d.last_error }) : ""),
+      h("td", { "data-state": d.state }, sunatLabel(d.state), d.state === "rechazado" && d.last_error ? h("div", { class: "muted small", text: d.last_error }) : ""),
       h("td", { class: "r", text: fmt(d.total) }),
       h("td", {},
         h("a", { href: `/api/billing/${encodeURIComponent(d.id)}/ticket.html`, target: "_blank", rel: "noopener", class: "button small", text: "Ticket" }),
@@ -88,7 +90,7 @@ async function render() {
   const nextBtn = $("#o-next");
   nextBtn.hidden = !next;
   if (next) nextBtn.textContent = `→ ${STATUS_LABELS[next]} (S)`;
-  $("#o-cancel").hidden = order.status === "anulada";
+  $("#o-cancel").hidden = order.status === "anulada" || !perms.has("order.cancel");
   // A convenio's nota de crédito 07 (reason 07) that SUNAT rejected leaves the cancelled order
   // billed to it: the supervisor issues it again, until a later one stands.
   const returns = docs.items.filter((d) => d.doc_type === "07" && d.note_reason === "07")
@@ -96,7 +98,7 @@ async function render() {
   const lastReturn = returns[returns.length - 1];
   $("#o-convenio-credit").hidden = !(order.status === "anulada" && order.convenio_id
     && lastReturn && lastReturn.state === "rechazado" && perms.has("invoice.credit_note"));
-  await refreshDiscount(order);
+  await Promise.all([refreshDiscount(order), refreshLabels(order)]);
 }
 
 async function advance() {
@@ -132,20 +134,20 @@ export async function init({ me }) {
     await render();
   };
   refreshDiscount = initDiscountRequest({ me, onDecided });
+  refreshLabels = initLabels({ me });
   $("#o-next").addEventListener("click", advance);
-  const cancel = () => order && order.status !== "anulada" && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
+  const cancel = () => order && order.status !== "anulada" && perms.has("order.cancel") && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
   $("#o-cancel").addEventListener("click", cancel);
   $("#o-convenio-credit").addEventListener("click", reissueConvenioCredit);
   onKey("key:s", advance);
   onKey("key:Delete", cancel);
   onKey("F4", () => { const a = $("#pay-form").elements.amount; if (!$("#pay-form").hidden) { a.focus(); a.select(); } });
   const payForm = $("#pay-form");
-  payForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  payForm.addEventListener("submit", oneAtATime(async () => {
     clearErrors(payForm);
     const v = values(payForm);
-    const p = { method: v.method, amount: v.amount.trim() };
-    if (v.method === "efectivo" && v.tendered.trim()) p.tendered = v.tendered.trim();
+    const p = { method: v.method, amount: amountText(v.amount) };
+    if (v.method === "efectivo" && v.tendered.trim()) p.tendered = amountText(v.tendered);
     if (v.method !== "efectivo" && v.reference.trim()) p.reference = v.reference.trim();
     try {
       const updated = await post(`/api/orders/${encodeURIComponent(order.id)}/payments`, { payments: [p] });
@@ -155,6 +157,6 @@ export async function init({ me }) {
     } catch (err) {
       showErrors(payForm, err);
     }
-  });
+  }));
   await render();
 }

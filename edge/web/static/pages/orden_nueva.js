@@ -1,14 +1,28 @@
 // F3: a new order — patient, catalog items and panels, discount (with approval), boleta or
 // factura, split payment with change; then print the ticket. Ctrl+Enter submits.
 import { PREFIX, get, post } from "../lib/api.js";
-import { $, $$, METHOD_LABELS, clear, debounce, h, toast } from "../lib/dom.js";
+import { $, $$, METHOD_LABELS, clear, h, sunatLabel, toast } from "../lib/dom.js";
 import { checkDocument } from "../lib/documents.js";
-import { clearErrors, listbox, setFieldError, showErrors } from "../lib/forms.js";
-import { fmt, fromCents, percentOf, toCents } from "../lib/money.js";
+import { clearErrors, listbox, liveSearch, oneAtATime, setFieldError, showErrors } from "../lib/forms.js";
+import { amountText, fmt, fromCents, percentOf, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { patientSearch } from "./inicio.js";
+import { labelsUrl } from "./labels.js";
 
 const DRAFT = "labred.draft.order";
+// One Idempotency-Key per sale: a repeat after a lost answer (network cut, reload) returns the
+// order already registered instead of selling it twice. Dropped once the sale is done.
+const SALE_KEY = "labred.draft.order.key";
+
+function saleKey() {
+  let key = sessionStorage.getItem(SALE_KEY);
+  if (!key) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs https
+    key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(SALE_KEY, key);
+  }
+  return key;
+}
 const state = { patient: null, cart: [] };
 let form;
 
@@ -179,7 +193,7 @@ function recalc() {
   $("#t-total").textContent = fmt(total);
   $("#t-paid").textContent = fmt(paid);
   const rest = total - paid;
-  $("#t-rest-label").textContent = rest >= 0 ? "Falta (queda como saldo)" : "Excede el total";
+  $("#t-rest-label").textContent = rest > 0 ? "Falta (queda como saldo)" : rest < 0 ? "Excede el total" : "Falta";
   $("#t-rest").textContent = fmt(Math.abs(rest));
   $("#t-change").textContent = fmt(change);
   saveDraft();
@@ -198,7 +212,7 @@ function buildBody() {
     payments: [],
   };
   if (f["discount.kind"].value) {
-    body.discount = { kind: f["discount.kind"].value, value: f["discount.value"].value.trim(), reason: f["discount.reason"].value.trim() };
+    body.discount = { kind: f["discount.kind"].value, value: amountText(f["discount.value"].value), reason: f["discount.reason"].value.trim() };
     if (toCents(body.discount.value) === null) errors.push(["discount.value", "Escriba un número, p. ej. 10 o 5.50."]);
     if (body.discount.reason.length < 3) errors.push(["discount.reason", "Indique el motivo del descuento."]);
     const user = f["discount.approver_username"].value.trim();
@@ -219,12 +233,12 @@ function buildBody() {
     if (!v("amount")) return;
     const amount = toCents(v("amount"));
     if (amount === null) errors.push([`payments.${i}.amount`, "Monto inválido (p. ej. 25.50)."]);
-    const p = { method: v("method"), amount: v("amount") };
+    const p = { method: v("method"), amount: amountText(v("amount")) };
     if (p.method === "efectivo" && v("tendered")) {
       const tendered = toCents(v("tendered"));
       if (tendered === null) errors.push([`payments.${i}.tendered`, "Monto inválido."]);
       else if (amount !== null && tendered < amount) errors.push([`payments.${i}.tendered`, "El efectivo entregado no alcanza."]);
-      p.tendered = v("tendered");
+      p.tendered = amountText(v("tendered"));
     }
     if (p.method !== "efectivo" && v("reference")) p.reference = v("reference");
     body.payments.push(p);
@@ -232,8 +246,8 @@ function buildBody() {
   return { body, errors };
 }
 
-async function submit(event) {
-  event.preventDefault();
+// Returns true once the order exists: the form stays locked (see oneAtATime).
+async function submit() {
   clearErrors(form);
   const { body, errors } = buildBody();
   if (errors.length) {
@@ -245,12 +259,20 @@ async function submit(event) {
   const button = $("#submit-order");
   button.disabled = true;
   try {
-    const order = await post("/api/orders", body);
+    const order = await post("/api/orders", body, { headers: { "Idempotency-Key": saleKey() } });
     sessionStorage.removeItem(DRAFT);
+    sessionStorage.removeItem(SALE_KEY);
     await showDone(order);
+    return true;
   } catch (err) {
     if (["discount_needs_approval", "approval_invalid", "approver_not_allowed"].includes(err.code)) {
       $("#approval").hidden = false;
+    }
+    if (err.code === "idempotency_key_reused") {
+      // the first try was registered (its answer was lost) and the cart changed since
+      sessionStorage.removeItem(SALE_KEY);
+      toast("La venta anterior ya quedó registrada (se perdió la respuesta del servidor). Revísela en la lista de órdenes (F8) antes de cobrar de nuevo.", "error");
+      return;
     }
     showErrors(form, err);
     if (err.code === "discount_needs_approval") form.elements["discount.approver_username"].focus();
@@ -267,6 +289,11 @@ async function showDone(order) {
   const change = toCents(order.change) || 0;
   $("#done-summary").textContent = `Total ${fmt(order.total)} · pagado ${fmt(order.paid_total)} · saldo ${fmt(order.balance)}${change ? ` · vuelto ${fmt(change)}` : ""}`;
   $("#done-order").href = `${PREFIX}/ordenes/${encodeURIComponent(order.id)}`;
+  const labels = $("#done-labels");
+  labels.href = labelsUrl(order.id);
+  // printed once from here; a reprint (with its reason) is on the order's page
+  labels.addEventListener("click", () => setTimeout(() => { labels.hidden = true; }, 0), { once: true });
+  onKey("key:e", () => (labels.hidden ? false : (labels.click(), true)));
   let invoice = null;
   try {
     const docs = await get(`/api/billing/by-order/${encodeURIComponent(order.id)}`);
@@ -277,7 +304,7 @@ async function showDone(order) {
   const ticket = $("#done-ticket");
   const pdf = $("#done-pdf");
   if (invoice) {
-    $("#done-invoice").textContent = `${invoice.doc_type === "01" ? "Factura" : "Boleta"} ${invoice.full_number} · SUNAT: ${invoice.state}`;
+    $("#done-invoice").textContent = `${invoice.doc_type === "01" ? "Factura" : "Boleta"} ${invoice.full_number} · SUNAT: ${sunatLabel(invoice.state)}`;
     ticket.href = `/api/billing/${encodeURIComponent(invoice.id)}/ticket.html`;
     pdf.href = `/api/billing/${encodeURIComponent(invoice.id)}/pdf?format=a4`;
     onKey("key:t", () => ticket.click());
@@ -300,7 +327,13 @@ export async function init() {
 
   // patient picker
   patientSearch($("#patient-q"), $("#patient-results"), null, async (option) => {
-    const p = await get(`/api/patients/${encodeURIComponent(option.dataset.id)}`);
+    let p;
+    try {
+      p = await get(`/api/patients/${encodeURIComponent(option.dataset.id)}`);
+    } catch (err) {
+      setFieldError(form, "patient_id", err.message); // e.g. merged into another record
+      return;
+    }
     showPatient(p);
     saveDraft();
     $("#svc-q").focus();
@@ -311,23 +344,12 @@ export async function init() {
   const svcInput = $("#svc-q");
   const svcList = $("#svc-results");
   const found = new Map();
-  const box = listbox(svcInput, svcList, {
-    onChoose: (option) => {
-      addItem(found.get(option.dataset.id));
-      svcInput.value = "";
-      clear(svcList);
-      box.reset();
-      svcInput.focus();
-    },
-  });
-  let seq = 0;
-  const searchCatalog = debounce(async () => {
-    const q = svcInput.value.trim();
-    const mine = ++seq;
+  let box = null;
+  const catalog = liveSearch(svcInput, async (q, current) => {
     if (!q) { clear(svcList); box.reset(); return; }
     try {
       const items = await get(`/api/catalog/services/search?q=${encodeURIComponent(q)}&limit=12`);
-      if (mine !== seq) return;
+      if (!current()) return;
       clear(svcList);
       found.clear();
       items.filter((s) => s.active).forEach((s, i) => {
@@ -342,8 +364,16 @@ export async function init() {
       toast(err.message, "error");
     }
   }, 150);
-  svcInput.addEventListener("input", searchCatalog);
-  if (svcInput.value.trim()) searchCatalog();
+  box = listbox(svcInput, svcList, {
+    settle: catalog.settle,
+    onChoose: (option) => {
+      addItem(found.get(option.dataset.id));
+      svcInput.value = "";
+      catalog.run(); // clears the list (and marks it as answering the empty box)
+      svcInput.focus();
+    },
+  });
+  if (svcInput.value.trim()) catalog.run();
 
   // document type
   const syncDoc = () => {
@@ -365,8 +395,15 @@ export async function init() {
     const first = $(".pay-row [data-f=amount]");
     if (first) { first.focus(); first.select(); }
   });
-  onKey("F3", () => { sessionStorage.removeItem(DRAFT); location.assign(`${PREFIX}/ordenes/nueva`); });
-  form.addEventListener("submit", submit);
+  onKey("F3", () => { sessionStorage.removeItem(DRAFT); sessionStorage.removeItem(SALE_KEY); location.assign(`${PREFIX}/ordenes/nueva`); });
+  form.addEventListener("submit", oneAtATime(submit));
+  // Only Ctrl+Enter or the button registers the sale: Enter in a field (a search typed faster
+  // than its results, the amount tendered) never charges and issues a boleta by surprise.
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && event.target instanceof HTMLInputElement) {
+      event.preventDefault();
+    }
+  });
   form.addEventListener("input", saveDraft);
 
   // restore what was typed (a rejected submit never clears anything; a reload or an

@@ -8,6 +8,7 @@ import { askCancel } from "./cancel.js";
 
 let rows = [];
 let active = 0;
+let canCancel = false;
 
 function focusRow(i) {
   const trs = $$("#orders tbody tr[data-id]");
@@ -22,7 +23,7 @@ async function advance(order) {
   try {
     await put(`/api/orders/${encodeURIComponent(order.id)}/status`, { status: next });
     toast(`${order.number}: ${STATUS_LABELS[next]}.`, "ok");
-    await load();
+    await reload();
   } catch (err) {
     toast(err.message, "error");
   }
@@ -34,8 +35,8 @@ function row(o, i) {
   if (next) {
     actions.append(h("button", { type: "button", class: "small", text: `→ ${STATUS_LABELS[next]}`, onclick: () => advance(o) }));
   }
-  if (o.status !== "anulada") {
-    actions.append(h("button", { type: "button", class: "small danger", text: "Anular", onclick: () => askCancel(o, () => load()) }));
+  if (o.status !== "anulada" && canCancel) {
+    actions.append(h("button", { type: "button", class: "small danger", text: "Anular", onclick: () => askCancel(o, reload) }));
   }
   const tr = h("tr", { tabindex: "0", dataset: { id: o.id, index: String(i) } },
     h("td", {}, h("a", { href: `${PREFIX}/ordenes/${encodeURIComponent(o.id)}`, text: o.number })),
@@ -53,9 +54,16 @@ function row(o, i) {
     else if (event.key === "ArrowUp") { focusRow(i - 1); event.preventDefault(); }
     else if (event.key === "Enter") location.assign(`${PREFIX}/ordenes/${encodeURIComponent(o.id)}`);
     else if (event.key.toLowerCase() === "s") advance(o);
-    else if (event.key === "Delete" && o.status !== "anulada") askCancel(o, () => load());
+    else if (event.key === "Delete" && o.status !== "anulada" && canCancel) askCancel(o, reload);
   });
   return tr;
+}
+
+// After an action on a row the list is drawn again: the keyboard stays on that row.
+async function reload() {
+  const index = active;
+  await load();
+  focusRow(index);
 }
 
 async function load() {
@@ -76,7 +84,8 @@ async function load() {
   }
 }
 
-export async function init() {
+export async function init({ me }) {
+  canCancel = new Set((me && me.permissions) || []).has("order.cancel");
   const params = new URLSearchParams(location.search);
   $("#f-date").value = params.get("dia") || todayLima();
   $("#f-status").value = params.get("estado") || "";

@@ -1,8 +1,32 @@
 // A patient's record: data, orders in this sede and the history of changes.
 import { PREFIX, get } from "../lib/api.js";
-import { $, badge, clear, fmtDate, fmtDateTime, h } from "../lib/dom.js";
+import { $, SEX_LABELS, badge, clear, fmtDate, fmtDateTime, h } from "../lib/dom.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
+
+// Fields of the patient's history (edge/patients/service.py TRACKED_FIELDS), in Spanish.
+const FIELD_LABELS = {
+  doc_type: "Tipo de documento",
+  doc_number: "Número de documento",
+  first_names: "Nombres",
+  last_names: "Apellidos",
+  birth_date: "Fecha de nacimiento",
+  sex: "Sexo",
+  phone: "Teléfono",
+  email: "Correo electrónico",
+  address: "Dirección",
+};
+const DOC_TYPE_LABELS = {
+  0: "Sin documento", 1: "DNI", 4: "Carné de extranjería", 6: "RUC", 7: "Pasaporte", A: "Cédula diplomática",
+};
+
+function historyValue(field, value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (field === "doc_type") return DOC_TYPE_LABELS[value] || value;
+  if (field === "sex") return SEX_LABELS[value] || value;
+  if (field === "birth_date") return fmtDate(value);
+  return value;
+}
 
 function fact(dl, label, value) {
   dl.append(h("dt", { text: label }), h("dd", { text: value || "—" }));
@@ -23,7 +47,7 @@ export async function init() {
   const dl = clear($("#p-facts"));
   fact(dl, "Documento", `${p.doc_type_label} ${p.doc_number}`);
   fact(dl, "Nacimiento", p.birth_date ? fmtDate(p.birth_date) : "");
-  fact(dl, "Sexo", p.sex);
+  fact(dl, "Sexo", SEX_LABELS[p.sex] || p.sex);
   fact(dl, "Teléfono", p.phone);
   fact(dl, "Correo", p.email);
   fact(dl, "Dirección", p.address);
@@ -46,9 +70,9 @@ export async function init() {
     hist.append(h("tr", {},
       h("td", { text: fmtDateTime(e.created_at) }),
       h("td", { text: e.username || "—" }),
-      h("td", { text: e.field }),
-      h("td", { text: e.old_value ?? "—" }),
-      h("td", { text: e.new_value ?? "—" }),
+      h("td", { text: FIELD_LABELS[e.field] || e.field }),
+      h("td", { text: historyValue(e.field, e.old_value) }),
+      h("td", { text: historyValue(e.field, e.new_value) }),
     ));
   }
 }

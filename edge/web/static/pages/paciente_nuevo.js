@@ -2,7 +2,7 @@
 import { PREFIX, post } from "../lib/api.js";
 import { $, toast } from "../lib/dom.js";
 import { checkDocument, checkEmail, checkName, checkPhone } from "../lib/documents.js";
-import { clearErrors, keepDraft, setFieldError, showErrors, values } from "../lib/forms.js";
+import { clearErrors, keepDraft, oneAtATime, setFieldError, showErrors, values } from "../lib/forms.js";
 
 const CHECKS = {
   doc_number: (form) => {
@@ -45,8 +45,7 @@ export function init() {
     form.elements[name].addEventListener("blur", () => check(form, name, { quietEmpty: true }));
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     clearErrors(form);
     const bad = Object.keys(CHECKS).filter((name) => {
       const optional = name === "email" || name === "phone";
@@ -67,6 +66,7 @@ export function init() {
       dropDraft();
       toast(`Paciente ${patient.full_name} registrado.`, "ok");
       location.assign(`${PREFIX}/ordenes/nueva?paciente=${encodeURIComponent(patient.id)}`);
+      return true; // registered: the page moves on
     } catch (err) {
       showErrors(form, err);
       const existing = err.detail && err.detail[0] && err.detail[0].ctx && err.detail[0].ctx.patient_id;
@@ -80,5 +80,5 @@ export function init() {
     } finally {
       button.disabled = false;
     }
-  });
+  }));
 }
