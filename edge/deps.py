@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from domain.errors import Forbidden, Unauthorized
 from domain.permissions import check_permission, check_sede
+from edge.auth import live
 from edge.auth.tokens import Principal, decode_access_token
 from edge.runtime import EdgeRuntime
 
@@ -56,6 +57,10 @@ async def current_user(
 
     A request authenticated by the cookie that changes something must also carry the CSRF
     token (double submit: header ``X-CSRF-Token`` equal to cookie ``labred_csrf``).
+
+    The user's row is checked too (:mod:`edge.auth.live`): a user deactivated, given another
+    role or taken off a sede loses that access once the change reaches the node, not when the
+    token expires.
     """
     token = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
     if not token:
@@ -63,8 +68,17 @@ async def current_user(
     principal = decode_access_token(token, secret=rt.settings.jwt_secret, now=rt.clock.now())
     if credentials is None and request.method in UNSAFE_METHODS:
         check_csrf(request)
+    principal = live.current(principal, live_users(request, rt))
     request.state.principal = principal
     return principal
+
+
+def live_users(request: Request, rt: EdgeRuntime) -> live.LiveUsers:
+    """The app's memory of users' rows (made on first use; one per app and process)."""
+    kept: live.LiveUsers | None = getattr(request.app.state, "live_users", None)
+    if kept is None:
+        kept = request.app.state.live_users = live.LiveUsers(rt.engine)
+    return kept
 
 
 def check_csrf(request: Request) -> None:

@@ -1,0 +1,95 @@
+"""The signed-in user as the node knows them now, not as the access token remembers them.
+
+An access token lives 30 minutes. A user deactivated at the hub, moved to another role or taken
+off this sede must lose that access as soon as the change replicates to the node, not when the
+token expires. Every authenticated request therefore checks the user's row; the answer is kept
+a couple of seconds per user so a burst of requests (a page load fetches a dozen) reads it once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from domain.errors import Unauthorized
+from domain.permissions import Role
+from edge.auth.models import User
+from edge.auth.tokens import Principal
+from edge.db import read_session
+
+#: How long a user's row read for one request also answers the next ones.
+TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class UserState:
+    active: bool
+    role: str
+    sede_ids: tuple[str, ...]
+
+
+class LiveUsers:
+    """Per-process memory of users' rows, each answer kept ``ttl`` seconds."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ttl: float = TTL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._kept: dict[str, tuple[float, UserState | None]] = {}
+        self._lock = threading.Lock()
+
+    def state(self, user_id: str) -> UserState | None:
+        """The user's current state, or None when the node has no such user."""
+        now = self._monotonic()
+        with self._lock:
+            hit = self._kept.get(user_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        query = select(User.active, User.role, User.sede_ids).where(User.id == user_id)
+        with read_session(self._engine) as session:
+            row = session.exec(query).first()
+        state = None if row is None else UserState(bool(row[0]), row[1], tuple(row[2] or ()))
+        with self._lock:
+            self._kept[user_id] = (now, state)
+        return state
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def current(principal: Principal, live: LiveUsers) -> Principal:
+    """``principal`` checked against the user's row: 401 when the user is gone or deactivated;
+    the row's role and sedes when they changed since the token was issued."""
+    state = live.state(principal.user_id)
+    if state is None:
+        raise Unauthorized(
+            "La sesión ya no es válida; inicie sesión de nuevo.", code="token_invalid"
+        )
+    if not state.active:
+        raise Unauthorized(
+            "El usuario está desactivado; consulte con el administrador.", code="user_inactive"
+        )
+    if state.role == principal.role.value and list(state.sede_ids) == list(principal.sede_ids):
+        return principal
+    return Principal(
+        principal.user_id,
+        principal.username,
+        principal.full_name,
+        Role(state.role),
+        list(state.sede_ids),
+    )
+
+
+__all__ = ["TTL_SECONDS", "LiveUsers", "UserState", "current"]
