@@ -256,6 +256,14 @@ def restore_node(
     if problems:
         staging.unlink(missing_ok=True)
         raise BackupError(f"the restored copy is damaged: {'; '.join(problems[:3])}")
+    # Fold any -wal into the file and let SQLite remove its -wal/-shm (the last read-write
+    # connection closing does): only the file is renamed into place, so nothing may stay
+    # beside it, neither data nor ".restoring-wal"/"-shm" leftovers.
+    conn = sqlite3.connect(staging)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
     kept: Path | None = None
     if db_path.exists():
         stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")

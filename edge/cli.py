@@ -123,7 +123,11 @@ def migrate(args: argparse.Namespace) -> int:
 def init(args: argparse.Namespace) -> int:
     import secrets
 
+    from sqlmodel import select
+
     from domain.clock import SystemClock
+    from domain.errors import LabError
+    from edge.auth.models import User
     from edge.config.service import initialize
     from edge.db import unit_of_work
 
@@ -132,21 +136,28 @@ def init(args: argparse.Namespace) -> int:
         rt = _runtime(args)
         rt.migrate()
         with unit_of_work(rt.engine) as session:
-            sede = initialize(
-                session,
-                sede_code=args.sede_code,
-                sede_name=args.sede_name,
-                admin_username=args.admin_user,
-                admin_password=password,
-                clock=SystemClock(),
-            )
+            existing = select(User).where(User.username == args.admin_user)
+            had_admin = session.exec(existing).first() is not None
+            try:
+                sede = initialize(
+                    session,
+                    sede_code=args.sede_code,
+                    sede_name=args.sede_name,
+                    admin_username=args.admin_user,
+                    admin_password=password,
+                    clock=SystemClock(),
+                )
+            except LabError as exc:
+                raise CliError(exc.msg) from None
             if args.demo_catalog:
                 from edge.catalog.demo import load_demo_catalog
 
                 load_demo_catalog(session, clock=SystemClock())
         rt.engine.dispose()
     print(f"edge: initialised in {args.data_dir} (sede {sede.code}, id {sede.id})")
-    if not args.admin_password:
+    if had_admin:
+        print(f"bootstrap admin: {args.admin_user} already exists (its password is unchanged)")
+    elif not args.admin_password:
         print(f"bootstrap admin: {args.admin_user} / {password}")
     return 0
 

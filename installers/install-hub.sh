@@ -123,4 +123,6 @@ fi
 
 enable_units "${UNITS[@]}"
 log "logs: journalctl -u labred-hub -u labred-hub-worker; backups: $DATA/backups"
+log "first administrator (a new hub has no users): sudo -u $LABRED_USER $VENV/bin/labred hub" \
+    "create-admin --data-dir $DATA --config $ETC/hub.toml"
 finish

@@ -81,7 +81,10 @@ src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2])
 src.backup(dst); dst.close(); src.close()' "$ROOT$DATA/edge.sqlite3" "$ROOT$BACKUP/edge.sqlite3"
         fi
     else
-        "$V/bin/labred" backup hub --data-dir "$ROOT$DATA" --config "$ROOT$CONFIG" \
+        # As the service user (labred_cmd): the embedded PostgreSQL started as root would take
+        # its data directory away from labred. The dump directory must be theirs to write.
+        chown_maybe "$LABRED_USER:$LABRED_USER" "$ROOT$BACKUP"
+        labred_cmd backup hub --data-dir "$ROOT$DATA" --config "$ROOT$CONFIG" \
             --output "$ROOT$BACKUP" --keep 1
     fi
 fi
@@ -101,7 +104,7 @@ rollback() {
             local dump
             dump=$(find "$ROOT$BACKUP" -name 'labred-hub-*.dump' | head -n1)
             if [[ -n $dump ]]; then
-                "$V/bin/labred" hub restore "$dump" --data-dir "$ROOT$DATA" \
+                labred_cmd hub restore "$dump" --data-dir "$ROOT$DATA" \
                     --config "$ROOT$CONFIG" --no-safety-backup || warn "hub restore failed: $dump"
             fi
         fi

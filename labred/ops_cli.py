@@ -68,7 +68,8 @@ def register(sub: Any) -> None:
         "restore",
         help="restore the edge database from its Litestream replica",
         description="Put the latest Litestream replica in place of the edge database (stop "
-        "labred-edge, labred-edge-worker and labred-litestream first). The restored copy is "
+        "labred-edge-worker, labred-edge, labred-litestream and labred-litestream-s3 first; "
+        "run it as the labred user). The restored copy is "
         "checked before it replaces anything; an existing database is kept aside with --force. "
         "Afterwards re-enroll the node (labred edge enroll) so the hub bumps its epoch.",
     )
@@ -139,9 +140,11 @@ def restore(args: argparse.Namespace) -> int:
     print(f"edge: restored {db_path} from the replica (integrity_check ok)")
     if kept is not None:
         print(f"edge: the previous database is kept as {kept}")
+    config_arg = f" --config {args.config}" if args.config else ""
     print(
-        "edge: next: labred edge enroll --hub URL --code CODE (new epoch), then start "
-        "labred-litestream, labred-edge and labred-edge-worker"
+        f"edge: next: labred edge enroll --data-dir {args.data_dir}{config_arg} --hub URL --code "
+        "CODE (a new code from the hub: new epoch), then start labred-litestream, "
+        "labred-litestream-s3, labred-edge and labred-edge-worker"
     )
     return 0
 
@@ -150,3 +153,80 @@ def hub_backup(args: argparse.Namespace) -> int:
     from central.backup.cli import backup
 
     return backup(args)
+
+
+def add_create_admin_parser(hsub: Any) -> None:
+    """``labred hub create-admin``, added to the hub's sub-commands by ``labred/cli.py``."""
+    p = hsub.add_parser(
+        "create-admin",
+        help="create a hub administrator (the first sign-in of a new hub)",
+        description="Create an administrator on the hub so someone can sign in to the panel "
+        "(a freshly installed hub has no users; 'labred hub seed' is demo data, not for a real "
+        "chain). The password is asked twice on a terminal, or read from the first line of "
+        "standard input. Run it as the service user: sudo -u labred labred hub create-admin ...",
+    )
+    p.add_argument("--data-dir", type=Path, required=True, help="data directory of the hub")
+    p.add_argument(
+        "--config", type=Path, help="TOML configuration file (default: DATA_DIR/hub.toml)"
+    )
+    p.add_argument("--username", default="admin", help="user name (default admin)")
+    p.add_argument("--full-name", default="Administrador general", help="name shown in the panel")
+    p.add_argument("--email", default="", help="e-mail (optional)")
+    p.set_defaults(handler=hub_create_admin)
+
+
+def _read_new_password() -> str:
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise CliError("no password given: type it on a terminal or pipe it on stdin")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("password of the new administrator: ")
+    if getpass.getpass("the same password again: ") != first:
+        raise CliError("the two passwords differ; nothing was created")
+    return first
+
+
+def hub_create_admin(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from central.auth.schemas import UserCreate
+    from central.auth.users import create_user
+    from central.db import unit_of_work
+    from central.runtime import HubRuntime
+    from central.settings import load_hub_settings
+    from domain.errors import LabError
+    from domain.permissions import Role
+    from sync.config import ensure_data_dir
+
+    password = _read_new_password()
+    try:
+        data = UserCreate(
+            username=args.username,
+            full_name=args.full_name,
+            email=args.email,
+            role=Role.ADMIN,
+            sede_ids=[],
+            password=password,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CliError(f"invalid {where}: {first['msg']}") from None
+    with clear_failures():
+        ensure_data_dir(args.data_dir)
+        rt = HubRuntime.open(load_hub_settings(args.data_dir, args.config))
+        try:
+            rt.check_schema()
+            with unit_of_work(rt.engine) as session:
+                user = create_user(session=session, clock=rt.clock, actor=None, ip=None, data=data)
+                username = user.username
+        except LabError as exc:
+            raise CliError(exc.msg) from None
+        finally:
+            rt.close()
+    print(f"hub: administrator '{username}' created; sign in at http://HUB:PORT/panel")
+    return 0

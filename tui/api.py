@@ -163,7 +163,9 @@ class EdgeApi:
                 self.http.cookies.clear()  # the TUI authenticates by header, never by cookie
                 return response
             except httpx.TransportError as exc:
-                repeatable = method == "GET" or isinstance(exc, httpx.ConnectError)
+                # a POST carrying an Idempotency-Key is answered once however often it is sent
+                keyed = "Idempotency-Key" in (kwargs.get("headers") or {})
+                repeatable = method == "GET" or keyed or isinstance(exc, httpx.ConnectError)
                 if not repeatable:
                     raise EdgeUnreachable(f"{type(exc).__name__}: {exc}", retryable=False) from None
                 if attempt >= self.retries:
@@ -181,10 +183,12 @@ class EdgeApi:
         if auth and self.tokens is None:
             raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
         sent_with = self.tokens.access if self.tokens else None
-        response = self._send(method, path, headers=self._headers() if auth else {}, **kwargs)
+        extra: dict[str, str] = kwargs.pop("headers", None) or {}
+        headers = {**(self._headers() if auth else {}), **extra}
+        response = self._send(method, path, headers=headers, **kwargs)
         if auth and response.status_code == 401 and parse_error(response).code in _REFRESHABLE:
             self._refresh(stale_access=sent_with)
-            response = self._send(method, path, headers=self._headers(), **kwargs)
+            response = self._send(method, path, headers={**self._headers(), **extra}, **kwargs)
         if response.status_code >= 400:
             raise parse_error(response)
         return response
@@ -278,8 +282,11 @@ class EdgeApi:
         return cast(list[Service], body)
 
     # --------------------------------------------------------------------------- orders
-    def create_order(self, body: JSON) -> Order:
-        return cast(Order, self._json("POST", "/api/orders", json=body))
+    def create_order(self, body: JSON, *, key: str | None = None) -> Order:
+        """Register a sale. With ``key`` (one per sale, kept across retries) a repeat after a
+        lost answer returns the order already registered instead of selling it twice."""
+        headers = {"Idempotency-Key": key} if key else None
+        return cast(Order, self._json("POST", "/api/orders", json=body, headers=headers))
 
     def list_orders(self, *, date: str | None = None, page_size: int = 200) -> list[Order]:
         params: JSON = {"page_size": page_size}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from domain.clock import Clock
+from domain.errors import Conflict
 from domain.ids import company_id_for, default_series, sede_id_for, sede_number
 from domain.permissions import Role
 from edge.auth.models import User
@@ -33,6 +34,15 @@ def initialize(
     """Idempotent: creates what is missing, never overwrites what the hub sent."""
     now = clock.now()
     code = sede_code.strip().upper()
+    state = session.connection().execute(select(outbox.sync_state.c.sede_id)).first()
+    if state is not None and state[0] is not None and state[0] != sede_id_for(code):
+        current = session.get(Sede, state[0])
+        raise Conflict(
+            f"Este nodo ya es la sede {current.code if current else state[0]}; no se cambia "
+            f"a {code} (para otra sede, use otro directorio de datos).",
+            code="node_sede_taken",
+            loc=["sede_code"],
+        )
     if session.exec(select(Company)).first() is None:
         session.add(Company(id=company_id_for(DEMO_COMPANY["ruc"]), updated_at=now, **DEMO_COMPANY))
     sede = session.exec(select(Sede).where(Sede.code == code)).first()

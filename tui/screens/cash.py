@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from textual import work
@@ -21,6 +22,32 @@ from tui.widgets.field import FieldWithError
 from tui.widgets.payment_row import amount_of, check_amount
 
 DECLARED = ("tarjeta", "yape", "plin", "transferencia")
+
+
+METHOD_LABELS = {
+    "efectivo": "Efectivo",
+    "tarjeta": "Tarjeta",
+    "yape": "Yape",
+    "plin": "Plin",
+    "transferencia": "Transferencia",
+}
+
+
+def count_summary(result: dict[str, Any]) -> str:
+    """The count's answer in a few lines: cash always, other methods only when they moved."""
+    lines = [
+        f"{METHOD_LABELS.get(line['method'], line['method'])}: esperado S/ {line['expected']}, "
+        f"contado S/ {line['counted']}, diferencia S/ {line['difference']}"
+        for line in result.get("lines", [])
+        if line["method"] == "efectivo"
+        or any(Decimal(str(line[k])) != 0 for k in ("expected", "counted"))
+    ]
+    lines.append(
+        f"TOTAL esperado S/ {result.get('expected_total')}  contado S/ "
+        f"{result.get('counted_total')}  diferencia S/ {result.get('difference')}"
+        + ("  (requiere aprobación de supervisor)" if result.get("needs_approval") else "")
+    )
+    return "\n".join(lines)
 
 
 def check_pieces(text: str) -> str | None:
@@ -151,18 +178,7 @@ class CashScreen(ReceptionScreen):
             self.post_message(CashClosed(result))
 
     def on_cash_counted(self, message: CashCounted) -> None:
-        r = message.result
-        lines = [
-            f"{line['method']}: esperado {line['expected']}, contado {line['counted']}, "
-            f"dif. {line['difference']}"
-            for line in r.get("lines", [])
-        ]
-        lines.append(
-            f"TOTAL esperado S/ {r.get('expected_total')}  contado S/ {r.get('counted_total')}  "
-            f"diferencia S/ {r.get('difference')}"
-            + ("  (requiere aprobación de supervisor)" if r.get("needs_approval") else "")
-        )
-        self.query_one("#cash-result", Static).update("\n".join(lines[-4:]))
+        self.query_one("#cash-result", Static).update(count_summary(message.result))
 
     def on_cash_closed(self, message: CashClosed) -> None:
         diff = message.summary.get("difference", "0.00")

@@ -87,8 +87,10 @@ class LoginScreen(ReceptionScreen):
         if message.error.status == 401 or message.error.code == "invalid_credentials":
             password = self.field("password")
             if password is not None:
+                # Emptying the input must not count as typing: that would clear the message.
+                with self.prevent(Input.Changed):
+                    password.value = ""
                 password.set_error(message.error.msg)
-                password.value = ""
                 password.input.focus()
             return
         self.show_api_error(message.error)

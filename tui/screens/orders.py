@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -11,7 +12,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from domain.clock import business_date
+from domain.clock import LIMA, business_date
 from tui.api import ApiError, EdgeApi, Order
 from tui.messages import ApiFailed, OrderChanged, OrdersLoaded, TicketDone
 from tui.screens.base import ReceptionScreen
@@ -31,6 +32,17 @@ NEXT_STATUS = {
     "enviada_laboratorio": "resultados_listos",
     "resultados_listos": "entregada",
 }
+
+
+def lima_hour(instant: str) -> str:
+    """``HH:MM`` in Lima of a timestamp the node sends in UTC (what the clock on the wall says)."""
+    try:
+        moment = dt.datetime.fromisoformat(instant)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(LIMA).strftime("%H:%M")
 
 
 def _ticket(api: EdgeApi, order_id: str, folder: object) -> str:
@@ -87,7 +99,7 @@ class OrdersScreen(ReceptionScreen):
         table.clear()
         self.orders = {o["id"]: o for o in message.orders}
         for o in message.orders:
-            hour = o.get("created_at", "")[11:16]
+            hour = lima_hour(o.get("created_at", ""))
             table.add_row(
                 o["number"],
                 hour,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -23,12 +24,6 @@ from tui.widgets.payment_row import PaymentRow, amount_of
 
 ROWS = 3
 ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type")
-
-
-def place_order(api: EdgeApi, body: dict[str, Any]) -> tuple[Order, Invoice | None]:
-    """Create the order; make sure a paid order has its boleta/factura (issued by the node)."""
-    order = api.create_order(body)
-    return order, document_for(api, order, body.get("customer"))
 
 
 def document_for(api: EdgeApi, order: Order, customer: Any) -> Invoice | None:
@@ -68,6 +63,8 @@ class PaymentScreen(ReceptionScreen):
         super().__init__()
         self.draft = draft
         self.order: Order | None = None
+        # One Idempotency-Key per sale, kept across every retry and confirmation of it.
+        self.sale_key = uuid.uuid4().hex
         self.invoice: Invoice | None = None
 
     def compose_body(self) -> Iterable[Widget]:
@@ -135,10 +132,20 @@ class PaymentScreen(ReceptionScreen):
 
     @work(thread=True, exclusive=True, group="place-order", exit_on_error=False)
     def _place(self, body: dict[str, Any]) -> None:
+        # Two steps, each retried on its own while the node is away: retrying the document
+        # must never send the order again (that would sell and charge twice).
         try:
-            order, invoice = self.reception.call_edge(lambda api: place_order(api, body))
+            order = self.reception.call_edge(lambda api: api.create_order(body, key=self.sale_key))
         except ApiError as exc:
             self.post_message(ApiFailed("place", exc))
+            return
+        try:
+            invoice = self.reception.call_edge(
+                lambda api: document_for(api, order, body.get("customer"))
+            )
+        except ApiError as exc:
+            self.post_message(OrderPlaced(order, None))
+            self.post_message(ApiFailed("document", exc))
             return
         self.post_message(OrderPlaced(order, invoice))
 
@@ -152,12 +159,24 @@ class PaymentScreen(ReceptionScreen):
             inv = message.invoice
             kind = "Factura" if inv.get("doc_type") == "01" else "Boleta"
             lines.append(f"{kind} {inv['full_number']} emitida. F7 imprimir, F8 guardar PDF.")
-        else:
+        elif Decimal(o.get("balance", "0")) > 0:
             lines.append(f"Saldo pendiente S/ {o['balance']}: el comprobante sale al pagar.")
+        else:
+            lines.append("Comprobante aún no emitido: F7 lo emite e imprime, F8 guarda su PDF.")
         self.query_one("#receipt", Static).update("\n".join(lines))
 
     def on_api_failed(self, message: ApiFailed) -> None:
         error = message.error
+        if error.code == "idempotency_key_reused":
+            # the first confirmation was registered (its answer lost) and the payments changed
+            self.sale_key = uuid.uuid4().hex
+            self.notify(
+                "La venta anterior ya quedó registrada (se perdió la respuesta del servidor)."
+                " Revísela en Órdenes antes de cobrar de nuevo.",
+                severity="error",
+                timeout=15,
+            )
+            return
         head = next((str(p) for p in error.loc if p != "body"), "")
         if message.action == "place" and head in ORDER_FIELDS:
             self.dismiss(error)  # the order screen shows it next to its field
@@ -172,18 +191,30 @@ class PaymentScreen(ReceptionScreen):
         self._ticket(save=True)
 
     def _ticket(self, *, save: bool) -> None:
-        if self.invoice is None:
+        order = self.order
+        paid = order is not None and Decimal(order.get("balance", "0")) <= 0
+        if self.invoice is None and not paid:
             self.notify("Aún no hay comprobante que imprimir.", severity="warning")
             return
         folder = self.field("folder")
         assert folder is not None
-        self._deliver(self.invoice["id"], Path(folder.value).expanduser(), save)
+        invoice_id = self.invoice["id"] if self.invoice is not None else None
+        self._deliver(invoice_id, Path(folder.value).expanduser(), save)
 
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
-    def _deliver(self, invoice_id: str, folder: Path, save: bool) -> None:
+    def _deliver(self, invoice_id: str | None, folder: Path, save: bool) -> None:
         try:
+            if invoice_id is None:  # paid, but the document did not come out at the sale
+                order, customer = self.order, self.draft.customer
+                assert order is not None
+                invoice = self.reception.call_edge(lambda api: document_for(api, order, customer))
+                if invoice is None:
+                    raise ApiError(409, "no_document", "La orden aún no tiene comprobante.")
+                self.post_message(OrderPlaced(order, invoice))
+                invoice_id = invoice["id"]
+            found = invoice_id
             path = self.reception.call_edge(
-                lambda api: deliver_ticket(api, invoice_id, folder, save=save)
+                lambda api: deliver_ticket(api, found, folder, save=save)
             )
         except ApiError as exc:
             self.post_message(ApiFailed("ticket", exc))

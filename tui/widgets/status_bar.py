@@ -17,11 +17,33 @@ HUB_LABELS = {
 }
 
 
-def status_text(node: NodeStatus, user: str, *, online: bool, clock_text: str) -> str:
-    """One 80-column line (pure, so it is tested without a terminal)."""
+WIDTH = 78
+"""Columns the line may take: an 80-column terminal less the bar's padding."""
+
+
+def _fit(parts: list[str], width: int, *, shorten: int) -> str:
+    """Join ``parts`` within ``width``: tighter separators first, then part ``shorten`` cut."""
+    for sep in (" │ ", "│"):
+        text = sep.join(parts)
+        if len(text) <= width:
+            return text
+    excess = len(text) - width
+    part = parts[shorten]
+    parts = [*parts]
+    parts[shorten] = part[: max(len(part) - excess - 1, 3)] + "…"
+    return "│".join(parts)[:width]
+
+
+def status_text(
+    node: NodeStatus, user: str, *, online: bool, clock_text: str, width: int = WIDTH
+) -> str:
+    """One line of at most ``width`` columns, the clock always shown (pure, so it is tested
+    without a terminal)."""
     if not user:
-        return " │ ".join(
-            ["labred", "sin sesión", "Nodo OK" if online else "Nodo SIN CONEXIÓN", clock_text]
+        return _fit(
+            ["labred", "sin sesión", "Nodo OK" if online else "Nodo SIN CONEXIÓN", clock_text],
+            width,
+            shorten=1,
         )
     sede = node.sede_code or "—"
     hub = HUB_LABELS.get(node.hub, node.hub) if online else "?"
@@ -35,7 +57,7 @@ def status_text(node: NodeStatus, user: str, *, online: bool, clock_text: str) -
         f"Sync {node.sync_backlog}",
         clock_text,
     ]
-    return " │ ".join(parts)
+    return _fit(parts, width, shorten=1)
 
 
 class StatusBar(Static):
