@@ -82,6 +82,18 @@ def edge_process(tmp_path: Path) -> Iterator[EdgeProcess]:
         terminate(edge.proc)  # type: ignore[arg-type]
 
 
+async def _open_cash(pilot: object, app: ReceptionApp, opening: str = "50") -> None:
+    """From home: open the drawer with ``opening`` and come back home."""
+    await pilot.press("f4")  # type: ignore[attr-defined]
+    await on_screen(pilot, CashScreen)  # type: ignore[arg-type]
+    await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))  # type: ignore[arg-type]
+    await type_in(pilot, "f-opening_float-input", opening)  # type: ignore[arg-type]
+    await pilot.press("f5")  # type: ignore[attr-defined]
+    await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))  # type: ignore[arg-type]
+    await pilot.press("escape")  # type: ignore[attr-defined]
+    await on_screen(pilot, HomeScreen)  # type: ignore[arg-type]
+
+
 async def _sell_one(pilot: object, app: ReceptionApp, dni: str) -> PaymentScreen:
     """From home: register a patient, put Glucosa basal in the order, go to payment."""
     await pilot.press("f2")  # type: ignore[attr-defined]
@@ -129,14 +141,7 @@ async def test_a_receptionist_day_against_a_real_edge_process(
         assert len(bar) <= WIDTH and re.search(r"│ ?\d\d:\d\d$", bar), bar
 
         # open the drawer
-        await pilot.press("f4")
-        await on_screen(pilot, CashScreen)
-        await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))
-        await type_in(pilot, "f-opening_float-input", "100")
-        await pilot.press("f5")
-        await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))
-        await pilot.press("escape")
-        await on_screen(pilot, HomeScreen)
+        await _open_cash(pilot, app, "100")
 
         # sell and pay in cash; the boleta comes out
         pay = await _sell_one(pilot, app, "45871239")
@@ -182,14 +187,7 @@ async def test_the_node_killed_mid_sale_comes_back_and_the_sale_is_made_once(
     app = make_app(edge_process.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin", PASSWORD)
-        await pilot.press("f4")
-        await on_screen(pilot, CashScreen)
-        await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))
-        await type_in(pilot, "f-opening_float-input", "50")
-        await pilot.press("f5")
-        await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))
-        await pilot.press("escape")
-        await on_screen(pilot, HomeScreen)
+        await _open_cash(pilot, app, "50")
         pay = await _sell_one(pilot, app, "45871240")
 
         edge_process.kill()
@@ -211,14 +209,7 @@ async def test_a_drop_while_fetching_the_document_does_not_send_the_order_again(
     app = make_app(live_edge.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f4")
-        await on_screen(pilot, CashScreen)
-        await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))
-        await type_in(pilot, "f-opening_float-input", "50")
-        await pilot.press("f5")
-        await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))
-        await pilot.press("escape")
-        await on_screen(pilot, HomeScreen)
+        await _open_cash(pilot, app, "50")
         await _sell_one(pilot, app, "45871241")
 
         # the order is in; the node drops before the document is looked up (once)
@@ -245,14 +236,7 @@ async def test_a_document_that_failed_is_issued_by_f7(
     app = make_app(live_edge.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f4")
-        await on_screen(pilot, CashScreen)
-        await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))
-        await type_in(pilot, "f-opening_float-input", "50")
-        await pilot.press("f5")
-        await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))
-        await pilot.press("escape")
-        await on_screen(pilot, HomeScreen)
+        await _open_cash(pilot, app, "50")
         pay = await _sell_one(pilot, app, "45871242")
 
         real = EdgeApi.invoices_of
@@ -333,14 +317,7 @@ async def test_a_sale_whose_answer_is_lost_is_sent_again_and_made_once(
     app = make_app(live_edge.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f4")
-        await on_screen(pilot, CashScreen)
-        await until(pilot, lambda: "No tiene" in text_of(app, "#cash-state"))
-        await type_in(pilot, "f-opening_float-input", "50")
-        await pilot.press("f5")
-        await until(pilot, lambda: "Caja abierta" in text_of(app, "#cash-state"))
-        await pilot.press("escape")
-        await on_screen(pilot, HomeScreen)
+        await _open_cash(pilot, app, "50")
         await _sell_one(pilot, app, "45871243")
 
         http = app.api.http

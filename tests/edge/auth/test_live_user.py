@@ -34,6 +34,17 @@ def watched(client: TestClient, rt: EdgeRuntime) -> Ticker:
     return ticker
 
 
+def signed_in(
+    client: TestClient, rt: EdgeRuntime, role: Role, probe: str = "/api/orders"
+) -> tuple[Ticker, User, dict[str, str]]:
+    """A user of ``role`` whose token works on ``probe``, with the test's clock on the app."""
+    ticker = watched(client, rt)
+    user = make_user(rt, role)
+    headers = {"Authorization": f"Bearer {token_for(rt, user)}"}
+    assert client.get(probe, headers=headers).status_code == 200
+    return ticker, user, headers
+
+
 def change_user(rt: EdgeRuntime, user_id: str, **values: object) -> None:
     """What replication does when the hub changes the user."""
     with unit_of_work(rt.engine) as session:
@@ -46,10 +57,7 @@ def change_user(rt: EdgeRuntime, user_id: str, **values: object) -> None:
 def test_a_deactivated_users_token_stops_working(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    ticker = watched(edge_client, edge_runtime)
-    user = make_user(edge_runtime, Role.RECEPCIONISTA)
-    headers = {"Authorization": f"Bearer {token_for(edge_runtime, user)}"}
-    assert edge_client.get("/api/orders", headers=headers).status_code == 200
+    ticker, user, headers = signed_in(edge_client, edge_runtime, Role.RECEPCIONISTA)
 
     change_user(edge_runtime, user.id, active=False)
     ticker.now += TTL_SECONDS + 0.1
@@ -63,10 +71,7 @@ def test_a_deactivated_users_token_stops_working(
 def test_the_row_is_read_once_per_burst_of_requests(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    ticker = watched(edge_client, edge_runtime)
-    user = make_user(edge_runtime, Role.RECEPCIONISTA)
-    headers = {"Authorization": f"Bearer {token_for(edge_runtime, user)}"}
-    assert edge_client.get("/api/orders", headers=headers).status_code == 200
+    ticker, user, headers = signed_in(edge_client, edge_runtime, Role.RECEPCIONISTA)
     change_user(edge_runtime, user.id, active=False)
     ticker.now += TTL_SECONDS / 2  # same burst: the answer read a moment ago stands
     assert edge_client.get("/api/orders", headers=headers).status_code == 200
@@ -77,10 +82,7 @@ def test_the_row_is_read_once_per_burst_of_requests(
 def test_a_new_role_applies_to_a_token_issued_under_the_old_one(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    ticker = watched(edge_client, edge_runtime)
-    user = make_user(edge_runtime, Role.SUPERVISOR)
-    headers = {"Authorization": f"Bearer {token_for(edge_runtime, user)}"}
-    assert edge_client.get("/api/audit", headers=headers).status_code == 200
+    ticker, user, headers = signed_in(edge_client, edge_runtime, Role.SUPERVISOR, "/api/audit")
 
     change_user(edge_runtime, user.id, role=Role.RECEPCIONISTA.value)
     ticker.now += TTL_SECONDS + 0.1
@@ -92,10 +94,7 @@ def test_a_new_role_applies_to_a_token_issued_under_the_old_one(
 def test_a_user_taken_off_this_sede_loses_it(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    ticker = watched(edge_client, edge_runtime)
-    user = make_user(edge_runtime, Role.RECEPCIONISTA)
-    headers = {"Authorization": f"Bearer {token_for(edge_runtime, user)}"}
-    assert edge_client.get("/api/orders", headers=headers).status_code == 200
+    ticker, user, headers = signed_in(edge_client, edge_runtime, Role.RECEPCIONISTA)
 
     change_user(edge_runtime, user.id, sede_ids=[sede_id_for("S02")])
     ticker.now += TTL_SECONDS + 0.1
