@@ -7,6 +7,7 @@ download does not work here. Without it every browser test skips, saying so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -25,7 +26,7 @@ from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running, serve_in_thread
+from tests.procs import free_port, labred, run_labred, running, serve_in_thread, terminate
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -80,11 +81,19 @@ def _seed(data_dir: Path) -> tuple[str, str, str]:
         rt.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def edge_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
+@contextlib.contextmanager
+def serve_node(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    env: dict[str, str],
+    *,
+    worker: bool = False,
+) -> Iterator[EdgeNode]:
+    """``labred edge init --demo-catalog`` with the seeded users and patient, then ``labred
+    edge serve`` (and ``labred edge worker`` when asked) with ``env`` until the block ends."""
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
-    base = tmp_path_factory.mktemp("edge-browser")
+    base = tmp_path_factory.mktemp(name)
     data = base / "edge"
     init = run_labred(
         "edge", "init", "--data-dir", str(data), "--demo-catalog",
@@ -93,14 +102,27 @@ def edge_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
     assert init.returncode == 0, init.stderr
     recep, sup, xss_id = _seed(data)
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with contextlib.ExitStack() as stack:
+        if worker:
+            work = labred("edge", "worker", "--data-dir", str(data), log=base / "worker.log",
+                          env=env)  # fmt: skip
+            stack.callback(terminate, work)
+        stack.enter_context(
+            running(
+                "edge", "serve", "--data-dir", str(data), "--port", str(port),
+                ready_url=f"{url}/ready", log=base / "edge.log", env=env,
+            )
+        )  # fmt: skip
+        yield EdgeNode(url, data, recep, sup, xss_id)
+
+
+@pytest.fixture(scope="module")
+def edge_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
     dead_hub = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the hub is "down"
     env = {"LABRED_EDGE_HUB_URL": dead_hub, "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000"}
-    url = f"http://127.0.0.1:{port}"
-    with running(
-        "edge", "serve", "--data-dir", str(data), "--port", str(port),
-        ready_url=f"{url}/ready", log=base / "edge.log", env=env,
-    ):  # fmt: skip
-        yield EdgeNode(url, data, recep, sup, xss_id)
+    with serve_node(tmp_path_factory, "edge-browser", env) as node:
+        yield node
 
 
 @pytest.fixture(scope="module")

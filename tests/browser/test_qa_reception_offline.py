@@ -14,18 +14,15 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import (
-    ADMIN_PASSWORD,
-    HAVE_CHROMIUM,
-    SKIP_REASON,
     XSS_DOC,
     EdgeNode,
-    _seed,
     expect,
     new_tab,
     ready,
+    serve_node,
     sign_in_reception,
 )
-from tests.procs import free_port, labred, run_labred, running, terminate
+from tests.procs import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,32 +30,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def offline_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:
     """An edge and its worker whose hub and SUNAT endpoints answer nothing."""
-    if not HAVE_CHROMIUM:
-        pytest.skip(reason=SKIP_REASON)
-    base = tmp_path_factory.mktemp("edge-offline")
-    data = base / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog",
-        "--admin-password", ADMIN_PASSWORD,
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
-    recep, sup, xss_id = _seed(data)
-    port = free_port()
     env = {
         "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",
         "LABRED_EDGE_SUNAT_URL": f"http://127.0.0.1:{free_port()}/ol-ti-itcpfegem/billService",
         "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000",
     }
-    url = f"http://127.0.0.1:{port}"
-    worker = labred("edge", "worker", "--data-dir", str(data), log=base / "worker.log", env=env)
-    try:
-        with running(
-            "edge", "serve", "--data-dir", str(data), "--port", str(port),
-            ready_url=f"{url}/ready", log=base / "edge.log", env=env,
-        ):  # fmt: skip
-            yield EdgeNode(url, data, recep, sup, xss_id)
-    finally:
-        terminate(worker)
+    with serve_node(tmp_path_factory, "edge-offline", env, worker=True) as node:
+        yield node
 
 
 @pytest.fixture
