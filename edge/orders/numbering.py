@@ -25,10 +25,8 @@ def _highest_issued(session: Session, *, sede_id: str, business_date: dt.date) -
     return max((parse_order_number(n).seq for n in numbers), default=0)
 
 
-def next_order_number(
-    session: Session, *, sede_id: str, sede_code: str, business_date: dt.date
-) -> str:
-    """Allocate the next order number of ``sede_id`` for ``business_date``."""
+def _counter(session: Session, *, sede_id: str, business_date: dt.date) -> OrderCounter:
+    """The day's counter, made (from the highest number already used) when it is new."""
     counter = session.get(OrderCounter, (sede_id, business_date))
     if counter is None:
         counter = OrderCounter(
@@ -37,6 +35,14 @@ def next_order_number(
             last_seq=_highest_issued(session, sede_id=sede_id, business_date=business_date),
         )
         session.add(counter)
+    return counter
+
+
+def next_order_number(
+    session: Session, *, sede_id: str, sede_code: str, business_date: dt.date
+) -> str:
+    """Allocate the next order number of ``sede_id`` for ``business_date``."""
+    counter = _counter(session, sede_id=sede_id, business_date=business_date)
     if counter.sealed:
         raise Conflict(
             f"El día {business_date:%d/%m/%Y} ya fue cerrado (sellado): no admite más ventas.",
@@ -49,12 +55,4 @@ def next_order_number(
 def seal_day(session: Session, *, sede_id: str, business_date: dt.date) -> None:
     """Mark the day's counter sealed: the day seal is final, so no number is handed out for it
     any more (checked with the counter the sale reads anyway: no extra query per sale)."""
-    counter = session.get(OrderCounter, (sede_id, business_date))
-    if counter is None:
-        counter = OrderCounter(
-            sede_id=sede_id,
-            business_date=business_date,
-            last_seq=_highest_issued(session, sede_id=sede_id, business_date=business_date),
-        )
-    counter.sealed = True
-    session.add(counter)
+    _counter(session, sede_id=sede_id, business_date=business_date).sealed = True
