@@ -221,7 +221,10 @@ def refresh(
     """Rotate a refresh token: the old one is revoked and replaced by a new one.
 
     Presenting a token that was already rotated means it leaked (or was copied): the whole
-    chain of that sign-in is revoked and the answer is ``refresh_token_reused``.
+    chain of that sign-in is revoked and the answer is ``refresh_token_reused``. Except within
+    ``REFRESH_GRACE`` of its rotation while its successor is still unused: that is two tabs of
+    the same counter refreshing at once (they share the cookie), and the late one gets a new
+    token of the same chain instead of signing both out.
     """
     now = clock.now()
     row = session.exec(
@@ -233,7 +236,8 @@ def refresh(
         return Outcome(
             error=Unauthorized("La sesión no es válida; inicie sesión.", code="token_invalid")
         )
-    if row.revoked_at is not None:
+    concurrent = row.revoked_at is not None and _concurrent_refresh(session, row, now)
+    if row.revoked_at is not None and not concurrent:
         if row.replaced_by is not None:
             revoked = revoke_family(session=session, clock=clock, token=row, reason="reused")
             audit_service.record(
@@ -274,10 +278,11 @@ def refresh(
     if denied is not None:
         return Outcome(error=denied)
     next_id = new_id()
-    row.revoked_at = now
-    row.revoked_reason = "rotated"
-    row.replaced_by = next_id
-    session.add(row)
+    if not concurrent:
+        row.revoked_at = now
+        row.revoked_reason = "rotated"
+        row.replaced_by = next_id
+        session.add(row)
     sign_in = _open(
         session,
         user=user,
@@ -288,6 +293,20 @@ def refresh(
         token_id=next_id,
     )
     return Outcome(sign_in=sign_in)
+
+
+#: How long after its rotation a refresh token presented again counts as a concurrent refresh
+#: (two tabs), not as a leaked token; its successor must still be unused.
+REFRESH_GRACE = dt.timedelta(seconds=20)
+
+
+def _concurrent_refresh(session: Session, row: RefreshToken, now: dt.datetime) -> bool:
+    if row.revoked_reason != "rotated" or row.revoked_at is None or row.replaced_by is None:
+        return False
+    if now - row.revoked_at > REFRESH_GRACE:
+        return False
+    successor = session.get(RefreshToken, row.replaced_by)
+    return successor is not None and successor.revoked_at is None
 
 
 def revoke_family(*, session: Session, clock: Clock, token: RefreshToken, reason: str) -> int:

@@ -12,6 +12,7 @@ from domain.clock import FixedClock
 from domain.permissions import MATRIX, Role
 from edge.audit.models import AuditEvent
 from edge.auth.models import RefreshToken
+from edge.auth.service import REFRESH_GRACE
 from edge.auth.tokens import Principal, issue_access_token
 from edge.db import read_session
 from edge.runtime import EdgeRuntime
@@ -148,14 +149,58 @@ def test_refresh_rotates_and_reuse_revokes_the_chain(
 def test_refresh_reuse_does_not_touch_other_sessions(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
+    clock = FixedClock(T0)
+    edge_runtime.clock = clock
     make_user(edge_runtime, username="dos")
     a = login(edge_client, "dos").json()["refresh_token"]
     b = login(edge_client, "dos").json()["refresh_token"]
     edge_client.post("/api/auth/refresh", json={"refresh_token": a})
+    clock.advance(REFRESH_GRACE + dt.timedelta(seconds=1))  # not a second tab: a copy
     assert error(edge_client.post("/api/auth/refresh", json={"refresh_token": a}))[1] == (
         "refresh_token_reused"
     )
     assert edge_client.post("/api/auth/refresh", json={"refresh_token": b}).status_code == 200
+
+
+def test_two_tabs_refreshing_at_once_both_stay_signed_in(
+    edge_client: TestClient, edge_runtime: EdgeRuntime
+) -> None:
+    """Two tabs share the refresh cookie: the one that comes second, within the grace, gets a
+    token of the same chain instead of signing the counter out (and auditing a theft)."""
+    clock = FixedClock(T0)
+    edge_runtime.clock = clock
+    make_user(edge_runtime, username="pestanas")
+    shared = login(edge_client, "pestanas").json()["refresh_token"]
+    tab_a = edge_client.post("/api/auth/refresh", json={"refresh_token": shared})
+    clock.advance(seconds=2)
+    tab_b = edge_client.post("/api/auth/refresh", json={"refresh_token": shared})
+    assert tab_a.status_code == 200 and tab_b.status_code == 200, tab_b.text
+    a_next, b_next = tab_a.json()["refresh_token"], tab_b.json()["refresh_token"]
+    assert len({shared, a_next, b_next}) == 3
+    assert edge_client.get("/api/auth/me", headers=bearer(tab_b.json()["access_token"])).is_success
+    for token in (a_next, b_next):  # both go on rotating normally
+        assert edge_client.post("/api/auth/refresh", json={"refresh_token": token}).is_success
+    with read_session(edge_runtime.engine) as session:
+        assert len({t.family_id for t in session.exec(select(RefreshToken)).all()}) == 1
+    assert not any(a[0] == "refresh_token_reused" for a in audit_actions(edge_runtime))
+
+
+def test_a_rotated_token_whose_successor_was_used_is_a_reuse_even_within_the_grace(
+    edge_client: TestClient, edge_runtime: EdgeRuntime
+) -> None:
+    clock = FixedClock(T0)
+    edge_runtime.clock = clock
+    make_user(edge_runtime, username="copia")
+    first = login(edge_client, "copia").json()["refresh_token"]
+    second = edge_client.post("/api/auth/refresh", json={"refresh_token": first}).json()
+    assert edge_client.post(
+        "/api/auth/refresh", json={"refresh_token": second["refresh_token"]}
+    ).is_success
+    clock.advance(seconds=2)
+    assert error(edge_client.post("/api/auth/refresh", json={"refresh_token": first})) == (
+        401,
+        "refresh_token_reused",
+    )
 
 
 def test_refresh_errors(edge_client: TestClient, edge_runtime: EdgeRuntime) -> None:
