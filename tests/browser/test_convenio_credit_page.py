@@ -12,11 +12,8 @@ import httpx
 import pytest
 
 from tests.browser.conftest import expect, new_tab, ready, sign_in_reception
-from tests.edge.billing.test_convenio_invoice_process import (
-    PASSWORD,
-    _until,
-    convenio_node,
-)
+from tests.edge.billing.process_node import until
+from tests.edge.billing.test_convenio_invoice_process import PASSWORD, convenio_node
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +32,7 @@ def test_supervisor_reissues_a_rejected_convenio_credit_note(
         order = node.sell("41234567", ["HEM-001"])
         factura_id = node.invoice_month(order["business_date"][:7])["id"]
         answered = node.answered
-        assert _until("the factura's answer", lambda: answered(factura_id))["state"] != "rechazado"
+        assert until("the factura's answer", lambda: answered(factura_id))["state"] != "rechazado"
         httpx.post(f"{node.sim_url}/_sim/faults", json={"reject": 1, "reject_code": "2800"},
                    timeout=10).raise_for_status()  # fmt: skip
         r = http.post(f"/api/orders/{order['id']}/cancel", json={"reason": "Orden duplicada"},
@@ -43,7 +40,7 @@ def test_supervisor_reissues_a_rejected_convenio_credit_note(
         assert r.status_code == 200, r.text
         notes = http.get(f"/api/billing/by-order/{order['id']}", headers=boss).json()["items"]
         first = next(d for d in notes if d["doc_type"] == "07")
-        rejected = _until("the NC 07 to be rejected", lambda: answered(first["id"]))
+        rejected = until("the NC 07 to be rejected", lambda: answered(first["id"]))
         assert rejected["state"] == "rechazado"
 
         url = f"http://127.0.0.1:{node.port}"
@@ -69,7 +66,7 @@ def test_supervisor_reissues_a_rejected_convenio_credit_note(
         again = [d for d in docs if d["doc_type"] == "07" and d["id"] != first["id"]]
         assert len(again) == 1, docs
         expect(page.locator("#o-invoices tbody")).to_contain_text(again[0]["full_number"])
-        assert _until("the new NC 07's answer", lambda: answered(again[0]["id"]))["state"] == (
+        assert until("the new NC 07's answer", lambda: answered(again[0]["id"]))["state"] == (
             "aceptado"
         )
         page.reload()

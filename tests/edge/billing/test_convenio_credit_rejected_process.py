@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.edge.billing.test_convenio_invoice_process import _until, convenio_node
+from tests.edge.billing.process_node import until
+from tests.edge.billing.test_convenio_invoice_process import convenio_node
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,7 @@ def test_rejected_nc07_released_by_the_worker_then_reissued(
         factura = node.invoice_month(order["business_date"][:7])
         state = node.answered
 
-        assert _until("the factura's answer", lambda: state(factura["id"]))["state"] in (
+        assert until("the factura's answer", lambda: state(factura["id"]))["state"] in (
             "aceptado",
             "observado",
         )
@@ -55,7 +56,7 @@ def test_rejected_nc07_released_by_the_worker_then_reissued(
         )[0]
         assert first_note_id is not None
 
-        nc07 = _until("the NC 07 to be rejected", lambda: state(first_note_id))
+        nc07 = until("the NC 07 to be rejected", lambda: state(first_note_id))
         assert (nc07["state"], nc07["sunat_code"], nc07["note_reason"]) == (
             "rechazado",
             "2800",
@@ -95,7 +96,7 @@ def test_rejected_nc07_released_by_the_worker_then_reissued(
         again = r.json()["notes"][0]
         assert (again["note_reason"], again["total"]) == ("07", "40.00")
         assert again["id"] != first_note_id
-        done = _until("the new NC 07 to be answered", lambda: state(again["id"]))
+        done = until("the new NC 07 to be answered", lambda: state(again["id"]))
         assert (done["state"], done["sunat_code"]) == ("aceptado", "0"), done
         assert _db(
             data, "SELECT credit_note_id FROM convenio_invoice_order WHERE id = ?", link_id

@@ -11,8 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from domain.catalog_data import catalog_id_for
 from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
+from tests.edge.billing.process_node import until
 from tests.edge.factories import make_user
 from tests.procs import free_port, run_labred, running
 
@@ -32,16 +32,6 @@ pytestmark = pytest.mark.slow
 PASSWORD = "clave-convenios-2026"
 SALUD = catalog_id_for("convenio", "CONV-SALUDPLUS")
 MINERA = catalog_id_for("convenio", "CONV-MINERA")
-
-
-def _until(what: str, probe: Callable[[], Any], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _login(http: httpx.Client, username: str) -> dict[str, str]:
@@ -165,7 +155,7 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
             doc: dict[str, Any] = http.get(f"/api/billing/{factura['id']}", headers=boss).json()
             return doc if doc["state"] in ("aceptado", "observado") else None
 
-        done = _until("the convenio factura to be accepted", accepted)
+        done = until("the convenio factura to be accepted", accepted)
         assert [ln["total"] for ln in done["lines"]] == ["40.00"]
         assert (done["payment_method"], done["payment_due_date"]) == (
             "Credito",
@@ -189,7 +179,7 @@ def test_convenio_factura_issued_sent_and_accepted(tmp_path: Path, sunat_data: P
             notes = [d for d in docs["items"] if d["doc_type"] == "07"]
             return notes[0] if notes and notes[0]["state"] == "aceptado" else None
 
-        note = _until("the convenio nota de crédito to be accepted", note_accepted)
+        note = until("the convenio nota de crédito to be accepted", note_accepted)
         assert (note["full_number"], note["note_reason"], note["total"]) == (
             "FC01-1",
             "07",

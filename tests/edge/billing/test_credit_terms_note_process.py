@@ -13,10 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.edge.billing.test_convenio_invoice_process import (
-    _until,
-    convenio_node,
-)
+from tests.edge.billing.process_node import until
+from tests.edge.billing.test_convenio_invoice_process import convenio_node
 from tests.edge.billing.test_ticket_credit_terms import pdf_text
 
 pytestmark = pytest.mark.slow
@@ -31,7 +29,7 @@ def test_nc13_sent_by_the_worker_and_accepted(tmp_path: Path, sunat_data: Path) 
         due = dt.date.fromisoformat(orders[0]["business_date"]) + dt.timedelta(days=45)
 
         answered = node.answered
-        done = _until("the convenio factura to be accepted", lambda: answered(factura["id"]))
+        done = until("the convenio factura to be accepted", lambda: answered(factura["id"]))
         assert (done["state"], done["sunat_code"]) == ("aceptado", "0"), done
 
         r = http.post(
@@ -50,7 +48,7 @@ def test_nc13_sent_by_the_worker_and_accepted(tmp_path: Path, sunat_data: Path) 
             )
             return found if answered_all else None
 
-        nc07, nc13 = _until("both notes to be answered by SUNAT", notes)
+        nc07, nc13 = until("both notes to be answered by SUNAT", notes)
         assert (nc07["full_number"], nc07["note_reason"], nc07["total"]) == (
             "FC01-1",
             "07",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.edge.billing.test_billing_processes import _until
+from tests.edge.billing.process_node import until
 from tests.procs import free_port, running, terminate
 from tests.sync.cluster import Cluster, reception, sell_one, settled, wait_for
 
@@ -56,7 +56,7 @@ def test_restored_sede_gets_its_signed_documents_back(tmp_path: Path) -> None:
             with contextlib.closing(client):
                 for i in range(1, 3):
                     sell_one(client, edge, services, i)
-            docs = _until("two boletas accepted by SUNAT", lambda: len(_documents(db)) == 2
+            docs = until("two boletas accepted by SUNAT", lambda: len(_documents(db)) == 2
                           and _documents(db))  # fmt: skip
             original = _bytes(db)
             assert {kind for (owner, kind) in original if owner in docs} == {"xml", "cdr"}
@@ -89,9 +89,9 @@ def test_restored_sede_gets_its_signed_documents_back(tmp_path: Path) -> None:
             for inv_id, (xml_path, cdr_path) in docs.items():
                 assert cdr_path is not None
                 xml_file, cdr_file = edge.data / xml_path, edge.data / cdr_path
-                _until(f"{xml_file.name} on disk", xml_file.exists, 60)
+                until(f"{xml_file.name} on disk", xml_file.exists, 60)
                 assert xml_file.read_bytes() == original[(inv_id, "xml")]
-                _until(f"{cdr_file.name} on disk", cdr_file.exists, 60)
+                until(f"{cdr_file.name} on disk", cdr_file.exists, 60)
                 assert cdr_file.read_bytes() == original[(inv_id, "cdr")]
     finally:
         c.stop()

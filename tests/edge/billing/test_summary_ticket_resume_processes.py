@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.edge.billing.test_billing_processes import _until
+from tests.edge.billing.process_node import until
 from tests.procs import free_port, running, terminate
 from tests.sync.cluster import Cluster, reception, sell_one, settled, wait_for
 
@@ -53,7 +53,7 @@ def test_lost_rc_ticket_is_polled_after_restore_and_never_resent(tmp_path: Path)
             with contextlib.closing(client):
                 for i in range(1, 3):
                     sell_one(client, edge, services, i)
-            (rc,) = _until(
+            (rc,) = until(
                 "the RC sent, with its ticket",
                 lambda: _rows(db, "SELECT id, name, ticket FROM sunat_summary "
                               "WHERE kind = 'RC' AND ticket IS NOT NULL"),
@@ -90,7 +90,7 @@ def test_lost_rc_ticket_is_polled_after_restore_and_never_resent(tmp_path: Path)
             assert sim.post("/_sim/faults", json={"summary_pending_polls": 0}).is_success
             c.start_worker(edge, tag="after-restore")
             accepted = f"SELECT id FROM invoice WHERE state = 'aceptado' AND summary_id = '{rc_id}'"
-            _until("the boletas accepted through the RC's ticket",
+            until("the boletas accepted through the RC's ticket",
                    lambda: len(_rows(db, accepted)) == 2, 120)  # fmt: skip
             assert _rows(db, "SELECT id, name, state, ticket, status_code FROM sunat_summary") == [
                 (rc_id, rc_name, "aceptado", ticket, 0)
