@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from tests.browser.conftest import expect, new_tab, ready, sign_in_reception
-from tests.edge.billing.process_node import until
-from tests.edge.billing.test_convenio_invoice_process import PASSWORD, convenio_node
+from tests.edge.billing.process_node import PASSWORD
+from tests.edge.billing.test_convenio_invoice_process import convenio_node
+from tests.procs import until
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from domain.ids import sede_id_for
-from tests.procs import free_port, run_labred, running
+from tests.procs import free_port, run_labred, running, until
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-demo-2026"
@@ -24,16 +23,6 @@ S01 = sede_id_for("S01")
 
 def _ok(result: Any) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _until(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _login(client: httpx.Client) -> None:
@@ -98,7 +87,7 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
             assert r.status_code == 200, r.text
             return r.json() if r.json()["status"] != "pending_data" else None
 
-        closure = _until("the seal to reach the hub", reconciled)
+        closure = until("the seal to reach the hub", reconciled)
         assert closure["status"] in ("reconciled", "with_discrepancies"), closure
 
         def mirrored(status: str) -> Callable[[], dict[str, Any] | None]:
@@ -110,7 +99,7 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
 
             return probe
 
-        seen = _until("the closure to reach the edge", mirrored(closure["status"]))
+        seen = until("the closure to reach the edge", mirrored(closure["status"]))
         assert seen["id"] == closure["id"] and seen["closed"] is True
         assert seen["discrepancy_count"] == closure["discrepancy_count"]
         adjust = {"amount": "1.00", "reason": "Moneda hallada bajo la gaveta"}
@@ -121,7 +110,7 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
         r = hub.post(f"/api/reconciliation/closures/{closure['id']}/reopen",
                      json={"reason": "Revisión del arqueo de la caja"})  # fmt: skip
         assert r.status_code == 200, r.text
-        reopened = _until("the reopening to reach the edge", mirrored("reopened"))
+        reopened = until("the reopening to reach the edge", mirrored("reopened"))
         assert reopened["reopen_reason"] == "Revisión del arqueo de la caja"
         r = edge.post(f"/api/cash/sessions/{sid}/adjustments", json=adjust)
         assert r.status_code == 201, r.text

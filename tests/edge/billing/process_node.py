@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +17,6 @@ import httpx
 from tests.procs import free_port, run_labred, running
 
 PASSWORD = "clave-de-facturacion-2026"
-
-
-def until(what: str, probe: Callable[[], Any], timeout: float = 90) -> Any:
-    """``probe()``'s first truthy value, polled every half second."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass
@@ -57,11 +45,9 @@ class BillingNode:
         return probe
 
 
-@contextlib.contextmanager
-def billing_node(tmp_path: Path, sunat_data: Path) -> Iterator[BillingNode]:
-    data = tmp_path / "edge"
-    sim_port, edge_port = free_port(), free_port()
-    sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
+def init_billing_edge(data: Path, *, sim_url: str, edge_port: int) -> Path:
+    """``labred edge init --demo-catalog`` into ``data``, configured to send to the SUNAT
+    simulator at ``sim_url`` and to serve on ``edge_port``."""
     init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
                       "--admin-password", PASSWORD)  # fmt: skip
     assert init.returncode == 0, init.stderr
@@ -73,6 +59,14 @@ def billing_node(tmp_path: Path, sunat_data: Path) -> Iterator[BillingNode]:
     (data / "edge.toml").write_text(
         "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
     )
+    return data
+
+
+@contextlib.contextmanager
+def billing_node(tmp_path: Path, sunat_data: Path) -> Iterator[BillingNode]:
+    sim_port, edge_port = free_port(), free_port()
+    sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
+    data = init_billing_edge(tmp_path / "edge", sim_url=sim_url, edge_port=edge_port)
     with contextlib.ExitStack() as stack:
         stack.enter_context(
             running("sandbox", "sunat", "--port", str(sim_port), "--sunat-data", str(sunat_data),

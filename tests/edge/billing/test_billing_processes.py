@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from domain.catalog_data import catalog_id_for
-from tests.edge.billing.process_node import billing_node, until
+from tests.edge.billing.process_node import billing_node
+from tests.procs import until
 
 pytestmark = pytest.mark.slow
 CUSTOMER = {"doc_type": "6", "doc_number": "20100066603", "name": "CLÍNICA ANDINA S.A.C."}

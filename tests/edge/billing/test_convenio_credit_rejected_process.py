@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.edge.billing.process_node import until
 from tests.edge.billing.test_convenio_invoice_process import convenio_node
+from tests.procs import until
 
 pytestmark = pytest.mark.slow
 

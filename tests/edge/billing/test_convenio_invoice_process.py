@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +23,11 @@ from domain.catalog_data import catalog_id_for
 from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
-from tests.edge.billing.process_node import until
+from tests.edge.billing.process_node import PASSWORD, init_billing_edge
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import free_port, running, until
 
 pytestmark = pytest.mark.slow
-PASSWORD = "clave-convenios-2026"
 SALUD = catalog_id_for("convenio", "CONV-SALUDPLUS")
 MINERA = catalog_id_for("convenio", "CONV-MINERA")
 
@@ -91,20 +89,9 @@ class Node:
 def convenio_node(tmp_path: Path, sunat_data: Path) -> Iterator[Node]:
     """``labred edge init --demo-catalog`` with a receptionist (cash open) and a supervisor,
     then ``sandbox sunat`` (XSD/XSL), ``edge serve`` and ``edge worker`` until the block ends."""
-    data = tmp_path / "edge"
     sim_port, edge_port = free_port(), free_port()
     sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
-    init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
-                      "--admin-password", PASSWORD)  # fmt: skip
-    assert init.returncode == 0, init.stderr
-    config = {
-        "port": edge_port,
-        "sunat_url": f"{sim_url}/ol-ti-itcpfegem-beta/billService",
-        "rate_limit_per_minute": 100000,
-    }
-    (data / "edge.toml").write_text(
-        "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
-    )
+    data = init_billing_edge(tmp_path / "edge", sim_url=sim_url, edge_port=edge_port)
     rt = EdgeRuntime.open(load_edge_settings(data, None))
     make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
     make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)

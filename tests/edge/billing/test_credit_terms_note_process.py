@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.edge.billing.process_node import until
 from tests.edge.billing.test_convenio_invoice_process import convenio_node
 from tests.edge.billing.test_ticket_credit_terms import pdf_text
+from tests.procs import until
 
 pytestmark = pytest.mark.slow
 

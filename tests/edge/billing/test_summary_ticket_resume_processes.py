@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.edge.billing.process_node import until
-from tests.procs import free_port, running, terminate
+from tests.procs import free_port, running, terminate, until
 from tests.sync.cluster import Cluster, reception, sell_one, settled, wait_for
 
 pytestmark = pytest.mark.slow
