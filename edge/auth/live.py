@@ -19,6 +19,7 @@ from sqlmodel import select
 from domain.errors import Unauthorized
 from domain.permissions import Role
 from edge.auth.models import User
+from edge.auth.service import user_inactive
 from edge.auth.tokens import Principal
 from edge.db import read_session
 
@@ -78,9 +79,7 @@ def current(principal: Principal, live: LiveUsers) -> Principal:
             "La sesión ya no es válida; inicie sesión de nuevo.", code="token_invalid"
         )
     if not state.active:
-        raise Unauthorized(
-            "El usuario está desactivado; consulte con el administrador.", code="user_inactive"
-        )
+        raise user_inactive()
     if state.role == principal.role.value and list(state.sede_ids) == list(principal.sede_ids):
         return principal
     return Principal(

@@ -98,7 +98,7 @@ def _invalid_credentials() -> Unauthorized:
     )
 
 
-def _user_inactive() -> Unauthorized:
+def user_inactive() -> Unauthorized:
     return Unauthorized(
         "El usuario está desactivado; consulte con el administrador.", code="user_inactive"
     )
@@ -187,7 +187,7 @@ def complete_login(
     user = session.get(User, check.user_id) if check.user_id else None
     if user is None or check.failure == "inactive" or not user.active:
         audit("login_failed", user_id=check.user_id, details={"reason": "inactive"})
-        return Outcome(error=_user_inactive() if user is not None else _invalid_credentials())
+        return Outcome(error=user_inactive() if user is not None else _invalid_credentials())
     principal = _principal(user)
     denied = _sede_denied(principal, sede_id)
     if denied is not None:
@@ -272,7 +272,7 @@ def refresh(
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         revoke_family(session=session, clock=clock, token=row, reason="user_inactive")
-        return Outcome(error=_user_inactive())
+        return Outcome(error=user_inactive())
     principal = _principal(user)
     denied = _sede_denied(principal, sede_id)
     if denied is not None:
@@ -371,7 +371,7 @@ def profile(*, session: Session, principal: Principal) -> User:
     if user is None:
         raise Unauthorized("Credenciales inválidas.", code="token_invalid")
     if not user.active:
-        raise _user_inactive()
+        raise user_inactive()
     return user
 
 
