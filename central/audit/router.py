@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from central.audit import service
-from central.audit.schemas import AuditEventList, AuditEventRead
+from central.audit.schemas import AuditActions, AuditEventList, AuditEventRead
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
 from central.db import unit_of_work
 from central.responses import errors
 
 router = APIRouter(prefix="/api/audit", tags=["auditoría"])
+Auditor = Annotated[Principal, Depends(require("audit.read"))]
 
 
 @router.get(
@@ -25,11 +26,14 @@ router = APIRouter(prefix="/api/audit", tags=["auditoría"])
 )
 def list_events(
     rt: RuntimeDep,
-    _user: Annotated[Principal, Depends(require("audit.read"))],
+    _user: Auditor,
     action: Annotated[str | None, Query(max_length=40, description="p. ej. user.create")] = None,
     user_id: Annotated[str | None, Query(max_length=36)] = None,
     record_type: Annotated[str | None, Query(max_length=40)] = None,
     record_id: Annotated[str | None, Query(max_length=64)] = None,
+    username: Annotated[
+        str | None, Query(max_length=60, description="usuario (sin distinguir mayúsculas)")
+    ] = None,
     since: Annotated[dt.date | None, Query(alias="from", description="AAAA-MM-DD (Lima)")] = None,
     until: Annotated[dt.date | None, Query(alias="to", description="AAAA-MM-DD, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -42,9 +46,21 @@ def list_events(
             user_id=user_id,
             record_type=record_type,
             record_id=record_id,
+            username=username,
             since=since,
             until=until,
             limit=limit,
             offset=offset,
         )
         return AuditEventList(items=[AuditEventRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get(
+    "/actions",
+    response_model=AuditActions,
+    summary="Acciones registradas en la auditoría (para filtrar)",
+    responses=errors(),
+)
+def list_actions(rt: RuntimeDep, _user: Auditor) -> AuditActions:
+    with unit_of_work(rt.engine) as session:
+        return AuditActions(items=service.actions(session=session))

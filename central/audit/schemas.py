@@ -31,3 +31,15 @@ class AuditEventList(BaseModel):
 
     items: list[AuditEventRead]
     total: int
+
+
+class AuditActions(BaseModel):
+    """The actions recorded so far (for the filter of the audit page)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": ["catalog.price_change", "login", "user.create"]}]
+        }
+    )
+
+    items: list[str]

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from central.audit.models import HubAuditEvent
 from central.auth.tokens import Principal
 from domain.clock import Clock, day_bounds
+from domain.errors import InvalidInput
 
 
 def record(
@@ -48,14 +49,23 @@ def search(
     user_id: str | None = None,
     record_type: str | None = None,
     record_id: str | None = None,
+    username: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[HubAuditEvent], int]:
-    """Events matching the filters (``since``..``until`` Lima dates, inclusive), newest first,
-    and how many match in all."""
+    """Events matching the filters (``since``..``until`` Lima dates, inclusive; ``username``
+    without regard to case), newest first, and how many match in all."""
+    if since and until and since > until:
+        raise InvalidInput(
+            "La fecha «hasta» no puede ser anterior a «desde».",
+            code="date_range_inverted",
+            loc=["query", "to"],
+        )
     query = select(HubAuditEvent)
+    if username and username.strip():
+        query = query.where(func.lower(col(HubAuditEvent.username)) == username.strip().lower())
     if action:
         query = query.where(HubAuditEvent.action == action)
     if user_id:
@@ -75,3 +85,9 @@ def search(
         .offset(offset)
     ).all()
     return list(rows), int(total)
+
+
+def actions(*, session: Session, limit: int = 500) -> list[str]:
+    """The distinct actions recorded, alphabetically."""
+    query = select(HubAuditEvent.action).distinct().order_by(col(HubAuditEvent.action))
+    return list(session.exec(query.limit(limit)).all())

@@ -136,7 +136,9 @@ class ServiceUpdate(BaseModel):
     )
 
     name: Name | None = None
-    category_id: Annotated[str, StringConstraints(max_length=36)] | None = None
+    category_id: Annotated[str, StringConstraints(max_length=36)] | None = Field(
+        default=None, description="null (enviado) deja el examen sin categoría"
+    )
     sample_type: Short | None = None
     tube: Short | None = None
     price: Money | None = None

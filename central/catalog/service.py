@@ -224,7 +224,9 @@ def update_service(
     price = values.pop("price", None)
     effective_from = values.pop("price_effective_from", None)
     reason = values.pop("price_reason", "")
-    values = {k: v for k, v in values.items() if v is not None}
+    # a category sent as null (or "") clears it; any other null means "unchanged"
+    category = {"category_id": values.pop("category_id") or None} if "category_id" in values else {}
+    values = {k: v for k, v in values.items() if v is not None} | category
     if "category_id" in values:
         _check_category(session, values["category_id"])
     if "panel_service_ids" in values:

@@ -73,6 +73,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "alarmas": (f"{PREFIX}/alarmas", "Alarmas SUNAT"),
     "convenios": (f"{PREFIX}/convenios", "Convenios"),
     "laboratorios": (f"{PREFIX}/laboratorios", "Sistemas de laboratorio"),
+    "auditoria": (f"{PREFIX}/auditoria", "Auditoría"),
 }
 
 # page -> the permission of the data it shows: its nav entry stays hidden from users without it
@@ -91,6 +92,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "alarmas": "report.read",
     "convenios": "report.read",
     "laboratorios": "lab.manage",
+    "auditoria": "audit.read",
 }
 
 # (method, path) of the shells and assets: public, like /docs (they carry no data).

@@ -162,3 +162,26 @@ export function pager(node, { offset, limit, shown, total = null, more = null },
   );
   node.hidden = offset <= 0 && !hasNext;
 }
+
+// Fetch a file the API serves (with the Bearer token, so no plain link) and hand it to the
+// browser as a download named by its Content-Disposition (or `fallback`).
+export async function download(method, path, body, fallback) {
+  const response = await request(method, path, body, { raw: true });
+  const blob = await response.blob();
+  const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
+  const name = match ? match[1] : fallback;
+  const link = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  return name;
+}
+
+// Today's business date in Lima as YYYY-MM-DD, `days` earlier when given.
+export function limaDate(days = 0) {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Lima" }).format(new Date());
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - days);
+  return d.toISOString().slice(0, 10);
+}

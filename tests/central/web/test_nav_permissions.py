@@ -30,6 +30,7 @@ PROBES = {
     "alarmas": "/api/web/sunat-alarms",
     "convenios": "/api/web/convenios",
     "laboratorios": "/api/lab/systems",
+    "auditoria": "/api/audit",
 }
 
 

@@ -1,5 +1,7 @@
-// Daily closures of the sedes the user sees, by pages; one closure's findings and its reopening.
-import { api, can, el, fill, flash, pager, showError, soles } from "../lib.js";
+// Daily closures of the sedes the user sees, by pages and filtered by sede, dates and state; one
+// closure's findings, its download (xlsx/PDF) and its reopening; running the reconciliation of a
+// sede's day by hand (reconciliation.run).
+import { api, can, download, el, fill, flash, formErrors, limaDate, pager, showError, soles } from "../lib.js";
 
 const PAGE = 50;
 const REOPENABLE = new Set(["reconciled", "with_discrepancies"]);
@@ -32,15 +34,28 @@ export default async function () {
   let current = null;
   let offset = 0;
   let sedes = {};
+  const filters = document.getElementById("closure-filters");
+  const filterError = document.getElementById("closure-filter-error");
+  const run = document.getElementById("run-form");
+  const runError = document.getElementById("run-error");
+  const exportError = document.getElementById("export-error");
   try {
     // report.read: a supervisor gets their own sedes (the codes shown instead of ids)
     const list = await api.get("/api/web/sedes");
     sedes = Object.fromEntries((list.items || []).map((s) => [s.id, s.code]));
+    for (const s of list.items || []) {
+      filters.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+      run.elements.sede_id.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+    }
   } catch { /* ids are shown instead */ }
+  document.getElementById("run-section").hidden = !can("reconciliation.run");
+  run.elements.date.value = limaDate(1);
+  run.elements.date.max = limaDate(0);
 
   function showClosure(c) {
     current = c;
     detail.hidden = false;
+    exportError.textContent = "";
     document.getElementById("closure-title").textContent =
       `Cierre ${sedes[c.sede_id] || c.sede_id} del ${c.business_date} · ${c.status_label}`;
     document.getElementById("closure-reopen-info").textContent = c.reopened_at
@@ -61,14 +76,20 @@ export default async function () {
   }
 
   async function load(at = offset) {
-    const list = await api.get(`/api/reconciliation/closures?limit=${PAGE}&offset=${at}`);
+    const params = new URLSearchParams({ limit: String(PAGE), offset: String(at) });
+    for (const key of ["sede", "from", "to", "status"]) {
+      const value = filters.elements[key].value;
+      if (value) params.set(key, value);
+    }
+    const list = await api.get(`/api/reconciliation/closures?${params}`);
     offset = at;
     fill(tbody, list.items.map((c) => el("tr", { "data-closure": c.id, class: c.critical_count ? "warn" : "" },
       el("td", {}, c.business_date), el("td", {}, sedes[c.sede_id] || c.sede_id), el("td", {}, c.status_label),
       el("td", { class: "num" }, c.discrepancy_count), el("td", { class: "num" }, c.critical_count),
       el("td", {}, c.has_late_adjustments ? "Sí" : "No"),
       el("td", {}, el("button", { type: "button", class: "small", onclick: () => open(c.id) }, "Ver")))),
-    7, "Aún no hay cierres: la central concilia cada día de cada sede.");
+    7, [...params.keys()].length > 2 ? "Ningún cierre coincide con los filtros."
+      : "Aún no hay cierres: la central concilia cada día de cada sede.");
     pager(pages, { offset, limit: PAGE, shown: list.items.length, total: list.total },
       (next) => load(next).catch((err) => flash(err.message)));
   }
@@ -85,5 +106,35 @@ export default async function () {
       await load();
     } catch (err) { showError(error, err); }
   });
+  filters.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    filterError.hidden = true;
+    try { await load(0); } catch (err) { showError(filterError, err); }
+  });
+
+  run.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formErrors(run, null, runError);
+    const body = { sede_id: run.elements.sede_id.value, date: run.elements.date.value };
+    try {
+      const closure = await api.post("/api/reconciliation/execute", body);
+      showClosure(closure);
+      detail.scrollIntoView({ block: "nearest" });
+      flash(`Conciliación de ${sedes[closure.sede_id] || closure.sede_id} del ${closure.business_date}: ${closure.status_label}, ${closure.discrepancy_count} discrepancia(s).`);
+      await load();
+    } catch (err) { formErrors(run, err, runError); }
+  });
+
+  for (const button of detail.querySelectorAll("[data-format]")) {
+    button.addEventListener("click", async () => {
+      exportError.textContent = "";
+      if (!current) return;
+      const format = button.dataset.format;
+      try {
+        await download("GET", `/api/reconciliation/closures/${encodeURIComponent(current.id)}/export?format=${format}`,
+          undefined, `cierre-${current.business_date}.${format}`);
+      } catch (err) { exportError.textContent = err.message; }
+    });
+  }
   await load(0);
 }

@@ -1,4 +1,4 @@
-import { api, el, request, showError, soles } from "../lib.js";
+import { api, download, el, showError, soles } from "../lib.js";
 
 const KPIS = [
   ["sales", "Ventas", soles], ["orders", "Órdenes", String], ["average_ticket", "Ticket medio", soles],
@@ -80,13 +80,8 @@ export default async function () {
       const body = { report: form.elements.report.value, format: button.dataset.export };
       for (const [key, value] of params) body[key] = value;
       try {
-        const response = await request("POST", "/api/reports/export", body, { raw: true });
-        const blob = await response.blob();
-        const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
-        const link = el("a", { href: URL.createObjectURL(blob), download: match ? match[1] : `reporte.${body.format}` });
-        document.body.append(link);
-        link.click();
-        link.remove();
+        // the filters on screen (dates, sede), even if not applied yet: what the user reads
+        await download("POST", "/api/reports/export", body, `reporte.${body.format}`);
       } catch (err) {
         showError(error, err);
       }
