@@ -112,6 +112,14 @@ class PushBatch(_Wire):
     )
 
 
+class ParkedNote(_Wire):
+    """Why the hub parked one pushed row (its ``sync_parked`` reason and message)."""
+
+    seq: int
+    reason: str
+    message: str = ""
+
+
 class PushAck(_Wire):
     """The hub's reply: the edge advances ``acked_seq`` only from this."""
 
@@ -119,6 +127,12 @@ class PushAck(_Wire):
     hub_time: str
     hub_hlc: str
     parked: list[int] = Field(default_factory=list)
+    parked_details: list[ParkedNote] = Field(
+        default_factory=list,
+        description="the reasons of ``parked``, plus those of resent rows an earlier delivery "
+        "parked (its ack may have been lost). Absent from older hubs: the edge then notes the "
+        "``parked`` rows as refused without a reason",
+    )
     conflicts_opened: int = 0
     gap: bool = False
     min_pull_schema: int = MIN_PULL_SCHEMA
@@ -217,6 +231,7 @@ __all__ = [
     "EnrollRequest",
     "EnrollResponse",
     "FeedChange",
+    "ParkedNote",
     "PullPage",
     "PushAck",
     "PushBatch",

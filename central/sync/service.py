@@ -19,11 +19,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from central.sync import faults
+from central.sync.hub_clock import hub_hlc
 from central.sync.models import Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import PatientBatch
 from central.sync.record_upsert import has_closures, upsert_records
 from domain.clock import Clock, to_unix_ms
-from domain.errors import Conflict, InvalidInput, LabError
+from domain.errors import Conflict, InvalidInput, LabError, RuleViolation
 from domain.hlc import HLC, Timestamp
 from domain.hlc import parse as parse_hlc
 from sync.protocol import (
@@ -32,22 +33,12 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
     Change,
+    ParkedNote,
     PushAck,
     PushBatch,
 )
 from sync.records import RECORD_TYPES, Owner
 from sync.upcast import upcast
-
-_HLCS: dict[int, tuple[Clock, HLC]] = {}
-
-
-def hub_hlc(clock: Clock) -> HLC:
-    """The hub's hybrid logical clock (one per clock object, i.e. per hub process)."""
-    entry = _HLCS.get(id(clock))
-    if entry is None or entry[0] is not clock:
-        entry = (clock, HLC("hub", clock))
-        _HLCS[id(clock)] = entry
-    return entry[1]
 
 
 def _lock_inbox(session: Session, node_id: str, epoch: int, now: dt.datetime) -> int:
@@ -175,6 +166,7 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
         )
     hwm = _lock_inbox(session, node.id, node.epoch, now)
     rows = sorted(batch.rows, key=lambda r: r.seq)
+    resent = [r.seq for r in rows if r.seq <= hwm]  # their parks are reported again (lost ack)
     if not faults.is_planted("skip_inbox_check"):
         _refuse_reused_seqs(session, node, [r for r in rows if r.seq <= hwm])
         rows = [r for r in rows if r.seq > hwm]
@@ -196,7 +188,10 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
         done = _apply_one_by_one(session, node, rows, now=now, now_ms=now_ms)
     parked, opened, skewed = sorted(done.parked), done.opened, done.skewed
     if done.newest is not None:
-        hlc.update(done.newest)
+        try:
+            hlc.update(done.newest)
+        except RuleViolation:  # trusted against the wall clock, beyond the HLC's own bound
+            pass
     if skewed:
         session.add(
             SyncConflict(
@@ -231,7 +226,24 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
             pass
     session.add(node)
     session.flush()
-    return _ack(new_hwm, hlc, now, parked=parked, opened=opened, gap=False)
+    ack = _ack(new_hwm, hlc, now, parked=parked, opened=opened, gap=False)
+    ack.parked_details = _parked_notes(session, node, parked + resent)
+    return ack
+
+
+def _parked_notes(session: Session, node: Node, seqs: list[int]) -> list[ParkedNote]:
+    """The reasons of the batch's parked rows (by this delivery or, for a resend whose ack was
+    lost, by an earlier one), for the node's status."""
+    if not seqs:
+        return []
+    rows = session.connection().execute(
+        text(
+            "SELECT seq, reason, message FROM sync_parked "
+            "WHERE node_id = :n AND epoch = :e AND seq = ANY(:s) ORDER BY seq"
+        ),
+        {"n": node.id, "e": node.epoch, "s": seqs},
+    )
+    return [ParkedNote(seq=int(q), reason=str(r), message=str(m or "")[:500]) for q, r, m in rows]
 
 
 @dataclass

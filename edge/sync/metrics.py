@@ -22,6 +22,8 @@ _GAUGES: tuple[tuple[str, str, str], ...] = (
     ("consecutive_failures", "labred_edge_sync_consecutive_failures", "Failed rounds in a row"),
     ("deferred", "labred_edge_sync_deferred", "Pulled patients waiting for a local edit's ack"),
     ("epoch", "labred_edge_sync_epoch", "Epoch issued by the hub"),
+    ("parked", "labred_edge_sync_parked", "Pulled records this node could not apply"),
+    ("rejected", "labred_edge_sync_rejected", "Pushed rows the hub refused (parked there)"),
 )
 _COUNTERS: tuple[tuple[str, str, str], ...] = (
     ("pushed_rows", "labred_edge_sync_pushed_rows", "Rows the hub acknowledged"),

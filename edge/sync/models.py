@@ -5,6 +5,8 @@
 - ``SyncStatus``: one row of liveness figures for ``GET /api/sync/status``.
 - ``SeriesFence``: after an enrolment or restore, the last correlative per series the hub
   holds; the invoicing numbering must not issue at or below it.
+- ``SyncParked``: pulled records this node could not apply (poison), retried every pull.
+- ``SyncRejected``: outbox rows the hub parked as poison (its ``PushAck.parked``).
 """
 
 from __future__ import annotations
@@ -65,3 +67,39 @@ class SeriesFence(EdgeModel, table=True):
     series: str = Field(primary_key=True, max_length=8)
     last_number: int
     learned_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SyncParked(EdgeModel, table=True):
+    """A pulled record this node could not apply (a bad payload, a constraint the mirror
+    refuses, a schema newer than this program): parked with its error so the rest of its page
+    still applies and the pull cursor moves on. Retried at every pull; a later version of the
+    record that applies (or a snapshot without it) removes it."""
+
+    __tablename__ = "sync_pull_parked"
+
+    record_type: str = Field(primary_key=True, max_length=40)
+    record_id: str = Field(primary_key=True, max_length=64)
+    cursor: int
+    op: str = Field(default="upsert", max_length=10)
+    schema_version: int = 1
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    error_code: str = Field(max_length=60)
+    error: str = Field(max_length=500)
+    attempts: int = 1
+    first_seen_at: dt.datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SyncRejected(EdgeModel, table=True):
+    """An outbox row the hub parked as poison (``PushAck.parked``): it counts as acknowledged
+    (the hub's mark moved past it, so it is not pending) but is kept here, with the hub's
+    reason, for the sede's supervisor and technician. The outbox row itself stays."""
+
+    __tablename__ = "sync_push_rejected"
+
+    seq: int = Field(primary_key=True)
+    record_type: str = Field(max_length=40)
+    record_id: str = Field(max_length=64)
+    reason: str = Field(max_length=60)
+    message: str = Field(default="", max_length=500)
+    rejected_at: dt.datetime = Field(sa_type=UTCDateTime)

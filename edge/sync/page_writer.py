@@ -110,6 +110,22 @@ class PageWriter:
         if alias in self.state:
             self._track(alias, {"canonical_id": str(payload["canonical_id"])})
 
+    def verify(self) -> None:
+        """Refuse (``ValueError``) orders re-pointed to a patient this node does not hold: their
+        foreign key is deferred, so it would only fail at COMMIT, failing the whole page."""
+        if not self.repointed:
+            return
+        self.flush()
+        orders, patient = _orders(), mirrors()["patient"]
+        for chunk in _chunks(sorted(self.repointed)):
+            orphan = self.conn.execute(
+                select(orders.c.id, orders.c.patient_id)
+                .where(orders.c.id.in_(chunk), orders.c.patient_id.not_in(select(patient.c.id)))
+                .limit(1)
+            ).first()
+            if orphan is not None:
+                raise ValueError(f"canonical patient {orphan[1]} is not on this node")
+
     # ------------------------------------------------------------------ patient checks
     def prepare(self, changes: list[FeedChange]) -> None:
         """Read what the patient checks of ``changes`` need (ids, documents, un-acked edits)."""
@@ -254,27 +270,31 @@ class PageWriter:
         self.flush()
         return done
 
+    def prune(self, record_type: str, keep: set[str]) -> None:
+        """Delete the mirror rows of ``record_type`` a snapshot no longer holds (patients and
+        aliases are never deleted; local-only users stay)."""
+        table = mirrors().get(record_type)
+        if table is None or record_type in ("patient", "patient_alias"):
+            return
+        self.flush()
+        query = delete(table).where(table.c.id.not_in(keep))
+        if record_type == "user":
+            query = query.where(table.c.local_only.is_(False))
+        self.conn.execute(query)
+
     def replace(self, record_type: str, rows: list[FeedChange]) -> None:
         """Replace the mirror of ``record_type`` by a snapshot's ``rows`` (patients: upsert)."""
-        conn = self.conn
-        table = mirrors().get(record_type)
-        if record_type == "patient_alias":
-            for change in rows:
-                self._alias(change.payload)
-            return
-        if table is None:
-            return
-        if record_type != "patient":
-            self.flush()
-            keep = {c.record_id for c in rows}
-            query = delete(table).where(table.c.id.not_in(keep))
-            if record_type == "user":
-                query = query.where(table.c.local_only.is_(False))
-            conn.execute(query)
+        self.prune(record_type, {c.record_id for c in rows})
         self.prepare(rows)
         for change in rows:
             self.apply(change)
         self.flush()
+
+
+def _orders() -> Table:
+    from edge.orders.models import Order
+
+    return Order.__table__  # type: ignore[attr-defined]
 
 
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge.auth.tokens import Principal
 from edge.deps import RuntimeDep, require
@@ -16,6 +16,30 @@ from edge.openapi_examples import system as ex
 from edge.sync import metrics, service
 
 router = APIRouter(tags=["sincronización"])
+
+
+class ParkedRecordRead(BaseModel):
+    """A record pulled from the hub that this node could not apply (retried every pull)."""
+
+    record_type: str
+    record_id: str
+    cursor: int
+    error_code: str
+    error: str
+    attempts: int
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+class RejectedRowRead(BaseModel):
+    """An outbox row of this node the hub refused (parked there), with the hub's reason."""
+
+    seq: int
+    record_type: str
+    record_id: str
+    reason: str
+    message: str
+    rejected_at: dt.datetime
 
 
 class SyncStatusRead(BaseModel):
@@ -44,6 +68,16 @@ class SyncStatusRead(BaseModel):
     digest_repairs: int
     fence_pending: bool
     use_contingency: bool
+    parked: int = Field(
+        default=0, description="registros de la central que este nodo no pudo aplicar"
+    )
+    parked_recent: list[ParkedRecordRead] = Field(default_factory=list)
+    rejected: int = Field(default=0, description="registros de este nodo rechazados por la central")
+    rejected_recent: list[RejectedRowRead] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="avisos para el técnico, p. ej. «3 registros rechazados por la central»",
+    )
 
 
 @router.get(

@@ -21,7 +21,7 @@ from domain.errors import Conflict, Forbidden, LabError, RuleViolation
 from domain.hlc import HLC
 from domain.ids import new_id
 from edge.db import read_session, unit_of_work
-from edge.sync import apply
+from edge.sync import apply, parking
 from edge.sync.digests import local_digests, patients_settled
 from edge.sync.models import SyncDeferred, SyncStatus
 from sync import faultenv, outbox
@@ -178,6 +178,11 @@ def push_pending(
                 )
             )
             _forward_hlc(conn, cur, ack.hub_hlc)
+            sent = {int(r["seq"]): r for r in chunk}
+            refused = sorted({*ack.parked, *(d.seq for d in ack.parked_details)})
+            parking.note_rejected(
+                conn, seqs=refused, details=ack.parked_details, rows=sent, now=clock.now()
+            )
             _status_row(conn)
             conn.execute(
                 update(_STATUS)
@@ -248,8 +253,19 @@ def pull_changes(
         digests = page.digests
         if not page.has_more:
             break
+    applied += retry_parked(engine, clock)
     if digests:
         applied += repair_drift(engine, client, clock, digests)
+    return applied
+
+
+def retry_parked(engine: Engine, clock: Clock) -> int:
+    """Apply the records parked by earlier pulls again (one unit of work); returns applied."""
+    with read_session(engine) as session:
+        if not parking.parked_types(session.connection()):
+            return 0
+    with unit_of_work(engine) as session:
+        applied, _left = apply.retry_parked(session.connection(), now=clock.now())
     return applied
 
 
@@ -261,10 +277,11 @@ def repair_drift(
         conn = session.connection()
         mine = local_digests(conn)
         settled = patients_settled(conn)
+        parked = parking.parked_types(conn)  # differ by the parked records: not a drift
     drifted = [
         t
         for t, d in hub_digests.items()
-        if t in mine and mine[t] != d and (t != "patient" or settled)
+        if t in mine and mine[t] != d and (t != "patient" or settled) and t not in parked
     ]
     repaired = 0
     for rtype in drifted:
@@ -309,6 +326,7 @@ def status(engine: Engine, clock: Clock) -> dict[str, Any]:
             )
         ).scalar()
         deferred = conn.execute(select(func.count()).select_from(SyncDeferred.__table__)).scalar()  # type: ignore[attr-defined]
+        poison = parking.summary(conn)
     now = clock.now()
     if isinstance(oldest, str):
         oldest = dt.datetime.fromisoformat(oldest)
@@ -336,6 +354,7 @@ def status(engine: Engine, clock: Clock) -> dict[str, Any]:
         "digest_repairs": st.get("digest_repairs", 0),
         "fence_pending": bool(st.get("fence_pending", False)),
         "use_contingency": bool(st.get("use_contingency", False)),
+        **poison,
     }
 
 

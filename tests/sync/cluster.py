@@ -278,7 +278,7 @@ def sell_one(client: httpx.Client, edge: Edge, services: list[dict[str, Any]], i
     assert o.status_code == 201, o.text
     order = o.json()
     edge.orders.append(order["id"])
-    pay = {"method": "tarjeta", "amount": order["balance"], "reference": f"V{i}"}
+    pay = {"method": "tarjeta", "amount": order["balance"], "reference": f"V{i:04d}"}
     r = client.post(f"/api/orders/{order['id']}/payments", json={"payments": [pay]})
     assert r.status_code in (200, 201), r.text
     edge.payments.extend(x["id"] for x in r.json()["payments"])
