@@ -14,12 +14,9 @@ from sqlmodel import Session, select
 from central.config.models import Company
 from central.notifications.adapters import Attachment
 from domain.money import fmt, from_cents
+from sync.pdffonts import prepare
 
 LABELS = {"01": "FACTURA ELECTRÓNICA", "03": "BOLETA DE VENTA ELECTRÓNICA"}
-
-
-def _t(value: Any) -> str:
-    return str(value or "").encode("latin-1", "replace").decode("latin-1")
 
 
 def invoice_pdf(session: Session, invoice: dict[str, Any]) -> bytes:
@@ -27,19 +24,21 @@ def invoice_pdf(session: Session, invoice: dict[str, Any]) -> bytes:
 
     company = session.exec(select(Company)).first()
     pdf = FPDF(format=(148, 210))  # A5
+    fonts = prepare(pdf)  # Unicode (Roboto) text; Latin-1 if the font is missing
+    t = fonts.text
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 12)
+    pdf.set_font(fonts.family, "B", 12)
     if company:
-        pdf.cell(0, 6, _t(company.razon_social), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        pdf.cell(0, 5, _t(f"RUC {company.ruc}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, t(company.razon_social), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, "", 9)
+        pdf.cell(0, 5, t(f"RUC {company.ruc}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, _t(LABELS.get(str(invoice.get("doc_type")), "COMPROBANTE")),
+    pdf.set_font(fonts.family, "B", 11)
+    pdf.cell(0, 6, t(LABELS.get(str(invoice.get("doc_type")), "COMPROBANTE")),
              new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-    pdf.cell(0, 6, _t(f"{invoice.get('series')}-{invoice.get('number')}"),
+    pdf.cell(0, 6, t(f"{invoice.get('series')}-{invoice.get('number')}"),
              new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(fonts.family, "", 9)
     for label, value in (
         ("Cliente", invoice.get("customer_name")),
         ("Documento", invoice.get("customer_doc_number")),
@@ -49,9 +48,9 @@ def invoice_pdf(session: Session, invoice: dict[str, Any]) -> bytes:
         ("Estado SUNAT", invoice.get("state")),
         ("Hash", invoice.get("digest_value")),
     ):
-        pdf.cell(0, 5, _t(f"{label}: {value or ''}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t(f"{label}: {value or ''}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.multi_cell(0, 4, _t("Representación resumida del comprobante electrónico. Puede "
+    pdf.multi_cell(0, 4, t("Representación resumida del comprobante electrónico. Puede "
                             "consultar su validez en www.sunat.gob.pe."))  # fmt: skip
     return bytes(pdf.output())
 

@@ -98,7 +98,8 @@ def queue_manual(
         n = Notification(
             event_key=key, event="manual", channel=channel, recipient=recipient,
             patient_id=patient_id, sede_id=sede_id,
-            subject=templates.render(subject, ctx)[:200], body=templates.render(body, ctx),
+            subject=templates.render(subject, ctx, field="subject")[:200],
+            body=templates.render(body, ctx, field="body"),
             status=PENDING, next_attempt_at=now, created_by=actor.username, created_at=now,
         )  # fmt: skip
         session.add(n)

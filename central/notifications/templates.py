@@ -7,7 +7,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from domain.errors import InvalidInput
+from central.notifications.template_errors import render_error, syntax_error
 
 _ENV = SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
 
@@ -63,22 +63,23 @@ EVENTS = ("order_created", "invoice_accepted", "results_ready", "discrepancy_fou
 
 
 def check(text: str, *, field: str) -> None:
-    """Raise ``InvalidInput`` (``template_invalid``) when ``text`` is not a valid template."""
+    """Raise ``InvalidInput`` (``template_syntax_error``, Spanish, with the line, ``loc`` the
+    field) when ``text`` is not a valid template; compiled, so unknown filters count too."""
     try:
-        _ENV.parse(text)
+        _ENV.from_string(text)
     except TemplateSyntaxError as exc:
-        raise InvalidInput(
-            f"La plantilla tiene un error en la línea {exc.lineno}: {exc.message}.",
-            code="template_invalid",
-            loc=["body", field],
-        ) from None
+        raise syntax_error(exc, field=field) from None
 
 
-def render(text: str, context: dict[str, Any]) -> str:
-    """Render in the sandbox (no attribute access to internals; unknown names render empty)."""
+def render(text: str, context: dict[str, Any], *, field: str | None = None) -> str:
+    """Render in the sandbox (no attribute access to internals; unknown names render empty).
+
+    Failures are ``InvalidInput`` in Spanish with the template line:
+    ``template_undefined_variable`` (``{{ x.y }}`` with no ``x``), ``template_syntax_error``,
+    or ``template_render_failed``; ``loc`` is ``["body", field]`` when ``field`` is given."""
     try:
         return _ENV.from_string(text).render(**context).strip()
+    except TemplateSyntaxError as exc:
+        raise syntax_error(exc, field=field) from None
     except Exception as exc:  # noqa: BLE001 - a broken template must not stop the queue
-        raise InvalidInput(
-            f"No se pudo usar la plantilla: {exc}.", code="template_render_failed"
-        ) from None
+        raise render_error(exc, field=field) from None

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sync.pdffonts import prepare
+
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MEDIA = "application/pdf"
 FORMATS = {"xlsx": XLSX_MEDIA, "pdf": PDF_MEDIA}
@@ -71,7 +73,7 @@ def _safe_sheet_title(title: str) -> str:
     return cleaned[:31] or "Hoja"
 
 
-def _latin1(value: Any) -> str:
+def _cell_text(value: Any) -> str:
     if isinstance(value, Decimal):
         text = f"{value:,.2f}"
     elif isinstance(value, dt.datetime):
@@ -80,38 +82,42 @@ def _latin1(value: Any) -> str:
         text = ""
     else:
         text = str(value)
-    text = text.replace("…", "...").replace("—", "-").replace("–", "-")
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return text
 
 
 def to_pdf(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
+    fonts = prepare(pdf)  # Unicode (Roboto) text; Latin-1 if the font is missing
+
+    def text(value: Any) -> str:
+        return fonts.text(_cell_text(value))
+
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(fonts.family, "B", 14)
+    pdf.cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
     if subtitle:
-        pdf.set_font("Helvetica", "", 10)
-        pdf.cell(0, 6, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, "", 10)
+        pdf.cell(0, 6, text(subtitle), new_x="LMARGIN", new_y="NEXT")
     usable = pdf.w - pdf.l_margin - pdf.r_margin
     for sheet in sheets:
         pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, _latin1(sheet.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, "B", 11)
+        pdf.cell(0, 7, text(sheet.title), new_x="LMARGIN", new_y="NEXT")
         ncols = max(1, len(sheet.columns))
         width = usable / ncols
         limit = max(4, int(width / 1.9))
-        pdf.set_font("Helvetica", "B", 8)
+        pdf.set_font(fonts.family, "B", 8)
         for name in sheet.columns:
-            pdf.cell(width, 6, _latin1(name)[:limit], border=1)
+            pdf.cell(width, 6, text(name)[:limit], border=1)
         pdf.ln()
-        pdf.set_font("Helvetica", "", 8)
+        pdf.set_font(fonts.family, "", 8)
         for row in sheet.rows:
             for value in row:
                 align = "R" if isinstance(value, Decimal | int) else "L"
-                pdf.cell(width, 5, _latin1(value)[:limit], border=1, align=align)
+                pdf.cell(width, 5, text(value)[:limit], border=1, align=align)
             pdf.ln()
         if not sheet.rows:
             pdf.cell(0, 5, "(sin datos)", new_x="LMARGIN", new_y="NEXT")

@@ -3,8 +3,9 @@
 In Spanish: company, sede address, document type, series-number, customer, lines, taxes,
 totals, amount in words, the hash (DigestValue of the signed XML that was sent) and the QR
 (``RUC|type|series|number|IGV|total|date|customer doc type|customer doc number|hash``).
-PDFs use fpdf2's core fonts (Latin-1: every text goes through :func:`_latin1`); the HTML
-escapes every value that comes from users.
+PDFs embed a Unicode font through :mod:`sync.pdffonts` (β-HCG prints as such; every text goes
+through ``fonts.text``, which falls back to Latin-1 when the font is missing); the HTML escapes
+every value that comes from users.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from domain.words import amount_in_words
 from edge.billing.documents import credit_due_date, lines_of, terms_of
 from edge.billing.models import Invoice
 from edge.config.models import Company, Sede
+from sync.pdffonts import PdfFonts, prepare
 
 _ID_LABELS = {"0": "DOC.", "1": "DNI", "4": "C.E.", "6": "RUC", "7": "PASAPORTE"}
 
@@ -169,12 +171,6 @@ def payment_text(inv: Invoice) -> str | None:
     return None
 
 
-def _latin1(text: str) -> str:
-    """fpdf2's core fonts are single-byte (windows-1252, see :func:`_new_pdf`): keep accents,
-    ñ and dashes, replace anything else."""
-    return (text or "").encode("cp1252", "replace").decode("cp1252")
-
-
 def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
     rows = [("Op. gravada", d.gravado)]
     if d.exonerado:
@@ -216,33 +212,36 @@ def _footer_lines(d: PrintData) -> list[str]:
     ]
 
 
-def _new_pdf(fmt_: str | tuple[float, float], margin: float, compress: bool) -> FPDF:
+def _new_pdf(
+    fmt_: str | tuple[float, float], margin: float, compress: bool
+) -> tuple[FPDF, PdfFonts]:
     pdf = FPDF(unit="mm", format=fmt_)
-    pdf.core_fonts_encoding = "windows-1252"
+    fonts = prepare(pdf)
     pdf.set_compression(compress)
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin=margin)
-    pdf.set_title(_latin1("Comprobante"))
+    pdf.set_title("Comprobante")
     pdf.add_page()
-    return pdf
+    return pdf, fonts
 
 
 def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
-    pdf = _new_pdf("A4", 12, compress)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.multi_cell(120, 6, _latin1(d.company_name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf, fonts = _new_pdf("A4", 12, compress)
+    t = fonts.text
+    pdf.set_font(fonts.family, "B", 12)
+    pdf.multi_cell(120, 6, t(d.company_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(fonts.family, "", 9)
     for text in (d.trade_name, d.company_address, f"{d.sede_name} - {d.sede_address}"):
         if text.strip(" -"):
-            pdf.multi_cell(120, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(120, 4.5, t(text), new_x="LMARGIN", new_y="NEXT")
     box_x, box_y = 140, 12
     pdf.set_xy(box_x, box_y)
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.set_font(fonts.family, "B", 11)
     pdf.multi_cell(
-        58, 7, _latin1(f"R.U.C. {d.company_ruc}\n{d.title}\n{d.full_number}"), border=1, align="C"
+        58, 7, t(f"R.U.C. {d.company_ruc}\n{d.title}\n{d.full_number}"), border=1, align="C"
     )
     pdf.set_y(max(pdf.get_y(), 42) + 4)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(fonts.family, "", 9)
     info = [
         f"Fecha de emisión: {d.issued_at:%d/%m/%Y %H:%M}",
         f"Cliente: {d.customer_name}",
@@ -255,31 +254,31 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
     info += _terms_lines(d)
     info.append("Moneda: SOLES")
     for text in info:
-        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     widths = (22, 12, 96, 24, 32)
-    pdf.set_font("Helvetica", "B", 8.5)
+    pdf.set_font(fonts.family, "B", 8.5)
     for w, head in zip(
         widths, ("Código", "Cant.", "Descripción", "P. unit.", "Importe"), strict=True
     ):
-        pdf.cell(w, 6, _latin1(head), border=1, align="C")
+        pdf.cell(w, 6, t(head), border=1, align="C")
     pdf.ln()
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font(fonts.family, "", 8.5)
     for ln in d.lines:
         cells = (ln.code, str(ln.quantity), ln.description[:70], fmt(ln.unit_price), fmt(ln.total))
         for i, (w, text) in enumerate(zip(widths, cells, strict=True)):
-            pdf.cell(w, 5.5, _latin1(text), border=1, align="R" if i in (1, 3, 4) else "L")
+            pdf.cell(w, 5.5, t(text), border=1, align="R" if i in (1, 3, 4) else "L")
         pdf.ln()
     pdf.ln(2)
     for label, value in _totals(d):
-        pdf.cell(154, 5, _latin1(label), align="R")
+        pdf.cell(154, 5, t(label), align="R")
         pdf.cell(32, 5, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     y = pdf.get_y()
     pdf.image(io.BytesIO(qr_png(d.qr_text, scale=4)), x=12, y=y, w=30, h=30)
     pdf.set_xy(46, y)
     for text in _footer_lines(d):
-        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
         pdf.set_x(46)
     return bytes(pdf.output())
 
@@ -287,13 +286,14 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
 def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     terms = _terms_lines(d)
     height = 150 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * len(terms)
-    pdf = _new_pdf((80, height), 4, compress)
+    pdf, fonts = _new_pdf((80, height), 4, compress)
+    t = fonts.text
     width = 72
-    pdf.set_font("Helvetica", "B", 9)
+    pdf.set_font(fonts.family, "B", 9)
 
     def centred(text: str, size: float = 7.5, style: str = "") -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, 3.6, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, style, size)
+        pdf.multi_cell(width, 3.6, t(text), align="C", new_x="LMARGIN", new_y="NEXT")
 
     centred(d.trade_name or d.company_name, 9, "B")
     centred(d.company_name)
@@ -311,29 +311,29 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     if d.reference:
         left.append(f"Modifica: {d.reference} - {d.reason}")
     left += terms
-    pdf.set_font("Helvetica", "", 7.5)
+    pdf.set_font(fonts.family, "", 7.5)
     for text in left:
-        pdf.multi_cell(width, 3.6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 3.6, t(text), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(width, 2, "-" * 60, new_x="LMARGIN", new_y="NEXT")
     for ln in d.lines:
         pdf.multi_cell(
-            width, 3.6, _latin1(f"{ln.quantity} x {ln.description}"), new_x="LMARGIN", new_y="NEXT"
+            width, 3.6, t(f"{ln.quantity} x {ln.description}"), new_x="LMARGIN", new_y="NEXT"
         )
         pdf.cell(
             width,
             3.6,
-            _latin1(f"{fmt(ln.unit_price)}   {fmt(ln.total)}"),
+            t(f"{fmt(ln.unit_price)}   {fmt(ln.total)}"),
             align="R",
             new_x="LMARGIN",
             new_y="NEXT",
         )
     pdf.cell(width, 2, "-" * 60, new_x="LMARGIN", new_y="NEXT")
     for label, value in _totals(d):
-        pdf.cell(50, 3.8, _latin1(label), align="R")
+        pdf.cell(50, 3.8, t(label), align="R")
         pdf.cell(22, 3.8, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     for text in _footer_lines(d):
-        pdf.multi_cell(width, 3.4, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 3.4, t(text), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.image(io.BytesIO(qr_png(d.qr_text, scale=3)), x=22, w=36, h=36)
     return bytes(pdf.output())
 

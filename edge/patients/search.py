@@ -1,4 +1,4 @@
-"""Patient search over the FTS5 index of migration 0002, ranked and paginated.
+"""Patient search over the FTS5 index of migrations 0002/0003, ranked and paginated.
 
 A query is matched, in this order of rank:
 
@@ -9,11 +9,14 @@ A query is matched, in this order of rank:
 4. ``name``: every word of the query starts some word of the name, anywhere.
 
 Name matching is accent- and case-insensitive (unicode61, ``remove_diacritics 2``: "nunez"
-finds "NÚÑEZ"). Within a name tier the most recently registered (or renamed) patient comes
-first: FTS5 walks its doclists in descending rowid order and stops at the page, so a page
-costs the same over 1,000 or 1,000,000 patients. Each tier is fetched only up to
-``offset + limit + 1`` rows; ``has_more`` says whether another page exists (no total: counting
-every "MARÍA" would cost more than the page).
+finds "NÚÑEZ"). Apostrophes are dropped on both sides ("oconnor", "o'connor" and "O’CONNOR"
+find "O'CONNOR"; "connor" too), hyphens separate words and a hyphenated name is also indexed
+joined ("garcia perez" and "garciaperez" find "GARCIA-PEREZ"), see migration 0003.
+Within a name tier the most recently registered (or renamed) patient comes first: FTS5
+walks its doclists in descending rowid order and stops at the page, so a page costs the same
+over 1,000 or 1,000,000 patients. Each tier is fetched only up to ``offset + limit + 1``
+rows; ``has_more`` says whether another page exists (no total: counting every "MARÍA" would
+cost more than the page).
 """
 
 from __future__ import annotations
@@ -44,13 +47,35 @@ SEARCH_TABLES = frozenset(
     }
 )
 
-# The indexed text of a patient, as migration 0002's triggers build it: a marker token
-# (U+E000 + the first word of the surnames) then "APELLIDOS NOMBRES".
+# The indexed text of a patient, as migration 0003's triggers build it: a marker token
+# (U+E000 + the first word of the surnames, apostrophes and hyphens removed), then
+# "APELLIDOS NOMBRES" without apostrophes, then the same with hyphens removed (when it has
+# any) and split at the apostrophes (when it had any). Must equal 0003's ``key_sql()``.
 HEAD_MARKER = "\ue000"
-SEARCH_KEY_SQL = (
-    "char(57344) || substr(last_names, 1, instr(last_names || ' ', ' ') - 1)"
-    " || ' ' || last_names || ' ' || first_names"
-)
+APOSTROPHES = ("'", "\u2019", "\u2018", "`", "\u00b4", "\u02bc")
+
+
+def _each_apostrophe(expr: str, by: str) -> str:
+    for mark in APOSTROPHES:
+        expr = f"replace({expr}, '{mark.replace(chr(39), chr(39) * 2)}', '{by}')"
+    return expr
+
+
+def _key_sql() -> str:
+    raw = "last_names || ' ' || first_names"
+    last = _each_apostrophe("last_names", "")
+    name = _each_apostrophe(f"({raw})", "")
+    head = f"substr({last}, 1, instr({last} || ' ', ' ') - 1)"
+    return (
+        f"char(57344) || replace({head}, '-', '') || ' ' || {name}"
+        f" || CASE WHEN instr({name}, '-') > 0 THEN ' ' || replace({name}, '-', '') ELSE '' END"
+        f" || CASE WHEN {name} <> ({raw}) THEN ' ' || {_each_apostrophe(f'({raw})', ' ')}"
+        " ELSE '' END"
+    )
+
+
+SEARCH_KEY_SQL = _key_sql()
+_APOSTROPHE_RE = re.compile("[" + "".join(APOSTROPHES) + "]")
 
 MAX_QUERY_LENGTH = 100
 MAX_TOKENS = 8
@@ -109,7 +134,9 @@ def parse_query(q: str) -> ParsedQuery:
     document = (
         compact if _DOC_LIKE.fullmatch(compact) and any(c.isdigit() for c in compact) else None
     )
-    words = [w.lower() for w in _WORD.findall(q) if any(c.isalpha() for c in w)][:MAX_TOKENS]
+    folded = _APOSTROPHE_RE.sub("", q)  # "O'Connor" -> "OConnor", as the index has it
+    words = [w.lower() for w in _WORD.findall(folded) if any(c.isalpha() for c in w)]
+    words = words[:MAX_TOKENS]
     if document is None and not words:
         raise InvalidInput(
             "La búsqueda debe tener letras (nombre) o dígitos (documento).",

@@ -5,17 +5,21 @@ the sample's Code 128 barcode with its human-readable text. Bars come from ``dom
 and are drawn as rectangles (fpdf2 has no Code 128); the module width is a whole number of
 203-dpi dots (0.125 mm) so thermal printers render every bar the same width. ZPL uses the
 printer's own ``^BC`` Code 128 in automatic mode at 2 dots per module.
+
+Text: the PDF embeds the Unicode font of :mod:`sync.pdffonts` (β-HCG prints as such). ZPL
+declares UTF-8 (``^CI28``) but prints with the printer's resident font 0, which covers Latin-1
+and not Greek or math signs, so its fields are transliterated (β → "beta", ≥ → ">=").
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fpdf import FPDF
 
 from domain.barcode import QUIET_ZONE, human_readable, modules
+from sync.pdffonts import PdfFonts, prepare, transliterate
 
 LABEL_W_MM = 50.0
 LABEL_H_MM = 25.0
@@ -36,26 +40,8 @@ class LabelData:
     barcode: str
 
 
-def _latin1(text: str) -> str:
-    """Text the PDF core fonts can show: accents and ñ stay, anything else is transliterated."""
-    try:
-        text.encode("latin-1")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
-    return "".join(out)
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    text = _latin1(text)
+def _fit(pdf: FPDF, fonts: PdfFonts, text: str, width: float) -> str:
+    text = fonts.text(text)
     if pdf.get_string_width(text) <= width:
         return text
     while text and pdf.get_string_width(text + "...") > width:
@@ -89,18 +75,21 @@ def render_pdf(labels: Sequence[LabelData]) -> bytes:
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_creator("labred")
     pdf.set_title("Etiquetas de muestras")
+    fonts = prepare(pdf)
     text_w = LABEL_W_MM - 2 * MARGIN_MM
     for label in labels:
         pdf.add_page()
         pdf.set_fill_color(0, 0, 0)
-        pdf.set_font("Helvetica", "B", 7)
+        pdf.set_font(fonts.family, "B", 7)
         pdf.set_xy(MARGIN_MM, 1.0)
-        pdf.cell(text_w, 3, _fit(pdf, label.patient_name.upper(), text_w))
-        pdf.set_font("Helvetica", "", 6)
+        pdf.cell(text_w, 3, _fit(pdf, fonts, label.patient_name.upper(), text_w))
+        pdf.set_font(fonts.family, "", 6)
         pdf.set_xy(MARGIN_MM, 4.0)
-        pdf.cell(text_w, 2.6, _fit(pdf, f"{label.document}   Orden {label.order_number}", text_w))
+        pdf.cell(
+            text_w, 2.6, _fit(pdf, fonts, f"{label.document}   Orden {label.order_number}", text_w)
+        )
         pdf.set_xy(MARGIN_MM, 6.6)
-        pdf.cell(text_w, 2.6, _fit(pdf, f"{label.tube} · {label.sample_type}", text_w))
+        pdf.cell(text_w, 2.6, _fit(pdf, fonts, f"{label.tube} · {label.sample_type}", text_w))
         _draw_barcode(pdf, label.barcode, y=9.6, height=10.4)
         pdf.set_font("Courier", "B", 7)
         pdf.set_xy(MARGIN_MM, 20.4)
@@ -109,8 +98,9 @@ def render_pdf(labels: Sequence[LabelData]) -> bytes:
 
 
 def _zpl_text(text: str, limit: int) -> str:
-    """Field data without ZPL's command prefixes (^ and ~), cut to ``limit`` characters."""
-    clean = " ".join(text.replace("^", " ").replace("~", " ").split())
+    """Field data the resident font can print (Latin-1, see the module docstring) without ZPL's
+    command prefixes (^ and ~), cut to ``limit`` characters."""
+    clean = " ".join(transliterate(text).replace("^", " ").replace("~", " ").split())
     return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 

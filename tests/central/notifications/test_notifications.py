@@ -270,7 +270,7 @@ def test_templates_and_manual_messages_through_the_api(
     tpl = templates[("order_created", "email")]
     bad = hub_client.put(f"/api/notifications/templates/{tpl['id']}",
                          json={"body": "Hola {{ patient_name "}, headers=admin)  # fmt: skip
-    assert bad.status_code == 422 and bad.json()["detail"][0]["type"] == "template_invalid"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["type"] == "template_syntax_error"
     sneaky = hub_client.put(
         f"/api/notifications/templates/{tpl['id']}",
         json={"body": "{{ ''.__class__.__mro__ }} Orden {{ order_number }} lista"},

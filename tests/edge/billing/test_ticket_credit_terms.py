@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import html
 import re
-import zlib
 from decimal import Decimal
 from typing import Any
 
@@ -18,29 +17,14 @@ from edge.billing.printing import html_ticket, pdf_a4, pdf_ticket, print_data
 from edge.db import read_session
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.test_convenio_invoice import SALUD, _invoice, _sell, shop
+from tests.pdftext import shown
 
 __all__ = ["shop"]  # the fixture, re-used
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
-_SHOW = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", re.S)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
 
 def pdf_text(pdf: bytes) -> list[str]:
-    """The strings the PDF's content streams show (``(...) Tj``), decompressed when needed and
-    unescaped, decoded as fpdf2's core fonts encode them (windows-1252)."""
-    shown: list[str] = []
-    for raw in _STREAM.findall(pdf):
-        try:
-            content = zlib.decompress(raw)
-        except zlib.error:
-            content = raw
-        for text in _SHOW.findall(content):
-            unescaped = re.sub(
-                rb"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text, flags=re.S
-            )
-            shown.append(unescaped.decode("cp1252"))
-    return shown
+    """The strings the PDF shows, one per cell or line, as a reader decodes them (pypdf)."""
+    return [text.strip() for text in shown(pdf)]
 
 
 def html_text(page: str) -> str:
