@@ -19,6 +19,10 @@ from sqlmodel import Session
 
 from domain import reconciliation as rules
 
+# A day seal counts while its status is "sellado" (absent in seals of older edges): a day the
+# edge reopened ("reabierto") reads as unsealed, so its closure stays pending_data until the
+# edge seals it again (an update of the same record, with the day's figures of then).
+SEALED = "sellado"
 LOOKAHEAD_DAYS = 45  # later payments/documents that may refer to the day's orders
 FLOOR_LOOKBACK_DAYS = 31  # where to look for a series' last number when no closure says it
 
@@ -115,9 +119,22 @@ def _load_days(session: Session, *, day: dt.date, sede_ids: list[str]) -> dict[s
     iso = day.isoformat()
     until = (day + dt.timedelta(days=LOOKAHEAD_DAYS)).isoformat()
     out: dict[str, SedeDay] = {s: SedeDay() for s in sede_ids}
-    params: dict[str, Any] = {"s": sede_ids, "d": iso, "u": until}
+    params: dict[str, Any] = {"s": sede_ids, "d": iso, "u": until, "sealed": SEALED}
     base = "FROM sync_record WHERE sede_id = ANY(:s) AND op <> 'delete' AND record_type = "
-
+    # The seal first: under READ COMMITTED each statement sees what was committed when it
+    # started, so every row pushed with the seal or before it (same batch or earlier) is seen by
+    # the queries below; read last, a seal could arrive with rows the earlier queries missed.
+    for r in conn.execute(
+        text(
+            "SELECT sede_id, id, payload->'figures', payload->>'last_seq', node_id, received_at "
+            f"{base}'day_seal' AND business_date = :d "
+            "AND coalesce(payload->>'status', :sealed) = :sealed ORDER BY received_at"
+        ),
+        params,
+    ):
+        out[r[0]].seal = Seal(
+            id=r[1], figures=dict(r[2] or {}), last_seq=_i(r[3]), node_id=r[4], received_at=r[5]
+        )
     for r in conn.execute(
         text(
             "SELECT sede_id, id, payload->>'number', payload->>'status', "
@@ -202,16 +219,6 @@ def _load_days(session: Session, *, day: dt.date, sede_ids: list[str]) -> dict[s
         params,
     ):
         out[sede].samples = int(n)
-    for r in conn.execute(
-        text(
-            "SELECT sede_id, id, payload->'figures', payload->>'last_seq', node_id, received_at "
-            f"{base}'day_seal' AND business_date = :d ORDER BY received_at"
-        ),
-        params,
-    ):
-        out[r[0]].seal = Seal(
-            id=r[1], figures=dict(r[2] or {}), last_seq=_i(r[3]), node_id=r[4], received_at=r[5]
-        )
     for sede, rtype, rid in conn.execute(
         text(
             "SELECT n.sede_id, p.record_type, p.record_id FROM sync_parked p "

@@ -89,8 +89,17 @@ class CashCount(EdgeModel, table=True):
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
+DAY_SEALED = "sellado"
+DAY_REOPENED = "reabierto"
+
+
 class DaySeal(EdgeModel, table=True):
-    """Counts and sums of a sede's business day, pushed when the day is closed."""
+    """Counts and sums of a sede's business day, pushed when the day is closed.
+
+    A supervisor may reopen a sealed day (``status`` ``reabierto``): the row stays (same id) and
+    the day takes work again; sealing it again rewrites the same row (fresh figures and
+    ``last_seq``, ``status`` ``sellado``), so the hub receives an update of the same record.
+    """
 
     __tablename__ = "day_seal"
     __sync_type__ = "day_seal"
@@ -102,5 +111,14 @@ class DaySeal(EdgeModel, table=True):
     figures: dict[str, Any] = Field(
         default_factory=dict, sa_type=JSON, description="counts and sums per record type and method"
     )
-    closed_by: str = Field(max_length=36)
-    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    closed_by: str = Field(max_length=36, description="who sealed it last")
+    created_at: dt.datetime = Field(sa_type=UTCDateTime, description="first sealed")
+    status: str = Field(default=DAY_SEALED, max_length=12, description="sellado | reabierto")
+    sealed_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="last sealed (first seal or re-seal)"
+    )
+    reopen_count: int = 0
+    reopened_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_by: str | None = Field(default=None, max_length=36, description="user id")
+    reopened_by_name: str | None = Field(default=None, max_length=120)
+    reopen_reason: str | None = Field(default=None, max_length=300)

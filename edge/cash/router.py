@@ -1,4 +1,5 @@
-"""``/api/cash``: cash sessions (caja), blind count, close, reopen, adjustments, day seal."""
+"""``/api/cash``: cash sessions (caja), blind count, close, reopen, adjustments, day seal and its
+reopening."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from edge.cash.schemas import (
     SessionRead,
     SessionSummary,
 )
-from edge.cash.seal_schemas import DayCloseRequest, DaySealRead
+from edge.cash.seal_schemas import DayCloseRequest, DayReopenRequest, DaySealRead
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, client_ip, error_responses, require
 from edge.runtime import EdgeRuntime
@@ -39,6 +40,8 @@ Closer = Annotated[Principal, Depends(require("cash.close"))]
 Reopener = Annotated[Principal, Depends(require("cash.reopen"))]
 Approver = Annotated[Principal, Depends(require("cash.approve_difference"))]
 DayCloser = Annotated[Principal, Depends(require("day.close"))]
+DayReopener = Annotated[Principal, Depends(require("day.reopen"))]
+DayParam = Annotated[str, Path(description="día de negocio AAAA-MM-DD o 'hoy'")]
 SessionId = Annotated[str, Path(description="id de la sesión de caja", max_length=36)]
 
 
@@ -259,8 +262,11 @@ def reopen(
     status_code=201,
     response_model=DaySealRead,
     summary="Cerrar el día de la sede (sello del día)",
-    description="Rechazado mientras haya cajas abiertas de ese día (422 `cash_sessions_open`) "
-    "o si el día ya está sellado (409 `day_already_sealed`). El sello viaja a la central.",
+    description="Rechazado mientras haya cajas abiertas de ese día (422 `cash_sessions_open`), "
+    "si el día ya está sellado (409 `day_already_sealed`), si es futuro (422 `day_in_future`) "
+    "o anterior a la primera actividad del nodo (422 `day_before_first_activity`). Un día "
+    "reabierto se sella de nuevo aquí: el mismo sello, con las cifras del momento. El sello "
+    "viaja a la central.",
     responses=error_responses(404, 409, 422),
 )
 def close_day(
@@ -278,20 +284,50 @@ def close_day(
         return DaySealRead.from_seal(sealed)
 
 
+def _day(rt: EdgeRuntime, day: str) -> dt.date:
+    return business_date(rt.clock.now()) if day == "hoy" else parse_business_date(day)
+
+
+@router.post(
+    "/day/{day}/reopen",
+    response_model=DaySealRead,
+    summary="Reabrir un día sellado (supervisor, con motivo)",
+    description="El día vuelve a admitir ventas, cobros y caja hasta que se selle de nuevo "
+    "(`POST /api/cash/day/close`). Motivo de 5 a 300 caracteres (422 `reason_required`). "
+    "Rechazado si el día no está sellado (409 `day_not_sealed`) o si la central ya lo concilió "
+    "y cerró (409 `day_closed_by_hub`). Auditado.",
+    responses=error_responses(404, 409, 422),
+)
+def reopen_day(
+    day: DayParam, body: DayReopenRequest, request: Request, rt: RuntimeDep, user: DayReopener
+) -> DaySealRead:
+    with unit_of_work(rt.engine) as session:
+        parsed = _day(rt, day)
+        reopened = seal_service.reopen_day(
+            session,
+            sede_id=_sede(rt),
+            user=user,
+            clock=rt.clock,
+            day=parsed,
+            reason=body.reason,
+            ip=client_ip(request),
+        )
+        live = seal_service.figures(session, sede_id=reopened.sede_id, day=parsed)
+        return DaySealRead.from_seal(reopened, live)
+
+
 @router.get(
     "/day/{day}",
     response_model=DaySealRead,
-    summary="Cifras de un día: el sello si está cerrado, o las cifras en curso",
+    summary="Cifras de un día: el sello si está sellado, o las cifras en curso",
+    description="`status`: abierto (nunca sellado), sellado o reabierto (con quién, cuándo y "
+    "por qué se reabrió; las cifras son las del momento).",
     responses=error_responses(404, 422),
 )
-def get_day(
-    day: Annotated[str, Path(description="día de negocio AAAA-MM-DD o 'hoy'")],
-    rt: RuntimeDep,
-    _user: DayCloser,
-) -> DaySealRead:
-    parsed = business_date(rt.clock.now()) if day == "hoy" else parse_business_date(day)
+def get_day(day: DayParam, rt: RuntimeDep, _user: DayCloser) -> DaySealRead:
+    parsed = _day(rt, day)
     with read_session(rt.engine) as session:
-        found = seal_service.view(session, sede_id=_sede(rt), day=parsed)
-        if isinstance(found, dict):
-            return DaySealRead(business_date=parsed, sealed=False, figures=found)
-        return DaySealRead.from_seal(found)
+        seal, figures = seal_service.view(session, sede_id=_sede(rt), day=parsed)
+        if seal is None:
+            return DaySealRead(business_date=parsed, sealed=False, figures=figures)
+        return DaySealRead.from_seal(seal, figures)

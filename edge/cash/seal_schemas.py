@@ -1,15 +1,16 @@
-"""API shapes of the day seal: closing a business day and reading its figures."""
+"""API shapes of the day seal: closing a business day, reopening it and reading its figures."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.cash.models import DaySeal
+from edge.cash.models import DAY_SEALED, DaySeal
+from edge.openapi_examples import cash as ex
 
-_ID = "0190d2b4-0000-7000-8000-000000000001"
+DayStatus = Literal["abierto", "sellado", "reabierto"]
 
 
 class DayCloseRequest(BaseModel):
@@ -20,48 +21,61 @@ class DayCloseRequest(BaseModel):
     date: dt.date | None = Field(default=None, description="Día de negocio; por defecto hoy.")
 
 
+class DayReopenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ex.DAY_REOPEN]})
+
+    # Checked by the service (5 to 300 characters once stripped, 422 ``reason_required``), so
+    # a missing, blank or short reason gets the same code and a Spanish message.
+    reason: str | None = Field(
+        default=None, description="Motivo de la reapertura (5 a 300 caracteres)."
+    )
+
+
 class DaySealRead(BaseModel):
-    """A business day's figures: the seal if the day is closed, otherwise live figures."""
+    """A business day: its seal while it is sealed, otherwise the live figures (never sealed,
+    or reopened: then with the seal's id and the reopening's who, when and why)."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "business_date": "2026-11-29",
-                    "sealed": True,
-                    "seal_id": _ID,
-                    "last_seq": 1832,
-                    "closed_by": _ID,
-                    "created_at": "2026-11-30T04:02:00Z",
-                    "figures": {
-                        "orders": {"count": 98, "total_cents": 1254300, "by_status": {}},
-                        "payments": {"count": 120, "total_cents": 1254300, "by_method": {}},
-                        "invoices": {"available": False},
-                        "cash_sessions": {"count": 2, "open": 0, "expected_cents": 1404300,
-                                          "counted_cents": 1403800, "difference_cents": -500},
-                        "samples": {"count": 211},
-                    },
-                }
-            ]
-        }
-    )  # fmt: skip
+        json_schema_extra={"examples": [ex.DAY_SEALED_VIEW, ex.DAY_REOPENED_VIEW, ex.DAY_OPEN_VIEW]}
+    )
 
     business_date: dt.date
-    sealed: bool
+    sealed: bool = Field(description="True solo mientras el día está sellado")
+    status: DayStatus = Field(
+        default="abierto",
+        description="abierto (nunca sellado) | sellado | reabierto (sellado y reabierto, "
+        "aún no sellado de nuevo)",
+    )
     seal_id: str | None = None
     last_seq: int | None = None
-    closed_by: str | None = None
-    created_at: dt.datetime | None = None
+    closed_by: str | None = Field(default=None, description="id de quien selló por última vez")
+    created_at: dt.datetime | None = Field(default=None, description="primer sellado")
+    sealed_at: dt.datetime | None = Field(default=None, description="último sellado")
+    reopen_count: int = 0
+    reopened_at: dt.datetime | None = None
+    reopened_by: str | None = Field(
+        default=None, description="nombre completo de quien reabrió el día por última vez"
+    )
+    reopen_reason: str | None = None
     figures: dict[str, Any] = Field(description="conteos y sumas (montos en céntimos, *_cents)")
 
     @classmethod
-    def from_seal(cls, seal: DaySeal) -> DaySealRead:
+    def from_seal(cls, seal: DaySeal, live: dict[str, Any] | None = None) -> DaySealRead:
+        """``live``: the day's current figures, shown instead of the sealed ones when the day
+        is reopened."""
+        sealed = seal.status == DAY_SEALED
         return cls(
             business_date=seal.business_date,
-            sealed=True,
+            sealed=sealed,
+            status="sellado" if sealed else "reabierto",
             seal_id=seal.id,
             last_seq=seal.last_seq,
             closed_by=seal.closed_by,
             created_at=seal.created_at,
-            figures=seal.figures,
+            sealed_at=seal.sealed_at or seal.created_at,
+            reopen_count=seal.reopen_count,
+            reopened_at=seal.reopened_at,
+            reopened_by=seal.reopened_by_name,
+            reopen_reason=seal.reopen_reason,
+            figures=seal.figures if sealed or live is None else live,
         )

@@ -25,7 +25,7 @@ from domain.permissions import has_permission
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.cash import figures as figs
-from edge.cash.models import CashCount, CashMovement, CashSession, DaySeal
+from edge.cash.models import DAY_SEALED, CashCount, CashMovement, CashSession, DaySeal
 from edge.closures.service import refuse_hub_closed
 from edge.config.models import Sede
 
@@ -88,8 +88,11 @@ def _sede(session: Session, sede_id: str) -> Sede:
 
 
 def is_sealed(session: Session, *, sede_id: str, day: dt.date) -> bool:
+    """Whether ``day`` has an active seal (a reopened day is not sealed)."""
     stmt = select(DaySeal.id).where(
-        col(DaySeal.sede_id) == sede_id, col(DaySeal.business_date) == day
+        col(DaySeal.sede_id) == sede_id,
+        col(DaySeal.business_date) == day,
+        col(DaySeal.status) == DAY_SEALED,
     )
     return session.exec(stmt).first() is not None
 

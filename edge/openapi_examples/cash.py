@@ -93,3 +93,48 @@ SESSION_SUMMARY: Example = {
 
 SESSION_LIST: Example = page([SESSION_CLOSED])
 SESSION_DETAIL: Example = {"session": SESSION_CLOSED, "counts": [COUNT], "summary": SESSION_SUMMARY}
+
+# The day seal of the example day (edge.cash.seal_schemas.DaySealRead): sealed at 18:00 Lima,
+# reopened by the supervisor to take a late sale, then sealed again.
+SEAL_ID = "01a2276b-8f00-7a3c-9b1d-2e3f4a5b6c7d"
+DAY_FIGURES: Example = {
+    "orders": {"count": 98, "total_cents": 1254300, "by_status": {}},
+    "payments": {"count": 120, "total_cents": 1254300, "by_method": {}},
+    "invoices": {"available": False},
+    "cash_sessions": {"count": 2, "open": 0, "expected_cents": 1404300,
+                      "counted_cents": 1403800, "difference_cents": -500},
+    "samples": {"count": 211},
+}  # fmt: skip
+DAY_SEALED_VIEW: Example = {
+    "business_date": c.BUSINESS_DATE,
+    "sealed": True,
+    "status": "sellado",
+    "seal_id": SEAL_ID,
+    "last_seq": 1832,
+    "closed_by": c.SUPERVISOR_ID,
+    "created_at": "2026-11-29T23:00:00Z",
+    "sealed_at": "2026-11-29T23:00:00Z",
+    "reopen_count": 0,
+    "reopened_at": None,
+    "reopened_by": None,
+    "reopen_reason": None,
+    "figures": DAY_FIGURES,
+}
+DAY_REOPEN: Example = {"reason": "Paciente que llegó tarde: venta pendiente del día"}
+DAY_REOPENED_VIEW: Example = {
+    **DAY_SEALED_VIEW,
+    "sealed": False,
+    "status": "reabierto",
+    "reopen_count": 1,
+    "reopened_at": "2026-11-29T23:20:00Z",
+    "reopened_by": c.SUPERVISOR_NAME,
+    "reopen_reason": DAY_REOPEN["reason"],
+}
+DAY_OPEN_VIEW: Example = {
+    **dict.fromkeys(DAY_SEALED_VIEW),
+    "business_date": c.BUSINESS_DATE,
+    "sealed": False,
+    "status": "abierto",
+    "reopen_count": 0,
+    "figures": DAY_FIGURES,
+}

@@ -53,6 +53,12 @@ def next_order_number(
 
 
 def seal_day(session: Session, *, sede_id: str, business_date: dt.date) -> None:
-    """Mark the day's counter sealed: the day seal is final, so no number is handed out for it
-    any more (checked with the counter the sale reads anyway: no extra query per sale)."""
+    """Mark the day's counter sealed: no number is handed out for a sealed day (checked with
+    the counter the sale reads anyway: no extra query per sale) until it is reopened."""
     _counter(session, sede_id=sede_id, business_date=business_date).sealed = True
+
+
+def unseal_day(session: Session, *, sede_id: str, business_date: dt.date) -> None:
+    """The day was reopened (edge.cash.seal.reopen_day): it hands out numbers again, after the
+    last one it used (the counter keeps its sequence)."""
+    _counter(session, sede_id=sede_id, business_date=business_date).sealed = False

@@ -1,18 +1,23 @@
-"""Real processes: a hub and an enrolled edge (API + worker). The edge seals its day, the hub
-reconciles it, the closure reaches the edge through the pull, and the edge then refuses a cash
-adjustment of that day until the hub reopens the closure."""
+"""Real processes: a hub and an enrolled edge (API + worker).
+
+- The edge seals its day, the hub reconciles it, the closure reaches the edge through the pull,
+  and the edge then refuses a cash adjustment of that day until the hub reopens the closure.
+- The edge seals its day, a supervisor reopens it (the hub then reads the day as unsealed:
+  pending data), sells again and seals it again: the hub reconciles the re-sealed figures.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from domain.catalog_data import catalog_id_for
 from domain.ids import sede_id_for
 from tests.procs import free_port, run_labred, running, until
 
@@ -31,7 +36,9 @@ def _login(client: httpx.Client) -> None:
     client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
 
 
-def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def hub_and_edge(tmp_path: Path, *edge_init: str) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    """A seeded hub and an enrolled edge (API + worker), each with a signed-in admin client."""
     hub_dir, edge_dir = tmp_path / "hub", tmp_path / "edge"
     hub_port, edge_port = free_port(), free_port()
     hub_dir.mkdir()
@@ -46,7 +53,7 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
         "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
     )
     _ok(run_labred("edge", "init", "--data-dir", str(edge_dir), "--sede-code", "S01",
-                   "--admin-password", PASSWORD))  # fmt: skip
+                   "--admin-password", PASSWORD, *edge_init))  # fmt: skip
     hub_args = ("hub", "serve", "--data-dir", str(hub_dir), "--port", str(hub_port))
     with contextlib.ExitStack() as stack:
         stack.enter_context(
@@ -70,7 +77,11 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
         )  # fmt: skip
         edge = stack.enter_context(httpx.Client(base_url=edge_url, timeout=30))
         _login(edge)
+        yield hub, edge
 
+
+def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) -> None:
+    with hub_and_edge(tmp_path) as (hub, edge):
         # the sede's day: one cash session, counted and closed, then the day seal
         r = edge.post("/api/cash/sessions", json={"opening_float": "100.00"})
         assert r.status_code == 201, r.text
@@ -114,3 +125,95 @@ def test_a_closure_reaches_a_real_edge_and_blocks_adjustments(tmp_path: Path) ->
         assert reopened["reopen_reason"] == "Revisión del arqueo de la caja"
         r = edge.post(f"/api/cash/sessions/{sid}/adjustments", json=adjust)
         assert r.status_code == 201, r.text
+
+
+def _pushed(edge: httpx.Client) -> Callable[[], bool]:
+    """Probe: the edge's outbox is empty and acknowledged by the hub up to its last row."""
+
+    def probe() -> bool:
+        r = edge.get("/api/sync/status")
+        assert r.status_code == 200, r.text
+        state = r.json()
+        return bool(state["backlog"] == 0 and state["acked_seq"] >= state["last_seq"])
+
+    return probe
+
+
+def test_a_reopened_and_resealed_day_reaches_the_hub_with_its_new_figures(
+    tmp_path: Path,
+) -> None:
+    with hub_and_edge(tmp_path, "--demo-catalog") as (hub, edge):
+        r = edge.post("/api/patients", json={"doc_type": "1", "doc_number": "45678912",
+                                             "first_names": "ANA MARÍA",
+                                             "last_names": "PÉREZ QUISPE"})  # fmt: skip
+        assert r.status_code == 201, r.text
+        patient_id = r.json()["id"]
+        service_id = catalog_id_for("service", "HEM-001")
+        r = edge.get(f"/api/catalog/services/{service_id}")
+        assert r.status_code == 200, r.text
+        price = r.json()["price"]
+
+        def sell(ref: str) -> httpx.Response:
+            card = [{"method": "tarjeta", "amount": price, "reference": ref}]
+            body = {"patient_id": patient_id, "items": [service_id], "payments": card}
+            return edge.post("/api/orders", json=body)
+
+        r = sell("V-1")
+        assert r.status_code == 201, r.text
+        r = edge.post("/api/cash/day/close", json={})
+        assert r.status_code == 201, r.text
+        seal = r.json()
+        day = seal["business_date"]
+        assert sell("V-2").status_code == 409  # sealed: the 18:00 trap of before
+        until("the seal to reach the hub", _pushed(edge))
+
+        reason = {"reason": "Paciente que llegó tarde: venta pendiente"}
+        r = edge.post(f"/api/cash/day/{day}/reopen", json=reason)
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "reabierto" and r.json()["seal_id"] == seal["seal_id"]
+        until("the reopening to reach the hub", _pushed(edge))
+
+        def execute() -> dict[str, Any]:
+            r = hub.post("/api/reconciliation/execute", json={"sede_id": S01, "date": day})
+            assert r.status_code == 200, r.text
+            body: dict[str, Any] = r.json()
+            return body
+
+        pending = execute()  # a reopened day reads as unsealed at the hub
+        assert pending["status"] == "pending_data" and pending["seal_id"] is None, pending
+
+        r = sell("V-3")
+        assert r.status_code == 201, r.text
+        assert r.json()["number"].endswith("-0002")
+        r = edge.post("/api/cash/day/close", json={"date": day})
+        assert r.status_code == 201, r.text
+        resealed = r.json()
+        assert resealed["seal_id"] == seal["seal_id"] and resealed["status"] == "sellado"
+        assert resealed["figures"]["orders"]["count"] == 2
+        assert resealed["last_seq"] > seal["last_seq"]
+
+        def reconciled() -> dict[str, Any] | None:
+            closure = execute()
+            return closure if closure["status"] != "pending_data" else None
+
+        closure = until("the re-seal to reach the hub", reconciled)
+        assert closure["seal_id"] == seal["seal_id"], closure
+        assert closure["seal_figures"] == resealed["figures"]
+        assert closure["figures"]["orders"]["count"] == 2, closure
+        assert (
+            closure["figures"]["payments"]["total_cents"]
+            == (resealed["figures"]["payments"]["total_cents"])
+        )
+        assert not [d for d in closure["discrepancies"] if d["kind"].startswith("seal_")], closure[
+            "discrepancies"
+        ]
+
+        # once the hub's closure is back at the edge, the day can no longer be reopened there
+        def mirrored() -> bool:
+            r = edge.get("/api/closures", params={"desde": day, "hasta": day})
+            assert r.status_code == 200, r.text
+            return any(i["status"] == closure["status"] for i in r.json()["items"])
+
+        until("the closure to reach the edge", mirrored)
+        r = edge.post(f"/api/cash/day/{day}/reopen", json=reason)
+        assert r.status_code == 409 and r.json()["detail"][0]["type"] == "day_closed_by_hub"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:34:27.555208
+Create Date: 2026-11-29 21:33:27.576629
 """
 
 from collections.abc import Sequence
@@ -144,6 +144,13 @@ def upgrade() -> None:
     sa.Column('figures', sa.JSON(), nullable=False),
     sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('sealed_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('reopened_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reopened_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('reopened_by_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('reopen_reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('business_date')
     )
@@ -472,6 +479,29 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('deferred_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('record_type', 'record_id')
+    )
+    op.create_table('sync_pull_parked',
+    sa.Column('record_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('cursor', sa.Integer(), nullable=False),
+    sa.Column('op', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('schema_version', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('error_code', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('first_seen_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('record_type', 'record_id')
+    )
+    op.create_table('sync_push_rejected',
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('record_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('rejected_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('seq')
     )
     op.create_table('sync_series_fence',
     sa.Column('series', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -1050,6 +1080,8 @@ def downgrade() -> None:
     op.drop_table('user_account')
     op.drop_table('sync_status')
     op.drop_table('sync_series_fence')
+    op.drop_table('sync_push_rejected')
+    op.drop_table('sync_pull_parked')
     op.drop_table('sync_deferred')
     with op.batch_alter_table('sunat_summary', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sunat_summary_state'))
