@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.errors import InvalidInput
-from domain.money import ZERO, q2
+from domain.money import ZERO, parse_amount, q2
 
 BILLS: tuple[Decimal, ...] = tuple(
     Decimal(v) for v in ("200.00", "100.00", "50.00", "20.00", "10.00")
@@ -60,9 +60,10 @@ def denomination_key(value: Decimal) -> str:
 def parse_denomination(key: object, *, loc: list[str | int] | None = None) -> Decimal:
     """A known PEN denomination from ``"200"``, ``"200.00"``, ``"0.5"`` ...; else InvalidInput."""
     where = loc or ["denominations", str(key)]
-    try:
-        value = Decimal(str(key).strip()) if isinstance(key, str | int | Decimal) else None
-    except InvalidOperation:
+    try:  # the one amount parser: ASCII digits only ("1e2" and "٢٠٠" are not denominations)
+        known = isinstance(key, str | int | Decimal)
+        value = parse_amount(key, field="denominación") if known else None
+    except InvalidInput:
         value = None
     if (
         isinstance(key, bool)

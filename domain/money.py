@@ -18,6 +18,7 @@ document totals are the exact sum of their lines (``sum_lines``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -51,17 +52,82 @@ def _refuse_float(value: object, field: str) -> None:
         )
 
 
-def parse_amount(value: object, *, field: str = "monto", allow_negative: bool = False) -> Decimal:
-    """Parse a money amount from a string, int or Decimal; floats are refused."""
-    _refuse_float(value, field)
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+AMOUNT_FORMAT = "Use un monto como 35.00: solo dígitos, punto decimal y hasta 2 decimales."
+"""The hint every refused amount carries (wire format of ``fmt``)."""
+MAX_WIRE_DIGITS = 9
+"""Integer digits an amount from outside may have: up to S/ 999,999,999.99."""
+_AMOUNT_TEXT = re.compile(r"(-?)([0-9]{1,9})(?:\.([0-9]{1,2}))?")
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _shown(value: object) -> str:
+    """``value`` quoted for a message when it is short printable text, else nothing."""
+    text = str(value)
+    if isinstance(value, str) and text.isprintable() and 0 < len(text) <= 20:
+        return f" «{text}»"
+    return ""
+
+
+def _amount_from_text(text: str, field: str) -> Decimal:
+    r"""The wire rule: ASCII ``^-?[0-9]{1,9}(\.[0-9]{1,2})?$`` after stripping ASCII spaces.
+
+    Nothing else: no exponent ("1e3"), sign "+", "NaN"/"Infinity", comma decimal ("35,00"),
+    bare point ("35." / ".5"), non-ASCII digits ("٣٥") or other whitespace (tabs, NBSP)."""
+    stripped = text.strip(" ")
+    match = _AMOUNT_TEXT.fullmatch(stripped)
+    if match is None:
+        if _DECIMAL_TEXT.fullmatch(stripped):  # well-formed, only too long or too precise
+            whole, _, frac = stripped.lstrip("-").partition(".")
+            if len(whole) > MAX_WIRE_DIGITS:
+                raise InvalidInput(
+                    f"El {field} es demasiado grande (máximo 999999999.99).",
+                    code="amount_too_large",
+                    loc=[field],
+                )
+            raise InvalidInput(
+                f"El {field} admite como máximo 2 decimales. {AMOUNT_FORMAT}",
+                code="amount_precision",
+                loc=[field],
+            )
         raise InvalidInput(
-            f"El {field} «{value}» no es un monto válido.", code="amount_invalid", loc=[field]
-        ) from None
+            f"El {field}{_shown(text)} no es un monto válido. {AMOUNT_FORMAT}",
+            code="amount_invalid",
+            loc=[field],
+        )
+    sign, whole, frac = match.groups()
+    return Decimal(f"{sign}{whole}.{(frac or '').ljust(2, '0')}")
+
+
+def parse_amount(value: object, *, field: str = "monto", allow_negative: bool = False) -> Decimal:
+    """Parse a money amount from a string, int or Decimal; floats are refused.
+
+    Text (the wire) must match ASCII ``-?[0-9]{1,9}(.[0-9]{1,2})?`` once ASCII spaces are
+    stripped (``_amount_from_text``); ints must have at most 9 digits. Decimals (from code)
+    are checked for finiteness, precision and ``MAX_AMOUNT``. Codes: ``amount_not_decimal``,
+    ``amount_invalid``, ``amount_too_large``, ``amount_precision``, ``amount_negative``."""
+    _refuse_float(value, field)
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        amount = _amount_from_text(value, field)
+    elif isinstance(value, int):
+        if abs(value) >= 10**MAX_WIRE_DIGITS:
+            raise InvalidInput(
+                f"El {field} es demasiado grande (máximo 999999999.99).",
+                code="amount_too_large",
+                loc=[field],
+            )
+        amount = Decimal(value)
+    else:
+        raise InvalidInput(
+            f"El {field} no es un monto válido. {AMOUNT_FORMAT}",
+            code="amount_invalid",
+            loc=[field],
+        )
     if not amount.is_finite():
-        raise InvalidInput(f"El {field} no es un monto válido.", code="amount_invalid", loc=[field])
+        raise InvalidInput(
+            f"El {field} no es un monto válido. {AMOUNT_FORMAT}", code="amount_invalid", loc=[field]
+        )
     if abs(amount) > MAX_AMOUNT:
         raise InvalidInput(
             f"El {field} es demasiado grande.",

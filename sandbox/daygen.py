@@ -260,6 +260,7 @@ class SedeDay:
             assert ruc[-1] == str(ruc_check_digit(ruc[:10]))
             body["document_type"] = "01"
             body["customer"] = {"doc_type": "6", "doc_number": ruc, "name": name, "address": "LIMA"}
+        body["items"] = self._outside_panels(body["items"])
         # Price first (no payment), then pay the balance: split cash + digital sometimes.
         order = _check(client.post("/api/orders", json=body), "create order", 201)
         discounted = "discount" in body
@@ -308,6 +309,13 @@ class SedeDay:
         self.ledger.sold += Decimal(order["total"])
         self.ledger.facturas += 1 if body.get("document_type") == "01" else 0
         self.ledger.discounts += 1 if discounted else 0
+
+    def _outside_panels(self, items: list[str]) -> list[str]:
+        """``items`` without the tests already inside one of its panels (the edge refuses a test
+        sold twice, on its own and inside a panel)."""
+        by_id = {s["id"]: s for s in self.services}
+        inside = {m["id"] for i in items for m in by_id.get(i, {}).get("panel_services", [])}
+        return [i for i in items if i not in inside]
 
     def _full_cover(self) -> tuple[list[str], str] | None:
         """(items, convenio id): tests only from the price list of a convenio covering 100 %,

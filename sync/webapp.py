@@ -23,10 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import LabError, TooManyRequests
+from sync.fieldnames import with_field
 
 log = logging.getLogger("labred.http")
 
-# pydantic's English messages -> Spanish, by error type.
+# pydantic's English messages -> Spanish, by error type; ``with_field`` names the field.
 _VALIDATION_MSGS: dict[str, str] = {
     "missing": "Este campo es obligatorio.",
     "string_type": "Debe ser un texto.",
@@ -110,16 +111,16 @@ def _validation_response(request: Request, exc: RequestValidationError) -> Respo
     items = []
     for err in exc.errors():
         etype = str(err.get("type", "value_error"))
-        msg = _VALIDATION_MSGS.get(etype)
+        msg = _VALIDATION_MSGS.get(etype) or "Valor inválido."
+        generic = True
         ctx = err.get("ctx") or {}
         inner = ctx.get("error")
         if isinstance(inner, LabError):
-            etype, msg = inner.code, inner.msg
+            etype, msg, generic = inner.code, inner.msg, False
         elif etype == "value_error" and inner is not None:
-            msg = str(inner)
-        items.append(
-            {"type": etype, "msg": msg or "Valor inválido.", "loc": list(err.get("loc", []))}
-        )
+            msg, generic = str(inner), False
+        loc = list(err.get("loc", []))
+        items.append({"type": etype, "msg": with_field(msg, loc, generic=generic), "loc": loc})
     return JSONResponse({"detail": items}, status_code=422)
 
 

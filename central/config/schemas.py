@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
-from sync.apitypes import Money
+from sync.apitypes import Money, Percent
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
@@ -259,7 +259,7 @@ def check_baja_days(value: object) -> int:
     return value
 
 
-Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Pct = Percent  # ASCII text only, 0-100, 2 decimals (sync.apitypes)
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 

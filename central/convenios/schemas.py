@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from central.openapi_examples import commerce as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
-from sync.apitypes import Money
+from sync.apitypes import Money, Percent
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Pct = Percent  # ASCII text only, 0-100, 2 decimals (sync.apitypes)
 Days = Annotated[int, Field(ge=0, le=365)]
 Prices = Annotated[dict[Annotated[str, StringConstraints(max_length=36)], Money], Field()]
 

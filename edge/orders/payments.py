@@ -18,7 +18,7 @@ from domain.errors import Conflict, InvalidInput, RuleViolation
 from domain.money import ZERO, fmt, from_cents
 from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
 from edge.auth.tokens import Principal
-from edge.cash.models import CashSession, DaySeal
+from edge.cash.models import DAY_SEALED, CashSession, DaySeal
 from edge.config.models import Sede
 from edge.orders import fresh
 from edge.orders.lifecycle import OrderStatus
@@ -76,10 +76,15 @@ def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
 
 def refuse_sealed_day(session: Session, *, sede_id: str, day: dt.date) -> None:
     """409 ``day_already_sealed`` when ``day`` has its day seal: the seal's counts and sums are
-    final (the hub reconciles against them), so no sale, payment or refund may be dated it."""
+    final (the hub reconciles against them), so no sale, payment or refund may be dated it
+    until a supervisor reopens the day (``status`` ``reabierto``)."""
     with session.no_autoflush:
         sealed = session.exec(
-            select(DaySeal.id).where(DaySeal.sede_id == sede_id, DaySeal.business_date == day)
+            select(DaySeal.id).where(
+                DaySeal.sede_id == sede_id,
+                DaySeal.business_date == day,
+                DaySeal.status == DAY_SEALED,
+            )
         ).first()
     if sealed is not None:
         raise Conflict(

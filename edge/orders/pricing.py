@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.errors import Forbidden, InvalidInput, RuleViolation
-from domain.money import ZERO, from_cents
+from domain.money import ZERO, fmt, from_cents, parse_amount
 from domain.permissions import has_permission
 from domain.pricing import (
     Discount,
@@ -26,6 +26,7 @@ from domain.pricing import (
 from edge.auth.tokens import Principal
 from edge.catalog import service as catalog_service
 from edge.catalog.models import CatalogService, Convenio
+from edge.config.models import Setting
 from edge.orders.schemas import ItemIn
 
 
@@ -46,10 +47,56 @@ class LineDraft:
         return self.parent is None
 
 
+OVERRIDE_CAP_SETTING = "price_override_max"
+MAX_PRICE_OVERRIDE = Decimal("50000.00")
+"""Default cap of an overridden unit price. Overrides set special prices (campaigns, special
+tests sent out); the dearest single tests a lab refers (genetic panels) cost a few thousand
+soles, so S/ 50,000 leaves room for any real one while refusing a mistyped 9,999,999 that
+would otherwise become a boleta SUNAT cannot take back without a nota de crédito. A multiple
+of the catalog price does not work: supervisors legitimately quote a test far above a cheap
+list price (and a 0 list price would cap at 0). The hub may replicate the
+``price_override_max`` setting (soles as text) to change it."""
+
+
 def convenio_prices(convenio: Convenio | None) -> dict[str, Decimal]:
     if convenio is None:
         return {}
     return {sid: from_cents(int(c)) for sid, c in convenio.prices_cents.items()}
+
+
+def max_price_override(session: Session) -> Decimal:
+    """Setting ``price_override_max`` (soles, text) or ``MAX_PRICE_OVERRIDE``."""
+    row = session.exec(select(Setting).where(Setting.key == OVERRIDE_CAP_SETTING)).first()
+    if row is None or row.value is None:
+        return MAX_PRICE_OVERRIDE
+    try:
+        cap = parse_amount(row.value, field="precio máximo")
+    except InvalidInput:
+        return MAX_PRICE_OVERRIDE
+    return cap if cap > 0 else MAX_PRICE_OVERRIDE
+
+
+def check_override(price: Decimal, *, cap: Decimal | None, loc: Sequence[str | int]) -> None:
+    """An overridden unit price is above 0 and at most ``cap``.
+
+    0 is refused: a free test is a 100 % discount, which goes through the discount and its
+    approval, not through a price change. Negative prices never parse (``amount_negative``)."""
+    if price <= 0:
+        raise InvalidInput(
+            "El precio cambiado debe ser mayor que cero; para no cobrar un examen aplique un"
+            " descuento.",
+            code="price_override_zero",
+            loc=loc,
+        )
+    limit = MAX_PRICE_OVERRIDE if cap is None else cap
+    if price > limit:
+        raise InvalidInput(
+            f"El precio cambiado (S/ {fmt(price)}) supera el máximo permitido de"
+            f" S/ {fmt(limit)} por ítem.",
+            code="price_override_too_high",
+            loc=loc,
+            extra={"max": fmt(limit)},
+        )
 
 
 def _normalize(items: Sequence[str | ItemIn]) -> list[ItemIn]:
@@ -69,6 +116,7 @@ def build_lines(
     members = catalog_service.panel_members(session=session, services=list(services.values()))
     prices = convenio_prices(convenio)
     with_list = bool(prices)
+    override_cap = max_price_override(session) if any(i.unit_price for i in wanted) else None
     seen: set[str] = set()
     lines: list[LineDraft] = []
     for index, item in enumerate(wanted):
@@ -109,6 +157,7 @@ def build_lines(
                     code="override_reason_required",
                     loc=[*loc, "override_reason"],
                 )
+            check_override(item.unit_price, cap=override_cap, loc=[*loc, "unit_price"])
             line.unit_price = item.unit_price
             line.overridden = True
             line.override_reason = item.override_reason
@@ -132,7 +181,35 @@ def build_lines(
                         eligible=line.eligible,
                     )
                 )
+    _refuse_tests_inside_panels(wanted, services, members)
     return lines
+
+
+def _refuse_tests_inside_panels(
+    wanted: list[ItemIn],
+    services: dict[str, CatalogService],
+    members: dict[str, CatalogService],
+) -> None:
+    """A test sold on its own and inside a panel of the same order would be charged twice and
+    drawn twice: refused, pointing at the standalone test (two panels may share tests: each is
+    a package with its own price)."""
+    in_panel: dict[str, CatalogService] = {}
+    for item in wanted:
+        panel = services[item.service_id]
+        if panel.is_panel:
+            for member_id in panel.panel_service_ids:
+                in_panel.setdefault(member_id, panel)
+    for index, item in enumerate(wanted):
+        panel_of = in_panel.get(item.service_id)
+        if panel_of is not None and not services[item.service_id].is_panel:
+            test = members.get(item.service_id) or services[item.service_id]
+            raise InvalidInput(
+                f"«{test.name}» ya está incluido en el perfil «{panel_of.name}»; quite el examen "
+                "o el perfil.",
+                code="item_in_panel",
+                loc=["body", "items", index],
+                extra={"panel_id": panel_of.id},
+            )
 
 
 def price_lines(

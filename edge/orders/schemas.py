@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import Len
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from domain.money import ZERO
+from domain.payment_reference import check_payment_reference
 from domain.pricing import DiscountKind, PaymentMethod
 from edge.openapi_examples import records as ex
 from edge.orders.lifecycle import OrderStatus
@@ -26,8 +35,19 @@ class PaymentIn(BaseModel):
         default=None, description="efectivo entregado por el paciente (solo efectivo)"
     )
     reference: str | None = Field(
-        default=None, max_length=60, description="voucher de tarjeta / número de operación"
+        default=None,
+        validate_default=True,
+        description="voucher de tarjeta / número de operación: obligatorio para tarjeta, Yape,"
+        " Plin y transferencia (3 a 40 caracteres)",
     )
+
+    @field_validator("reference")
+    @classmethod
+    def _reference(cls, value: str | None, info: ValidationInfo) -> str | None:
+        method = info.data.get("method")
+        if method is None:  # the method itself was refused: its error is enough
+            return value
+        return check_payment_reference(str(method), value)
 
 
 class DiscountIn(BaseModel):
@@ -74,6 +94,21 @@ class ItemIn(BaseModel):
     override_reason: str | None = Field(default=None, max_length=200)
 
 
+def _item_from_id(value: Any) -> Any:
+    return {"service_id": value} if isinstance(value, str) else value
+
+
+if TYPE_CHECKING:  # callers in code may pass ids or ItemIn
+    ItemRef = str | ItemIn
+else:
+    ItemRef = Annotated[
+        ItemIn,
+        BeforeValidator(_item_from_id, json_schema_input_type=Annotated[str, Len(1, 36)] | ItemIn),
+    ]
+"""An item given by its catalog id alone or as an ``ItemIn``, validated as an ``ItemIn``: errors
+point at the item's field (``items.0.unit_price``), not at both branches of a union."""
+
+
 class OrderCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -109,7 +144,7 @@ class OrderCreate(BaseModel):
     )
 
     patient_id: str = Field(min_length=1, max_length=36)
-    items: list[str | ItemIn] = Field(
+    items: list[ItemRef] = Field(
         min_length=1, max_length=60, description="ids de exámenes o perfiles del catálogo"
     )
     discount: DiscountIn | None = None
@@ -123,7 +158,9 @@ class PaymentsIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"payments": [{"method": "plin", "amount": "25.00", "reference": "123"}]}]
+            "examples": [
+                {"payments": [{"method": "plin", "amount": "25.00", "reference": "OP 123456"}]}
+            ]
         },
     )
 
@@ -280,10 +317,42 @@ class OrderRead(OrderSummary):
         )
 
 
+class OrderListItem(OrderSummary):
+    """A row of the orders list: the order, its patient and its boleta/factura."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **ex.ORDER_SUMMARY,
+                    "patient_name": "QUISPE MAMANI, ANA LUCÍA",
+                    "patient_doc_type": "1",
+                    "patient_doc_number": "45871236",
+                    "invoice_id": "0190d2b4-3333-7000-8000-000000000003",
+                    "invoice_number": "B001-12",
+                    "invoice_state": "aceptado",
+                }
+            ]
+        }
+    )
+
+    patient_name: str | None = Field(default=None, description="Apellidos, nombres")
+    patient_doc_type: str | None = Field(default=None, description="SUNAT catálogo 06")
+    patient_doc_number: str | None = None
+    invoice_id: str | None = Field(default=None, description="boleta/factura (la última)")
+    invoice_number: str | None = Field(default=None, description="serie-número, p. ej. B001-12")
+    invoice_state: str | None = Field(default=None, description="estado SUNAT del comprobante")
+
+    @classmethod
+    def build(cls, order: Order, extras: dict[str, str | None]) -> OrderListItem:
+        base = {name: getattr(order, name) for name in OrderSummary.model_fields}
+        return cls.model_validate({**base, **extras})
+
+
 class OrderList(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.ORDER_LIST]})
 
-    items: list[OrderSummary]
+    items: list[OrderListItem]
     total: int
     page: int
     page_size: int

@@ -61,6 +61,8 @@ def add_service(page: Any, query: str, expected: str) -> None:
 
 def pay_with(page: Any, method: str) -> None:
     page.locator(".pay-row [data-f=method]").first.select_option(method)
+    if method != "efectivo":  # the operation number is required for non-cash payments
+        page.locator(".pay-row [data-f=reference]").first.fill("OP 12345678")
 
 
 def test_enter_typed_before_the_results_adds_the_test_and_never_registers_the_order(
@@ -141,6 +143,7 @@ def test_amounts_typed_with_a_decimal_comma_are_accepted_as_they_add_up(
     expect(page.locator("#t-total")).to_have_text("S/ 11.25")
     pay = page.locator(".pay-row").first
     pay.locator("[data-f=method]").select_option("tarjeta")
+    pay.locator("[data-f=reference]").fill("VISA-5678")
     pay.locator("[data-f=amount]").fill("10,25")  # S/ 1.00 stays as balance
     expect(page.locator("#t-rest")).to_have_text("S/ 1.00")
     page.keyboard.press("Control+Enter")
@@ -153,6 +156,7 @@ def test_amounts_typed_with_a_decimal_comma_are_accepted_as_they_add_up(
     ready(page)
     pay_form = page.locator("#pay-form")
     pay_form.locator("select[name=method]").select_option("plin")
+    pay_form.locator("input[name=reference]").fill("OP 555")
     pay_form.locator("input[name=amount]").fill("1,00")
     pay_form.locator("input[name=amount]").press("Control+Enter")
     expect(page.locator("#o-facts")).to_contain_text("Saldo")

@@ -118,7 +118,7 @@ def test_create_read_update_never_returns_the_token(
         ({"url": "ftp://x"}, 422, "lab_url_invalid", ["body", "url"], "http"),
         ({"protocol": "smtp"}, 422, "literal_error", ["body", "protocol"], "no permitido"),
         ({"port": 70000}, 422, "less_than_equal", ["body", "port"], "demasiado grande"),
-        ({"message_type": "ORU_R01"}, 422, "literal_error", ["body", "message_type"], "Valor"),
+        ({"message_type": "ORU_R01"}, 422, "literal_error", ["body", "message_type"], "valor"),
         ({"colour": "red"}, 422, "extra_forbidden", ["body", "colour"], "no permitido"),
     ],
 )

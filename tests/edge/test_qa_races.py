@@ -158,7 +158,7 @@ def test_a_double_click_with_one_idempotency_key_sells_once(node: Node) -> None:
 
 def test_one_balance_paid_at_once_by_six_clients_is_paid_once(node: Node) -> None:
     order = _order(node)
-    pay = {"payments": [{"method": "tarjeta", "amount": order["balance"], "reference": "V"}]}
+    pay = {"payments": [{"method": "tarjeta", "amount": order["balance"], "reference": "V-1"}]}
     url = f"/api/orders/{order['id']}/payments"
     cashiers = [node.users["admin"], node.users["rocio"]] * 3  # two cashiers, three clicks each
     answers = _at_once(node, [_post(url, pay, h) for h in cashiers])
@@ -176,7 +176,7 @@ def test_one_balance_paid_at_once_by_six_clients_is_paid_once(node: Node) -> Non
 
 def test_cancel_while_paying_ends_consistent(node: Node) -> None:
     order = _order(node)
-    pay = {"payments": [{"method": "yape", "amount": order["balance"], "reference": "OP"}]}
+    pay = {"payments": [{"method": "yape", "amount": order["balance"], "reference": "OP-1"}]}
     base = f"/api/orders/{order['id']}"
     answers = _at_once(
         node,
@@ -203,7 +203,7 @@ def test_cancel_while_paying_ends_consistent(node: Node) -> None:
 
 def test_a_cancellation_fired_twice_cancels_once(node: Node) -> None:
     order = _order(node)
-    pay = {"payments": [{"method": "plin", "amount": order["balance"], "reference": "OP"}]}
+    pay = {"payments": [{"method": "plin", "amount": order["balance"], "reference": "OP-1"}]}
     r = httpx.post(
         f"{node.bases[0]}/api/orders/{order['id']}/payments", json=pay, headers=node.headers
     )

@@ -11,6 +11,7 @@ from textual.widgets import Select
 
 from domain.errors import InvalidInput
 from domain.money import parse_amount
+from domain.payment_reference import check_payment_reference
 from tui.widgets.field import FieldWithError
 
 METHODS: list[tuple[str, str]] = [
@@ -81,8 +82,12 @@ class PaymentRow(Horizontal):
             return None
         body: dict[str, Any] = {"method": self.method, "amount": f"{amount_of(amount):.2f}"}
         extra = self.extra_field().value
-        if extra and self.method == "efectivo":
-            body["tendered"] = f"{amount_of(extra):.2f}"
-        elif extra:
-            body["reference"] = extra
+        if self.method == "efectivo":
+            if extra:
+                body["tendered"] = f"{amount_of(extra):.2f}"
+            return body
+        # Card, Yape, Plin and transfers carry their operation number (checked at closing).
+        reference = check_payment_reference(self.method, extra, loc=["extra"])
+        if reference is not None:
+            body["reference"] = reference
         return body

@@ -58,7 +58,11 @@ def test_login_validation_errors_are_spanish(hub_client: TestClient) -> None:
     r = hub_client.post("/api/auth/login", json={"username": "x"})
     assert r.status_code == 422
     assert r.json()["detail"] == [
-        {"type": "missing", "msg": "Este campo es obligatorio.", "loc": ["body", "password"]}
+        {
+            "type": "missing",
+            "msg": "Contraseña: este campo es obligatorio.",
+            "loc": ["body", "password"],
+        }
     ]
 
 

@@ -67,7 +67,7 @@ def test_create_validation(hub_client: TestClient, hub_runtime: HubRuntime) -> N
     r = hub_client.post(
         "/api/users", json={**NEW_USER, "username": "a b", "sede_ids": [SEDE_S01]}, headers=headers
     )
-    assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "Formato inválido."
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "Usuario: formato inválido."
 
 
 def test_duplicates_conflict(hub_client: TestClient, hub_runtime: HubRuntime) -> None:

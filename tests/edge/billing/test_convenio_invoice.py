@@ -65,7 +65,9 @@ def _sell(shop: dict[str, Any], convenio: str | None, items: list[str], pay: boo
         body["convenio_id"] = convenio
     order = sell(shop["api"], shop["clerk"], **body)
     if pay and D(order["balance"]) > 0:
-        pay_body = {"payments": [{"method": "tarjeta", "amount": order["balance"]}]}
+        pay_body = {
+            "payments": [{"method": "tarjeta", "amount": order["balance"], "reference": "V-1"}]
+        }
         r = shop["api"].post(
             f"/api/orders/{order['id']}/payments", json=pay_body, headers=shop["clerk"]
         )

@@ -123,19 +123,28 @@ def test_factura_needs_a_valid_ruc(edge_client: TestClient, edge_runtime: EdgeRu
             ["body", "payments", 0, "method"],
         ),
         (
-            {"payments": [{"method": "tarjeta", "amount": "0"}]},
+            {"payments": [{"method": "tarjeta", "amount": "0", "reference": "V-100"}]},
             422,
             "payment_amount_zero",
             ["body", "payments", 0, "amount"],
         ),
         (
-            {"payments": [{"method": "tarjeta", "amount": "35.00", "tendered": "50.00"}]},
+            {
+                "payments": [
+                    {
+                        "method": "tarjeta",
+                        "amount": "35.00",
+                        "tendered": "50.00",
+                        "reference": "V-100",
+                    }
+                ]
+            },
             422,
             "tendered_not_cash",
             ["body", "payments", 0, "tendered"],
         ),
         (
-            {"payments": [{"method": "yape", "amount": "35.01"}]},
+            {"payments": [{"method": "yape", "amount": "35.01", "reference": "OP-100"}]},
             422,
             "overpayment",
             ["body", "payments"],

@@ -132,7 +132,7 @@ def test_discount_after_payment_cannot_leave_a_negative_balance(
         h,
         patient_id=p.id,
         items=[sid("HEM-001")],
-        payments=[{"method": "tarjeta", "amount": "33.00"}],
+        payments=[{"method": "tarjeta", "amount": "33.00", "reference": "V-100"}],
     )
     url = f"/api/orders/{body['id']}/discount"
     r = edge_client.post(

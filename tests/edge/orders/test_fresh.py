@@ -126,7 +126,9 @@ def test_kept_rows_match_the_database_and_drop_when_stale(edge_runtime: EdgeRunt
             session,
             sede_id=SEDE_S01,
             order_id=order.id,
-            payments=[PaymentIn.model_validate({"method": "yape", "amount": "5.00"})],
+            payments=[
+                PaymentIn.model_validate({"method": "yape", "amount": "5.00", "reference": "OP-9"})
+            ],
             user=who,
             clock=CLOCK,
         )

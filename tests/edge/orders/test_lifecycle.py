@@ -31,7 +31,7 @@ def test_status_moves_one_step_at_a_time_with_history(
         h,
         patient_id=p.id,
         items=[sid("HEM-001")],
-        payments=[{"method": "yape", "amount": "35.00"}],
+        payments=[{"method": "yape", "amount": "35.00", "reference": "OP-1"}],
     )
     url = f"/api/orders/{body['id']}/status"
     r = edge_client.put(url, json={"status": "resultados_listos"}, headers=h)
@@ -98,7 +98,7 @@ def test_cancel_refunds_each_method_and_needs_permission(
     assert r.status_code == 409 and r.json()["detail"][0]["type"] == "invalid_transition"
     pay = edge_client.post(
         f"/api/orders/{body['id']}/payments",
-        json={"payments": [{"method": "yape", "amount": "1.00"}]},
+        json={"payments": [{"method": "yape", "amount": "1.00", "reference": "OP-2"}]},
         headers=rec,
     )
     assert pay.status_code == 409 and pay.json()["detail"][0]["type"] == "order_cancelled"
@@ -180,7 +180,7 @@ def test_numbers_unique_across_threads_rollback_and_restart(edge_runtime: EdgeRu
                 order_in=OrderCreate(
                     patient_id=p.id,
                     items=[sid("HEM-001")],
-                    payments=[{"method": "tarjeta", "amount": "99.00"}],  # type: ignore[list-item]
+                    payments=[{"method": "tarjeta", "amount": "99.00", "reference": "V-1"}],  # type: ignore[list-item]
                 ),
                 user=user,
                 clock=SystemClock(),
@@ -217,7 +217,7 @@ def test_hooks_run_inside_the_sale_and_can_roll_it_back(
         body = sell(edge_client, h, patient_id=p.id, items=[sid("HEM-001")])
         edge_client.post(
             f"/api/orders/{body['id']}/payments",
-            json={"payments": [{"method": "plin", "amount": "35.00"}]},
+            json={"payments": [{"method": "plin", "amount": "35.00", "reference": "OP-3"}]},
             headers=h,
         )
         assert [s[0] for s in seen] == ["created", "paid"]

@@ -94,13 +94,17 @@ def test_partial_payment_then_pay_later(edge_client: TestClient, edge_runtime: E
     )
     assert (body["paid_total"], body["balance"]) == ("40.00", "50.00")
     url = f"/api/orders/{body['id']}/payments"
-    r = edge_client.post(url, json={"payments": [{"method": "plin", "amount": "50.01"}]}, headers=h)
+    r = edge_client.post(
+        url,
+        json={"payments": [{"method": "plin", "amount": "50.01", "reference": "OP-2"}]},
+        headers=h,
+    )
     assert detail(r.json()) == ("overpayment", ["body", "payments"])
     r = edge_client.post(
         url,
         json={
             "payments": [
-                {"method": "plin", "amount": "20.00"},
+                {"method": "plin", "amount": "20.00", "reference": "OP-3"},
                 {"method": "efectivo", "amount": "30.00", "tendered": "50.00"},
             ]
         },
@@ -110,7 +114,11 @@ def test_partial_payment_then_pay_later(edge_client: TestClient, edge_runtime: E
     paid = r.json()
     assert (paid["paid_total"], paid["balance"], paid["change"]) == ("90.00", "0.00", "20.00")
     assert len(paid["payments"]) == 3
-    r = edge_client.post(url, json={"payments": [{"method": "plin", "amount": "0.01"}]}, headers=h)
+    r = edge_client.post(
+        url,
+        json={"payments": [{"method": "plin", "amount": "0.01", "reference": "OP-4"}]},
+        headers=h,
+    )
     assert detail(r.json())[0] == "overpayment"
 
 
@@ -135,7 +143,7 @@ def test_cash_without_an_open_session_is_refused(
         h,
         patient_id=p.id,
         items=[sid("HEM-001")],
-        payments=[{"method": "tarjeta", "amount": "35.00"}],
+        payments=[{"method": "tarjeta", "amount": "35.00", "reference": "V-100"}],
     )
     assert body["payments"][0]["cash_session_id"] is None
 
@@ -180,7 +188,7 @@ def test_company_convenio_pays_its_price_list_in_full(
     assert (body["total"], body["covered_total"], body["balance"]) == ("40.00", "40.00", "0.00")
     r = edge_client.post(
         f"/api/orders/{body['id']}/payments",
-        json={"payments": [{"method": "tarjeta", "amount": "1.00"}]},
+        json={"payments": [{"method": "tarjeta", "amount": "1.00", "reference": "V-101"}]},
         headers=h,
     )
     assert detail(r.json())[0] == "overpayment"
