@@ -23,8 +23,8 @@ from edge.orders.schemas import (
     DiscountIn,
     OrderCreate,
     OrderList,
+    OrderListItem,
     OrderRead,
-    OrderSummary,
     PaymentsIn,
     StatusEventRead,
     StatusRead,
@@ -159,7 +159,7 @@ def list_orders(
             page_size=page_size,
         )
         return OrderList(
-            items=[OrderSummary.from_model(o) for o in rows],
+            items=[OrderListItem.build(r.order, r.extras()) for r in rows],
             total=total,
             page=page,
             page_size=page_size,

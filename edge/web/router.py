@@ -28,7 +28,7 @@ from edge.db import read_session
 from edge.deps import RuntimeDep, error_responses, require
 from edge.openapi_examples import system as ex
 from edge.sync import service as sync_service
-from edge.web import PREFIX
+from edge.web import PREFIX, lookups
 from edge.web import status as web_status
 
 HERE = Path(__file__).resolve().parent
@@ -72,6 +72,8 @@ PUBLIC_PAGES: frozenset[tuple[str, str]] = frozenset(
         ("GET", f"{PREFIX}/caja"),
         ("GET", f"{PREFIX}/descuentos"),
         ("GET", f"{PREFIX}/cierres"),
+        ("GET", f"{PREFIX}/dia"),
+        ("GET", f"{PREFIX}/auditoria"),
         ("GET", f"{PREFIX}/static/{{version}}/{{asset:path}}"),
     }
 )
@@ -151,6 +153,16 @@ def discount_queue_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
 @router.get(f"{PREFIX}/cierres", include_in_schema=False, response_class=HTMLResponse)
 def closures_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
     return _page(request, rt, page="cierres", title="Cierres de la central")
+
+
+@router.get(f"{PREFIX}/dia", include_in_schema=False, response_class=HTMLResponse)
+def day_close_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    return _page(request, rt, page="dia", title="Cierre del día")
+
+
+@router.get(f"{PREFIX}/auditoria", include_in_schema=False, response_class=HTMLResponse)
+def audit_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    return _page(request, rt, page="auditoria", title="Auditoría")
 
 
 @router.get(f"{PREFIX}/static/{{version}}/{{asset:path}}", include_in_schema=False)
@@ -236,3 +248,46 @@ def node_status(
         lab_alerts=lab.alerts if lab else None,
         now=now,
     )
+
+
+class WebUser(BaseModel):
+    """A user of this node, as the audit page's "usuario" filter lists it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0190d2b4-0000-7000-8000-000000000001",
+                    "username": "supervisora",
+                    "full_name": "Rosa Huamán",
+                    "role": "supervisor",
+                    "active": True,
+                }
+            ]
+        }
+    )
+
+    id: str
+    username: str
+    full_name: str
+    role: str
+    active: bool
+
+
+@router.get(
+    "/api/web/users",
+    response_model=list[WebUser],
+    summary="Usuarios del nodo (para filtrar la auditoría)",
+    description="Todos los usuarios que conoce esta sede, activos o no, por nombre de usuario.",
+    responses=error_responses(),
+)
+def node_users(
+    rt: RuntimeDep, _user: Annotated[Principal, Depends(require("audit.read"))]
+) -> list[WebUser]:
+    with read_session(rt.engine) as session:
+        return [
+            WebUser(
+                id=u.id, username=u.username, full_name=u.full_name, role=u.role, active=u.active
+            )
+            for u in lookups.users(session)
+        ]

@@ -15,6 +15,8 @@ V = web_router.ASSET_VERSION
 SHELLS = {
     "/recepcion/descuentos": ("Descuentos por aprobar", "descuentos"),
     "/recepcion/cierres": ("Cierres de la central", "cierres"),
+    "/recepcion/dia": ("Cierre del día", "dia"),
+    "/recepcion/auditoria": ("Auditoría", "auditoria"),
 }
 
 
@@ -37,7 +39,9 @@ def test_supervisor_page_is_a_public_csp_clean_shell(edge_client: TestClient, pa
 
 def test_supervisor_links_are_hidden_until_permissions_show_them(edge_client: TestClient) -> None:
     html = edge_client.get("/recepcion/ordenes").text
-    for href, perm in (("descuentos", "discount.approve"), ("cierres", "report.read")):
+    links = (("descuentos", "discount.approve"), ("cierres", "report.read"), ("dia", "day.close"),
+             ("auditoria", "audit.read"))  # fmt: skip
+    for href, perm in links:
         link = re.search(rf'<a href="/recepcion/{href}"[^>]*>', html)
         assert link is not None, href
         assert f'data-perm="{perm}"' in link.group(0) and " hidden" in link.group(0)

@@ -24,6 +24,8 @@ PAGES = [
     "/recepcion/ordenes/nueva",
     "/recepcion/ordenes/0190d2b4-2222-7000-8000-000000000002",
     "/recepcion/caja",
+    "/recepcion/dia",
+    "/recepcion/auditoria",
 ]
 STATIC = web_router.STATIC_DIR
 TEMPLATES = STATIC.parent / "templates"

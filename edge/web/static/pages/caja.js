@@ -3,6 +3,7 @@ import { ApiError, get, post } from "../lib/api.js";
 import { $, $$, METHOD_LABELS, clear, fmtDateTime, h, toast } from "../lib/dom.js";
 import { clearErrors, keepDraft, oneAtATime, setFieldError, showErrors } from "../lib/forms.js";
 import { amountText, fmt, toCents, toCentsSigned } from "../lib/money.js";
+import { initSessions } from "./caja_sesiones.js";
 
 const DENOMINATIONS = ["200.00", "100.00", "50.00", "20.00", "10.00", "5.00", "2.00", "1.00", "0.50", "0.20", "0.10"];
 let session = null;
@@ -102,7 +103,7 @@ async function refresh() {
   $("#count-form").querySelector("input").focus();
 }
 
-export async function init() {
+export async function init({ me } = {}) {
   const openGrid = denomGrid("open");
   const countGrid = denomGrid("count");
   const openForm = $("#open-form");
@@ -203,4 +204,5 @@ export async function init() {
   }));
   await refresh();
   for (const el of $$("input[name^=denominations]")) el.addEventListener("focus", () => el.select());
+  await initSessions(me);
 }

@@ -1,11 +1,12 @@
 // F8: the day's orders, filtered by day and status; next status and cancel from the list.
 import { PREFIX, get, put } from "../lib/api.js";
-import { $, $$, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtTime, h, todayLima, toast } from "../lib/dom.js";
+import { $, $$, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtTime, h, sunatLabel, todayLima, toast } from "../lib/dom.js";
 import { clearErrors, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { askCancel } from "./cancel.js";
 
+const DOC_SHORT = { 0: "Doc.", 1: "DNI", 4: "CE", 6: "RUC", 7: "Pasaporte", A: "Céd. dipl." };
 let rows = [];
 let active = 0;
 let canCancel = false;
@@ -29,6 +30,19 @@ async function advance(order) {
   }
 }
 
+function patientCell(o) {
+  if (!o.patient_name) return h("td", { class: "muted", text: "—" });
+  const doc = o.patient_doc_number ? `${DOC_SHORT[o.patient_doc_type] || "Doc."} ${o.patient_doc_number}` : "";
+  return h("td", { class: "patient-cell" }, h("span", { text: o.patient_name }), doc ? h("span", { class: "muted small mono", text: ` ${doc}` }) : null);
+}
+
+function invoiceCell(o) {
+  const kind = o.document_type === "01" ? "Factura" : "Boleta";
+  if (!o.invoice_number) return h("td", {}, kind, h("span", { class: "muted small", text: " · sin emitir" }));
+  return h("td", { class: "invoice-cell" }, h("span", { class: "mono", text: `${kind} ${o.invoice_number}` }), " ",
+    h("span", { class: `pill-state sunat-${o.invoice_state}`, text: sunatLabel(o.invoice_state) }));
+}
+
 function row(o, i) {
   const actions = h("td", { class: "actions-cell" });
   const next = NEXT_STATUS[o.status];
@@ -41,8 +55,9 @@ function row(o, i) {
   const tr = h("tr", { tabindex: "0", dataset: { id: o.id, index: String(i) } },
     h("td", {}, h("a", { href: `${PREFIX}/ordenes/${encodeURIComponent(o.id)}`, text: o.number })),
     h("td", { text: fmtTime(o.created_at) }),
+    patientCell(o),
     h("td", {}, badge(o.status)),
-    h("td", { text: o.document_type === "01" ? "Factura" : "Boleta" }),
+    invoiceCell(o),
     h("td", { class: "r", text: fmt(o.total) }),
     h("td", { class: "r", text: fmt(o.paid_total) }),
     h("td", { class: "r", text: fmt(o.balance) }),
@@ -77,7 +92,7 @@ async function load() {
     rows = page.items;
     const tbody = clear($("#orders tbody"));
     rows.forEach((o, i) => tbody.append(row(o, i)));
-    if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: "8", class: "muted", text: "No hay órdenes con estos filtros." })));
+    if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: "9", class: "muted", text: "No hay órdenes con estos filtros." })));
     $("#orders-count").textContent = `${page.total} orden(es)`;
   } catch (err) {
     showErrors(filters, err);
