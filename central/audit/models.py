@@ -22,6 +22,9 @@ class HubAuditEvent(HubModel, table=True):
     username: str | None = Field(default=None, max_length=60)
     record_type: str | None = Field(default=None, max_length=40)
     record_id: str | None = Field(default=None, max_length=64)
+    sede_id: str | None = Field(
+        default=None, max_length=36, index=True, description="the sede concerned; None: chain-wide"
+    )
     ip: str | None = Field(default=None, max_length=45)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)

@@ -22,11 +22,18 @@ Auditor = Annotated[Principal, Depends(require("audit.read"))]
     "",
     response_model=AuditEventList,
     summary="Eventos de auditoría de la central (más recientes primero)",
-    responses=errors(),
+    description=(
+        "Un administrador ve todos los eventos; un supervisor, solo los de sus sedes (nunca "
+        "los de toda la cadena: inicios de sesión, usuarios, catálogo, convenios, pacientes). "
+        "`sede_id` filtra por una sede; un supervisor solo puede pedir una de las suyas (403 "
+        "`sede_not_assigned`)."
+    ),
+    responses=errors(403),
 )
 def list_events(
     rt: RuntimeDep,
-    _user: Auditor,
+    user: Auditor,
+    sede_id: Annotated[str | None, Query(max_length=36, description="solo esta sede")] = None,
     action: Annotated[str | None, Query(max_length=40, description="p. ej. user.create")] = None,
     user_id: Annotated[str | None, Query(max_length=36)] = None,
     record_type: Annotated[str | None, Query(max_length=40)] = None,
@@ -39,9 +46,12 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AuditEventList:
+    service.check_sede_filter(user, sede_id)
     with unit_of_work(rt.engine) as session:
         rows, total = service.search(
             session=session,
+            scope=service.visible_sedes(user),
+            sede_id=sede_id,
             action=action,
             user_id=user_id,
             record_type=record_type,
@@ -58,9 +68,11 @@ def list_events(
 @router.get(
     "/actions",
     response_model=AuditActions,
-    summary="Acciones registradas en la auditoría (para filtrar)",
+    summary="Acciones registradas en la auditoría que el usuario puede ver (para filtrar)",
     responses=errors(),
 )
-def list_actions(rt: RuntimeDep, _user: Auditor) -> AuditActions:
+def list_actions(rt: RuntimeDep, user: Auditor) -> AuditActions:
     with unit_of_work(rt.engine) as session:
-        return AuditActions(items=service.actions(session=session))
+        return AuditActions(
+            items=service.actions(session=session, scope=service.visible_sedes(user))
+        )

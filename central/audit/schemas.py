@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from central.openapi_examples import admin as ex
 
@@ -21,6 +21,7 @@ class AuditEventRead(BaseModel):
     username: str | None
     record_type: str | None
     record_id: str | None
+    sede_id: str | None = Field(default=None, description="sede del evento; null: toda la cadena")
     ip: str | None
     details: dict[str, Any]
     created_at: dt.datetime

@@ -15,6 +15,7 @@ from central.catalog.schemas import (
     CategoryCreate,
     CategoryList,
     CategoryRead,
+    CategoryUpdate,
     PriceHistory,
     PriceRead,
     ServiceCreate,
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/api/catalog", tags=["catálogo"])
 Reader = Annotated[Principal, Depends(require("catalog.read"))]
 Manager = Annotated[Principal, Depends(require("catalog.manage"))]
 ServiceId = Annotated[str, Path(max_length=36, description="id del examen o perfil")]
+CategoryId = Annotated[str, Path(max_length=36, description="id de la categoría")]
 
 
 def service_read(row: CatalogService, scheduled: CatalogPrice | None = None) -> ServiceRead:
@@ -93,6 +95,28 @@ def list_categories(
 def create_category(body: CategoryCreate, rt: RuntimeDep, user: Manager) -> CategoryRead:
     with unit_of_work(rt.engine) as session:
         row = service.create_category(session=session, clock=rt.clock, actor=user, data=body)
+        return CategoryRead.model_validate(row)
+
+
+@router.put(
+    "/categories/{category_id}",
+    response_model=CategoryRead,
+    summary="Renombrar, desactivar o reactivar una categoría",
+    description=(
+        "El código no cambia. Un nombre ya usado por otra categoría (sin distinguir mayúsculas "
+        "ni tildes) da 409 `category_name_taken`. Una categoría con exámenes o perfiles activos "
+        "no se desactiva: 409 `category_has_active_services` con su número en `ctx`. El cambio "
+        "llega a las sedes con la sincronización."
+    ),
+    responses=errors(404, 409),
+)
+def update_category(
+    category_id: CategoryId, body: CategoryUpdate, rt: RuntimeDep, user: Manager
+) -> CategoryRead:
+    with unit_of_work(rt.engine) as session:
+        row = service.update_category(
+            session=session, clock=rt.clock, actor=user, category_id=category_id, data=body
+        )
         return CategoryRead.model_validate(row)
 
 

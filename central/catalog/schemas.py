@@ -54,6 +54,18 @@ class CategoryCreate(BaseModel):
     active: bool = True
 
 
+class CategoryUpdate(BaseModel):
+    """A new name and/or state; the code never changes (edges and reports key on it)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Hematología y coagulación"}, {"active": False}]},
+    )
+
+    name: Name | None = None
+    active: bool | None = None
+
+
 # ------------------------------------------------------------------------------- services
 class ServiceRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_READ]})

@@ -17,7 +17,7 @@ from central.audit import service as audit
 from central.auth.tokens import Principal
 from central.catalog import prices
 from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
-from central.catalog.schemas import CategoryCreate, ServiceCreate, ServiceUpdate
+from central.catalog.schemas import CategoryCreate, CategoryUpdate, ServiceCreate, ServiceUpdate
 from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.money import to_cents
@@ -58,6 +58,7 @@ def create_category(
             code="category_code_taken",
             loc=["body", "code"],
         )
+    _check_category_name(session, data.name, self_id=None)
     category = CatalogCategory(
         code=data.code, name=data.name, active=data.active, updated_at=clock.now()
     )
@@ -70,6 +71,87 @@ def create_category(
         record_type="catalog_category",
         record_id=category.id,
         details={"code": category.code},
+    )
+    session.flush()
+    return category
+
+
+def get_category(*, session: Session, category_id: str) -> CatalogCategory:
+    category = session.get(CatalogCategory, category_id)
+    if category is None:
+        raise NotFound(
+            "La categoría no existe.", code="category_not_found", loc=["path", "category_id"]
+        )
+    return category
+
+
+def _check_category_name(session: Session, name: str, *, self_id: str | None) -> None:
+    """Two categories may not share a name (compared without case or accents)."""
+    query = select(CatalogCategory).where(
+        _folded(col(CatalogCategory.name)) == normalize_search(name)
+    )
+    if self_id is not None:
+        query = query.where(CatalogCategory.id != self_id)
+    other = session.exec(query).first()
+    if other is not None:
+        raise Conflict(
+            f"Ya existe la categoría «{other.name}» ({other.code}).",
+            code="category_name_taken",
+            loc=["body", "name"],
+        )
+
+
+def active_services_in(*, session: Session, category_id: str) -> int:
+    query = select(func.count()).where(
+        CatalogService.category_id == category_id, col(CatalogService.active).is_(True)
+    )
+    return int(session.exec(query).one())
+
+
+def update_category(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Principal | None,
+    category_id: str,
+    data: CategoryUpdate,
+) -> CatalogCategory:
+    """Rename and/or (de)activate a category. A category that still has active tests or
+    panels is not deactivated (409 ``category_has_active_services`` with their count): the
+    admin moves or deactivates them first, so no sede offers a test under a retired category.
+    The change replicates to every edge through the change feed."""
+    category = get_category(session=session, category_id=category_id)
+    changed: dict[str, Any] = {}
+    if data.name is not None and data.name != category.name:
+        _check_category_name(session, data.name, self_id=category.id)
+        changed["name"] = data.name
+    if data.active is not None and data.active != category.active:
+        if not data.active:
+            count = active_services_in(session=session, category_id=category.id)
+            if count:
+                raise Conflict(
+                    f"La categoría tiene {count} examen(es) o perfil(es) activo(s): "
+                    "desactívelos o páselos a otra categoría antes de desactivarla.",
+                    code="category_has_active_services",
+                    loc=["body", "active"],
+                    extra={"active_services": count},
+                )
+        changed["active"] = data.active
+    if not changed:
+        return category
+    for name, value in changed.items():
+        setattr(category, name, value)
+    category.updated_at = clock.now()
+    session.add(category)
+    action = "catalog.category_deactivate" if changed.get("active") is False else None
+    audit.record(
+        session,
+        action=action or "catalog.category_update",
+        clock=clock,
+        actor=actor,
+        record_type="catalog_category",
+        record_id=category.id,
+        details={"code": category.code, "fields": sorted(changed)},
     )
     session.flush()
     return category

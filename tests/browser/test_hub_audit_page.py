@@ -1,7 +1,9 @@
 """/panel/auditoria in headless Chromium over real HTTP: an admin pages through the hub's audit
 trail, filters it by action, user (any case) and dates (an inverted range is refused beside
 "Hasta"), and every recorded text shows as text. The nav offers the page only to roles with
-audit.read; a receptionist who opens it anyway is told so and sees no event.
+audit.read; a receptionist who opens it anyway is told so and sees no event. A supervisor sees
+only the events of their sede (never chain-wide ones), and the sede filter offers only it; an
+admin filters by any sede.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from central.audit.models import HubAuditEvent
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from domain.clock import business_date
+from domain.ids import sede_id_for
 from tests.browser.conftest import (
     HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
@@ -67,8 +70,9 @@ def test_admin_pages_and_filters_the_audit_trail(
     pager = page.locator("#audit-pager")
     expect(rows).to_have_count(50)
     expect(pager.locator("[data-range]")).to_have_text(f"1–50 de {total}")
-    expect(rows.first.locator("td").nth(2)).to_have_text("Inicio de sesión")  # newest first
-    expect(rows.first.locator("td").nth(1)).to_have_text("admin")
+    expect(rows.first.locator("td").nth(3)).to_have_text("Inicio de sesión")  # newest first
+    expect(rows.first.locator("td").nth(2)).to_have_text("admin")
+    expect(rows.first.locator("td").nth(1)).to_have_text("Cadena")  # a chain-wide event
     pager.locator("[data-page=next]").click()
     expect(pager.locator("[data-range]")).to_have_text(f"51–{min(total, 100)} de {total}")
 
@@ -79,9 +83,9 @@ def test_admin_pages_and_filters_the_audit_trail(
     form.locator("button").click()
     expect(pager.locator("[data-range]")).to_have_text("1–50 de 60")
     first = rows.first
-    expect(first.locator("td").nth(3)).to_have_text("Examen svc-000")
-    expect(first.locator("td").nth(5)).to_have_text(f"reason: {XSS}")  # text, not markup
-    expect(first.locator("td").nth(4)).to_have_text("10.0.0.9")
+    expect(first.locator("td").nth(4)).to_have_text("Examen svc-000")
+    expect(first.locator("td").nth(6)).to_have_text(f"reason: {XSS}")  # text, not markup
+    expect(first.locator("td").nth(5)).to_have_text("10.0.0.9")
     pager.locator("[data-page=next]").click()
     expect(rows).to_have_count(10)
     expect(pager.locator("[data-range]")).to_have_text("51–60 de 60")
@@ -122,4 +126,80 @@ def test_the_nav_offers_the_audit_only_to_roles_that_may_read_it(hub_page: Any) 
     expect(page.locator("#audit-error")).to_be_visible()
     expect(page.locator("#audit-error")).not_to_be_empty()
     expect(page.locator("#audit tbody tr[data-action]")).to_have_count(0)
+    assert page.js_errors == []
+
+
+def _sede_events(rt: HubRuntime) -> None:
+    """3 events of S01, 2 of S02 (a reconciliation of each sede's day)."""
+    now = rt.clock.now()
+    with unit_of_work(rt.engine) as session:
+        for i, code in enumerate(("S01", "S01", "S01", "S02", "S02")):
+            session.add(
+                HubAuditEvent(
+                    action="reconciliation.reopen", username="supervisor.x",
+                    record_type="reconciliation_closure", record_id=f"cierre-{code}-{i}",
+                    sede_id=sede_id_for(code), details={"reason": f"revisión {code}"},
+                    created_at=now - dt.timedelta(minutes=i + 1),
+                )
+            )  # fmt: skip
+
+
+def _count(rt: HubRuntime, sede_id: str | None = None) -> int:
+    with Session(rt.engine) as session:
+        query = select(func.count()).select_from(HubAuditEvent)
+        if sede_id:
+            query = query.where(HubAuditEvent.sede_id == sede_id)
+        return int(session.exec(query).one())
+
+
+def test_a_supervisor_sees_only_the_events_of_their_sede(
+    hub_page: Any, hub_runtime: HubRuntime, screens: Path
+) -> None:
+    _sede_events(hub_runtime)
+    s01 = sede_id_for("S01")
+    page = hub_page
+    sign_in_hub(page, "supervisor.s01", HUB_ADMIN_PASSWORD, to="/panel/auditoria")
+    ready(page)
+    rows = page.locator("#audit tbody tr[data-action]")
+    mine = _count(hub_runtime, s01)
+    assert mine >= 3 and _count(hub_runtime) > mine  # chain-wide and S02 events exist
+    expect(rows).to_have_count(mine)
+    for i in range(mine):
+        expect(rows.nth(i).locator("td").nth(1)).to_have_text("S01")
+    expect(page.locator("#audit tbody")).not_to_contain_text("revisión S02")
+    expect(page.locator("#audit tbody")).not_to_contain_text("Inicio de sesión")  # chain-wide
+    form = page.locator("#audit-filters")
+    options = form.locator("select[name=sede_id] option")
+    expect(options).to_have_count(2)
+    expect(options.first).to_have_text("Todas mis sedes")
+    expect(options.nth(1)).to_have_text(re.compile(r"^S01 · "))
+    # the action filter offers only what the supervisor may see
+    expect(form.locator("select[name=action] option[value=login]")).to_have_count(0)
+    expect(form.locator("select[name=action] option[value='reconciliation.reopen']")).to_have_count(
+        1
+    )
+    form.locator("select[name=sede_id]").select_option(s01)
+    form.locator("button").click()
+    expect(rows).to_have_count(mine)
+    shot(page, screens, "hub-auditoria-supervisor")
+    assert page.js_errors == []
+
+
+def test_an_admin_filters_the_audit_by_sede(hub_page: Any, hub_runtime: HubRuntime) -> None:
+    _sede_events(hub_runtime)
+    s02 = sede_id_for("S02")
+    page = hub_page
+    sign_in_hub(page, "admin", HUB_ADMIN_PASSWORD, to="/panel/auditoria")
+    ready(page)
+    form = page.locator("#audit-filters")
+    options = form.locator("select[name=sede_id] option")
+    expect(options).to_have_count(3)  # Todas, S01, S02
+    expect(options.first).to_have_text("Todas")
+    form.locator("select[name=sede_id]").select_option(s02)
+    form.locator("button").click()
+    rows = page.locator("#audit tbody tr[data-action]")
+    expect(rows).to_have_count(_count(hub_runtime, s02))
+    expect(rows.first.locator("td").nth(1)).to_have_text("S02")
+    expect(page.locator("#audit tbody")).to_contain_text("revisión S02")
+    expect(page.locator("#audit tbody")).not_to_contain_text("revisión S01")
     assert page.js_errors == []

@@ -1,7 +1,10 @@
 """/panel/catalogo in headless Chromium over real HTTP: an admin adds a category, creates a test
 (a wrong price is refused next to its field, keeping what was typed), edits it with a new
 price and reads its price history, builds a panel of tests, deactivates the test and filters
-the list; the hub then holds exactly that. A supervisor reads the list and the history only.
+the list; the hub then holds exactly that. An admin renames a category (a name already taken
+is refused beside it), is told beside its state that a category with active tests cannot be
+deactivated, and deactivates and reactivates an empty one. A supervisor reads the list, the
+categories and the history only.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sqlmodel import Session, select
 
 from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
 from central.runtime import HubRuntime
+from domain import catalog_data
 from tests.browser.conftest import (
     HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
@@ -52,7 +56,9 @@ def test_admin_creates_edits_prices_groups_and_deactivates_a_test(
     expect(cat.locator("input[name=code]")).to_have_value("gen")
     cat.locator("input[name=name]").fill("Genética")
     cat.locator("button").click()
-    expect(page.locator("#categories tr[data-category=GEN]")).to_contain_text("Genética")
+    expect(page.locator("#categories tr[data-category=GEN] input[name=name]")).to_have_value(
+        "Genética"
+    )
     expect(page.locator("#flash")).to_contain_text("Categoría GEN")
 
     # ---- a new test: a wrong price and a bad LOINC are shown next to their fields
@@ -163,6 +169,8 @@ def test_a_supervisor_reads_the_catalog_and_a_price_history_only(
     sign_in_hub(page, "supervisor.s01", HUB_ADMIN_PASSWORD, to="/panel/catalogo")
     expect(page.locator("#svc-new")).to_be_hidden()
     expect(page.locator("#cat-form")).to_be_hidden()
+    expect(page.locator("#categories tr[data-category=HEM]")).to_contain_text("Hematología")
+    expect(page.locator("#categories input, #categories button")).to_have_count(0)
     expect(page.locator("#services input")).to_have_count(0)
     first = page.locator("#services tbody tr").first
     code = first.get_attribute("data-code")
@@ -171,4 +179,67 @@ def test_a_supervisor_reads_the_catalog_and_a_price_history_only(
     expect(page.locator("#svc-history-title")).to_contain_text(str(code))
     expect(page.locator("#price-history tbody tr").first).to_contain_text("S/")
     expect(page.locator("#svc-editor")).to_be_hidden()
+    assert page.js_errors == []
+
+
+def _category(rt: HubRuntime, code: str) -> CatalogCategory:
+    with Session(rt.engine) as session:
+        row = session.exec(select(CatalogCategory).where(CatalogCategory.code == code)).one()
+        session.expunge(row)
+        return row
+
+
+def test_admin_renames_and_deactivates_categories(
+    hub_page: Any, hub_runtime: HubRuntime, screens: Path
+) -> None:
+    page = hub_page
+    sign_in_hub(page, "admin", HUB_ADMIN_PASSWORD, to="/panel/catalogo")
+    hem = page.locator("#categories tr[data-category=HEM]")
+    name = hem.locator("input[name=name]")
+    expect(name).to_have_value("Hematología")
+
+    # ---- a name another category has is refused beside the field, keeping what was typed
+    name.fill("bioquimica")
+    hem.locator("[data-rename]").click()
+    expect(hem.locator("[data-error-for=name]")).to_contain_text("Ya existe la categoría")
+    expect(name).to_have_value("bioquimica")
+    assert _category(hub_runtime, "HEM").name == "Hematología"
+
+    # ---- renamed: the hub holds it and the tests list shows the new name
+    name.fill("Hematología y coagulación")
+    name.press("Enter")
+    expect(page.locator("#flash")).to_contain_text("renombrada a «Hematología y coagulación»")
+    expect(hem.locator("input[name=name]")).to_have_value("Hematología y coagulación")
+    expect(hem.locator("[data-error-for=name]")).to_be_empty()
+    assert _category(hub_runtime, "HEM").name == "Hematología y coagulación"
+    page.fill("#svc-search input[name=q]", "HEM-001")
+    page.keyboard.press("Enter")
+    expect(page.locator("#services tr[data-code='HEM-001'] td").nth(2)).to_have_text(
+        "Hematología y coagulación"
+    )
+
+    # ---- a category with active tests is not deactivated; the count shows beside its state
+    active_hem = sum(1 for t in catalog_data.TESTS if t["category"] == "HEM")
+    hem.locator("[data-toggle]").click()
+    error = hem.locator("[data-error-for=active]")
+    expect(error).to_contain_text(f"{active_hem} examen(es)")
+    expect(hem.locator("[data-state]")).to_have_text("Activa")
+    assert _category(hub_runtime, "HEM").active is True
+
+    # ---- an empty category is deactivated, then reactivated
+    cat = page.locator("#cat-form")
+    cat.locator("input[name=code]").fill("GEN")
+    cat.locator("input[name=name]").fill("Genética")
+    cat.locator("button").click()
+    gen = page.locator("#categories tr[data-category=GEN]")
+    expect(gen.locator("[data-toggle]")).to_have_text("Desactivar")
+    gen.locator("[data-toggle]").click()
+    expect(page.locator("#flash")).to_contain_text("GEN · Genética desactivada")
+    expect(gen.locator("[data-state]")).to_have_text("Inactiva")
+    expect(gen.locator("[data-toggle]")).to_have_text("Reactivar")
+    assert _category(hub_runtime, "GEN").active is False
+    shot(page, screens, "hub-catalogo-categorias")
+    gen.locator("[data-toggle]").click()
+    expect(gen.locator("[data-state]")).to_have_text("Activa")
+    assert _category(hub_runtime, "GEN").active is True
     assert page.js_errors == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 13:14:57.378339
+Create Date: 2026-11-29 22:19:07.323830
 """
 
 from collections.abc import Sequence
@@ -140,6 +140,7 @@ def upgrade() -> None:
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('record_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('sede_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=45), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
@@ -147,6 +148,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_hub_audit_event_action'), 'hub_audit_event', ['action'], unique=False)
     op.create_index(op.f('ix_hub_audit_event_created_at'), 'hub_audit_event', ['created_at'], unique=False)
+    op.create_index(op.f('ix_hub_audit_event_sede_id'), 'hub_audit_event', ['sede_id'], unique=False)
     op.create_index(op.f('ix_hub_audit_event_user_id'), 'hub_audit_event', ['user_id'], unique=False)
     op.create_table('hub_info',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -768,6 +770,7 @@ def downgrade() -> None:
     op.drop_table('hub_patient')
     op.drop_table('hub_info')
     op.drop_index(op.f('ix_hub_audit_event_user_id'), table_name='hub_audit_event')
+    op.drop_index(op.f('ix_hub_audit_event_sede_id'), table_name='hub_audit_event')
     op.drop_index(op.f('ix_hub_audit_event_created_at'), table_name='hub_audit_event')
     op.drop_index(op.f('ix_hub_audit_event_action'), table_name='hub_audit_event')
     op.drop_table('hub_audit_event')

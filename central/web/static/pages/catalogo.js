@@ -1,7 +1,9 @@
 // Catalog and prices: every test and panel, by pages, filtered by text, category, kind and state.
 // Users with catalog.manage change a price in place (with its reason), create and edit tests and
 // panels (name, category, sample, tube, price, members, active), deactivate them and add
-// categories; the others (supervisors: catalog.read) only read. The name opens the price history.
+// categories, rename them and deactivate them (a category with active tests is refused by the
+// hub: the message, with their count, shows beside its state); the others (supervisors:
+// catalog.read) only read. The name opens the price history.
 import { api, can, el, fill, flash, formErrors, pager, soles, when } from "../lib.js";
 
 const PAGE = 50;
@@ -21,7 +23,7 @@ export default async function () {
   const catForm = document.getElementById("cat-form");
   const catError = document.getElementById("cat-error");
   const editable = can("catalog.manage");
-  for (const node of document.querySelectorAll("#services [data-edit]")) node.hidden = !editable;
+  for (const node of document.querySelectorAll("#services [data-edit], #categories [data-edit]")) node.hidden = !editable;
   document.getElementById("svc-new").hidden = !editable;
   catForm.hidden = !editable;
   let categories = [];
@@ -31,11 +33,42 @@ export default async function () {
 
   const categoryName = (id) => (categories.find((c) => c.id === id) || { name: "—" }).name;
 
+  // one category: read-only, or (catalog.manage) its name editable in place and a button that
+  // deactivates or reactivates it; errors show beside the field they concern
+  function categoryRow(c) {
+    const attrs = { "data-category": c.code, "data-id": c.id, class: c.active ? "" : "muted" };
+    const state = c.active ? "Activa" : "Inactiva";
+    if (!editable) return el("tr", attrs, el("td", {}, c.code), el("td", {}, c.name), el("td", {}, state));
+    const name = el("input", { name: "name", value: c.name, maxlength: 200, size: 36, "aria-label": `Nombre de la categoría ${c.code}` });
+    const general = el("span", { class: "error", role: "alert", hidden: true });
+    const tr = el("tr", attrs, el("td", {}, c.code),
+      el("td", {}, name, el("span", { class: "error", "data-error-for": "name" })),
+      el("td", {}, el("span", { "data-state": "" }, state), el("span", { class: "error", "data-error-for": "active" })));
+    const send = async (body, done) => {
+      formErrors(tr, null, general);
+      try {
+        const saved = await api.put(`/api/catalog/categories/${encodeURIComponent(c.id)}`, body);
+        flash(done(saved));
+        await loadCategories();
+        await load(offset);
+      } catch (err) { formErrors(tr, err, general); }
+    };
+    const rename = () => send({ name: name.value.trim() }, (saved) => `Categoría ${saved.code} renombrada a «${saved.name}».`);
+    name.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); rename(); } });
+    const toggle = () => send({ active: !c.active }, (saved) => saved.active
+      ? `Categoría ${saved.code} · ${saved.name} reactivada.`
+      : `Categoría ${saved.code} · ${saved.name} desactivada: las sedes ya no la muestran.`);
+    tr.append(el("td", {},
+      el("button", { type: "button", class: "small", "data-rename": "", onclick: rename }, "Guardar nombre"), " ",
+      el("button", { type: "button", class: `small ghost${c.active ? " danger" : ""}`, "data-toggle": "", onclick: toggle },
+        c.active ? "Desactivar" : "Reactivar"), general));
+    return tr;
+  }
+
   async function loadCategories() {
     const list = await api.get("/api/catalog/categories");
     categories = list.items;
-    fill(document.querySelector("#categories tbody"), categories.map((c) => el("tr", { "data-category": c.code, class: c.active ? "" : "muted" },
-      el("td", {}, c.code), el("td", {}, c.name), el("td", {}, c.active ? "Activa" : "Inactiva"))), 3, "Aún no hay categorías.");
+    fill(document.querySelector("#categories tbody"), categories.map(categoryRow), editable ? 4 : 3, "Aún no hay categorías.");
     for (const select of [search.elements.category_id, form.elements.category_id]) {
       const keep = select.value;
       select.replaceChildren(select.options[0], ...categories.map((c) => el("option", { value: c.id }, `${c.code} · ${c.name}`)));
