@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
+from domain.money import fmt, parse_amount
 from sync.apitypes import Money, Percent
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -259,6 +260,27 @@ def check_baja_days(value: object) -> int:
     return value
 
 
+PRICE_OVERRIDE_MAX_LIMIT = Decimal("999999999.99")
+
+
+def check_price_override_max(value: object) -> str:
+    """``price_override_max``: the highest unit price an override may set on an edge, soles
+    above 0 and at most 999,999,999.99, stored as text ("50000.00") as the edges read it."""
+    amount = parse_amount(value, field="precio máximo de un precio modificado")
+    if amount <= 0:
+        raise InvalidInput(
+            "El precio máximo de un precio modificado debe ser mayor que 0 "
+            f"(se indicó {fmt(amount)}).",
+            code="price_override_max_not_positive",
+        )
+    if amount > PRICE_OVERRIDE_MAX_LIMIT:
+        raise InvalidInput(
+            "El precio máximo de un precio modificado no puede superar S/ 999,999,999.99.",
+            code="price_override_max_too_large",
+        )
+    return fmt(amount)
+
+
 Pct = Percent  # ASCII text only, 0-100, 2 decimals (sync.apitypes)
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -280,6 +302,11 @@ class SettingsRead(BaseModel):
     )
     sunat_baja_days: int = Field(
         description="días desde la emisión para enviar la comunicación de baja (1 a 7)"
+    )
+    price_override_max: str = Field(
+        description="precio unitario máximo (S/) que se puede fijar al modificar el precio de "
+        "un examen en una sede",
+        examples=["50000.00"],
     )
     updated_at: dt.datetime | None
 
@@ -305,6 +332,12 @@ class SettingsUpdate(BaseModel):
         default=None, description="«baja» o «nota_credito»", examples=["nota_credito"]
     )
     sunat_baja_days: int | None = Field(default=None, description="1 a 7", examples=[3])
+    price_override_max: str | None = Field(
+        default=None,
+        description="soles como texto, mayor que 0 y hasta 999999999.99",
+        examples=["50000.00"],
+        json_schema_extra={"pattern": r"^[0-9]{1,9}(\.[0-9]{1,2})?$"},
+    )
 
     @field_validator("sunat_factura_void", mode="before")
     @classmethod
@@ -315,6 +348,11 @@ class SettingsUpdate(BaseModel):
     @classmethod
     def _baja_days(cls, value: Any) -> Any:
         return None if value is None else check_baja_days(value)
+
+    @field_validator("price_override_max", mode="before")
+    @classmethod
+    def _override_max(cls, value: Any) -> Any:
+        return None if value is None else check_price_override_max(value)
 
     @field_validator("discount_approval_threshold_pct", mode="before")
     @classmethod

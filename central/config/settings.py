@@ -28,9 +28,11 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "retention_backup_days": 30,
     "sunat_factura_void": "baja",
     "sunat_baja_days": 3,
+    "price_override_max": "50000.00",  # edge.orders.pricing MAX_PRICE_OVERRIDE
 }
 # API field -> ``setting.key`` where it differs: the keys the edges already read
-# (edge.billing.voids SETTING_MODE / SETTING_DAYS). Other fields are stored under their name.
+# (edge.billing.voids SETTING_MODE / SETTING_DAYS). Other fields are stored under their name
+# (``price_override_max``: edge.orders.pricing OVERRIDE_CAP_SETTING, soles as text).
 SETTING_KEYS: dict[str, str] = {
     "sunat_factura_void": "sunat.factura_void",
     "sunat_baja_days": "sunat.baja_days",

@@ -35,7 +35,11 @@ class PaymentCreate(BaseModel):
     amount: Money = Field(description='monto recibido, texto decimal ("1250.00")')
     date: dt.date = Field(description="fecha en que se recibió el pago")
     method: Method = Field(description="medio de pago")
-    reference: Text80 = Field(default="", description="número de operación, cheque, etc.")
+    reference: Text80 = Field(
+        default="",
+        description="número de operación, cheque, etc. (3 a 40 caracteres): obligatorio para"
+        " transferencia",
+    )
     invoice: InvoiceRef | None = Field(
         default=None, description="factura que paga (serie-número, por ejemplo F001-27)"
     )

@@ -26,6 +26,7 @@ from central.convenios.service import get_convenio
 from domain.clock import Clock, business_date
 from domain.errors import InvalidInput, NotFound
 from domain.money import from_cents, to_cents
+from domain.payment_reference import check_payment_reference
 
 FACTURA = "01"
 CREDIT_NOTE = "07"
@@ -190,6 +191,10 @@ def record_payment(
 ) -> ConvenioPayment:
     """Record money received from a convenio, optionally against one of its facturas.
 
+    A transferencia carries its operation number (``payment_reference_required``); any
+    reference given is 3 to 40 printable characters (``payment_reference_invalid``), as the
+    edges' payments (:func:`domain.payment_reference.check_payment_reference`).
+
     The convenio row is locked first so two payments to the same factura cannot both pass the
     overpayment check.
     """
@@ -212,6 +217,8 @@ def record_payment(
             code="payment_date_future",
             loc=["body", "date"],
         )
+    # a transfer's operation number ties it to the bank statement, as at the edges' cash closing
+    reference = check_payment_reference(method, reference, loc=("body", "reference")) or ""
     factura = find_factura(session=session, convenio=convenio, ref=invoice) if invoice else None
     if factura is not None:
         left = factura.payable_cents - paid_to(session, factura.id)

@@ -113,6 +113,7 @@ SETTINGS_READ: JsonDict = {
     "retention_backup_days": 30,
     "sunat_factura_void": "baja",
     "sunat_baja_days": 3,
+    "price_override_max": "50000.00",
     "updated_at": AT,
 }
 

@@ -2,7 +2,9 @@
 in every sede.
 
 Search tiers, like the edge's (``edge.patients.search``): the document number equals the query,
-then starts with it, then the name (surnames first, ``"QUISPE MA"``) starts with it. Each tier
+then starts with it, then the name (surnames first, ``"QUISPE MA"``) starts with it, compared
+by its name key (``central.patients.indexes.name_key``: no accents, case, apostrophes, hyphens
+or spaces, so "oconnor" finds "O'CONNOR" and "garcia perez" finds "GARCIA-PEREZ"). Each tier
 walks an index in order and stops at the page (``ix_hub_patient_*``), so a page costs the same
 however many patients the chain has; ``has_more`` says whether another page exists. Merged
 aliases are not listed (their canonical patient is). Every search and read is logged (Ley
@@ -14,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from central.audit import service as audit
 from central.auth.tokens import Principal
-from central.patients.indexes import NAME_KEY_SQL
+from central.patients.indexes import NAME_KEY_SQL, name_key
 from central.sync.models import HubPatient, PatientAlias
 from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound
@@ -32,7 +33,6 @@ from domain.permissions import Role
 MAX_QUERY_LENGTH = 100
 _DOC = re.compile(r"[0-9A-Z]{1,15}")
 _SEPARATORS = re.compile(r"[\s.\-]+")
-_SPACES = re.compile(r"\s+")
 _COLS = (
     "id, doc_type, doc_number, first_names, last_names, birth_date, sex, phone, email, home_sede_id"
 )
@@ -59,13 +59,6 @@ class OrderRow:
     paid_cents: int
     balance_cents: int
     convenio_id: str | None
-
-
-def _fold(value: str) -> str:
-    """Upper case without accents, single spaces (how names are compared)."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", plain).strip().upper()
 
 
 def _prefix_range(prefix: str) -> dict[str, str]:
@@ -115,12 +108,13 @@ def search(*, session: Session, q: str, limit: int, offset: int) -> tuple[list[H
                 "ORDER BY doc_number USING ~<~, id LIMIT :n",
                 _prefix_range(doc),
             )
-    if len(hits) < want and not doc.isdigit():
+    key = name_key(query)  # "O'Connor" -> "OCONNOR", "García-Pérez" -> "GARCIAPEREZ"
+    if len(hits) < want and key and not doc.isdigit():  # only apostrophes/hyphens: no name
         take(
             "name_prefix",
             base + f"{NAME_KEY_SQL} ~>=~ :lo AND {NAME_KEY_SQL} ~<~ :hi "
             f"ORDER BY {NAME_KEY_SQL} USING ~<~, id LIMIT :n",
-            _prefix_range(_fold(query)),
+            _prefix_range(key),
         )
     page = hits[offset : offset + limit]
     return page, len(hits) > offset + limit

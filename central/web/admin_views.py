@@ -100,12 +100,13 @@ def templates(*, session: Session, clock: Clock) -> list[NotificationTemplate]:
 
 
 def preview(*, subject: str, body: str) -> tuple[str, str]:
-    """The template rendered with sample values; a syntax error names its field."""
+    """The template rendered with sample values; a syntax error or an undefined variable names
+    its field (``loc`` ``["body", "subject"|"body"]``), so the page shows it next to it."""
     notification_templates.check(subject, field="subject")
     notification_templates.check(body, field="body")
     return (
-        notification_templates.render(subject, SAMPLE_CONTEXT),
-        notification_templates.render(body, SAMPLE_CONTEXT),
+        notification_templates.render(subject, SAMPLE_CONTEXT, field="subject"),
+        notification_templates.render(body, SAMPLE_CONTEXT, field="body"),
     )
 
 

@@ -48,7 +48,8 @@ def book(hub_runtime: HubRuntime, hub_client: TestClient) -> dict[str, Any]:
 
 
 def _pay(client: TestClient, b: dict[str, Any], **body: Any) -> Any:
-    payload = {"amount": "10.00", "date": "2027-01-10", "method": "transferencia"} | body
+    payload = {"amount": "10.00", "date": "2027-01-10", "method": "transferencia"}
+    payload |= {"reference": "OP 000123"} | body
     return client.post(b["url"], json=payload, headers=b["admin"])
 
 
@@ -119,6 +120,13 @@ def test_bad_payments_are_refused_in_spanish_and_leave_nothing(
         ({"invoice": "factura uno"}, "invoice_ref_invalid", "invoice"),
         ({"amount": "10.01", "invoice": "F001-1"}, "payment_exceeds_invoice", "amount"),
         ({"date": "2027-01-16"}, "payment_date_future", "date"),
+        ({"reference": ""}, "payment_reference_required", "reference"),
+        ({"reference": "   "}, "payment_reference_required", "reference"),
+        ({"reference": "OP"}, "payment_reference_invalid", "reference"),
+        ({"reference": "OP 1\t2"}, "payment_reference_invalid", "reference"),
+        ({"reference": "9" * 41}, "payment_reference_invalid", "reference"),
+        ({"method": "cheque", "reference": "Nº"}, "payment_reference_invalid", "reference"),
+        ({"reference": "", "invoice": "F001-1"}, "payment_reference_required", "reference"),
     ]
     for body, code, field in cases:
         status, got, loc = _err(_pay(hub_client, book, **body))

@@ -101,7 +101,7 @@ def test_factura_pushed_by_a_sede_is_invoiced_and_payable_on_the_hub(
 
     url = f"/api/convenios/{conv}/payments"
     pay = {"amount": "80.01", "date": today.isoformat(), "method": "transferencia",
-           "invoice": "F001-7"}  # fmt: skip
+           "reference": "OP 000456", "invoice": "F001-7"}  # fmt: skip
     over = hub_client.post(url, json=pay, headers=admin)
     assert over.status_code == 422 and over.json()["detail"][0]["type"] == "payment_exceeds_invoice"
     ok = hub_client.post(url, json=pay | {"amount": "80.00"}, headers=admin)

@@ -138,3 +138,33 @@ def test_the_api_answers_in_spanish(hub_runtime: HubRuntime, hub_client: TestCli
     [detail] = r.json()["detail"]
     assert (detail["type"], detail["loc"]) == ("template_syntax_error", ["body", "subject"])
     assert "línea 1 del asunto" in detail["msg"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "field", "line", "label", "says"),
+    [
+        ("Orden {{ orden.numero }}", "Hola", "subject", 1, "asunto", "«orden»"),
+        ("Aviso", "Hola\n\n{{ paciente.nombre }}", "body", 3, "texto", "«paciente»"),
+        ("Aviso", "{{ patient_name.first.x }}", "body", 1, "texto", "atributo «first»"),
+    ],
+)
+def test_preview_shows_an_undefined_variable_next_to_its_field(
+    hub_runtime: HubRuntime,
+    hub_client: TestClient,
+    subject: str,
+    body: str,
+    field: str,
+    line: int,
+    label: str,
+    says: str,
+) -> None:
+    r = hub_client.post(
+        "/api/web/notification-templates/preview",
+        headers=auth_headers(hub_runtime),
+        json={"subject": subject, "body": body},
+    )
+    assert r.status_code == 422, r.text
+    [detail] = r.json()["detail"]
+    assert (detail["type"], detail["loc"]) == ("template_undefined_variable", ["body", field])
+    assert f"en la línea {line} del {label}:" in detail["msg"] and says in detail["msg"]
+    assert detail["msg"].startswith("La plantilla usa una variable no definida")

@@ -47,7 +47,8 @@ def book(hub_runtime: HubRuntime, hub_client: TestClient) -> dict[str, Any]:
 
 
 def _pay(client: TestClient, b: dict[str, Any], **body: Any) -> Any:
-    payload = {"amount": "10.00", "date": "2027-01-10", "method": "transferencia"} | body
+    payload = {"amount": "10.00", "date": "2027-01-10", "method": "transferencia"}
+    payload |= {"reference": "OP 000123"} | body
     return client.post(f"/api/convenios/{b['conv']}/payments", json=payload, headers=b["admin"])
 
 

@@ -10,7 +10,10 @@ const LABELS = {
   reconciliation_hour: "Hora de conciliación",
   retention_audit_days: "Auditoría (días)",
   retention_backup_days: "Copias (días)",
+  price_override_max: "Precio modificado máximo (S/)",
 };
+// sent as text, as typed (amounts and percentages: "," read as the decimal point)
+const TEXT_FIELDS = new Set(["reconciliation_hour", "discount_approval_threshold_pct", "price_override_max"]);
 const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
 export default async function () {
@@ -38,7 +41,7 @@ export default async function () {
     for (const key of Object.keys(LABELS)) {
       const value = form.elements[key].value.trim();
       if (value === show(current[key])) continue;
-      changes[key] = key === "reconciliation_hour" || key === "discount_approval_threshold_pct"
+      changes[key] = TEXT_FIELDS.has(key)
         ? value.replace(",", ".") : (/^\d+$/.test(value) ? Number(value) : value);
     }
     if (!Object.keys(changes).length) { flash("No hay cambios que guardar."); return; }
