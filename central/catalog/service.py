@@ -137,24 +137,41 @@ def update_category(
                     extra={"active_services": count},
                 )
         changed["active"] = data.active
-    if not changed:
-        return category
-    for name, value in changed.items():
-        setattr(category, name, value)
-    category.updated_at = clock.now()
-    session.add(category)
-    action = "catalog.category_deactivate" if changed.get("active") is False else None
-    audit.record(
-        session,
-        action=action or "catalog.category_update",
-        clock=clock,
-        actor=actor,
-        record_type="catalog_category",
-        record_id=category.id,
-        details={"code": category.code, "fields": sorted(changed)},
+    _apply_changes(
+        session, category, changed, clock=clock, actor=actor, kind="category", code=category.code
     )
     session.flush()
     return category
+
+
+def _apply_changes(
+    session: Session,
+    row: CatalogCategory | CatalogService,
+    changed: dict[str, Any],
+    *,
+    clock: Clock,
+    actor: Principal | None,
+    kind: str,
+    **details: Any,
+) -> None:
+    """Set ``changed`` on ``row`` and audit it (``catalog.{kind}_update``, or
+    ``catalog.{kind}_deactivate`` when it turns inactive); nothing when nothing changed."""
+    if not changed:
+        return
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.updated_at = clock.now()
+    session.add(row)
+    deactivated = changed.get("active") is False
+    audit.record(
+        session,
+        action=f"catalog.{kind}_{'deactivate' if deactivated else 'update'}",
+        clock=clock,
+        actor=actor,
+        record_type=f"catalog_{kind}",
+        record_id=row.id,
+        details={**details, "fields": sorted(changed)},
+    )
 
 
 # ------------------------------------------------------------------------------- services
@@ -322,21 +339,7 @@ def update_service(
             loc=["body", "price"],
         )
     changed = {k: v for k, v in values.items() if getattr(service, k) != v}
-    for name, value in changed.items():
-        setattr(service, name, value)
-    if changed:
-        service.updated_at = clock.now()
-        session.add(service)
-        action = "catalog.service_deactivate" if changed.get("active") is False else None
-        audit.record(
-            session,
-            action=action or "catalog.service_update",
-            clock=clock,
-            actor=actor,
-            record_type="catalog_service",
-            record_id=service.id,
-            details={"fields": sorted(changed)},
-        )
+    _apply_changes(session, service, changed, clock=clock, actor=actor, kind="service")
     if price is not None:
         prices.change_price(
             session=session,

@@ -212,24 +212,46 @@ def close_day(
         seal.status = DAY_SEALED
     session.add(seal)
     seal_orders(session, sede_id=sede_id, business_date=day)
+    _audit(
+        session,
+        "day.close",
+        seal,
+        user=user,
+        clock=clock,
+        ip=ip,
+        last_seq=seal.last_seq,
+        resealed=existing is not None,
+    )
+    return seal
+
+
+def _audit(
+    session: Session,
+    action: str,
+    seal: DaySeal,
+    *,
+    user: Principal,
+    clock: Clock,
+    ip: str | None,
+    **details: Any,
+) -> None:
+    """The audit row of a seal's closing or reopening (``details`` beside its day and count)."""
     audit.record(
         session,
-        action="day.close",
+        action=action,
         clock=clock,
-        sede_id=sede_id,
+        sede_id=seal.sede_id,
         user_id=user.user_id,
         username=user.username,
         record_type="day_seal",
         record_id=seal.id,
         ip=ip,
         details={
-            "business_date": day.isoformat(),
-            "last_seq": seal.last_seq,
-            "resealed": existing is not None,
+            "business_date": seal.business_date.isoformat(),
             "reopen_count": seal.reopen_count,
+            **details,
         },
     )
-    return seal
 
 
 REASON_MIN, REASON_MAX = 5, 300
@@ -277,24 +299,17 @@ def reopen_day(
     seal.reopen_reason = text
     session.add(seal)
     unseal_orders(session, sede_id=sede_id, business_date=day)
-    audit.record(
+    _audit(
         session,
-        action="day.reopen",
+        "day.reopen",
+        seal,
+        user=user,
         clock=clock,
-        sede_id=sede_id,
-        user_id=user.user_id,
-        username=user.username,
-        record_type="day_seal",
-        record_id=seal.id,
         ip=ip,
-        details={
-            "business_date": day.isoformat(),
-            "reason": text,
-            "reopen_count": seal.reopen_count,
-            "sealed_last_seq": seal.last_seq,
-            "sealed_orders": (seal.figures.get("orders") or {}).get("count", 0),
-            "sealed_payments_cents": (seal.figures.get("payments") or {}).get("total_cents", 0),
-        },
+        reason=text,
+        sealed_last_seq=seal.last_seq,
+        sealed_orders=(seal.figures.get("orders") or {}).get("count", 0),
+        sealed_payments_cents=(seal.figures.get("payments") or {}).get("total_cents", 0),
     )
     return seal
 

@@ -130,6 +130,34 @@ export function oneAtATime(handler) {
   };
 }
 
+// A dialog asking for a reason (cancel an order, reopen a drawer or a day): on submit, one at a
+// time, ``send(reason)`` makes the request; then the dialog closes and ``done(result)`` runs.
+// A reason shorter than ``min`` or a refused request shows in the form, the reason still typed.
+export function askReason(dialog, form, cancel, { min, missing, send, done }) {
+  clearErrors(form);
+  form.elements.reason.value = "";
+  cancel.onclick = () => dialog.close();
+  form.onsubmit = oneAtATime(async () => {
+    clearErrors(form);
+    const reason = form.elements.reason.value.trim();
+    if (reason.length < min) {
+      showErrors(form, { detail: [{ msg: missing, loc: ["body", "reason"] }] });
+      return;
+    }
+    let result;
+    try {
+      result = await send(reason);
+    } catch (err) {
+      showErrors(form, err);
+      return;
+    }
+    dialog.close();
+    await done(result);
+  });
+  dialog.showModal();
+  form.elements.reason.focus();
+}
+
 // Search as you type. ``render(q, current)`` fetches and paints the results of ``q`` (painting
 // only while ``current()`` is true: a newer query may be on its way). ``settle()`` is null when
 // the list already shows the results of what is typed, else the promise of those results (the

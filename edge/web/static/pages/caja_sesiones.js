@@ -2,7 +2,7 @@
 // movements and adjustments, and reopening a closed session with a reason.
 import { get, post } from "../lib/api.js";
 import { $, $$, METHOD_LABELS, clear, fmtDateTime, fmtTime, h, toast, todayLima } from "../lib/dom.js";
-import { clearErrors, oneAtATime, showErrors } from "../lib/forms.js";
+import { askReason, clearErrors, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { userNames } from "../lib/users.js";
@@ -109,31 +109,17 @@ async function show(id) {
 }
 
 function askReopen(s) {
-  const dialog = $("#reopen-session-dialog");
-  const form = $("#reopen-session-form");
-  clearErrors(form);
   $("#rs-cashier").textContent = nameOf(s.cashier_id);
-  form.elements.reason.value = "";
-  $("#rs-cancel").onclick = () => dialog.close();
-  form.onsubmit = oneAtATime(async () => {
-    clearErrors(form);
-    const reason = form.elements.reason.value.trim();
-    if (reason.length < 5) {
-      showErrors(form, { detail: [{ msg: "Indique el motivo de la reapertura (5 caracteres o más).", loc: ["body", "reason"] }] });
-      return;
-    }
-    try {
-      await post(`/api/cash/sessions/${encodeURIComponent(s.id)}/reopen`, { reason });
-      dialog.close();
+  askReason($("#reopen-session-dialog"), $("#reopen-session-form"), $("#rs-cancel"), {
+    min: 5,
+    missing: "Indique el motivo de la reapertura (5 caracteres o más).",
+    send: (reason) => post(`/api/cash/sessions/${encodeURIComponent(s.id)}/reopen`, { reason }),
+    done: async () => {
       toast(`Caja de ${nameOf(s.cashier_id)} reabierta: necesita un nuevo arqueo.`, "ok");
       await loadList();
       await show(s.id);
-    } catch (err) {
-      showErrors(form, err); // the reason stays typed
-    }
+    },
   });
-  dialog.showModal();
-  form.elements.reason.focus();
 }
 
 // Shown to users who may reopen sessions (supervisors); ``?dia=`` picks the day.

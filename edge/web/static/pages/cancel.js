@@ -1,31 +1,14 @@
 // The "cancel with reason" dialog shared by the orders list and the order page.
 import { post } from "../lib/api.js";
 import { $ } from "../lib/dom.js";
-import { clearErrors, oneAtATime, showErrors } from "../lib/forms.js";
+import { askReason } from "../lib/forms.js";
 
 export function askCancel(order, onDone) {
-  const dialog = $("#cancel-dialog");
-  const form = $("#cancel-form");
-  clearErrors(form);
   $("#cancel-number").textContent = order.number;
-  form.elements.reason.value = "";
-  const close = () => dialog.close();
-  $("#cancel-close").onclick = close;
-  form.onsubmit = oneAtATime(async () => {
-    clearErrors(form);
-    const reason = form.elements.reason.value.trim();
-    if (reason.length < 3) {
-      showErrors(form, { detail: [{ msg: "Indique el motivo de la anulación (3 caracteres o más).", loc: ["body", "reason"] }] });
-      return;
-    }
-    try {
-      const updated = await post(`/api/orders/${encodeURIComponent(order.id)}/cancel`, { reason });
-      dialog.close();
-      onDone(updated);
-    } catch (err) {
-      showErrors(form, err); // the reason stays typed
-    }
+  askReason($("#cancel-dialog"), $("#cancel-form"), $("#cancel-close"), {
+    min: 3,
+    missing: "Indique el motivo de la anulación (3 caracteres o más).",
+    send: (reason) => post(`/api/orders/${encodeURIComponent(order.id)}/cancel`, { reason }),
+    done: onDone,
   });
-  dialog.showModal();
-  form.elements.reason.focus();
 }

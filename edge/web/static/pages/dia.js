@@ -1,7 +1,7 @@
 // Supervisors: the business day's figures, its seal ("Cerrar el día") and its reopening.
 import { PREFIX, get, post } from "../lib/api.js";
 import { $, METHOD_LABELS, STATUS_LABELS, clear, fmtDate, fmtDateTime, h, sunatLabel, toast, todayLima } from "../lib/dom.js";
-import { clearErrors, formError, oneAtATime, showErrors } from "../lib/forms.js";
+import { askReason, clearErrors, formError, oneAtATime, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { userNames } from "../lib/users.js";
@@ -10,7 +10,6 @@ const DAY_LABELS = { abierto: "Abierto", sellado: "Cerrado (sellado)", reabierto
 const DOC_LABELS = { "01": "Facturas", "03": "Boletas", "07": "Notas de crédito", "08": "Notas de débito" };
 let day = null;
 let perms = new Set();
-let reopenMissing = false; // this node's API has no day reopening (yet)
 let nameOf = (id) => id || "—";
 
 const statusOf = (d) => d.status || (d.sealed ? "sellado" : "abierto");
@@ -69,7 +68,7 @@ function showState(d) {
 function showActions(d) {
   const status = statusOf(d);
   $("#day-close").hidden = !(perms.has("day.close") && status !== "sellado");
-  $("#day-reopen").hidden = !(perms.has("day.reopen") && status === "sellado" && !reopenMissing);
+  $("#day-reopen").hidden = !(perms.has("day.reopen") && status === "sellado");
 }
 
 async function load() {
@@ -124,39 +123,19 @@ function askClose() {
 }
 
 function askReopen() {
-  const dialog = $("#reopen-dialog");
-  const form = $("#reopen-day-form");
-  clearErrors(form);
   $("#reopen-day-label").textContent = fmtDate(day.business_date);
-  form.elements.reason.value = "";
-  $("#reopen-day-cancel").onclick = () => dialog.close();
-  form.onsubmit = oneAtATime(async () => {
-    clearErrors(form);
-    const reason = form.elements.reason.value.trim();
-    if (reason.length < 5) {
-      showErrors(form, { detail: [{ msg: "Indique el motivo de la reapertura (5 caracteres o más).", loc: ["body", "reason"] }] });
-      return;
-    }
-    try {
-      day = await post(`/api/cash/day/${encodeURIComponent(day.business_date)}/reopen`, { reason });
-      dialog.close();
+  askReason($("#reopen-dialog"), $("#reopen-day-form"), $("#reopen-day-cancel"), {
+    min: 5,
+    missing: "Indique el motivo de la reapertura (5 caracteres o más).",
+    send: (reason) => post(`/api/cash/day/${encodeURIComponent(day.business_date)}/reopen`, { reason }),
+    done: (reopened) => {
+      day = reopened;
       toast(`Día ${fmtDate(day.business_date)} reabierto.`, "ok");
       showState(day);
       showFigures(day.figures || {});
       showActions(day);
-    } catch (err) {
-      if (err.status === 405 || (err.status === 404 && err.code === "not_found")) {
-        reopenMissing = true; // this node cannot reopen days yet: the button goes away
-        dialog.close();
-        showActions(day);
-        toast("Este nodo aún no permite reabrir un día.", "warn");
-        return;
-      }
-      showErrors(form, err); // the reason stays typed
-    }
+    },
   });
-  dialog.showModal();
-  form.elements.reason.focus();
 }
 
 export async function init({ me }) {
