@@ -2,7 +2,9 @@
 the hub for part of each day, register the same patient at two sedes during the cut, have
 SUNAT reject a convenio's credit note at one sede on the last day and re-issue it
 (:mod:`labred.demo.convenio_credit`), wait for SUNAT, for the laboratory stand-ins' results and
-for sync, reconcile on the hub, print a summary and check the invariants."""
+for sync, reconcile on the hub, print a summary and check the invariants. After the last day's
+closing, a late patient arrives at the first sede: its supervisor reopens the sealed day, one more
+order is sold and the day is sealed again (:mod:`labred.demo.late_patient`)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from labred.demo.convenios import (
     print_round,
     settle_on_hub,
 )
+from labred.demo.late_patient import LateRound, hub_order_days, late_checks, play_late, print_late
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, SedeDay, login
 
@@ -145,8 +148,9 @@ def play_and_check(demo: Demo) -> int:
         "sex": "F",
     }
     ledgers: dict[tuple[int, int], Ledger] = {}
-    progress = Progress(o.days * o.sedes * o.orders_per_day, "selling")
-    cut_k = 1
+    # +1: the late patient after the last day's closing (first sede)
+    progress = Progress(o.days * o.sedes * o.orders_per_day + 1, "selling")
+    cut_k = late_k = 1
     # Every demo user must have come down from the hub before selling.
     _wait(
         "users and catalog at every sede",
@@ -183,6 +187,7 @@ def play_and_check(demo: Demo) -> int:
             day, sup, sim_url=demo.t.sunat_sim_url(), edges=edge_files, facturas=facturas
         ),
     )
+    late = LateRound(skipped="the last day was not played")
     for day in range(o.days):
         _set_day(demo, o.days - 1 - day)
         errors: list[str] = []
@@ -231,6 +236,16 @@ def play_and_check(demo: Demo) -> int:
             for e in errors:
                 print(f"labred demo: {e}", file=sys.stderr)
             return 1
+        if last:  # the sede's day is sealed: reopen it for one late sale and seal it again
+            late = play_late(
+                base_url=demo.t.edge_url(late_k),
+                sede_code=sede_code(late_k),
+                password=DEMO_PASSWORD,
+                day=today.isoformat(),
+                rng=random.Random(o.seed * 1000 + 999),
+                ledger=ledgers[(day, late_k)],
+            )
+            progress.step()
     _set_day(demo, 0)
     print("waiting for the laboratories' results ...", flush=True)
     edges = {k: demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, o.sedes + 1)}
@@ -271,6 +286,7 @@ def play_and_check(demo: Demo) -> int:
         labs,
         convenios if sold_to_convenios else ConvenioRound(skipped=True),
         gate.round,
+        late,
     )
 
 
@@ -329,6 +345,7 @@ def _report(
     labs: dict[str, dict[str, Any]],
     convenios: ConvenioRound | None,
     credit: CreditRound,
+    late: LateRound,
 ) -> int:
     print("")
     print(
@@ -359,6 +376,7 @@ def _report(
     if convenios is not None:
         print_round(convenios)
     print_credit(credit)
+    print_late(late)
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
     lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
     if convenios is None:
@@ -370,6 +388,9 @@ def _report(
     else:
         at_hub = []
     credit_checks(report, credit, edges, at_hub, closures)
+    late_hub = hub_order_days(hub_conninfo(demo.t.hub_dir / "pg"), late.order_id)
+    credited = None if credit.skipped else credit.sede
+    late_checks(report, late, edges=edges, at_hub=late_hub, closures=closures, credit_sede=credited)
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
     edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())

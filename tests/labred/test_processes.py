@@ -56,6 +56,9 @@ def test_headless_demo_three_sedes_exits_0_and_leaves_nothing(tmp_path: Path) ->
     # rejected by the SUNAT simulator and re-issued
     assert "convenio credit note at S03: order S03-" in res.stdout, res.stdout
     assert "rejected by SUNAT (2800), re-issued as" in res.stdout
+    # a late patient after the last day's closing: S01's day reopened, one sale, sealed again
+    assert "late patient after closing at S01" in res.stdout, res.stdout
+    assert "day sealed again (" in res.stdout
     assert _wait_gone(str(data)) == []
 
 
