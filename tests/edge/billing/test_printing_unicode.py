@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 
-from domain.clock import LIMA
-from edge.billing.printing import PrintData, PrintLine, pdf_a4, pdf_ticket
+from edge.billing.printing import PrintData, pdf_a4, pdf_ticket
 from sync import pdffonts
+from tests.edge.billing.print_samples import unicode_boleta
 from tests.pdftext import font_names, page_text, shown
 
 Render = Callable[[PrintData], bytes]
@@ -19,39 +18,7 @@ NAMES = ["β-HCG cuantitativa", "Glucosa ≥ 126 mg/dL", "α-fetoproteína (AFP)
 
 
 def boleta() -> PrintData:
-    """A boleta for three tests whose names need more than Latin-1 (as bench_pdf_fonts.py)."""
-    lines = tuple(
-        PrintLine(f"LAB-{i:03d}", name, 1, Decimal("35.00"), Decimal("35.00"))
-        for i, name in enumerate(NAMES)
-    )
-    return PrintData(
-        company_ruc="20123456789",
-        company_name="Laboratorio Clínico Andino S.A.C.",
-        trade_name="LabRed",
-        company_address="Av. Arequipa 123, Lima",
-        sede_name="Sede Miraflores",
-        sede_address="Av. Larco 456",
-        title="BOLETA DE VENTA ELECTRÓNICA",
-        full_number="B001-00000123",
-        issued_at=dt.datetime(2026, 11, 29, 10, 0, tzinfo=LIMA),
-        customer_id_label="DNI",
-        customer_doc_number="45873219",
-        customer_name="O’Connor Núñez, María",
-        customer_address="",
-        lines=lines,
-        gravado=Decimal("88.98"),
-        exonerado=Decimal("0.00"),
-        inafecto=Decimal("0.00"),
-        discount=Decimal("0.00"),
-        igv=Decimal("16.02"),
-        total=Decimal("105.00"),
-        words="CIENTO CINCO CON 00/100 SOLES",
-        digest_value="q0bKz3m2cXJ8yS0b1n0aZ0s2l3Y=",
-        qr_text="20123456789|03|B001|123|16.02|105.00|2026-11-29|1|45873219|q0bKz3m2",
-        reference=None,
-        reason="",
-        state="accepted",
-    )
+    return unicode_boleta(NAMES)
 
 
 @pytest.mark.parametrize("render", [pdf_a4, pdf_ticket])
