@@ -33,6 +33,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "central.lab.router",
     "central.audit.router",
     "central.sync.router",
+    "central.sync.closures",
     "central.backup.router",
     "central.reconciliation.router",
     "central.reports.router",

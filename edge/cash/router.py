@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from domain.clock import business_date, parse_business_date
 from domain.errors import NotFound
 from edge.auth.tokens import Principal
-from edge.cash import closing
+from edge.cash import closing, hub_check
 from edge.cash import seal as seal_service
 from edge.cash import service as cash_service
 from edge.cash.schemas import (
@@ -28,7 +28,12 @@ from edge.cash.schemas import (
     SessionRead,
     SessionSummary,
 )
-from edge.cash.seal_schemas import DayCloseRequest, DayReopenRequest, DaySealRead
+from edge.cash.seal_schemas import (
+    DayCloseRequest,
+    DayReopenRead,
+    DayReopenRequest,
+    DaySealRead,
+)
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, client_ip, error_responses, require
 from edge.runtime import EdgeRuntime
@@ -290,30 +295,29 @@ def _day(rt: EdgeRuntime, day: str) -> dt.date:
 
 @router.post(
     "/day/{day}/reopen",
-    response_model=DaySealRead,
+    response_model=DayReopenRead,
     summary="Reabrir un día sellado (supervisor, con motivo)",
     description="El día vuelve a admitir ventas, cobros y caja hasta que se selle de nuevo "
     "(`POST /api/cash/day/close`). Motivo de 5 a 300 caracteres (422 `reason_required`). "
     "Rechazado si el día no está sellado (409 `day_not_sealed`) o si la central ya lo concilió "
-    "y cerró (409 `day_closed_by_hub`). Auditado.",
+    "y cerró (409 `day_closed_by_hub`): un nodo enrolado se lo pregunta a la central antes de "
+    "reabrir (máximo 2 s), aunque el cierre aún no haya llegado a la sede. Si la central no "
+    "responde, el día se reabre igual con `hub_checked: false` y un `warning`. Auditado.",
     responses=error_responses(404, 409, 422),
 )
 def reopen_day(
     day: DayParam, body: DayReopenRequest, request: Request, rt: RuntimeDep, user: DayReopener
-) -> DaySealRead:
-    with unit_of_work(rt.engine) as session:
-        parsed = _day(rt, day)
-        reopened = seal_service.reopen_day(
-            session,
-            sede_id=_sede(rt),
-            user=user,
-            clock=rt.clock,
-            day=parsed,
-            reason=body.reason,
-            ip=client_ip(request),
-        )
-        live = seal_service.figures(session, sede_id=reopened.sede_id, day=parsed)
-        return DaySealRead.from_seal(reopened, live)
+) -> DayReopenRead:
+    return hub_check.reopen_day(
+        rt.engine,
+        data_dir=rt.settings.data_dir,
+        sede_id=_sede(rt),
+        user=user,
+        clock=rt.clock,
+        day=_day(rt, day),
+        reason=body.reason,
+        ip=client_ip(request),
+    )
 
 
 @router.get(

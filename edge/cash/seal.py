@@ -7,9 +7,11 @@ inside the same transaction. The hub reconciles a day only once its seal has arr
 counts match. Sums are integer céntimos, like every replicated money value.
 
 A supervisor may reopen a sealed day (``reopen_day``: reason, audited) unless the hub has
-already closed it: the row stays with ``status`` ``reabierto`` (the hub then treats the day as
-unsealed) and the day takes sales, payments and cash work again. Sealing it again rewrites the
-same row, so the hub receives an update of the same ``day_seal`` record with fresh figures.
+already closed it (known here once the closure is pulled; before that, the reopening asks the
+hub itself: ``edge.cash.hub_check``): the row stays with ``status`` ``reabierto`` (the hub then
+treats the day as unsealed) and the day takes sales, payments and cash work again. Sealing it
+again rewrites the same row, so the hub receives an update of the same ``day_seal`` record with
+fresh figures.
 
 Which days can be sealed: not the future, and not a day before the node's first activity (its
 earliest order, payment, cash session or seal; today when it has none): the sede has no
@@ -268,19 +270,12 @@ def _reason(reason: str | None) -> str:
     return text
 
 
-def reopen_day(
-    session: Session,
-    *,
-    sede_id: str,
-    user: Principal,
-    clock: Clock,
-    day: dt.date,
-    reason: str | None,
-    ip: str | None = None,
-) -> DaySeal:
-    """Reopen the sealed ``day``: the seal row stays (``reabierto``) and the day takes work
-    again until it is sealed once more. Refused when the day has no active seal (409
-    ``day_not_sealed``) or the hub has already closed it (409 ``day_closed_by_hub``)."""
+def check_reopenable(
+    session: Session, *, sede_id: str, day: dt.date, reason: str | None
+) -> tuple[DaySeal, str]:
+    """The seal of ``day`` and the stripped reason, or the refusal: reason missing (422
+    ``reason_required``), no active seal (409 ``day_not_sealed``), or the hub's closure of the
+    day already mirrored here (409 ``day_closed_by_hub``)."""
     text = _reason(reason)
     seal = find(session, sede_id=sede_id, day=day)
     if seal is None or seal.status != DAY_SEALED:
@@ -290,6 +285,24 @@ def reopen_day(
             loc=["path", "day"],
         )
     refuse_hub_closed(session, sede_id=sede_id, day=day)
+    return seal, text
+
+
+def reopen_day(
+    session: Session,
+    *,
+    sede_id: str,
+    user: Principal,
+    clock: Clock,
+    day: dt.date,
+    reason: str | None,
+    ip: str | None = None,
+    hub: dict[str, Any] | None = None,
+) -> DaySeal:
+    """Reopen the sealed ``day``: the seal row stays (``reabierto``) and the day takes work
+    again until it is sealed once more. Refused as :func:`check_reopenable` says. ``hub``: what
+    asking the hub found (``edge.cash.hub_check.HubCheck.audit_details``), for the audit row."""
+    seal, text = check_reopenable(session, sede_id=sede_id, day=day, reason=reason)
     now = clock.now()
     seal.status = DAY_REOPENED
     seal.reopen_count += 1
@@ -310,6 +323,7 @@ def reopen_day(
         sealed_last_seq=seal.last_seq,
         sealed_orders=(seal.figures.get("orders") or {}).get("count", 0),
         sealed_payments_cents=(seal.figures.get("payments") or {}).get("total_cents", 0),
+        **(hub or {}),
     )
     return seal
 

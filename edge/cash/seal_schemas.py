@@ -11,6 +11,7 @@ from edge.cash.models import DAY_SEALED, DaySeal
 from edge.openapi_examples import cash as ex
 
 DayStatus = Literal["abierto", "sellado", "reabierto"]
+HubCheckState = Literal["consultada", "no_disponible", "sin_central"]
 
 
 class DayCloseRequest(BaseModel):
@@ -78,4 +79,45 @@ class DaySealRead(BaseModel):
             reopened_by=seal.reopened_by_name,
             reopen_reason=seal.reopen_reason,
             figures=seal.figures if sealed or live is None else live,
+        )
+
+
+class DayReopenRead(DaySealRead):
+    """A reopened day, and whether the hub was asked first if it had closed it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [ex.DAY_REOPENED_CHECKED, ex.DAY_REOPENED_HUB_OFFLINE]}
+    )
+
+    hub_checked: bool = Field(
+        description="True si se consultó a la central antes de reabrir (y no había cerrado el día)"
+    )
+    hub_check: HubCheckState = Field(
+        description="consultada | no_disponible (sin conexión, sin respuesta a tiempo o "
+        "rechazada: se reabrió igual) | sin_central (nodo no enrolado)"
+    )
+    hub_status: str | None = Field(
+        default=None,
+        description="estado del cierre en la central cuando se consultó (null: sin cierre)",
+    )
+    warning: str | None = Field(
+        default=None, description="aviso para la pantalla cuando no se pudo consultar la central"
+    )
+
+    @classmethod
+    def build(
+        cls,
+        seal: DaySeal,
+        live: dict[str, Any],
+        *,
+        hub_check: HubCheckState,
+        hub_status: str | None,
+        warning: str | None,
+    ) -> DayReopenRead:
+        return cls(
+            **DaySealRead.from_seal(seal, live).model_dump(),
+            hub_checked=hub_check == "consultada",
+            hub_check=hub_check,
+            hub_status=hub_status,
+            warning=warning,
         )

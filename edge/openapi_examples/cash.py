@@ -130,6 +130,22 @@ DAY_REOPENED_VIEW: Example = {
     "reopened_by": c.SUPERVISOR_NAME,
     "reopen_reason": DAY_REOPEN["reason"],
 }
+DAY_REOPENED_CHECKED: Example = {
+    **DAY_REOPENED_VIEW,
+    "hub_checked": True,
+    "hub_check": "consultada",
+    "hub_status": "pending_data",
+    "warning": None,
+}
+DAY_REOPENED_HUB_OFFLINE: Example = {
+    **DAY_REOPENED_VIEW,
+    "hub_checked": False,
+    "hub_check": "no_disponible",
+    "hub_status": None,
+    "warning": "No se pudo consultar a la central: no respondió a tiempo. El día se reabrió "
+    "igual; si la central ya lo había cerrado, lo que se registre ahora figurará allí como "
+    "ajuste tardío.",
+}
 DAY_OPEN_VIEW: Example = {
     **dict.fromkeys(DAY_SEALED_VIEW),
     "business_date": c.BUSINESS_DATE,
