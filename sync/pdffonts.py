@@ -4,9 +4,12 @@ fpdf2's core fonts (Helvetica, Courier) are single-byte, so "β-HCG" came out as
 PDF producer calls :func:`prepare` once per document: it embeds Roboto (Apache 2.0, shipped by
 the ``font-roboto`` pip dependency; fpdf2 embeds only the glyphs used, a subset) under the
 family name :data:`FAMILY` and returns a :class:`PdfFonts` whose ``text()`` passes through
-every character the font has. When the font files are missing (a broken install), the document
-still prints with Helvetica and :func:`transliterate` (β → "beta", ≥ → ">=", the rest that
-Latin-1 lacks → "?") instead of failing. Label printers use :func:`transliterate` too.
+every character the font has. The font file is parsed once per process, not per document
+(:mod:`sync.pdffontcache`): each document gets its own fpdf2 font object built from that
+parse, with its own glyph subset, so documents never share glyphs or state, in any thread.
+When the font files are missing (a broken install), the document still prints with Helvetica
+and :func:`transliterate` (β → "beta", ≥ → ">=", the rest that Latin-1 lacks → "?") instead
+of failing. Label printers use :func:`transliterate` too.
 
 Shared by edge/ and central/ (neither imports the other), so it lives in sync/; no domain.
 """
@@ -23,6 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sync.pdffontcache import register
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -198,21 +203,22 @@ class PdfFonts:
 def prepare(pdf: FPDF, *, files: dict[str, Path] | None = None) -> PdfFonts:
     """Register the Unicode font in ``pdf`` (regular and bold as :data:`FAMILY`) and return
     how to use it; with no font files, fall back to Helvetica and Latin-1 text. ``files`` is
-    for tests (a missing font); by default :func:`font_files`."""
+    for tests (a missing font); by default :func:`font_files`. Cheap after the first call in
+    a process: the files are parsed once (:mod:`sync.pdffontcache`)."""
     paths = font_files() if files is None else files
     if not paths or not all(p.is_file() for p in paths.values()):
         pdf.core_fonts_encoding = "latin-1"
         return PdfFonts(family=CORE_FAMILY, unicode=False)
+    before = set(pdf.fonts)
     try:
-        for style, path in paths.items():
-            pdf.add_font(FAMILY, style, str(path))
+        cmaps = {style: register(pdf, FAMILY, style, path) for style, path in paths.items()}
     except Exception:  # noqa: BLE001 - a damaged font file: print plain text, never fail
         _log.warning("could not load the PDF font %s; using %s", paths, CORE_FAMILY)
+        for added in set(pdf.fonts) - before:  # no half-registered family
+            del pdf.fonts[added]
         pdf.core_fonts_encoding = "latin-1"
         return PdfFonts(family=CORE_FAMILY, unicode=False)
-    font = pdf.fonts[FAMILY.lower()]
-    cmap = frozenset(getattr(font, "cmap", {}) or ())
-    return PdfFonts(family=FAMILY, unicode=True, _cmap=cmap)
+    return PdfFonts(family=FAMILY, unicode=True, _cmap=cmaps.get("", frozenset()))
 
 
 __all__ = [
