@@ -55,13 +55,20 @@ class ApiError(Exception):
     """An error answered by the edge (or 0 when it could not be reached)."""
 
     def __init__(
-        self, status: int, code: str, msg: str, loc: list[str | int] | None = None
+        self,
+        status: int,
+        code: str,
+        msg: str,
+        loc: list[str | int] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(msg)
         self.status = status
         self.code = code
         self.msg = msg
         self.loc: list[str | int] = list(loc or [])
+        self.extra: dict[str, Any] = dict(extra or {})
+        """The error's ``ctx`` (e.g. ``patient_id`` of a duplicate document)."""
         self.others: list[ApiError] = []
 
     @property
@@ -82,7 +89,10 @@ class EdgeUnreachable(ApiError):
     """The node did not answer (connection refused, dropped or timed out)."""
 
     def __init__(self, detail: str = "", *, retryable: bool = True) -> None:
-        msg = "Sin conexión con el nodo."
+        msg = (
+            "Sin conexión con el nodo: revise la red y que la PC del nodo esté encendida, y "
+            "vuelva a intentar (lo escrito se conserva)."
+        )
         if not retryable:
             msg = (
                 "Se perdió la conexión con el nodo durante la operación; revise si quedó "
@@ -115,6 +125,7 @@ def parse_error(response: httpx.Response) -> ApiError:
             str(item.get("type", "error")),
             str(item.get("msg", "Error")),
             list(item.get("loc") or []),
+            item["ctx"] if isinstance(item.get("ctx"), dict) else None,
         )
         for item in items
         if isinstance(item, dict)
@@ -306,6 +317,20 @@ class EdgeApi:
         path = f"/api/orders/{order_id}/cancel"
         return cast(Order, self._json("POST", path, json={"reason": reason}))
 
+    def pay_order(self, order_id: str, payments: list[JSON]) -> Order:
+        """Pay (part of) the balance of an order registered earlier."""
+        body = {"payments": payments}
+        return cast(Order, self._json("POST", f"/api/orders/{order_id}/payments", json=body))
+
+    def labels_pdf(self, order_id: str, *, reason: str | None = None) -> tuple[str, bytes]:
+        """The order's sample labels as PDF: (file name, bytes). A reprint needs ``reason``
+        (the node answers 422 ``reprint_reason_required`` without it)."""
+        params = {"format": "pdf", **({"reason": reason} if reason else {})}
+        response = self.request("GET", f"/api/orders/{order_id}/labels", params=params)
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.split("filename=")[-1].strip('"') if "filename=" in disposition else ""
+        return (name or f"{order_id}-etiquetas.pdf"), response.content
+
     # -------------------------------------------------------------------------- billing
     def invoices_of(self, order_id: str) -> list[Invoice]:
         body = self._json("GET", f"/api/billing/by-order/{order_id}")
@@ -357,6 +382,16 @@ class EdgeApi:
         body = {"denominations": denominations, "declared": declared}
         return cast(JSON, self._json("POST", f"/api/cash/sessions/{session_id}/count", json=body))
 
-    def close_cash(self, session_id: str, *, note: str | None = None) -> JSON:
+    def close_cash(
+        self,
+        session_id: str,
+        *,
+        note: str | None = None,
+        approval: tuple[str, str] | None = None,
+    ) -> JSON:
+        """Close the drawer; ``approval`` is a supervisor's (username, password) when the
+        difference is over the sede's limit."""
         body: JSON = {"note": note} if note else {}
+        if approval is not None:
+            body["approval"] = {"username": approval[0], "password": approval[1]}
         return cast(JSON, self._json("POST", f"/api/cash/sessions/{session_id}/close", json=body))

@@ -30,7 +30,8 @@ class ReceptionApp(App[None]):
     TITLE = "labred — recepción"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Salir", priority=True),
+        # Shown in the footer of sign-in and home only: leaving mid-sale is not an everyday key.
+        Binding("ctrl+q", "quit", "Salir", priority=True, show=False),
     ]
 
     online: reactive[bool] = reactive(True)

@@ -21,6 +21,8 @@ class OrderDraft:
     discount_reason: str = ""
     document_type: str = "03"  # 03 boleta, 01 factura
     customer: dict[str, str] | None = None
+    approver: tuple[str, str] | None = None
+    """A supervisor's (username, password) for a discount over the limit."""
 
     def add(self, service: Service) -> bool:
         """Add a test or panel once; False when it is already in the order."""
@@ -63,6 +65,9 @@ class OrderDraft:
                 "value": f"{self.discount_value:.2f}",
                 "reason": self.discount_reason,
             }
+            if self.approver is not None:
+                username, password = self.approver
+                body["discount"] |= {"approver_username": username, "approver_password": password}
         if self.customer:
             body["customer"] = self.customer
         return body

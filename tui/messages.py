@@ -50,6 +50,14 @@ class PatientsFound(Message):
 
 
 @dataclass
+class PatientOffered(Message):
+    """The document typed is already registered: ``patient`` is offered instead."""
+
+    patient: Patient
+    msg: str
+
+
+@dataclass
 class PatientSaved(Message):
     patient: Patient
 

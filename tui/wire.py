@@ -55,6 +55,9 @@ class Order(TypedDict, total=False):
     paid_total: str
     balance: str
     change: str
+    customer_doc_type: str | None
+    customer_doc_number: str | None
+    customer_name: str | None
     business_date: str
     created_at: str
     items: list[JSON]

@@ -64,7 +64,7 @@ def test_reads_are_retried_on_connection_errors_then_reported_unreachable() -> N
     with pytest.raises(EdgeUnreachable) as exc:
         api_for(down, tokens=Tokens("a", "r")).request("GET", "/x")
     assert exc.value.retryable and exc.value.status == 0
-    assert exc.value.msg == "Sin conexión con el nodo."
+    assert exc.value.msg.startswith("Sin conexión con el nodo: revise la red")
 
 
 def test_a_write_that_may_have_arrived_is_not_repeated() -> None:

@@ -51,6 +51,12 @@ def _all_screen_classes() -> set[type]:
     return found
 
 
+HIDDEN_ON_PURPOSE = {
+    ("ReceptionApp", "ctrl+q"),  # in the footer of sign-in and home (their own binding)
+    ("OrdersScreen", "f5"),  # named in the screen's title, so the other keys fit 80 columns
+}
+
+
 def test_help_covers_every_screen() -> None:
     listed = {cls for _, cls in screen_classes()}
     missing = {c.__name__ for c in _all_screen_classes()} - {c.__name__ for c in listed}
@@ -66,7 +72,8 @@ def test_every_binding_appears_in_help(title: str, cls: type) -> None:
         for key in binding.key.split(","):
             line = f"  {key_label(key.strip()):<8} {binding.description}"
             assert line in section, f"{cls.__name__}: {key} missing from help"
-            assert binding.show, f"{cls.__name__}: {key} is hidden from the footer"
+            hidden_on_purpose = (cls.__name__, key) in HIDDEN_ON_PURPOSE
+            assert binding.show or hidden_on_purpose, f"{cls.__name__}: {key} hidden from footer"
 
 
 def test_key_labels() -> None:

@@ -17,6 +17,7 @@ from domain.cash import DENOMINATIONS, denomination_key
 from domain.clock import LIMA
 from tui.api import ApiError, CashSession
 from tui.messages import ApiFailed, CashClosed, CashCounted, CashLoaded
+from tui.screens.approval import CASH_APPROVAL_CODES, FIRST_ASK, ApprovalDialog
 from tui.screens.base import ReceptionScreen
 from tui.widgets.field import FieldWithError
 from tui.widgets.payment_row import amount_of, check_amount
@@ -65,6 +66,8 @@ class CashScreen(ReceptionScreen):
     ]
 
     session: CashSession | None = None
+    approval: tuple[str, str] | None = None
+    """A supervisor's credentials for a difference over the limit, kept until the close."""
 
     def compose_body(self) -> Iterable[Widget]:
         with Vertical(id="cash"):
@@ -161,7 +164,10 @@ class CashScreen(ReceptionScreen):
         note = self.field("note")
         session_id = self.session["id"]
         text = note.value if note is not None else ""
-        self._run("close", lambda api: api.close_cash(session_id, note=text or None))
+        approval = self.approval
+        self._run(
+            "close", lambda api: api.close_cash(session_id, note=text or None, approval=approval)
+        )
 
     @work(thread=True, exclusive=True, group="cash-action", exit_on_error=False)
     def _run(self, action: str, fn: Any) -> None:
@@ -185,10 +191,29 @@ class CashScreen(ReceptionScreen):
         self.query_one("#cash-result", Static).update(f"Caja cerrada. Diferencia S/ {diff}.")
         self.notify("Caja cerrada.", timeout=4)
         self.session = None
+        self.approval = None
         self.query_one("#cash-state", Static).update("Caja cerrada.")
 
     def on_api_failed(self, message: ApiFailed) -> None:
-        self.show_api_error(message.error)
+        error = message.error
+        if message.action == "close" and error.code in CASH_APPROVAL_CODES:
+            self._ask_approval(error)
+            return
+        self.show_api_error(error)
+
+    def _ask_approval(self, error: ApiError) -> None:
+        def done(credentials: tuple[str, str] | None) -> None:
+            self.approval = credentials
+            if credentials is None:
+                self.query_one(".form-error", Static).update(
+                    "Caja sin cerrar: la diferencia necesita la aprobación de un supervisor (F9)."
+                )
+                return
+            self.action_close_cash()
+
+        previous = self.approval[0] if self.approval else ""
+        why = error.msg if error.code in FIRST_ASK else "Aprobación de la diferencia de caja."
+        self.app.push_screen(ApprovalDialog(error, username=previous, why=why), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

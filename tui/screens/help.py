@@ -19,6 +19,8 @@ def key_label(key: str) -> str:
 
 def screen_classes() -> list[tuple[str, type]]:
     from tui.app import ReceptionApp
+    from tui.screens.approval import ApprovalDialog
+    from tui.screens.balance import BalanceScreen
     from tui.screens.cash import CashScreen
     from tui.screens.home import HomeScreen
     from tui.screens.login import LoginScreen
@@ -37,8 +39,10 @@ def screen_classes() -> list[tuple[str, type]]:
         ("Nueva orden", NewOrderScreen),
         ("Cobro", PaymentScreen),
         ("Órdenes del día", OrdersScreen),
+        ("Cobrar saldo", BalanceScreen),
         ("Caja", CashScreen),
         ("Motivo", ReasonDialog),
+        ("Aprobación de supervisor", ApprovalDialog),
         ("Ayuda", HelpScreen),
     ]
 

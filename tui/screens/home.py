@@ -28,6 +28,7 @@ class HomeScreen(ReceptionScreen):
         Binding("f4", "open('cash')", "Caja"),
         Binding("f5", "refresh", "Actualizar"),
         Binding("f10", "app.sign_out", "Cerrar sesión"),
+        Binding("ctrl+q", "app.quit", "Salir"),
     ]
 
     def compose_body(self) -> Iterable[Widget]:

@@ -27,6 +27,7 @@ def _required(label: str) -> object:
 class LoginScreen(ReceptionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign_in", "Ingresar"),
+        Binding("ctrl+q", "app.quit", "Salir"),
     ]
     FIELD_ALIASES: ClassVar[dict[str, str]] = {}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -57,10 +59,13 @@ def _ticket(api: EdgeApi, order_id: str, folder: object) -> str:
 
 class OrdersScreen(ReceptionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "reload", "Actualizar"),
+        # F5 stays out of the footer so the rest fits 80 columns (the title mentions it).
+        Binding("f5", "reload", "Actualizar", show=False),
+        Binding("f4", "labels", "Etiquetas"),
         Binding("f6", "advance", "Avanzar"),
+        Binding("f7", "print_ticket", "Ticket"),
         Binding("f8", "cancel_order", "Anular"),
-        Binding("f7", "print_ticket", "Imprimir"),
+        Binding("f9", "pay_balance", "Cobrar saldo"),
         Binding("escape", "back", "Volver"),
     ]
 
@@ -110,7 +115,7 @@ class OrdersScreen(ReceptionScreen):
                 key=o["id"],
             )
         self.query_one("#orders-title", Static).update(
-            f"Órdenes del {self.day}: {len(message.orders)}"
+            f"Órdenes del {self.day}: {len(message.orders)}   (F5 actualizar)"
         )
         if selected is not None and selected["id"] in self.orders:
             table.move_cursor(row=table.get_row_index(selected["id"]))
@@ -180,6 +185,54 @@ class OrdersScreen(ReceptionScreen):
 
     def on_ticket_done(self, message: TicketDone) -> None:
         self.notify(message.detail, timeout=6)
+
+    def action_pay_balance(self) -> None:
+        from tui.screens.balance import BalanceScreen
+
+        order = self.selected()
+        if order is None:
+            return
+        if order["status"] == "anulada" or Decimal(order.get("balance", "0")) <= 0:
+            self.notify("Esta orden no tiene saldo por cobrar.", severity="warning")
+            return
+        self.app.push_screen(BalanceScreen(order), lambda _paid: self.action_reload())
+
+    def action_labels(self) -> None:
+        order = self.selected()
+        if order is not None:
+            self._labels(order, None)
+
+    @work(thread=True, exclusive=True, group="labels", exit_on_error=False)
+    def _labels(self, order: Order, reason: str | None) -> None:
+        folder = self.reception.settings.download_dir
+        try:
+            name, pdf = self.reception.call_edge(
+                lambda api: api.labels_pdf(order["id"], reason=reason)
+            )
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / Path(name).name
+            path.write_bytes(pdf)
+        except ApiError as exc:
+            if exc.code == "reprint_reason_required" and reason is None:
+                self.app.call_from_thread(self._ask_reprint_reason, order)
+                return
+            self.post_message(ApiFailed("labels", exc))
+            return
+        except OSError as exc:
+            error = ApiError(0, "save_failed", f"No se pudo guardar el PDF: {exc.strerror}.")
+            self.post_message(ApiFailed("labels", error))
+            return
+        self.post_message(TicketDone(path, f"Etiquetas guardadas: {path}"))
+
+    def _ask_reprint_reason(self, order: Order) -> None:
+        from tui.screens.reason import ReasonDialog
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._labels(order, reason)
+
+        title = f"Reimprimir etiquetas de {order['number']}: ¿por qué?"
+        self.app.push_screen(ReasonDialog(title), done)
 
     def on_api_failed(self, message: ApiFailed) -> None:
         self.notify(message.error.msg, severity="error", timeout=8)

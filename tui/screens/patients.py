@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from domain.errors import InvalidInput
 from domain.identity import validate_document
 from tui.api import ApiError, Patient
-from tui.messages import ApiFailed, PatientSaved, PatientsFound
+from tui.messages import ApiFailed, PatientOffered, PatientSaved, PatientsFound
 from tui.screens.base import ReceptionScreen
 from tui.widgets.field import FieldWithError
 
@@ -126,10 +126,15 @@ class PatientsScreen(ReceptionScreen):
         current = self.field("q")
         if current is not None and current.value != message.query:
             return  # an older answer
-        self._found = {p["id"]: p for p in message.patients}
+        self._show(message.patients)
+        if not message.patients:
+            self._prefill(message.query)
+
+    def _show(self, patients: list[Patient]) -> None:
+        self._found = {p["id"]: p for p in patients}
         table = self.query_one("#patient-results", DataTable)
         table.clear()
-        for p in message.patients:
+        for p in patients:
             table.add_row(
                 f"{p.get('doc_type_label', '')} {p['doc_number']}",
                 p["full_name"],
@@ -137,8 +142,6 @@ class PatientsScreen(ReceptionScreen):
                 p.get("phone") or "",
                 key=p["id"],
             )
-        if not message.patients:
-            self._prefill(message.query)
 
     def _prefill(self, query: str) -> None:
         """Nothing found: carry what was typed into the form (a number or a name)."""
@@ -190,9 +193,25 @@ class PatientsScreen(ReceptionScreen):
         try:
             patient = self.reception.call_edge(lambda api: api.create_patient(body))
         except ApiError as exc:
+            existing = exc.extra.get("patient_id") if exc.code == "patient_duplicate" else None
+            if existing:  # offer the patient already registered with that document
+                try:
+                    found = self.reception.call_edge(lambda api: api.get_patient(str(existing)))
+                except ApiError:
+                    pass
+                else:
+                    self.post_message(PatientOffered(found, exc.msg))
+                    return
             self.post_message(ApiFailed("register", exc))
             return
         self.post_message(PatientSaved(patient))
+
+    def on_patient_offered(self, message: PatientOffered) -> None:
+        self._show([message.patient])
+        number = self.field("doc_number")
+        if number is not None:
+            number.set_error(f"{message.msg} Enter: atenderlo (está arriba, en la lista).")
+        self.query_one("#patient-results", DataTable).focus()
 
     def on_patient_saved(self, message: PatientSaved) -> None:
         self.notify(f"Paciente registrado: {message.patient['full_name']}", timeout=4)

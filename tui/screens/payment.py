@@ -18,6 +18,7 @@ from domain.errors import InvalidInput
 from tui.api import ApiError, EdgeApi, Invoice, Order
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
+from tui.screens.approval import APPROVAL_CODES, ApprovalDialog
 from tui.screens.base import ReceptionScreen
 from tui.widgets.field import FieldWithError
 from tui.widgets.payment_row import PaymentRow, amount_of
@@ -177,11 +178,30 @@ class PaymentScreen(ReceptionScreen):
                 timeout=15,
             )
             return
+        if message.action == "place" and error.code in APPROVAL_CODES:
+            self._ask_approval(error)
+            return
         head = next((str(p) for p in error.loc if p != "body"), "")
         if message.action == "place" and head in ORDER_FIELDS:
             self.dismiss(error)  # the order screen shows it next to its field
             return
         self.show_api_error(error)
+
+    def _ask_approval(self, error: ApiError) -> None:
+        """A supervisor types their credentials here; the sale is sent again with them."""
+
+        def done(credentials: tuple[str, str] | None) -> None:
+            if credentials is None:
+                self.draft.approver = None
+                self.query_one(".form-error", Static).update(
+                    "Descuento sin aprobar: pida la aprobación (F9) o vuelva (Esc) y quítelo."
+                )
+                return
+            self.draft.approver = credentials
+            self.action_confirm()
+
+        previous = self.draft.approver[0] if self.draft.approver else ""
+        self.app.push_screen(ApprovalDialog(error, username=previous), done)
 
     # ----------------------------------------------------------------------------- ticket
     def action_print_ticket(self) -> None:

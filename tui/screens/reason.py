@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.widgets.field import FieldWithError
 
@@ -29,6 +29,7 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Static(self.title_text, classes="section")
             yield FieldWithError("Motivo", "reason")
             yield Static("Enter: aceptar · Esc: cancelar", classes="muted")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(FieldWithError).input.focus()

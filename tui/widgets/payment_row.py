@@ -62,7 +62,7 @@ class PaymentRow(Horizontal):
         yield FieldWithError(
             "Entrega/Ref.",
             f"payments.{self.index}.extra",
-            placeholder="efectivo entregado u operación",
+            placeholder="recibido / N° op.",
         )
 
     @property
