@@ -10,16 +10,21 @@ row-level writes are in :mod:`edge.sync.mirrors`; the edge side of the table dig
 One bad record never blocks the pull (the hub's push side does the same with its rows): a page
 is applied whole inside a savepoint; when a record's content makes it fail, the page is applied
 again record by record, each in its own savepoint, and a record that still fails is parked
-(:mod:`edge.sync.parking`) while the rest of the page applies and the cursor moves on.
+(:mod:`edge.sync.parking`) while the rest of the page applies and the cursor moves on. Foreign
+keys are deferred while a page applies (a child may come before its parent), so before the page
+is kept :mod:`edge.sync.fk_check` looks for references the page left without a parent; the
+records responsible are parked (``fk_missing_parent``) and the page is applied again without
+them, instead of the whole page failing at COMMIT and being retried forever.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select
 
-from edge.sync import parking
+from edge.sync import fk_check, parking
 from edge.sync.mirrors import deferred_table, mirrors
 from edge.sync.page_writer import PageWriter
 from sync.protocol import SCHEMA_VERSION, FeedChange
@@ -30,37 +35,131 @@ _PRIORITY = {"patient_alias": 0}
 
 def apply_change(conn: Connection, change: FeedChange, *, now: dt.datetime) -> bool:
     """Apply one pulled change; ``False`` when it was deferred or is not mirrored here.
-    Unguarded: a change that cannot be applied raises (the page functions park it)."""
+    Unguarded: a change that cannot be applied raises (the page functions park it), one that
+    leaves a reference without its parent too (``RuleViolation``, ``fk_missing_parent``)."""
     writer = PageWriter(conn, now)
     done = writer.apply(change)
-    writer.flush()
+    writer.verify()
     writer.notify()
     return done
 
 
-def _whole(conn: Connection, changes: list[FeedChange], now: dt.datetime, deferred: bool) -> int:
-    writer = PageWriter(conn, now)
+_Key = tuple[str, str]
+_Held = dict[_Key, tuple[FeedChange, BaseException]]  # records not applied, with the reason
+
+
+def _key(change: FeedChange) -> _Key:
+    return (change.record_type, change.record_id)
+
+
+def _whole(
+    conn: Connection,
+    changes: list[FeedChange],
+    now: dt.datetime,
+    deferred: bool,
+    skip: frozenset[_Key],
+    trace: fk_check.Trace,
+) -> int:
+    writer = PageWriter(conn, now, trace)
     writer.prepare(changes)
     applied = sum(1 for c in changes if writer.apply(c))
     writer.flush()
     if deferred:
-        applied += writer.retry_deferred()
-    writer.verify()
+        applied += writer.retry_deferred(skip)
     writer.notify()
     return applied
 
 
-def _one(conn: Connection, change: FeedChange, now: dt.datetime) -> int:
+def _one(
+    conn: Connection,
+    change: FeedChange,
+    now: dt.datetime,
+    skip: frozenset[_Key],
+    trace: fk_check.Trace,
+) -> int:
     """One record (an alias with the deferred queue: the patient it frees may be waiting)."""
-    writer = PageWriter(conn, now)
+    writer = PageWriter(conn, now, trace)
     writer.prepare([change])
     done = int(writer.apply(change))
     writer.flush()
     if change.record_type == "patient_alias":
-        done += writer.retry_deferred()
-    writer.verify()
+        done += writer.retry_deferred(skip)
     writer.notify()
     return done
+
+
+def _one_guarded(
+    conn: Connection,
+    change: FeedChange,
+    now: dt.datetime,
+    skip: frozenset[_Key],
+    trace: fk_check.Trace,
+) -> tuple[int, BaseException | None]:
+    """``_one`` in its own savepoint: ``(rows applied, None)`` or ``(0, the record's fault)``;
+    the trace only takes the writes of a record that applied."""
+    own = fk_check.Trace()
+    try:
+        with conn.begin_nested():
+            done = _one(conn, change, now, skip, own)
+    except Exception as exc:
+        if not parking.is_poison(exc):
+            raise
+        return 0, exc
+    trace.merge(own)
+    return done, None
+
+
+def _attempt(
+    conn: Connection,
+    changes: list[FeedChange],
+    now: dt.datetime,
+    deferred: bool,
+    skip: frozenset[_Key],
+    trace: fk_check.Trace,
+) -> tuple[int, _Held]:
+    """Apply ``changes`` (and, with ``deferred``, the deferred queue but ``skip``): whole in a
+    savepoint, or, when a record's content makes that fail, record by record. Returns the rows
+    applied and the records that failed; what was written is noted in ``trace``."""
+    whole = fk_check.Trace()
+    try:
+        with conn.begin_nested():
+            applied = _whole(conn, changes, now, deferred, skip, whole)
+    except Exception as exc:
+        if not parking.is_poison(exc):
+            raise
+    else:
+        trace.merge(whole)
+        return applied, {}
+    applied, failed = 0, {}
+    for change in changes:
+        done, fault = _one_guarded(conn, change, now, skip, trace)
+        applied += done
+        if fault is not None:
+            failed[_key(change)] = (change, fault)
+    if deferred:  # the deferred queue record by record
+        table = deferred_table()
+        rows = conn.execute(select(table).order_by(table.c.cursor)).mappings().all()
+        for r in rows:
+            change = _queued(r)
+            if _key(change) in skip:
+                continue
+            done, fault = _one_guarded(conn, change, now, skip, trace)
+            applied += done
+            if fault is not None:
+                failed[_key(change)] = (change, fault)
+    return applied, failed
+
+
+def _queued(row: Any) -> FeedChange:
+    return FeedChange(
+        cursor=int(row["cursor"]),
+        tx_id="",
+        record_type=row["record_type"],
+        record_id=row["record_id"],
+        op="upsert",
+        payload=row["payload"],
+        schema_version=SCHEMA_VERSION,
+    )
 
 
 def _guarded(
@@ -72,61 +171,43 @@ def _guarded(
     deferred: bool = True,
 ) -> int:
     """Apply ``changes`` (in order) and, with ``deferred``, retry the deferred queue; a record
-    that cannot be applied is parked, never failing the others. Returns rows applied."""
-    try:
-        with conn.begin_nested():
-            applied = _whole(conn, changes, now, deferred)
-    except Exception as exc:
-        if not parking.is_poison(exc):
+    that cannot be applied is parked, never failing the others. Returns rows applied.
+
+    A record that leaves a foreign key without its parent (found by :mod:`edge.sync.fk_check`
+    before the page commits; SQLite would only refuse it at COMMIT, failing the whole page) is
+    parked too: the page is applied again, in a fresh savepoint, without it."""
+    held: _Held = {}
+    while True:
+        skip = frozenset(held)
+        todo = [c for c in changes if _key(c) not in skip]
+        trace = fk_check.Trace()
+        savepoint = conn.begin_nested()
+        try:
+            applied, failed = _attempt(conn, todo, now, deferred, skip, trace)
+            found = fk_check.violations(conn, trace)
+        except BaseException:
+            savepoint.rollback()
             raise
-    else:
-        book.clear(changes)
-        return applied
-    applied = 0
-    for change in changes:
-        try:
-            with conn.begin_nested():
-                done = _one(conn, change, now)
-        except Exception as exc:
-            if not parking.is_poison(exc):
-                raise
-            book.park(change, exc)
-            continue
-        book.clear([change])
-        applied += done
-    if deferred:
-        applied += _retry_deferred_guarded(conn, now, book)
-    return applied
-
-
-def _retry_deferred_guarded(conn: Connection, now: dt.datetime, book: parking.Book) -> int:
-    """The deferred queue record by record: one that now fails is parked instead."""
+        if not found:
+            savepoint.commit()
+            break
+        savepoint.rollback()  # undo the page; apply it again without the records found
+        before = len(held)
+        held.update(failed)
+        for violation in found:
+            held.setdefault(_key(violation.change), (violation.change, violation.error()))
+        if len(held) == before:  # cannot happen (held records are not applied): never loop
+            raise RuntimeError("foreign-key check: violations of records already held")
+    held.update(failed)
+    book.clear([c for c in todo if _key(c) not in failed])
+    page = {_key(c) for c in changes}
     table = deferred_table()
-    rows = conn.execute(select(table).order_by(table.c.cursor)).mappings().all()
-    applied = 0
-    for r in rows:
-        change = FeedChange(
-            cursor=int(r["cursor"]),
-            tx_id="",
-            record_type=r["record_type"],
-            record_id=r["record_id"],
-            op="upsert",
-            payload=r["payload"],
-            schema_version=SCHEMA_VERSION,
-        )
-        try:
-            with conn.begin_nested():
-                applied += _one(conn, change, now)
-        except Exception as exc:
-            if not parking.is_poison(exc):
-                raise
-            book.park(change, exc)
+    for key, (change, exc) in held.items():
+        book.park(change, exc)
+        if key not in page:  # a record of the deferred queue: parked instead
             conn.execute(
                 delete(table).where(
-                    and_(
-                        table.c.record_type == change.record_type,
-                        table.c.record_id == change.record_id,
-                    )
+                    and_(table.c.record_type == key[0], table.c.record_id == key[1])
                 )
             )
     return applied

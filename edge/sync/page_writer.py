@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from edge.sync import fk_check
 from edge.sync.mirrors import apply_alias, defer, deferred_table, mirrors, row_values
 from sync import outbox
 from sync.protocol import SCHEMA_VERSION, FeedChange, SchemaTooNew
@@ -46,6 +48,7 @@ def _upsert_stmt(table: Table, keys: tuple[str, ...]) -> Any:
 
 
 _Doc = tuple[Any, Any]
+log = logging.getLogger("labred.edge.sync")
 
 
 class PageWriter:
@@ -57,10 +60,16 @@ class PageWriter:
     patient still holding the document) read the outbox and the patients of the documents
     involved once, then follow the writes of the page in memory, instead of two queries per
     pulled patient. The deferred queue is read once and only touched for keys it holds.
+
+    Every row written, re-pointed or removed is noted in ``trace`` with the record responsible,
+    for the foreign-key check of the page (:mod:`edge.sync.fk_check`).
     """
 
-    def __init__(self, conn: Connection, now: dt.datetime) -> None:
+    def __init__(
+        self, conn: Connection, now: dt.datetime, trace: fk_check.Trace | None = None
+    ) -> None:
         self.conn, self.now = conn, now
+        self.trace = trace if trace is not None else fk_check.Trace()
         table = deferred_table()
         self.deferred = {
             (str(t), str(i))
@@ -85,15 +94,20 @@ class PageWriter:
             self.conn.execute(_upsert_stmt(*self.group), self.rows)
         self.rows, self.group = [], None
 
-    def _upsert(self, record_type: str, table: Table, payload: dict[str, Any]) -> None:
-        values = row_values(table, payload)
+    def _upsert(self, change: FeedChange, table: Table) -> None:
+        record_type, values = change.record_type, row_values(table, change.payload)
         unique = [c for c in _UNIQUE.get(record_type, ()) if c in values]
         if unique:
             self.flush()
             for col in unique:
-                self.conn.execute(
-                    delete(table).where(table.c[col] == values[col], table.c.id != values["id"])
+                gone = self.conn.execute(
+                    delete(table)
+                    .where(table.c[col] == values[col], table.c.id != values["id"])
+                    .returning(table.c.id)
                 )
+                self.trace.remove(table.name, [str(r[0]) for r in gone], change)
+        if values.get("id") is not None:
+            self.trace.wrote(table.name, [str(values["id"])], change)
         group = (table, tuple(values))
         if group != self.group:
             self.flush()
@@ -103,28 +117,25 @@ class PageWriter:
             self._note_identity(str(values["id"]), values)
             self._track(str(values["id"]), values)
 
-    def _alias(self, payload: dict[str, Any]) -> None:
+    def _alias(self, change: FeedChange) -> None:
+        payload = change.payload
         self.flush()
-        self.repointed.update(apply_alias(self.conn, payload))
+        moved = apply_alias(self.conn, payload)
+        self.repointed.update(moved)
         alias = str(payload["alias_id"])
+        self.trace.wrote(_orders().name, moved, change)
+        self.trace.wrote(mirrors()["patient"].name, [alias], change)
         if alias in self.state:
             self._track(alias, {"canonical_id": str(payload["canonical_id"])})
 
     def verify(self) -> None:
-        """Refuse (``ValueError``) orders re-pointed to a patient this node does not hold: their
-        foreign key is deferred, so it would only fail at COMMIT, failing the whole page."""
-        if not self.repointed:
-            return
+        """Refuse (``RuleViolation``, code ``fk_missing_parent``) a change of this writer that
+        leaves a reference without its parent (e.g. orders re-pointed to a patient this node
+        does not hold): foreign keys are deferred, so it would only fail at COMMIT."""
         self.flush()
-        orders, patient = _orders(), mirrors()["patient"]
-        for chunk in _chunks(sorted(self.repointed)):
-            orphan = self.conn.execute(
-                select(orders.c.id, orders.c.patient_id)
-                .where(orders.c.id.in_(chunk), orders.c.patient_id.not_in(select(patient.c.id)))
-                .limit(1)
-            ).first()
-            if orphan is not None:
-                raise ValueError(f"canonical patient {orphan[1]} is not on this node")
+        found = fk_check.violations(self.conn, self.trace)
+        if found:
+            raise found[0].error()
 
     # ------------------------------------------------------------------ patient checks
     def prepare(self, changes: list[FeedChange]) -> None:
@@ -241,7 +252,7 @@ class PageWriter:
             )
             self.deferred.discard(key)
         if change.record_type == "patient_alias":
-            self._alias(change.payload)
+            self._alias(change)
             return True
         table = mirrors().get(change.record_type)
         if table is None:
@@ -250,6 +261,7 @@ class PageWriter:
             if change.record_type != "patient":
                 self.flush()
                 self.conn.execute(delete(table).where(table.c.id == change.record_id))
+                self.trace.remove(table.name, [change.record_id], change)
             return True
         if change.record_type == "patient":
             reason = self._blocker(change.payload)
@@ -257,14 +269,15 @@ class PageWriter:
                 defer(self.conn, change, reason, self.now)
                 self.deferred.add(key)
                 return False
-        self._upsert(change.record_type, table, change.payload)
+        self._upsert(change, table)
         return True
 
-    def retry_deferred(self) -> int:
+    def retry_deferred(self, skip: frozenset[tuple[str, str]] = frozenset()) -> int:
+        """Apply the deferred queue again (but the records of ``skip``)."""
         table = deferred_table()
         rows = self.conn.execute(select(table).order_by(table.c.cursor)).mappings().all()
         changes = [_as_change(r["record_type"], r["payload"], r["record_id"], r["cursor"])
-                   for r in rows]  # fmt: skip
+                   for r in rows if (r["record_type"], r["record_id"]) not in skip]  # fmt: skip
         self.prepare(changes)
         done = sum(1 for c in changes if self.apply(c))
         self.flush()
@@ -280,6 +293,18 @@ class PageWriter:
         query = delete(table).where(table.c.id.not_in(keep))
         if record_type == "user":
             query = query.where(table.c.local_only.is_(False))
+        if table.name in fk_check.graph(self.conn).incoming:  # rows local records may use
+            doomed = select(table.c.id).where(query.whereclause)  # type: ignore[arg-type]
+            ids = [str(r[0]) for r in self.conn.execute(doomed)]
+            held = fk_check.referenced(self.conn, table.name, ids)
+            if held:  # never leave local rows without their parent: kept, and said so
+                log.warning(
+                    "sync pull: %s rows kept though the snapshot drops them (local rows use "
+                    "them): %s",
+                    record_type,
+                    ", ".join(sorted(held)[:10]),
+                )
+                query = query.where(table.c.id.not_in(held))
         self.conn.execute(query)
 
     def replace(self, record_type: str, rows: list[FeedChange]) -> None:

@@ -2,8 +2,10 @@
 drop silently).
 
 - Pull side: a pulled record that cannot be applied (a bad payload, a value or constraint the
-  mirror refuses, a schema newer than this program) is *parked* in ``sync_pull_parked`` with
-  its error, logged at WARNING, and the rest of its page still applies and the cursor moves on.
+  mirror refuses, a schema newer than this program, a reference to a parent this node lacks:
+  ``fk_missing_parent``, see :mod:`edge.sync.fk_check`) is *parked* in ``sync_pull_parked``
+  with its error, logged at WARNING, and the rest of its page still applies and the cursor
+  moves on.
   A parked record is retried at every pull; a later version that applies (or a snapshot that no
   longer holds it) removes it. :func:`is_poison` tells a record's fault from the database being
   unavailable (which still fails the page, to be retried whole).
