@@ -27,6 +27,30 @@ _FIGURES = (
 )
 
 
+# what the dashboard's closure page shows (central/web/static/pages/cierres.js): the file is read
+# by people, so no "critical · cash_short" (an unknown code is written as it came)
+_SEVERITY = {"critical": "Crítica", "warning": "Advertencia", "info": "Aviso"}
+_KINDS = {
+    "seal_mismatch": "Sello del día no coincide",
+    "seal_method_mismatch": "Sello: medio de pago no coincide",
+    "series_gap": "Salto en la numeración",
+    "paid_without_document": "Pagado sin comprobante",
+    "document_without_order": "Comprobante sin orden",
+    "document_rejected": "Rechazado por SUNAT",
+    "document_unsent_past_deadline": "Sin enviar fuera de plazo",
+    "document_deadline_today": "Plazo SUNAT vence hoy",
+    "cash_session_open": "Caja sin cerrar",
+    "cash_over": "Sobrante de caja",
+    "cash_short": "Faltante de caja",
+    "method_difference": "Diferencia por medio de pago",
+    "payment_without_order": "Pago sin orden",
+    "order_payments_mismatch": "Pagos no cuadran con la orden",
+    "late_records": "Registros tardíos",
+}
+_METHODS = {"efectivo": "Efectivo", "tarjeta": "Tarjeta", "yape": "Yape", "plin": "Plin",
+            "transferencia": "Transferencia", "convenio": "Convenio"}  # fmt: skip
+
+
 def _value(figures: dict[str, Any], section: str, name: str) -> Any:
     part = figures.get(section) or {}
     value = part.get(name) if isinstance(part, dict) else None
@@ -51,7 +75,8 @@ def closure_file(*, session: Session, closure: Closure, fmt: str) -> tuple[bytes
         "Medios de pago",
         ["Medio", "Pagos", "Monto pagos", "Esperado", "Declarado", "Diferencia"],
         [
-            [m, int(v.get("payments", 0)), from_cents(int(v.get("payments_cents", 0))),
+            [_METHODS.get(m, m), int(v.get("payments", 0)),
+             from_cents(int(v.get("payments_cents", 0))),
              from_cents(int(v.get("expected_cents", 0))),
              from_cents(int(v.get("declared_cents", 0))),
              from_cents(int(v.get("difference_cents", 0)))]
@@ -63,7 +88,7 @@ def closure_file(*, session: Session, closure: Closure, fmt: str) -> tuple[bytes
         "Discrepancias",
         ["Gravedad", "Tipo", "Detalle", "Monto", "Ids"],
         [
-            [d.severity, d.kind, d.message,
+            [_SEVERITY.get(d.severity, d.severity), _KINDS.get(d.kind, d.kind), d.message,
              from_cents(d.amount_cents) if d.amount_cents is not None else "",
              ", ".join(d.record_ids[:20])]
             for d in found

@@ -55,6 +55,25 @@ def months_of(filters: reports.Filters) -> reports.Filters:
     return dataclasses.replace(filters, date_from=start)
 
 
+MONTHS = ("ene.", "feb.", "mar.", "abr.", "may.", "jun.",
+          "jul.", "ago.", "set.", "oct.", "nov.", "dic.")  # fmt: skip
+
+
+def month_bars(rows: list[dict[str, object]]) -> list[charts.Bar]:
+    """One column per month from the first with sales to the last, a month without sales at
+    S/ 0.00 (skipping it put September next to November as if they were consecutive), named
+    as people say it ("nov. 2026"); ``data-label`` keeps the ISO month."""
+    sales = {str(r["month"]): Decimal(str(r["sales"])) for r in rows}
+    if not sales:
+        return []
+    year, month = (int(part) for part in min(sales).split("-"))
+    out: list[charts.Bar] = []
+    while (key := f"{year:04d}-{month:02d}") <= max(sales):
+        out.append(charts.Bar(key, sales.get(key, Decimal(0)), shown=f"{MONTHS[month - 1]} {year}"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def patients_split(*, session: Session, filters: reports.Filters) -> dict[str, int]:
     """Distinct patients with valid orders in the period: ``nuevo`` (first order in it) and
     ``recurrente`` (from the ``rpt_patient_day`` projection: milliseconds, no cache)."""
@@ -113,7 +132,7 @@ def render_all(
         ),
         "monthly": charts.column_chart(
             "Ventas mes a mes (meses completos)",
-            [charts.Bar(r["month"], r["sales"]) for r in months],
+            month_bars(months),
         ),
     }
 

@@ -110,6 +110,8 @@ def _render(request: Request, page: str) -> HTMLResponse:
         "v": ASSET_VERSION,
         "prefix": PREFIX,
         "signed_in": page != "login",
+        # the permission the page's data needs: app.js shows "Sin acceso" without it
+        "perm": PAGE_PERMISSIONS.get(page, ""),
         "nav": [
             (name, path, t, PAGE_PERMISSIONS[name])
             for name, (path, t) in PAGES.items()

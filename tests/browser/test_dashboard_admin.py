@@ -156,9 +156,11 @@ def test_admin_manages_users_sedes_settings_and_templates(
     history = page.locator("#settings-history")
     expect(history.locator("tr[data-field=reconciliation_hour]")).to_contain_text("22:30")
     expect(history.locator("tr[data-field=discount_approval_threshold_pct]")).to_contain_text("15")
-    expect(history.locator("tr[data-field=sunat_factura_void]")).to_contain_text("nota_credito")
+    expect(history.locator("tr[data-field=sunat_factura_void]")).to_contain_text(
+        "Siempre nota de crédito"
+    )
     expect(history.locator("tr[data-field=sunat_baja_days]")).to_contain_text("5")
-    expect(history.locator("tr[data-field=price_override_max]")).to_contain_text("75000.00")
+    expect(history.locator("tr[data-field=price_override_max]")).to_contain_text("S/ 75,000.00")
     expect(sets.locator("input[name=price_override_max]")).to_have_value("75000.00")
     shot(page, screens, "hub-13-parametros")
 

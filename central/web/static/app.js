@@ -1,5 +1,22 @@
 // Entry point: guard the session, fill the header, run the page's module.
-import { PREFIX, api, clearSession, currentUser, goToLogin } from "./lib.js";
+import { PREFIX, api, clearSession, currentUser, el, goToLogin } from "./lib.js";
+
+// A page whose data the user's role may not see: a clear "Sin acceso" panel instead of an empty
+// shell with the API's refusal (the API refuses every call anyway), and a way back.
+function forbidden(user) {
+  const main = document.getElementById("main");
+  const title = (main.querySelector("h1") || {}).textContent || document.title;
+  const home = document.querySelector("nav [data-perm]:not([hidden])");
+  document.title = `Sin acceso · ${document.title}`;
+  document.body.dataset.forbidden = "";
+  main.replaceChildren(
+    el("h1", {}, "Sin acceso"),
+    el("section", { class: "card denied", role: "alert", id: "forbidden" },
+      el("p", {}, `Su rol (${user.role_label}) no tiene acceso a la página «${title}».`),
+      el("p", { class: "muted" }, "Si la necesita para su trabajo, pida el permiso al administrador de la cadena."),
+      home ? el("p", {}, el("a", { href: home.getAttribute("href") }, `Ir a ${home.textContent.trim()}`)) : null),
+  );
+}
 
 async function main() {
   const page = document.body.dataset.page;
@@ -18,6 +35,8 @@ async function main() {
       clearSession();
       location.assign(`${PREFIX}/ingresar`);
     });
+    const needed = document.body.dataset.perm;
+    if (needed && !perms.has(needed)) { forbidden(user); return; }
   }
   const module = await import(`./pages/${page}.js`);
   await module.default();
@@ -26,6 +45,7 @@ async function main() {
 main()
   .catch((err) => {
     const flash = document.getElementById("flash");
-    if (flash) { flash.textContent = err.message || String(err); flash.hidden = false; }
+    // an error, not a confirmation: shown as one (red), never in the green of a saved change
+    if (flash) { flash.textContent = err.message || String(err); flash.classList.add("bad"); flash.hidden = false; }
   })
   .finally(() => document.body.setAttribute("data-ready", ""));

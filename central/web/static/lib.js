@@ -106,6 +106,7 @@ export function showError(node, err) {
 export function flash(message) {
   const node = document.getElementById("flash");
   node.textContent = message;
+  node.classList.remove("bad"); // a confirmation: green again after an error of the page
   node.hidden = false;
 }
 

@@ -272,7 +272,7 @@ def test_a_closure_exports_as_a_workbook_or_a_pdf(
         wb = load_workbook(io.BytesIO(r.content))
         assert wb.sheetnames == ["Cifras", "Medios de pago", "Discrepancias", "Ajustes tardíos"]
         rows = list(wb["Discrepancias"].iter_rows(min_row=5, values_only=True))
-        assert any(row[1] == "series_gap" for row in rows)
+        assert any(row[1] == "Salto en la numeración" for row in rows)  # series_gap, in Spanish
 
 
 def test_a_convenio_monthly_factura_names_no_order_and_is_not_an_orphan(

@@ -2,7 +2,7 @@
 // and dates. An admin sees every event (chain-wide ones too) and may pick any sede; a supervisor
 // sees only the events of their sedes (the API scopes it) and the filter offers only those.
 // Every text comes from the API and is shown as text.
-import { api, currentUser, el, fill, formErrors, pager, when } from "../lib.js";
+import { api, cents, currentUser, el, fill, formErrors, pager, soles, when } from "../lib.js";
 
 const PAGE = 50;
 // central/*: the actions the hub records (an unknown one is shown as recorded)
@@ -55,10 +55,57 @@ const RECORDS = {
 
 const isAdmin = () => (currentUser() || {}).role === "admin";
 
-function details(value) {
+// The details' keys and coded values as the reader says them (an unknown key or value is shown
+// as recorded): "precio: S/ 36.00", "sedes: S01, S02", "estado: conciliado", not "price_cents: 3600".
+const KEYS = {
+  amount: "monto", business_date: "día", changes: "cambios", code: "código", convenio_id: "convenio",
+  date: "fecha", discrepancies: "discrepancias", effective_from: "vigente desde", email_domain: "dominio del correo",
+  family_id: "sesión", fields: "campos", figures: "cifras", file: "archivo", format: "formato",
+  invoice_id: "factura", kind: "tipo", lab_system_id: "sistema de laboratorio", late_adjustments: "ajustes tardíos",
+  listener_port: "puerto", method: "medio", month: "mes", orders: "órdenes", previous_status: "estado anterior",
+  price_cents: "precio", protocol: "protocolo", q_sha256: "búsqueda (huella)", reason: "motivo",
+  reference: "referencia", results: "resultados", role: "rol", ruc: "RUC", sede_id: "sede", sede_ids: "sedes",
+  status: "estado", username: "usuario",
+};
+const FIELDS = {
+  active: "activo", address: "dirección", category_id: "categoría", credit_days: "días de crédito",
+  discount_approval_threshold_pct: "descuento con aprobación", email: "correo", full_name: "nombre completo",
+  igv_affectation: "afectación IGV", is_panel: "perfil", loinc: "LOINC", name: "nombre",
+  panel_service_ids: "exámenes del perfil", price: "precio", price_override_max: "precio modificado máximo",
+  reconciliation_hour: "hora de conciliación", retention_audit_days: "conservación de la auditoría",
+  retention_backup_days: "conservación de copias", role: "rol", sample_type: "tipo de muestra",
+  sede_ids: "sedes", sunat_baja_days: "plazo de baja", sunat_boleta_deadline_days: "plazo de boletas",
+  sunat_factura_deadline_days: "plazo de facturas", sunat_factura_void: "anulación de facturas", tube: "tubo",
+  turnaround_hours: "tiempo de entrega",
+};
+const CODES = {
+  status: { reconciled: "conciliado", with_discrepancies: "con discrepancias", pending_data: "pendiente de datos", reopened: "reabierto" },
+  role: { admin: "Administrador general", supervisor: "Supervisor de sede", recepcionista: "Recepcionista", laboratorista: "Laboratorista" },
+  method: { efectivo: "Efectivo", tarjeta: "Tarjeta", yape: "Yape", plin: "Plin", transferencia: "Transferencia", deposito: "Depósito", cheque: "Cheque" },
+  reason: { inactive: "usuario inactivo", credentials: "usuario o contraseña incorrectos" },
+};
+CODES.previous_status = CODES.status;
+
+function details(value, sedes) {
   const entries = Object.entries(value || {});
   if (!entries.length) return "—";
-  return entries.map(([k, v]) => `${k}: ${typeof v === "object" && v !== null ? JSON.stringify(v) : v}`).join(" · ");
+  const sede = (id) => sedes[id] || id;
+  const plain = (v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  const shown = (k, v) => {
+    if (v === null || v === undefined || v === "") return "—";
+    if (typeof v === "boolean") return v ? "sí" : "no";
+    if (k.endsWith("_cents")) return cents(v);
+    if (k === "amount") return soles(v);
+    if (k === "sede_id") return sede(v);
+    if (k === "sede_ids" && Array.isArray(v)) return v.map(sede).join(", ") || "—";
+    if (k === "fields" && Array.isArray(v)) return v.map((f) => FIELDS[f] || f).join(", ");
+    if (k === "changes" && typeof v === "object") {
+      return Object.entries(v).map(([f, c]) => (c && typeof c === "object" && "new" in c
+        ? `${FIELDS[f] || f}: ${shown(f, c.old)} → ${shown(f, c.new)}` : `${FIELDS[f] || f}: ${plain(c)}`)).join(", ");
+    }
+    return (CODES[k] && CODES[k][v]) || plain(v);
+  };
+  return entries.map(([k, v]) => `${KEYS[k] || k}: ${shown(k, v)}`).join(" · ");
 }
 
 export default async function () {
@@ -93,12 +140,12 @@ export default async function () {
       return;
     }
     fill(tbody, list.items.map((e) => el("tr", { "data-action": e.action, "data-id": e.id },
-      el("td", {}, when(e.created_at)),
+      el("td", { class: "when" }, when(e.created_at)),
       el("td", { title: e.sede_id || "" }, e.sede_id ? sedes[e.sede_id] || e.sede_id : "Cadena"),
       el("td", {}, e.username || "—"),
       el("td", { title: e.action }, label(e.action)),
       el("td", { title: e.record_type || "" }, e.record_type ? `${RECORDS[e.record_type] || e.record_type} ${e.record_id || ""}`.trim() : "—"),
-      el("td", {}, e.ip || "—"), el("td", { class: "details" }, details(e.details)))),
+      el("td", {}, e.ip || "—"), el("td", { class: "details" }, details(e.details, sedes)))),
     7, [...params.keys()].length > 2 ? "Ningún evento coincide con los filtros." : "Aún no hay eventos.");
     pager(pages, { offset, limit: PAGE, shown: list.items.length, total: list.total }, (next) => load(next));
   }

@@ -71,8 +71,11 @@ export default async function () {
 
   async function open(id) {
     error.hidden = true;
-    try { showClosure(await api.get(`/api/reconciliation/closures/${encodeURIComponent(id)}`)); }
-    catch (err) { flash(err.message); }
+    try {
+      showClosure(await api.get(`/api/reconciliation/closures/${encodeURIComponent(id)}`));
+      // the detail is under the list (50 rows a page): bring it to the reader
+      detail.scrollIntoView({ block: "start" });
+    } catch (err) { flash(err.message); }
   }
 
   async function load(at = offset) {

@@ -1,5 +1,5 @@
 // Chain settings (edit: config.manage) and the history of their changes.
-import { api, el, fill, flash, formErrors, when } from "../lib.js";
+import { api, el, fill, flash, formErrors, soles, when } from "../lib.js";
 
 const LABELS = {
   discount_approval_threshold_pct: "Descuento con aprobación (%)",
@@ -15,6 +15,19 @@ const LABELS = {
 // sent as text, as typed (amounts and percentages: "," read as the decimal point)
 const TEXT_FIELDS = new Set(["reconciliation_hour", "discount_approval_threshold_pct", "price_override_max"]);
 const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+// a history value as the form names it: the option's text, not its code ("nota_credito"), and
+// amounts in soles (es-PE: "S/ 50,000.00")
+function told(form, field, v) {
+  if (v === null || v === undefined) return "—";
+  if (field === "price_override_max") return soles(v);
+  if (field === "discount_approval_threshold_pct") return `${show(v)} %`;
+  const select = form.elements[field];
+  if (select && select.tagName === "SELECT") {
+    const option = [...select.options].find((o) => o.value === String(v));
+    if (option) return option.textContent;
+  }
+  return show(v);
+}
 
 export default async function () {
   const form = document.getElementById("settings-form");
@@ -30,7 +43,8 @@ export default async function () {
     document.getElementById("settings-save").hidden = !data.can_edit;
     fill(document.querySelector("#settings-history tbody"), data.history.map((h) => el("tr", { "data-field": h.field },
       el("td", {}, when(h.changed_at)), el("td", {}, LABELS[h.field] || h.field),
-      el("td", {}, show(h.old_value)), el("td", {}, show(h.new_value)), el("td", {}, h.changed_by_username || "—"))),
+      el("td", {}, told(form, h.field, h.old_value)), el("td", {}, told(form, h.field, h.new_value)),
+      el("td", {}, h.changed_by_username || "—"))),
     5, "Sin cambios registrados.");
   }
 
