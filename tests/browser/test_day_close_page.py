@@ -84,7 +84,18 @@ def test_supervisor_closes_reopens_and_closes_the_day_again(
     expect(_fig(page, "orders")).to_have_text("1 · S/ 35.00")  # the sealed figures
     shot(page, screens, "40-dia-cerrado")
 
-    # reopening needs a reason (5 characters or more), typed in the dialog
+    # reopening needs a reason (5 characters or more), typed in the dialog; the node is not
+    # enrolled, so its answer is rewritten as an enrolled node's whose hub did not answer
+    warning = "No se pudo consultar a la central: no respondió a tiempo. El día se reabrió igual."
+
+    def hub_unchecked(route: Any) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        if answer.status == 200:
+            body.update(hub_checked=False, hub_check="no_disponible", warning=warning)
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/api/cash/day/*/reopen", hub_unchecked)
     page.locator("#day-reopen").click()
     reopen = page.locator("#reopen-dialog")
     reopen.locator("textarea[name=reason]").fill("ups")
@@ -99,6 +110,7 @@ def test_supervisor_closes_reopens_and_closes_the_day_again(
     expect(reopened).to_contain_text(f"Faltó un egreso {XSS_NAME}")  # text, not markup
     expect(page.locator("#day-close")).to_be_visible()
     expect(page.locator("#day-reopen")).to_be_hidden()
+    expect(page.locator("#day-hub-warning")).to_have_text(warning)  # stays, unlike the toast
     shot(page, screens, "41-dia-reabierto")
 
     # a second supervisor's page shows the reopened day; the first closes it meanwhile

@@ -1,10 +1,19 @@
 // JSON API client: same-origin cookie session, CSRF double submit, one error shape.
 export const PREFIX = "/recepcion";
 
+// What to do, in Spanish, when the answer carries no message of its own (a proxy's 502, a
+// server restarting): what was typed stays on the page, so confirming again is safe.
+export const KEEP_TYPED = "Lo escrito no se pierde: espere unos segundos y vuelva a confirmar.";
+
+function statusMessage(status) {
+  if (status >= 500) return `El servidor de la sede no pudo atender el pedido (error ${status}). ${KEEP_TYPED}`;
+  return `El servidor de la sede rechazó el pedido (error ${status}).`;
+}
+
 export class ApiError extends Error {
   constructor(status, detail) {
     const items = Array.isArray(detail) ? detail : [];
-    super(items.length ? items.map((d) => d.msg).join(" ") : `Error ${status}`);
+    super(items.length ? items.map((d) => d.msg).join(" ") : statusMessage(status));
     this.status = status;
     this.detail = items;
   }
@@ -47,7 +56,7 @@ export function goToLogin() {
 
 function networkError() {
   return new ApiError(0, [
-    { type: "network", msg: "No se pudo contactar al servidor de la sede; revise la red y reintente.", loc: [] },
+    { type: "network", msg: `No se pudo contactar al servidor de la sede (se está reiniciando o se cortó la red). ${KEEP_TYPED}`, loc: [] },
   ]);
 }
 

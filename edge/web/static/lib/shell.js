@@ -92,12 +92,23 @@ function setPill(id, text, state, title) {
 }
 
 async function optional(path) {
-  // A missing or forbidden endpoint degrades to "—" instead of breaking the header.
+  // A missing or forbidden endpoint degrades to "—" instead of breaking the header; a node
+  // that does not answer at all (restarting, network cut) is said as such.
   try {
     return await get(path, { quiet401: true });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) throw err;
+    if (err instanceof ApiError && (err.status === 401 || err.status === 0)) throw err;
     return null;
+  }
+}
+
+// The node itself unreachable: one red pill says so and what to do; the others go grey.
+function nodeDown(down) {
+  const el = document.getElementById("st-node");
+  if (el) el.hidden = !down;
+  if (!down) return;
+  for (const [id, text] of [["st-hub", "Central: ?"], ["st-sync", "Sync: —"], ["st-sunat", "SUNAT: —"], ["st-lab", "Lab: —"]]) {
+    setPill(id, text, "unknown");
   }
 }
 
@@ -141,6 +152,7 @@ export async function pollStatus() {
   if (document.hidden) return; // a background tab spends none of the user's rate limit
   try {
     const web = await optional("/api/web/status");
+    nodeDown(false);
     if (web) {
       paint(web,
         { backlog: web.sync_backlog, lastPush: web.sync_last_push_at, lastError: web.sync_last_error, failures: web.sync_failures },
@@ -152,8 +164,9 @@ export async function pollStatus() {
     paint(null,
       s && { backlog: Number(s.backlog || 0), lastPush: s.last_push_at, lastError: s.last_error, failures: s.consecutive_failures },
       l && { pending: Number(l.total || 0), alerts: (l.alerts || []).length });
-  } catch {
-    setPill("st-hub", "Central: ?", "unknown");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 0) nodeDown(true);
+    else setPill("st-hub", "Central: ?", "unknown");
   }
 }
 

@@ -80,9 +80,10 @@ function showState() {
   box.append(h("p", {},
     h("strong", { text: open ? "Caja abierta" : "Caja cerrada" }),
     `${open ? " desde" : " (abierta el"} ${fmtDateTime(session.opened_at)} · fondo inicial ${fmt(session.opening_float)}${open ? "" : ")"}`));
+  if (open) box.append(h("p", { class: "muted small" }, h("kbd", { text: "F3" }), " Nueva orden · el arqueo ciego y el cierre, al final del turno (más abajo)."));
 }
 
-async function refresh() {
+async function refresh({ justOpened = false } = {}) {
   try {
     session = await get("/api/cash/sessions/current");
   } catch (err) {
@@ -100,6 +101,12 @@ async function refresh() {
   const detail = await get(`/api/cash/sessions/${encodeURIComponent(session.id)}`);
   const last = detail.counts[detail.counts.length - 1];
   if (last) showCount(last);
+  if (justOpened) {
+    // Not in the count's first field: a Ctrl+Enter held or pressed twice would declare an
+    // empty count. The next step is selling (F3); the count comes at the end of the shift.
+    $("#cash-state").focus();
+    return;
+  }
   $("#count-form").querySelector("input").focus();
 }
 
@@ -123,7 +130,7 @@ export async function init({ me } = {}) {
       await post("/api/cash/sessions", Object.keys(denominations).length ? { denominations } : { opening_float: "0.00" });
       sessionStorage.removeItem("labred.draft.cash-open");
       toast("Caja abierta.", "ok");
-      await refresh();
+      await refresh({ justOpened: true });
     } catch (err) {
       showErrors(openForm, err);
     }
@@ -187,7 +194,7 @@ export async function init({ me } = {}) {
     if (user) body.approval = { username: user, password: closeForm.elements["approval.password"].value };
     try {
       const summary = await post(`/api/cash/sessions/${encodeURIComponent(session.id)}/close`, body);
-      for (const id of ["#count-form", "#close-form", "#count-result"]) $(id).hidden = true;
+      for (const id of ["#count-form", "#close-form", "#count-result", "#move-form"]) $(id).hidden = true;
       $("#close-summary").hidden = false;
       lines($("#summary-lines tbody"), summary.lines);
       $("#summary-verdict").textContent = `Diferencia final: ${fmt(summary.difference)}`;

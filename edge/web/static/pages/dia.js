@@ -130,8 +130,10 @@ function askReopen() {
     send: (reason) => post(`/api/cash/day/${encodeURIComponent(day.business_date)}/reopen`, { reason }),
     done: (reopened) => {
       day = reopened;
-      toast(`Día ${fmtDate(day.business_date)} reabierto.`, "ok");
+      toast(`Día ${fmtDate(day.business_date)} reabierto.`, reopened.warning ? "warn" : "ok");
       showState(day);
+      // The hub could not be asked whether it had closed the day: say so until the page reloads.
+      if (reopened.warning) $("#day-state").append(h("p", { class: "warn-note", id: "day-hub-warning", role: "alert", text: reopened.warning }));
       showFigures(day.figures || {});
       showActions(day);
     },

@@ -10,6 +10,10 @@ function nextUrl() {
 
 export function init() {
   const form = $("#login-form");
+  // Sent here from a page of this tab (a session that expired mid-sale): say why, and that the
+  // draft waits. A first visit (nobody signed in yet in this tab) needs no explanation.
+  const next = new URLSearchParams(location.search).get("next");
+  $("#login-expired").hidden = !(next && sessionStorage.getItem("labred.user"));
   // Disabled in the markup: before this module runs, Enter must not submit the password.
   form.querySelector("button[type=submit]").disabled = false;
   form.addEventListener("submit", oneAtATime(async () => {

@@ -4,12 +4,14 @@ import { $, METHOD_LABELS, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtDateTime
 import { clearErrors, oneAtATime, showErrors, values } from "../lib/forms.js";
 import { amountText, fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
-import { askCancel } from "./cancel.js";
+import { askCancel, changedElsewhere } from "./cancel.js";
 import { initDiscountRequest } from "./discount_request.js";
 import { initLabels } from "./labels.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
 let order = null;
+let patientName = "";
+let invoiceIds = null; // the comprobantes shown: one new after a payment is announced
 let perms = new Set();
 let refreshDiscount = async () => {};
 let refreshLabels = async () => {};
@@ -30,6 +32,7 @@ async function render() {
   const status = $("#o-status");
   status.textContent = STATUS_LABELS[order.status] || order.status;
   status.className = `badge st-${order.status}`;
+  patientName = patient ? patient.full_name : "";
   $("#o-patient").textContent = patient ? `${patient.full_name} — ${patient.doc_type_label} ${patient.doc_number}` : "";
   const dl = clear($("#o-facts"));
   fact(dl, "Fecha", fmtDateTime(order.created_at));
@@ -63,6 +66,8 @@ async function render() {
         h("a", { href: `/api/billing/${encodeURIComponent(d.id)}/pdf?format=a4`, target: "_blank", rel: "noopener", class: "button small", text: "PDF A4" }))));
   }
   if (!docs.items.length) inv.append(h("tr", {}, h("td", { colspan: "5", class: "muted", text: "Sin comprobantes." })));
+  const issued = invoiceIds ? docs.items.filter((d) => !invoiceIds.has(d.id) && ["01", "03"].includes(d.doc_type)) : [];
+  invoiceIds = new Set(docs.items.map((d) => d.id));
 
   const pays = clear($("#o-payments tbody"));
   for (const p of order.payments) {
@@ -76,6 +81,7 @@ async function render() {
   const payForm = $("#pay-form");
   const owes = toCents(order.balance) > 0 && order.status !== "anulada";
   payForm.hidden = !owes;
+  $("#o-pay").hidden = !owes;
   if (owes && !payForm.elements.amount.value) payForm.elements.amount.value = order.balance;
 
   const hist = clear($("#o-history tbody"));
@@ -99,6 +105,34 @@ async function render() {
   $("#o-convenio-credit").hidden = !(order.status === "anulada" && order.convenio_id
     && lastReturn && lastReturn.state === "rechazado" && perms.has("invoice.credit_note"));
   await Promise.all([refreshDiscount(order), refreshLabels(order)]);
+  return issued;
+}
+
+// Entregado for cash, the operation number for the rest (as in the new order's payments).
+function syncPayFields(form) {
+  const cash = form.elements.method.value === "efectivo";
+  form.querySelector(".tendered").hidden = !cash;
+  form.querySelector(".reference").hidden = cash;
+}
+
+function focusPayment() {
+  const form = $("#pay-form");
+  if (form.hidden) return false;
+  form.elements.amount.focus();
+  form.elements.amount.select();
+  return true;
+}
+
+// A balance paid issues the boleta or factura: say which, and put the keyboard on its ticket.
+function announce(issued, message) {
+  const doc = issued[0];
+  if (!doc) {
+    toast(message, "ok");
+    return;
+  }
+  toast(`${message} ${DOC_LABELS[doc.doc_type]} ${doc.full_number} emitida: Enter imprime el ticket.`, "ok");
+  const link = $(`#o-invoices a[href^="/api/billing/${CSS.escape(doc.id)}/ticket"]`);
+  if (link) link.focus();
 }
 
 async function advance() {
@@ -109,7 +143,12 @@ async function advance() {
     toast(`Orden ${order.number}: ${STATUS_LABELS[next]}.`, "ok");
     await render();
   } catch (err) {
-    toast(err.message, "error");
+    if (err.code !== "invalid_transition") {
+      toast(err.message, "error");
+      return;
+    }
+    toast(changedElsewhere(err), "warn"); // moved at another counter: show it as it is now
+    await render();
   }
 }
 
@@ -136,13 +175,16 @@ export async function init({ me }) {
   refreshDiscount = initDiscountRequest({ me, onDecided });
   refreshLabels = initLabels({ me });
   $("#o-next").addEventListener("click", advance);
-  const cancel = () => order && order.status !== "anulada" && perms.has("order.cancel") && askCancel(order, async () => { toast("Orden anulada.", "ok"); await render(); });
+  const cancel = () => order && order.status !== "anulada" && perms.has("order.cancel") && askCancel(order, render, { patientName });
   $("#o-cancel").addEventListener("click", cancel);
   $("#o-convenio-credit").addEventListener("click", reissueConvenioCredit);
   onKey("key:s", advance);
   onKey("key:Delete", cancel);
-  onKey("F4", () => { const a = $("#pay-form").elements.amount; if (!$("#pay-form").hidden) { a.focus(); a.select(); } });
+  onKey("F4", () => { focusPayment(); }); // never the default (a new order) from an order
+  $("#o-pay").addEventListener("click", focusPayment);
   const payForm = $("#pay-form");
+  payForm.elements.method.addEventListener("change", () => syncPayFields(payForm));
+  syncPayFields(payForm);
   payForm.addEventListener("submit", oneAtATime(async () => {
     clearErrors(payForm);
     const v = values(payForm);
@@ -151,11 +193,18 @@ export async function init({ me }) {
     if (v.method !== "efectivo" && v.reference.trim()) p.reference = v.reference.trim();
     try {
       const updated = await post(`/api/orders/${encodeURIComponent(order.id)}/payments`, { payments: [p] });
-      toast(updated.change && updated.change !== "0.00" ? `Pago registrado. Vuelto ${fmt(updated.change)}.` : "Pago registrado.", "ok");
       payForm.reset();
-      await render();
+      syncPayFields(payForm);
+      const issued = await render();
+      announce(issued, updated.change && updated.change !== "0.00" ? `Pago registrado. Vuelto ${fmt(updated.change)}.` : "Pago registrado.");
     } catch (err) {
       showErrors(payForm, err);
+      if (err.code === "overpayment") {
+        // paid meanwhile at another counter, or more than the balance: show the balance as it is
+        payForm.elements.amount.value = "";
+        await render();
+        if (payForm.hidden) toast(changedElsewhere(err), "warn");
+      }
     }
   }));
   await render();

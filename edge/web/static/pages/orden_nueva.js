@@ -126,7 +126,7 @@ function paymentRow(p = {}) {
   amount.value = p.amount || "";
   const tendered = h("input", { "data-f": "tendered", inputmode: "decimal", maxlength: "12", autocomplete: "off", "aria-label": "Entregado", placeholder: "Entregado" });
   tendered.value = p.tendered || "";
-  const reference = h("input", { "data-f": "reference", maxlength: "60", autocomplete: "off", "aria-label": "Referencia", placeholder: "N.º operación / voucher" });
+  const reference = h("input", { "data-f": "reference", maxlength: "60", autocomplete: "off", "aria-label": "Referencia", placeholder: "N.º operación" });
   reference.value = p.reference || "";
   const remove = h("button", { type: "button", class: "ghost small", text: "Quitar", "aria-label": "Quitar pago" });
   const errors = h("div", { class: "pay-errors" });
@@ -166,6 +166,13 @@ function addPayment(p) {
   $("#payments").append(row);
   renumber();
   return row;
+}
+
+// The total not covered yet by the amounts typed in the payment rows.
+function missingCents() {
+  const subtotal = subtotalCents();
+  const paid = $$(".pay-row").reduce((sum, r) => sum + (toCents(r.querySelector("[data-f=amount]").value) || 0), 0);
+  return subtotal - discountCents(subtotal) - paid;
 }
 
 function recalc() {
@@ -276,6 +283,11 @@ async function submit() {
     }
     showErrors(form, err);
     if (err.code === "discount_needs_approval") form.elements["discount.approver_username"].focus();
+    if (err.code === "cash_session_closed") {
+      // what to do, one key away: the sale typed waits here (F3 brings it back)
+      const slot = form.querySelector('[data-error-for="payments"]');
+      slot.append(" ", h("a", { href: `${PREFIX}/caja`, id: "open-cash-link", text: "Abrir la caja (F6); luego F3 vuelve a esta venta." }));
+    }
   } finally {
     button.disabled = false;
   }
@@ -389,7 +401,14 @@ export async function init() {
   for (const name of ["discount.kind", "discount.value"]) form.elements[name].addEventListener("input", recalc);
   form.elements["discount.kind"].addEventListener("change", recalc);
 
-  $("#add-payment").addEventListener("click", () => addPayment({ method: "yape" }).querySelector("[data-f=amount]").focus());
+  // Another means of payment proposes what is still missing (cash 50 of 71.55: Yape 21.55).
+  $("#add-payment").addEventListener("click", () => {
+    const rest = missingCents();
+    const amount = addPayment({ method: "yape", amount: rest > 0 ? fromCents(rest) : "" }).querySelector("[data-f=amount]");
+    recalc();
+    amount.focus();
+    amount.select();
+  });
   onKey("Alt+p", () => { $("#add-payment").click(); });
   onKey("F4", () => {
     const first = $(".pay-row [data-f=amount]");

@@ -4,7 +4,7 @@ import { $, $$, NEXT_STATUS, STATUS_LABELS, badge, clear, fmtTime, h, sunatLabel
 import { clearErrors, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
-import { askCancel } from "./cancel.js";
+import { askCancel, changedElsewhere } from "./cancel.js";
 
 const DOC_SHORT = { 0: "Doc.", 1: "DNI", 4: "CE", 6: "RUC", 7: "Pasaporte", A: "Céd. dipl." };
 let rows = [];
@@ -26,7 +26,12 @@ async function advance(order) {
     toast(`${order.number}: ${STATUS_LABELS[next]}.`, "ok");
     await reload();
   } catch (err) {
-    toast(err.message, "error");
+    if (err.code !== "invalid_transition") {
+      toast(err.message, "error");
+      return;
+    }
+    toast(changedElsewhere(err), "warn"); // moved at another counter: redraw the list
+    await reload();
   }
 }
 

@@ -28,6 +28,8 @@ export function init() {
   const dropDraft = keepDraft(form, "patient-new");
   const doc = new URLSearchParams(location.search).get("doc");
   if (doc && !form.elements.doc_number.value) form.elements.doc_number.value = doc;
+  // The DNI came from the search (F7): the next thing to type is the surname.
+  if (form.elements.doc_number.value && !form.elements.last_names.value) form.elements.last_names.focus();
 
   form.elements.doc_number.addEventListener("input", () => {
     const el = form.elements.doc_number;
