@@ -29,10 +29,13 @@ from edge.cash.service import (
     comparison_of,
     counts_of,
     current_session,
+    first_count_of_figures,
     get,
+    recount_needs_approval,
     refuse_sealed,
     require_open,
     threshold,
+    valid_counts,
 )
 from edge.closures.service import refuse_hub_closed
 
@@ -90,8 +93,7 @@ def close(
     cs = get(session, session_id=session_id, user=user)
     require_open(cs)
     # After a reopen only a count made later than the reopen is valid.
-    reopened = cs.reopened_at
-    valid = [c for c in counts_of(session, cs) if reopened is None or c.created_at > reopened]
+    valid = valid_counts(session, cs)
     latest = valid[-1] if valid else None
     if latest is None:
         raise RuleViolation(
@@ -106,15 +108,29 @@ def close(
         )
     comparison = comparison_of(latest)
     limit = threshold(session, sede_id=cs.sede_id)
+    # A recount of the same figures cannot make the first count's difference disappear.
+    first = first_count_of_figures(valid, latest)
+    first_comparison = comparison_of(first)
     approver: User | None = None
-    if rules.needs_approval(comparison, threshold=limit):
+    if rules.needs_approval(comparison, threshold=limit) or recount_needs_approval(
+        first, latest, limit
+    ):
         if approval is None:
+            if rules.needs_approval(comparison, threshold=limit):
+                why = f"La diferencia de S/ {comparison.difference:.2f} supera el límite de"
+            else:
+                why = (
+                    f"La caja se volvió a contar: el primer arqueo tuvo una diferencia de"
+                    f" S/ {first_comparison.difference:.2f}, mayor que el límite de"
+                )
             raise RuleViolation(
-                f"La diferencia de S/ {comparison.difference:.2f} supera el límite de"
-                f" S/ {limit:.2f}; se requiere la aprobación de un supervisor.",
+                f"{why} S/ {limit:.2f}; se requiere la aprobación de un supervisor.",
                 code="cash_difference_needs_approval",
                 loc=["body", "approval"],
-                extra={"threshold": f"{limit:.2f}"},
+                extra={
+                    "threshold": f"{limit:.2f}",
+                    "first_count_difference": f"{first_comparison.difference:.2f}",
+                },
             )
         if not (note or "").strip():
             raise InvalidInput(
@@ -146,6 +162,8 @@ def close(
         "difference_cents": cs.difference_cents,
         "approved_by": approver.username if approver else None,
         "note": note,
+        "counts": len(valid),
+        "first_count_difference_cents": to_cents(first_comparison.difference),
     }
     audit.record(
         session,
@@ -170,7 +188,11 @@ def close(
             record_type="cash_session",
             record_id=cs.id,
             ip=ip,
-            details={"difference_cents": cs.difference_cents, "threshold": f"{limit:.2f}"},
+            details={
+                "difference_cents": cs.difference_cents,
+                "first_count_difference_cents": to_cents(first_comparison.difference),
+                "threshold": f"{limit:.2f}",
+            },
         )
     return CloseResult(cs, comparison, current, limit)
 

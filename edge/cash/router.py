@@ -211,7 +211,9 @@ def count(session_id: SessionId, body: CountCreate, rt: RuntimeDep, user: Closer
             note=body.note,
         )
         limit = cash_service.threshold(session, sede_id=cs.sede_id)
-        return CountRead.build(entry, comparison, limit)
+        first = cash_service.first_count_of_figures(cash_service.valid_counts(session, cs), entry)
+        recount = cash_service.recount_needs_approval(first, entry, limit)
+        return CountRead.build(entry, comparison, limit, recount_needs_approval=recount)
 
 
 @router.post(

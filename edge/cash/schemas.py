@@ -197,12 +197,22 @@ class CountRead(BaseModel):
     expected_total: SignedMoney
     counted_total: SignedMoney
     difference: SignedMoney
-    needs_approval: bool
+    needs_approval: bool = Field(
+        description="Cerrar con este arqueo requiere un supervisor: su diferencia supera el "
+        "límite, o es un recuento de cifras cuyo primer arqueo lo superaba."
+    )
     threshold: Money
     created_at: dt.datetime
 
     @classmethod
-    def build(cls, entry: CashCount, comparison: rules.Comparison, threshold: Decimal) -> CountRead:
+    def build(
+        cls,
+        entry: CashCount,
+        comparison: rules.Comparison,
+        threshold: Decimal,
+        *,
+        recount_needs_approval: bool = False,
+    ) -> CountRead:
         return cls(
             id=entry.id,
             session_id=entry.session_id,
@@ -213,7 +223,8 @@ class CountRead(BaseModel):
             expected_total=comparison.expected_total,
             counted_total=comparison.counted_total,
             difference=comparison.difference,
-            needs_approval=rules.needs_approval(comparison, threshold=threshold),
+            needs_approval=recount_needs_approval
+            or rules.needs_approval(comparison, threshold=threshold),
             threshold=threshold,
             created_at=entry.created_at,
         )

@@ -208,6 +208,24 @@ def counts_of(session: Session, cs: CashSession) -> list[CashCount]:
     return list(session.exec(stmt).all())
 
 
+def valid_counts(session: Session, cs: CashSession) -> list[CashCount]:
+    """The session's counts since its last reopening (only those can close it)."""
+    reopened = cs.reopened_at
+    return [c for c in counts_of(session, cs) if reopened is None or c.created_at > reopened]
+
+
+def first_count_of_figures(counts: list[CashCount], entry: CashCount) -> CashCount:
+    """The first of ``counts`` made against ``entry``'s expected figures. A count answers with
+    the expected figures, so the count is blind only once: a recount of the same figures does
+    not replace the first one for the approval rule (:func:`recount_needs_approval`)."""
+    return next((c for c in counts if c.expected == entry.expected), entry)
+
+
+def recount_needs_approval(first: CashCount, entry: CashCount, limit: Decimal) -> bool:
+    """Whether ``entry`` recounts figures whose first count needed a supervisor."""
+    return first.id != entry.id and rules.needs_approval(comparison_of(first), threshold=limit)
+
+
 # ------------------------------------------------------------------ movements
 def add_movement(
     session: Session,

@@ -257,6 +257,60 @@ def test_difference_above_threshold_needs_a_supervisor(
     assert [a.user_id for a in approved] == [supervisor.id]
 
 
+def _count_cash(edge_client: TestClient, cashier: Actor, sid: str, cash: str) -> Any:
+    tenths = int(Decimal(cash) * 10)
+    r = edge_client.post(
+        f"{BASE}/{sid}/count", json={"denominations": {"0.10": tenths}}, headers=cashier.headers
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_recount_does_not_erase_the_first_counts_difference(
+    edge_client: TestClient, edge_runtime: EdgeRuntime, cashier: Actor, supervisor: Actor
+) -> None:
+    # the first count shows the expected figure; counting again to match it needs a supervisor
+    sid = _short_by(edge_client, cashier, "52.00")
+    recount = _count_cash(edge_client, cashier, sid, "100.00")
+    assert (recount["difference"], recount["needs_approval"]) == ("0.00", True)
+    url = f"{BASE}/{sid}/close"
+    r = edge_client.post(url, json={}, headers=cashier.headers)
+    assert r.status_code == 422 and _error(r) == "cash_difference_needs_approval"
+    assert "primer arqueo tuvo una diferencia de S/ -52.00" in r.json()["detail"][0]["msg"]
+    good = {"username": supervisor.user.username, "password": supervisor.password}
+    ok = edge_client.post(
+        url,
+        json={"note": "Un billete de 50 estaba en el sobre de vueltos", "approval": good},
+        headers=cashier.headers,
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["difference"] == "0.00"
+    assert ok.json()["session"]["difference_approved_by"] == supervisor.id
+    (closed,) = _audits(edge_runtime, "cash.close")
+    assert closed.details["counts"] == 2
+    assert closed.details["first_count_difference_cents"] == -5200
+    (approved,) = _audits(edge_runtime, "cash.difference_approved")
+    assert approved.details["first_count_difference_cents"] == -5200
+
+
+def test_a_recount_within_the_threshold_or_after_new_sales_needs_no_supervisor(
+    edge_client: TestClient, edge_runtime: EdgeRuntime, cashier: Actor
+) -> None:
+    sid = _short_by(edge_client, cashier, "0.50")  # within the S/ 10.00 threshold
+    _count_cash(edge_client, cashier, sid, "100.00")
+    assert (
+        edge_client.post(f"{BASE}/{sid}/close", json={}, headers=cashier.headers).status_code == 200
+    )
+    # a count made stale by a later sale: the figures changed, the new count is the first of them
+    sid = _short_by(edge_client, cashier, "40.00")
+    order = add_order(edge_runtime, cashier_id=cashier.id)
+    add_payment(edge_runtime, order=order, method="efectivo", amount="15.00",
+                cashier_id=cashier.id, cash_session_id=sid)  # fmt: skip
+    _count_cash(edge_client, cashier, sid, "115.00")
+    r = edge_client.post(f"{BASE}/{sid}/close", json={}, headers=cashier.headers)
+    assert r.status_code == 200, r.text
+
+
 def test_reopen_is_for_supervisors_with_a_reason_and_needs_a_new_count(
     edge_client: TestClient, edge_runtime: EdgeRuntime, cashier: Actor, supervisor: Actor
 ) -> None:
