@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hub_bench import make_sedes, open_hub  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlmodel import select  # noqa: E402
 
 from central.db import unit_of_work  # noqa: E402
 from central.reports import service  # noqa: E402
@@ -89,9 +90,13 @@ def generate(rt: object, n_orders: int, n_sedes: int) -> None:
     t0 = time.perf_counter()
     with unit_of_work(rt.engine) as session:  # type: ignore[attr-defined]
         service.rebuild(session=session)
-    with rt.engine.begin() as conn:  # type: ignore[attr-defined]
-        conn.execute(text("ANALYZE"))
-    print(f"  summary tables rebuilt in {time.perf_counter() - t0:.0f} s", flush=True)
+    # VACUUM as autovacuum would after a load this size: without the visibility map every
+    # index-only scan of the summary tables reads the heap too (the chain-wide new-patients
+    # count of a 30-day window took 281 ms instead of 23 ms).
+    autocommit = rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[attr-defined]
+    with autocommit as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"  summary tables rebuilt and vacuumed in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -126,10 +131,12 @@ def main() -> int:
         from central.auth.service import principal_for
         from central.auth.tokens import issue_access_token
 
-        with unit_of_work(rt.engine) as session:
-            user = HubUser(username="bench-admin", full_name="Bench", role="admin",
-                           password_hash="x", sede_ids=[], updated_at=NOW)  # fmt: skip
-            session.add(user)
+        with unit_of_work(rt.engine) as session:  # (kept from an earlier run of --data-dir)
+            user = session.exec(select(HubUser).where(HubUser.username == "bench-admin")).first()
+            if user is None:
+                user = HubUser(username="bench-admin", full_name="Bench", role="admin",
+                               password_hash="x", sede_ids=[], updated_at=NOW)  # fmt: skip
+                session.add(user)
         token = issue_access_token(principal_for(user), secret=rt.settings.jwt_secret, now=NOW)
         rnd = random.Random(1)
         windows = []

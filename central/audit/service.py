@@ -7,7 +7,9 @@ takes the sede from its ``sede_id`` argument, else from the record when it is a 
 management (a user may span several sedes), the catalog, convenios, settings, patient access
 (patients belong to the chain) — is chain-wide. An admin reads every event; a supervisor reads
 only the events of the sedes assigned to them, never chain-wide ones (``visible_sedes``). The
-scope is a SQL condition, so pages and totals count only what the reader may see.
+scope is a SQL condition, so pages and totals count only what the reader may see. Events
+recorded before the column existed got the same sede from migration 0004 (record a sede, a
+sede's closure, or details naming one); the rest stay chain-wide.
 """
 
 from __future__ import annotations

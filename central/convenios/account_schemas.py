@@ -37,8 +37,8 @@ class PaymentCreate(BaseModel):
     method: Method = Field(description="medio de pago")
     reference: Text80 = Field(
         default="",
-        description="número de operación, cheque, etc. (3 a 40 caracteres): obligatorio para"
-        " transferencia",
+        description="número de operación o de cheque (3 a 40 caracteres): obligatorio para"
+        " transferencia, depósito y cheque",
     )
     invoice: InvoiceRef | None = Field(
         default=None, description="factura que paga (serie-número, por ejemplo F001-27)"

@@ -32,6 +32,12 @@ FACTURA = "01"
 CREDIT_NOTE = "07"
 DEAD_STATES = ("anulado", "rechazado")
 METHODS = ("transferencia", "deposito", "cheque", "efectivo", "otro")
+REFERENCE_REQUIRED: dict[str, str] = {
+    "transferencia": "el número de operación de la transferencia",
+    "deposito": "el número de operación del depósito",
+    "cheque": "el número del cheque",
+}
+"""Methods whose reference the treasurer matches against the bank statement, and what it is."""
 _REF = re.compile(r"^([A-Z0-9]{4})-0*(\d{1,8})$")
 
 
@@ -168,6 +174,24 @@ def find_factura(*, session: Session, convenio: Convenio, ref: str) -> Factura:
     return factura
 
 
+def check_reference(method: str, reference: str | None) -> str:
+    """The stripped reference of a ``method`` payment ("" for an efectivo/otro without one).
+
+    A transferencia, depósito or cheque needs it to be matched against the bank statement
+    (``payment_reference_required``, naming what is missing); any reference given is 3 to 40
+    printable characters (``payment_reference_invalid``), as the edges' payments
+    (:func:`domain.payment_reference.check_payment_reference`)."""
+    text = (reference or "").strip()
+    if not text and method in REFERENCE_REQUIRED:
+        raise InvalidInput(
+            f"Indique {REFERENCE_REQUIRED[method]}: con él se concilia el pago con el estado "
+            "de cuenta del banco.",
+            code="payment_reference_required",
+            loc=["body", "reference"],
+        )
+    return check_payment_reference(method, text, loc=("body", "reference")) or ""
+
+
 def paid_to(session: Session, invoice_id: str) -> int:
     """Céntimos already paid to a factura by payments that name it."""
     rows = session.exec(
@@ -191,9 +215,8 @@ def record_payment(
 ) -> ConvenioPayment:
     """Record money received from a convenio, optionally against one of its facturas.
 
-    A transferencia carries its operation number (``payment_reference_required``); any
-    reference given is 3 to 40 printable characters (``payment_reference_invalid``), as the
-    edges' payments (:func:`domain.payment_reference.check_payment_reference`).
+    A transferencia, depósito or cheque carries its operation or cheque number
+    (:func:`check_reference`: ``payment_reference_required`` / ``payment_reference_invalid``).
 
     The convenio row is locked first so two payments to the same factura cannot both pass the
     overpayment check.
@@ -217,8 +240,8 @@ def record_payment(
             code="payment_date_future",
             loc=["body", "date"],
         )
-    # a transfer's operation number ties it to the bank statement, as at the edges' cash closing
-    reference = check_payment_reference(method, reference, loc=("body", "reference")) or ""
+    # the operation / cheque number ties the payment to the bank statement
+    reference = check_reference(method, reference)
     factura = find_factura(session=session, convenio=convenio, ref=invoice) if invoice else None
     if factura is not None:
         left = factura.payable_cents - paid_to(session, factura.id)

@@ -108,7 +108,11 @@ FACTURA_ACCOUNT: JsonDict = {
     "on_account": "0.00",
 }
 AGING_BUCKET: JsonDict = {"label": "Por vencer", "amount": "1230.00"}
-METHOD_OPTION: JsonDict = {"value": "transferencia", "label": "Transferencia"}
+METHOD_OPTION: JsonDict = {
+    "value": "transferencia",
+    "label": "Transferencia",
+    "reference_required": True,
+}
 WEB_CONVENIO_ACCOUNT: JsonDict = {
     "balance": CONVENIO_BALANCE,
     "facturas": [FACTURA_ACCOUNT],

@@ -1,4 +1,10 @@
-"""The dashboard's figures for a period and the sedes a user may see (summary tables only)."""
+"""The dashboard's figures for a period and the sedes a user may see (summary tables only).
+
+``new_patients`` is :func:`central.reports.patient_tables.patient_split`'s ``nuevo``: the
+patients with a valid order in the period, at the sedes seen, whose first order anywhere in the
+chain is in the period — the "Nuevo" of the tablero's patients chart and of the patients
+analysis report (not the patients whose very first order was at one of the sedes seen).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from central.reports.filters import Filters, money, query_rows
+from central.reports.patient_tables import patient_split
 
 
 def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
@@ -53,11 +60,8 @@ def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
         "GROUP BY d.sede_id, s.code ORDER BY s.code, d.sede_id",
         f,
     )  # fmt: skip
-    (new_patients,) = query_rows(
-        session,
-        "SELECT count(*) FROM rpt_patient_first WHERE " + f.where("first_date", "first_sede_id"),
-        f,
-    )
+    # the tablero's chart and the patients analysis report count them the same way
+    new_patients = patient_split(session=session, filters=f)["nuevo"]
     valid = int(o[1])
     return {
         "date_from": f.date_from,
@@ -73,7 +77,7 @@ def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
         "average_ticket": money(round(int(o[2]) / valid)) if valid else money(0),
         "payments_total": money(sum(int(r[2]) for r in methods)),
         "refunds_total": money(-sum(int(r[3]) for r in methods)),
-        "new_patients": int(new_patients[0]),
+        "new_patients": new_patients,
         "payment_methods": [
             {"method": r[0], "payments": int(r[1]), "amount": money(r[2])} for r in methods
         ],

@@ -70,7 +70,11 @@ class Dashboard(BaseModel):
     average_ticket: Money
     payments_total: SignedMoney
     refunds_total: SignedMoney
-    new_patients: int
+    new_patients: int = Field(
+        description="pacientes con una orden válida en el periodo (en las sedes vistas) cuya"
+        " primera orden en la cadena es del periodo: el «Nuevo» del gráfico de pacientes y del"
+        " análisis de pacientes"
+    )
     payment_methods: list[MethodAmount]
     documents: list[DocumentState]
     top_services: list[TopService]

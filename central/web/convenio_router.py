@@ -24,6 +24,7 @@ from central.convenios.account_schemas import (
 )
 from central.convenios.accounts import sedes_for
 from central.convenios.balance_view import balance_read, payment_read
+from central.convenios.payments import REFERENCE_REQUIRED
 from central.db import unit_of_work
 from central.openapi_examples import web as ex
 from central.responses import errors
@@ -55,6 +56,9 @@ class MethodOption(BaseModel):
 
     value: Method
     label: str
+    reference_required: bool = Field(
+        description="el pago lleva su número de operación o de cheque (estado de cuenta)"
+    )
 
 
 class ConvenioSummary(BaseModel):
@@ -196,6 +200,9 @@ def web_convenio_account(
             aging=[AgingBucket(label=k, amount=from_cents(v)) for k, v in acc.aging],
             chart_sedes=acc.chart_sedes,
             chart_aging=acc.chart_aging,
-            methods=[MethodOption(value=v, label=label) for v, label in METHODS],
+            methods=[
+                MethodOption(value=v, label=label, reference_required=v in REFERENCE_REQUIRED)
+                for v, label in METHODS
+            ],
             can_pay=_can_pay(user),
         )

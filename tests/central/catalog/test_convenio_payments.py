@@ -127,6 +127,8 @@ def test_bad_payments_are_refused_in_spanish_and_leave_nothing(
         ({"reference": "9" * 41}, "payment_reference_invalid", "reference"),
         ({"method": "cheque", "reference": "Nº"}, "payment_reference_invalid", "reference"),
         ({"reference": "", "invoice": "F001-1"}, "payment_reference_required", "reference"),
+        ({"method": "deposito", "reference": ""}, "payment_reference_required", "reference"),
+        ({"method": "cheque", "reference": " "}, "payment_reference_required", "reference"),
     ]
     for body, code, field in cases:
         status, got, loc = _err(_pay(hub_client, book, **body))

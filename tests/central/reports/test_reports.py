@@ -116,11 +116,13 @@ def raw_dashboard(rt: HubRuntime, sedes: list[str]) -> dict[str, Any]:
             "SELECT count(*) FROM sync_record WHERE record_type = 'invoice' AND "
             f"payload->>'state' = 'aceptado' AND {where}"
         )
-        new = one(
-            "SELECT count(*) FROM (SELECT payload->>'patient_id', min(business_date) AS first, "
-            "(array_agg(sede_id ORDER BY business_date, sede_id))[1] AS sede FROM sync_record "
-            "WHERE record_type = 'order' GROUP BY 1) p WHERE p.sede = ANY(:s) "
-            "AND p.first BETWEEN :f AND :t"
+        new = one(  # a valid order in the period at the sedes, the first one anywhere in it
+            "SELECT count(DISTINCT o.payload->>'patient_id') FROM sync_record o "
+            "WHERE o.record_type = 'order' AND o.payload->>'status' <> 'anulada' "
+            "AND o.sede_id = ANY(:s) AND o.business_date BETWEEN :f AND :t "
+            "AND coalesce(o.payload->>'patient_id', '') <> '' AND (SELECT min(p.business_date) "
+            "FROM sync_record p WHERE p.record_type = 'order' "
+            "AND p.payload->>'patient_id' = o.payload->>'patient_id') >= :f"
         )
         qty = one(  # lines of cancelled orders are not sold
             "SELECT count(*) FROM sync_record i WHERE i.record_type = 'order_item' AND NOT EXISTS "

@@ -23,6 +23,7 @@ export default async function () {
   let sedesLoaded = false;
   let current = null; // the account shown
   let methods = {};
+  let needsReference = new Set(); // methods whose payment carries its operation / cheque number
 
   const sedeParam = () => (filter.elements.sede.value ? `?sede=${encodeURIComponent(filter.elements.sede.value)}` : "");
 
@@ -66,6 +67,7 @@ export default async function () {
     current = acc;
     const b = acc.balance;
     methods = Object.fromEntries(acc.methods.map((m) => [m.value, m.label]));
+    needsReference = new Set(acc.methods.filter((m) => m.reference_required).map((m) => m.value));
     detail.hidden = false;
     detail.dataset.convenio = b.convenio_id;
     document.getElementById("conv-title").textContent = b.name;
@@ -101,6 +103,7 @@ export default async function () {
       const method = f.method.value;
       f.method.replaceChildren(...acc.methods.map((m) => el("option", { value: m.value }, m.label)));
       if (method) f.method.value = method;
+      markReference();
       const invoice = f.invoice.value;
       f.invoice.replaceChildren(el("option", { value: "" }, "A cuenta (sin factura)"),
         ...acc.facturas.filter((x) => Number(x.outstanding) > 0).map((x) =>
@@ -109,6 +112,16 @@ export default async function () {
       if (!f.date.value) f.date.value = b.as_of;
     }
     if (!statement.elements.month.value) statement.elements.month.value = b.as_of.slice(0, 7);
+  }
+
+  // Transferencia, depósito and cheque need the reference (the hub refuses the payment without
+  // it): the field says so and is marked required for the method chosen.
+  function markReference() {
+    const f = payForm.elements;
+    const required = needsReference.has(f.method.value);
+    f.reference.required = required;
+    f.reference.setAttribute("aria-required", String(required));
+    document.getElementById("pay-reference-required").hidden = !required;
   }
 
   async function open(id) {
@@ -125,6 +138,8 @@ export default async function () {
     } catch (err) { showError(listError, err); }
   }
 
+  payForm.elements.method.addEventListener("change", markReference);
+
   payForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     formErrors(payForm, null, payError);
@@ -139,6 +154,7 @@ export default async function () {
     try {
       const paid = await api.post(`/api/convenios/${encodeURIComponent(id)}/payments`, body);
       payForm.reset();
+      markReference();
       flash(`Pago registrado: ${soles(paid.amount)}${paid.invoice ? ` a la factura ${paid.invoice}` : " a cuenta"}.`);
       await Promise.all([load(), open(id)]);
     } catch (err) { formErrors(payForm, err, payError); }
