@@ -33,6 +33,22 @@ DENOMINATIONS: tuple[Decimal, ...] = BILLS + COINS
 CASH = "efectivo"
 NON_CASH_METHODS: tuple[str, ...] = ("tarjeta", "yape", "plin", "transferencia")
 METHODS: tuple[str, ...] = (CASH, *NON_CASH_METHODS)
+METHOD_LABELS: dict[str, str] = {
+    "efectivo": "Efectivo",
+    "tarjeta": "Tarjeta",
+    "yape": "Yape",
+    "plin": "Plin",
+    "transferencia": "Transferencia",
+    "convenio": "Convenio",
+}
+"""How each payment method is named on screens and in exports (``convenio``: the part of an
+order a convenio covers, shown beside the methods in the hub's figures)."""
+
+
+def method_label(method: str) -> str:
+    """The Spanish name of ``method`` (the code itself when unknown)."""
+    return METHOD_LABELS.get(method, method)
+
 
 MAX_PIECES = 100_000
 """More pieces of one denomination than this is a typing error, not a drawer."""
@@ -193,6 +209,7 @@ __all__ = [
     "COINS",
     "DENOMINATIONS",
     "METHODS",
+    "METHOD_LABELS",
     "NON_CASH_METHODS",
     "Comparison",
     "MethodLine",
@@ -201,6 +218,7 @@ __all__ = [
     "count_total",
     "denomination_key",
     "expected_cash",
+    "method_label",
     "needs_approval",
     "parse_counts",
     "parse_denomination",

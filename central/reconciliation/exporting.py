@@ -10,6 +10,7 @@ from central.config.models import Sede
 from central.reconciliation import service
 from central.reconciliation.models import STATUS_LABELS, Closure
 from central.reports.export import Sheet, render
+from domain.cash import method_label
 from domain.money import from_cents
 
 _FIGURES = (
@@ -47,8 +48,6 @@ _KINDS = {
     "order_payments_mismatch": "Pagos no cuadran con la orden",
     "late_records": "Registros tardíos",
 }
-_METHODS = {"efectivo": "Efectivo", "tarjeta": "Tarjeta", "yape": "Yape", "plin": "Plin",
-            "transferencia": "Transferencia", "convenio": "Convenio"}  # fmt: skip
 
 
 def _value(figures: dict[str, Any], section: str, name: str) -> Any:
@@ -75,7 +74,7 @@ def closure_file(*, session: Session, closure: Closure, fmt: str) -> tuple[bytes
         "Medios de pago",
         ["Medio", "Pagos", "Monto pagos", "Esperado", "Declarado", "Diferencia"],
         [
-            [_METHODS.get(m, m), int(v.get("payments", 0)),
+            [method_label(m), int(v.get("payments", 0)),
              from_cents(int(v.get("payments_cents", 0))),
              from_cents(int(v.get("expected_cents", 0))),
              from_cents(int(v.get("declared_cents", 0))),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from central.config.models import Sede
 from central.reports import service
 from central.reports.export import Sheet, render
+from domain.cash import method_label
+from domain.sunat.catalogs import doc_type_label
 
 
 def _sheet(table: service.Table) -> Sheet:
@@ -37,12 +40,20 @@ def _dashboard_sheets(data: dict[str, Any]) -> list[Sheet]:
     methods = Sheet(
         "Medios de pago",
         ["Medio", "Pagos", "Monto"],
-        [[m["method"], m["payments"], m["amount"]] for m in data["payment_methods"]],
+        [[method_label(m["method"]), m["payments"], m["amount"]] for m in data["payment_methods"]],
     )
     docs = Sheet(
         "Comprobantes",
         ["Tipo", "Estado", "Cantidad", "Total"],
-        [[d["doc_type"], d["state"], d["documents"], d["total"]] for d in data["documents"]],
+        [
+            [
+                doc_type_label(d["doc_type"]),
+                str(d["state"]).capitalize(),
+                d["documents"],
+                d["total"],
+            ]
+            for d in data["documents"]
+        ],
     )
     top = Sheet(
         "Servicios",
@@ -57,13 +68,25 @@ def _dashboard_sheets(data: dict[str, Any]) -> list[Sheet]:
     return [summary, methods, docs, top, sedes]  # fmt: skip
 
 
+def _dashboard_title(session: Session, filters: service.Filters) -> str:
+    """The chain's, or the sedes' a supervisor (or a filter) limits it to, by code."""
+    if filters.sede_ids is None:
+        return "Tablero de la cadena"
+    codes = sorted(session.exec(select(Sede.code).where(col(Sede.id).in_(filters.sede_ids))).all())
+    return (
+        "Tablero de la sede " + codes[0]
+        if len(codes) == 1
+        else ("Tablero de las sedes " + ", ".join(codes))
+    )
+
+
 def report_file(
     *, session: Session, report: str, filters: service.Filters, fmt: str, limit: int
 ) -> tuple[bytes, str]:
     period = f"{filters.date_from:%d/%m/%Y} al {filters.date_to:%d/%m/%Y}"
     if report == "dashboard":
         sheets = _dashboard_sheets(service.dashboard(session=session, filters=filters))
-        title = "Tablero de la cadena"
+        title = _dashboard_title(session, filters)
     else:
         table = service.run(session=session, report=report, filters=filters, limit=limit)
         sheets, title = [_sheet(table)], table.title

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from central.reports.filters import Column, Filters, Table, money, query_rows
+from domain.sunat.catalogs import doc_type_label
 
 
 def user_rows(session: Session, sql: str, f: Filters) -> list[Any]:
@@ -104,7 +105,6 @@ def convenio_sales(session: Session, f: Filters, limit: int) -> Table:
 
 
 def sunat_states(session: Session, f: Filters, limit: int) -> Table:
-    names = {"01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito"}
     rows = query_rows(
         session,
         "SELECT doc_type, state, sum(documents), sum(total_cents) FROM rpt_document_day "
@@ -115,6 +115,6 @@ def sunat_states(session: Session, f: Filters, limit: int) -> Table:
         "sunat-states", "Comprobantes por estado SUNAT",
         [Column("doc_type", "Tipo"), Column("state", "Estado"),
          Column("documents", "Comprobantes", "int"), Column("total", "Total", "money")],
-        [{"doc_type": names.get(r[0], r[0]), "state": r[1], "documents": int(r[2]),
+        [{"doc_type": doc_type_label(r[0]), "state": r[1], "documents": int(r[2]),
           "total": money(r[3])} for r in rows],
     )  # fmt: skip

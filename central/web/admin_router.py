@@ -29,6 +29,7 @@ from central.sync import nodes as sync_nodes
 from central.sync.schemas import NodeRead, NodeStatus
 from central.web import admin_views as views
 from domain.permissions import MATRIX, ROLE_LABELS, Role
+from domain.sunat.catalogs import doc_type_label
 from sync.apitypes import Money
 
 router = APIRouter(prefix="/api/web", tags=["interfaz web"])
@@ -281,7 +282,7 @@ def web_sunat_alarms(
         items=[
             AlarmRead(
                 **{k: getattr(a, k) for k in a.__dataclass_fields__},
-                doc_label=views.DOC_LABELS.get(a.doc_type, a.doc_type),
+                doc_label=doc_type_label(a.doc_type),
             )
             for a in rows
         ],

@@ -34,7 +34,6 @@ from domain.permissions import Role
 
 #: Document states whose SUNAT answer is final (edge.billing.models.FINAL_STATES).
 FINAL_STATES = ("aceptado", "observado", "rechazado", "anulado")
-DOC_LABELS = {"01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito"}
 
 #: Values the template preview renders with, per event (what the dispatcher fills in).
 SAMPLE_CONTEXT: dict[str, Any] = {

@@ -11,12 +11,8 @@ from sqlmodel import Session
 
 from central.reports import service as reports
 from central.web import charts
+from domain.cash import method_label
 from domain.money import from_cents
-
-METHOD_LABELS = {
-    "efectivo": "Efectivo", "tarjeta": "Tarjeta", "yape": "Yape", "plin": "Plin",
-    "transferencia": "Transferencia", "convenio": "Convenio",
-}  # fmt: skip
 
 
 def sales_by_sede_day(
@@ -124,7 +120,7 @@ def render_all(
         "sales_by_day": charts.stacked_days("Ventas por sede y día", days, by_day),
         "payment_methods": charts.bar_chart(
             "Medios de pago",
-            [charts.Bar(METHOD_LABELS.get(r["method"], r["method"]), r["amount"]) for r in methods],
+            [charts.Bar(method_label(r["method"]), r["amount"]) for r in methods],
         ),
         "top_services": charts.bar_chart(
             "Exámenes más vendidos (cantidad)",

@@ -22,6 +22,11 @@ class DocumentType(StrEnum):
         return _DOC_LABELS[self]
 
     @property
+    def short_label(self) -> str:
+        """The name on screens and in reports: "Boleta", "Nota de crédito"."""
+        return _DOC_SHORT_LABELS[self]
+
+    @property
     def series_letter(self) -> str | None:
         """First letter of an electronic series of this type (notes take the original's)."""
         return {"01": "F", "03": "B"}.get(self.value)
@@ -33,6 +38,21 @@ _DOC_LABELS = {
     DocumentType.NOTA_CREDITO: "NOTA DE CRÉDITO ELECTRÓNICA",
     DocumentType.NOTA_DEBITO: "NOTA DE DÉBITO ELECTRÓNICA",
 }
+
+_DOC_SHORT_LABELS = {
+    DocumentType.FACTURA: "Factura",
+    DocumentType.BOLETA: "Boleta",
+    DocumentType.NOTA_CREDITO: "Nota de crédito",
+    DocumentType.NOTA_DEBITO: "Nota de débito",
+}
+
+
+def doc_type_label(code: str) -> str:
+    """The short Spanish name of a catálogo 01 code (the code itself when unknown)."""
+    try:
+        return DocumentType(code).short_label
+    except ValueError:
+        return code
 
 
 class IdentityType(StrEnum):
@@ -270,4 +290,5 @@ __all__ = [
     "TaxKind",
     "TaxScheme",
     "UnitCode",
+    "doc_type_label",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from domain.cash import METHOD_LABELS
 from domain.ids import sede_id_for
 from tests.browser.conftest import (
     HAVE_CHROMIUM,
@@ -32,6 +33,11 @@ def _summary(path: str) -> tuple[str, dict[str, Any]]:
         wb = load_workbook(fh)
     ws = wb["Resumen"]
     values = {str(r[0]): r[1] for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
+    # methods and documents are named in Spanish, not by their codes
+    methods = [r[0] for r in wb["Medios de pago"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert methods and set(methods) <= set(METHOD_LABELS.values()), methods
+    docs = [r[:2] for r in wb["Comprobantes"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert all(kind in ("Boleta", "Factura") and state[0].isupper() for kind, state in docs), docs
     return str(ws["A1"].value), values
 
 
@@ -60,7 +66,8 @@ def test_the_tablero_exports_what_it_shows_with_the_current_filters(hub_page: An
     date_from = page.locator("#filters input[name=from]").input_value()
     date_to = page.locator("#filters input[name=to]").input_value()
     assert download.suggested_filename == f"dashboard-{date_from}-{date_to}.xlsx"
-    _, values = _summary(download.path())
+    title, values = _summary(download.path())
+    assert title == "Tablero de la sede S02"
     assert (values["Ventas"], values["Órdenes"]) == (120, 1)
     with open(_export(page, "pdf").path(), "rb") as fh:
         assert fh.read(5) == b"%PDF-"
@@ -71,6 +78,7 @@ def test_a_supervisors_export_covers_their_sede(hub_page: Any) -> None:
     page = hub_page
     sign_in_hub(page, "supervisor.s01", HUB_ADMIN_PASSWORD)
     expect(page.locator("[data-kpi=sales] strong")).to_have_text("S/ 125.50")
-    _, values = _summary(_export(page, "xlsx").path())
+    title, values = _summary(_export(page, "xlsx").path())
+    assert title == "Tablero de la sede S01"
     assert (values["Ventas"], values["Órdenes"]) == (125.5, 2)
     assert page.js_errors == []

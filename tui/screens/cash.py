@@ -13,7 +13,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from domain.cash import DENOMINATIONS, denomination_key
+from domain.cash import DENOMINATIONS, denomination_key, method_label
 from domain.clock import LIMA
 from tui.api import ApiError, CashSession
 from tui.messages import ApiFailed, CashClosed, CashCounted, CashLoaded
@@ -25,19 +25,10 @@ from tui.widgets.payment_row import amount_of, check_amount
 DECLARED = ("tarjeta", "yape", "plin", "transferencia")
 
 
-METHOD_LABELS = {
-    "efectivo": "Efectivo",
-    "tarjeta": "Tarjeta",
-    "yape": "Yape",
-    "plin": "Plin",
-    "transferencia": "Transferencia",
-}
-
-
 def count_summary(result: dict[str, Any]) -> str:
     """The count's answer in a few lines: cash always, other methods only when they moved."""
     lines = [
-        f"{METHOD_LABELS.get(line['method'], line['method'])}: esperado S/ {line['expected']}, "
+        f"{method_label(line['method'])}: esperado S/ {line['expected']}, "
         f"contado S/ {line['counted']}, diferencia S/ {line['difference']}"
         for line in result.get("lines", [])
         if line["method"] == "efectivo"

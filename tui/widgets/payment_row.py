@@ -9,18 +9,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Select
 
+from domain.cash import METHOD_LABELS
+from domain.cash import METHODS as CASH_METHODS
 from domain.errors import InvalidInput
 from domain.money import parse_amount
 from domain.payment_reference import check_payment_reference
 from tui.widgets.field import FieldWithError
 
-METHODS: list[tuple[str, str]] = [
-    ("Efectivo", "efectivo"),
-    ("Tarjeta", "tarjeta"),
-    ("Yape", "yape"),
-    ("Plin", "plin"),
-    ("Transferencia", "transferencia"),
-]
+METHODS: list[tuple[str, str]] = [(METHOD_LABELS[m], m) for m in CASH_METHODS]
 
 
 def check_amount(text: str) -> str | None:
