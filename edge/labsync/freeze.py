@@ -96,7 +96,8 @@ def assign_tests(
 
 def _samples_by_item(session: Session, order_id: str) -> dict[str, Sample]:
     found: dict[str, Sample] = {}
-    for s in session.exec(select(Sample).where(Sample.order_id == order_id)):
+    rows = select(Sample).where(Sample.order_id == order_id, Sample.status != "rechazada")
+    for s in session.exec(rows):  # a rejected tube's tests are in its replacement
         for item_id in s.item_ids or []:
             found.setdefault(item_id, s)
     return found

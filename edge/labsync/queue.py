@@ -33,7 +33,8 @@ from edge.samples.models import Sample
 
 log = logging.getLogger("labred.edge.labsync")
 
-SAMPLE_TAKEN = "tomada"  # edge.samples: a sample is "pendiente" until it is taken
+SAMPLE_PENDING = "pendiente"  # edge.samples: "pendiente" until taken (a rejected tube's
+# replacement is a new pending sample; the rejected one, "rechazada", waits for nothing)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def awaiting_samples(session: Session, order_ids: list[str]) -> set[str]:
         return set()
     rows = session.exec(
         select(Sample.order_id).where(
-            col(Sample.order_id).in_(order_ids), Sample.status != SAMPLE_TAKEN
+            col(Sample.order_id).in_(order_ids), Sample.status == SAMPLE_PENDING
         )
     ).all()
     return set(rows)

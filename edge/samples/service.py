@@ -7,9 +7,13 @@ per-day counter updated in the same transaction, so numbers never repeat nor col
 another sede's.
 
 Taking the last pending sample of an order moves it from ``registrada`` to
-``muestra_tomada`` with its status event. Labels: the first print is free; a reprint needs a
-reason and the ``label.reprint`` permission and is audited; every print is in the access log
-(it shows the patient's data).
+``muestra_tomada`` with its status event (rejected tubes do not count: their replacement does).
+Rejecting a taken tube and drawing it again lives in :mod:`edge.samples.rejection`; taking the
+replacement tells the laboratory queue (the order changed: its specimen now has a collection
+time). Labels: rejected tubes are left out unless asked for; when some tubes were never printed
+(a replacement), only those print, free; otherwise it is a reprint, which needs a reason and the
+``label.reprint`` permission and is audited; every print is in the access log (it shows the
+patient's data).
 """
 
 from __future__ import annotations
@@ -33,17 +37,16 @@ from edge.orders.models import Order, OrderItem
 from edge.orders.queries import items_in_order
 from edge.patients.models import Patient
 from edge.samples import labels as label_render
-from edge.samples.models import Sample, SampleCounter
+from edge.samples.models import PENDING, REJECTED, TAKEN, Sample, SampleCounter
 
-PENDING = "pendiente"
-TAKEN = "tomada"
 REGISTERED = "registrada"
 SAMPLE_TAKEN = "muestra_tomada"
 CANCELLED = "anulada"
 
 
 # ------------------------------------------------------------------ creation
-def _next_seq(session: Session, *, sede: Sede, day: Any) -> int:
+def next_seq(session: Session, *, sede: Sede, day: Any) -> int:
+    """The next sample sequence of ``sede`` on ``day`` (counter row updated in the session)."""
     counter = session.get(SampleCounter, (sede.id, day))
     if counter is None:
         # Start after any barcode already minted for the day (e.g. a counter lost in a restore).
@@ -98,7 +101,7 @@ def create_samples_for_order(
     now = clock.now()
     samples: list[Sample] = []
     for (sample_type, tube), item_ids in groups.items():
-        seq = _next_seq(session, sede=sede, day=order.business_date)
+        seq = next_seq(session, sede=sede, day=order.business_date)
         sample = Sample(
             order_id=order.id,
             sede_id=order.sede_id,
@@ -157,6 +160,12 @@ def take(session: Session, *, sample_id: str, user: Principal, clock: Clock) -> 
         raise RuleViolation("La orden está anulada.", code="order_cancelled")
     if sample.status == TAKEN:
         raise Conflict("La muestra ya fue tomada.", code="sample_already_taken")
+    if sample.status == REJECTED:
+        raise Conflict(
+            "La muestra fue rechazada; tome su retoma.",
+            code="sample_rejected",
+            loc=["path", "sample_id"],
+        )
     sample.status = TAKEN
     sample.taken_at = clock.now()
     sample.taken_by = user.user_id
@@ -164,11 +173,19 @@ def take(session: Session, *, sample_id: str, user: Principal, clock: Clock) -> 
     pending = [
         s
         for s in list_for_order(session, order_id=order.id)
-        if s.status != TAKEN and s.id != sample.id
+        if s.status == PENDING and s.id != sample.id
     ]
     if not pending and order.status == REGISTERED:
         _set_order_status(session, order=order, to_status=SAMPLE_TAKEN, user=user, clock=clock)
+    if sample.replaces_id is not None and order.status not in hooks.QUIET_STATUSES:
+        # a recollection: the laboratory learns when the new specimen was drawn
+        hooks.order_changed(session=session, order=order, user=user, clock=clock)
     return sample
+
+
+def recollection_pending(samples: list[Sample]) -> bool:
+    """Whether a rejected tube's replacement is still to be drawn ("retoma pendiente")."""
+    return any(s.status == PENDING and s.replaces_id is not None for s in samples)
 
 
 # ------------------------------------------------------------------ labels
@@ -190,17 +207,23 @@ def labels(
     reason: str | None,
     sample_id: str | None = None,
     ip: str | None = None,
+    include_rejected: bool = False,
 ) -> LabelOutput:
     order = _order(session, order_id)
     samples = list_for_order(session, order_id=order.id)
     if sample_id is not None:
         samples = [s for s in samples if s.id == sample_id]
+    elif not include_rejected:
+        samples = [s for s in samples if s.status != REJECTED]
     if not samples:
         raise NotFound(
             "La orden no tiene muestras que etiquetar.",
             code="samples_not_found",
             loc=["path", "order_id"],
         )
+    unprinted = [s for s in samples if s.label_prints == 0]
+    if unprinted and sample_id is None:
+        samples = unprinted  # a tube drawn again (retoma): only its label, as a first print
     reprint = any(s.label_prints > 0 for s in samples)
     reason = (reason or "").strip() or None
     if reprint:

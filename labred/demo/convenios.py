@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from domain.clock import LIMA, SystemClock, business_date
 from labred.demo.checks import Report
 from sandbox.daygen import Ledger, login
 
@@ -96,7 +97,7 @@ def settle_on_hub(
             f"/api/convenios/{first['convenio_id']}/payments",
             json={
                 "amount": f"{amount:.2f}",
-                "date": dt.date.today().isoformat(),
+                "date": business_date(SystemClock().now(), LIMA).isoformat(),  # the hub's today
                 "method": "transferencia",
                 "reference": "OP 000777 BCP (demo)",
                 "invoice": first["invoice"]["full_number"],

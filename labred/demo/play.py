@@ -1,7 +1,8 @@
 """Headless demo: play D business days at every sede through the edges' APIs, cut one sede off
 the hub for part of each day, register the same patient at two sedes during the cut, have
 SUNAT reject a convenio's credit note at one sede on the last day and re-issue it
-(:mod:`labred.demo.convenio_credit`), wait for SUNAT, for the laboratory stand-ins' results and
+(:mod:`labred.demo.convenio_credit`), reject a drawn tube at one sede on the first day and draw it
+again (:mod:`labred.demo.recollection`), wait for SUNAT, for the laboratory stand-ins' results and
 for sync, reconcile on the hub, print a summary and check the invariants. After the last day's
 closing, a late patient arrives at the first sede: its supervisor reopens the sealed day, one more
 order is sold and the day is sealed again (:mod:`labred.demo.late_patient`)."""
@@ -44,6 +45,12 @@ from labred.demo.convenios import (
     settle_on_hub,
 )
 from labred.demo.late_patient import LateRound, hub_order_days, late_checks, play_late, print_late
+from labred.demo.recollection import (
+    RecollectionRound,
+    play_recollection,
+    print_recollection,
+    recollection_checks,
+)
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, SedeDay, login
 
@@ -188,6 +195,9 @@ def play_and_check(demo: Demo) -> int:
         ),
     )
     late = LateRound(skipped="the last day was not played")
+    # The rejected tube and its retoma: the first day, at a sede neither cut off nor late.
+    retoma_k = 2 if o.sedes >= 2 else 1
+    retoma = RecollectionRound()
     for day in range(o.days):
         _set_day(demo, o.days - 1 - day)
         errors: list[str] = []
@@ -203,6 +213,16 @@ def play_and_check(demo: Demo) -> int:
 
             if day == 0 and k in (1, 2) and o.sedes > 1:
                 person = dict(shared, phone="987654321" if k == 1 else "912345678")
+            hooks: list[Callable[[SedeDay, httpx.Client], None]] = []
+            if day == 0 and k == retoma_k:
+                hooks.append(lambda d, sup: play_recollection(d, sup, retoma))
+            if last:
+                hooks.append(gate.before_close)
+
+            def before_close(d: SedeDay, sup: httpx.Client) -> None:
+                for hook in hooks:
+                    hook(d, sup)
+
             sede_day = SedeDay(
                 base_url=demo.t.edge_url(k),
                 sede_code=sede_code(k),
@@ -217,7 +237,7 @@ def play_and_check(demo: Demo) -> int:
                     shared_patient=person,
                     midday=midday,
                     invoice_months=months if last else (),
-                    before_close=gate.before_close if last else None,
+                    before_close=before_close if hooks else None,
                 )
             except Exception as exc:  # noqa: BLE001 - reported below, fails the demo
                 gate.abort()  # the other sedes must not wait for this one at the gate
@@ -287,6 +307,7 @@ def play_and_check(demo: Demo) -> int:
         convenios if sold_to_convenios else ConvenioRound(skipped=True),
         gate.round,
         late,
+        retoma,
     )
 
 
@@ -346,6 +367,7 @@ def _report(
     convenios: ConvenioRound | None,
     credit: CreditRound,
     late: LateRound,
+    retoma: RecollectionRound,
 ) -> int:
     print("")
     print(
@@ -377,6 +399,7 @@ def _report(
         print_round(convenios)
     print_credit(credit)
     print_late(late)
+    print_recollection(retoma)
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
     lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
     if convenios is None:
@@ -391,6 +414,7 @@ def _report(
     late_hub = hub_order_days(hub_conninfo(demo.t.hub_dir / "pg"), late.order_id)
     credited = None if credit.skipped else credit.sede
     late_checks(report, late, edges=edges, at_hub=late_hub, closures=closures, credit_sede=credited)
+    recollection_checks(report, retoma, edges=edges, conninfo=hub_conninfo(demo.t.hub_dir / "pg"))
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
     edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 21:33:27.576629
+Create Date: 2026-11-30 00:04:51.536761
 """
 
 from collections.abc import Sequence
@@ -915,6 +915,12 @@ def upgrade() -> None:
     sa.Column('label_prints', sa.Integer(), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reject_reason', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('reject_note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('rejected_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rejected_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('replaces_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('replaced_by_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['lab_order.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('barcode')
