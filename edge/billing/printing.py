@@ -1,7 +1,9 @@
 """Printed representation (representación impresa): A4 PDF, 80 mm ticket PDF, HTML ticket.
 
 In Spanish: company, sede address, document type, series-number, customer, lines, taxes,
-totals, amount in words, the hash (DigestValue of the signed XML that was sent) and the QR
+totals, under them the forma de pago and how it was paid (:mod:`edge.billing.print_payments`:
+payments with the change, or a note's refunds), amount in words, the hash (DigestValue of the
+signed XML that was sent) and the QR
 (``RUC|type|series|number|IGV|total|date|customer doc type|customer doc number|hash``).
 PDFs embed a Unicode font through :mod:`sync.pdffonts` (β-HCG prints as such; every text goes
 through ``fonts.text``, which falls back to Latin-1 when the font is missing); the HTML escapes
@@ -25,14 +27,22 @@ from domain.money import fmt
 from domain.sunat import (
     CreditNoteReason,
     DocumentType,
-    PaymentMethod,
     qr_payload,
     qr_png,
     qr_svg,
 )
 from domain.words import amount_in_words
-from edge.billing.documents import credit_due_date, lines_of, terms_of
+from edge.billing.documents import lines_of
 from edge.billing.models import Invoice
+from edge.billing.print_payments import (
+    PaymentRow,
+    PrintInstallment,
+    PrintPayment,
+    credit_terms,
+    payment_rows,
+    payment_text,
+    payments_for,
+)
 from edge.config.models import Company, Sede
 from sync.pdffonts import PdfFonts, prepare
 
@@ -46,15 +56,6 @@ class PrintLine:
     quantity: int
     unit_price: Decimal
     total: Decimal
-
-
-@dataclass(frozen=True)
-class PrintInstallment:
-    """One cuota of a crédito document."""
-
-    number: int
-    amount: Decimal
-    due_date: dt.date
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class PrintData:
     installments: tuple[PrintInstallment, ...] = ()  # the cuotas of a crédito document
     net_pending: Decimal | None = None  # monto neto pendiente de pago (crédito)
     restates_terms: bool = False  # nota de crédito 13: the terms are the factura's new ones
+    payments: tuple[PrintPayment, ...] = ()  # the order's payments up to this document
+    refunds: tuple[PrintPayment, ...] = ()  # a nota de crédito: what the order refunded
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -97,6 +100,7 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
     ruc = company.ruc if company else ""
     label = DocumentType(inv.doc_type).label
     installments, net_pending = credit_terms(inv)
+    payments, refunds = payments_for(session, inv)
     return PrintData(
         company_ruc=ruc,
         company_name=company.razon_social if company else "",
@@ -145,30 +149,9 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         net_pending=net_pending,
         restates_terms=inv.doc_type == DocumentType.NOTA_CREDITO.value
         and inv.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO.value,
+        payments=payments,
+        refunds=refunds,
     )
-
-
-def credit_terms(inv: Invoice) -> tuple[tuple[PrintInstallment, ...], Decimal | None]:
-    """The cuotas and the net amount pending (their sum, the XML's ``Credito`` amount) of a
-    crédito document; ``((), None)`` otherwise."""
-    terms = terms_of(inv)
-    if terms is None or terms.method != PaymentMethod.CREDITO:
-        return (), None
-    installments = tuple(
-        PrintInstallment(i, inst.amount, inst.due_date)
-        for i, inst in enumerate(terms.installments, start=1)
-    )
-    return installments, sum((inst.amount for inst in installments), Decimal("0.00"))
-
-
-def payment_text(inv: Invoice) -> str | None:
-    """Forma de pago as printed: crédito with its due date, contado for other facturas."""
-    due = credit_due_date(inv)
-    if due is not None:
-        return f"Crédito — vence {due:%d/%m/%Y}"
-    if inv.doc_type == DocumentType.FACTURA.value:
-        return "Contado"
-    return None
 
 
 def _totals(d: PrintData) -> list[tuple[str, Decimal]]:
@@ -201,6 +184,11 @@ def _terms_lines(d: PrintData) -> list[str]:
             for c in d.installments
         ]
     return rows
+
+
+def _paid_rows(d: PrintData) -> list[PaymentRow]:
+    """Printed under the totals: forma de pago (and cuotas), then payments or refunds."""
+    return payment_rows(_terms_lines(d), d.payments, d.refunds)
 
 
 def _footer_lines(d: PrintData) -> list[str]:
@@ -251,7 +239,6 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
         info.append(f"Dirección: {d.customer_address}")
     if d.reference:
         info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
-    info += _terms_lines(d)
     info.append("Moneda: SOLES")
     for text in info:
         pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
@@ -273,6 +260,12 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
     for label, value in _totals(d):
         pdf.cell(154, 5, t(label), align="R")
         pdf.cell(32, 5, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font(fonts.family, "", 9)
+    for row in _paid_rows(d):  # under the totals: forma de pago, cuotas, payments
+        if row.detail:
+            pdf.cell(70, 5, t(row.text))
+        pdf.multi_cell(0, 5, t(row.detail or row.text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     y = pdf.get_y()
     pdf.image(io.BytesIO(qr_png(d.qr_text, scale=4)), x=12, y=y, w=30, h=30)
@@ -284,8 +277,9 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
 
 
 def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
-    terms = _terms_lines(d)
-    height = 150 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * len(terms)
+    paid = _paid_rows(d)
+    shown = len(paid) + sum(1 for row in paid if row.detail)
+    height = 152 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * shown
     pdf, fonts = _new_pdf((80, height), 4, compress)
     t = fonts.text
     width = 72
@@ -310,7 +304,6 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     ]
     if d.reference:
         left.append(f"Modifica: {d.reference} - {d.reason}")
-    left += terms
     pdf.set_font(fonts.family, "", 7.5)
     for text in left:
         pdf.multi_cell(width, 3.6, t(text), new_x="LMARGIN", new_y="NEXT")
@@ -332,6 +325,14 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
         pdf.cell(50, 3.8, t(label), align="R")
         pdf.cell(22, 3.8, fmt(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
+    pdf.set_font(fonts.family, "", 7.5)
+    for row in paid:
+        pdf.multi_cell(width, 3.6, t(row.text), new_x="LMARGIN", new_y="NEXT")
+        if row.detail:
+            pdf.set_x(pdf.l_margin + 3)
+            pdf.multi_cell(width - 3, 3.6, t(row.detail), new_x="LMARGIN", new_y="NEXT")
+    if paid:
+        pdf.ln(1)
     for text in _footer_lines(d):
         pdf.multi_cell(width, 3.4, t(text), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.image(io.BytesIO(qr_png(d.qr_text, scale=3)), x=22, w=36, h=36)
@@ -352,9 +353,10 @@ def html_ticket(d: PrintData) -> str:
         for label, value in _totals(d)
     )
     ref = f"<p>Modifica: {e(d.reference)} — {e(d.reason)}</p>" if d.reference else ""
-    terms = "<br>".join(e(t) for t in _terms_lines(d))
-    if terms:
-        ref += f"<p class='terms'>{terms}</p>"
+    paid = "<br>".join(
+        e(r.text) + (f"<br>&nbsp;&nbsp;{e(r.detail)}" if r.detail else "") for r in _paid_rows(d)
+    )
+    paid = f"<p class='terms'>{paid}</p>" if paid else ""
     footer = "".join(f"<p class='c small'>{e(t)}</p>" for t in _footer_lines(d))
     return f"""<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8">
@@ -375,7 +377,7 @@ h1, h2 {{ font-size: 12px; margin: 2px 0; text-align: center; }}
 <h2>{e(d.title)}<br>{e(d.full_number)}</h2>
 <p>Fecha: {d.issued_at:%d/%m/%Y %H:%M}<br>Cliente: {e(d.customer_name)}<br>
 {e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}
-<hr><table>{rows}</table><hr><table>{totals}</table>
+<hr><table>{rows}</table><hr><table>{totals}</table>{paid}
 {footer}
 <p class="c"><img alt="Código QR" src="data:image/svg+xml;base64,{qr}" width="140" height="140"></p>
 </body></html>"""
