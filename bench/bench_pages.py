@@ -248,7 +248,7 @@ def run_hub(args: argparse.Namespace, data_dir: Path) -> bool:
                 nodes = c.get("/api/sync/nodes").json()
         runner = Runner(base, headers)
         locations = "/api/config/locations"
-        today = dt.date.today()
+        today = business_date(SystemClock().now())  # Lima
 
         def window(i: int) -> str:  # a different 30-day window each time: a cold chart cache
             end = today - dt.timedelta(days=i % 300)

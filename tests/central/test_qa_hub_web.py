@@ -236,4 +236,7 @@ def test_month_by_month_shows_the_twelve_whole_months_up_to_the_period_end(
         for b in ElementTree.fromstring(r.json()["monthly"]).iter()
         if b.get("class") == "bar"
     ]
-    assert months == [("2025-12", "20.00"), ("2026-10", "50.00"), ("2026-11", "30.00")]
+    # every one of the twelve months is drawn, a month without sales at zero
+    sold = {"2025-12": "20.00", "2026-10": "50.00", "2026-11": "30.00"}
+    twelve = ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert months == [(m, sold.get(m, "0")) for m in twelve]
