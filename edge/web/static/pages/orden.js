@@ -173,7 +173,7 @@ export async function init({ me }) {
     await render();
   };
   refreshDiscount = initDiscountRequest({ me, onDecided });
-  refreshLabels = initLabels({ me });
+  refreshLabels = initLabels({ me, onChanged: render }); // a tube taken may move the order
   $("#o-next").addEventListener("click", advance);
   const cancel = () => order && order.status !== "anulada" && perms.has("order.cancel") && askCancel(order, render, { patientName });
   $("#o-cancel").addEventListener("click", cancel);
