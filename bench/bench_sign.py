@@ -34,7 +34,7 @@ from domain.sunat import (  # noqa: E402
     Signer,
     build_document,
 )
-from sandbox.testcert import generate  # noqa: E402
+from sync.testcert import generate  # noqa: E402
 
 BUDGET_MS = 5.0
 BUDGET_RATIO = 4.0

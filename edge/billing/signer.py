@@ -11,19 +11,14 @@ Passwords are ``SecretStr`` and are never logged or put in error messages.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 from domain.errors import Unavailable
 from domain.sunat import SignatureAlgorithm, Signer
 from edge.settings import EdgeSettings
+from sync import testcert
 
 log = logging.getLogger("labred.edge.billing")
 
@@ -94,45 +89,9 @@ def _load(settings: EdgeSettings) -> Signer:
 
 
 def ensure_test_certificate(directory: Path, name: str = TEST_CERT_NAME) -> tuple[Path, Path]:
-    """Create (once) a self-signed RSA-2048 test certificate: ``(key path, cert path)``.
-
-    Same shape as ``sandbox.testcert.ensure`` (edge may not import sandbox)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    key_path = directory / f"{name}.key.pem"
-    cert_path = directory / f"{name}.cert.pem"
-    if key_path.exists() and cert_path.exists():
-        return key_path, cert_path
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "PE"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "LABRED PRUEBAS"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "LABRED (CERTIFICADO DE PRUEBA)"),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_bytes = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    tmp = key_path.with_suffix(".tmp")
-    tmp.write_bytes(key_bytes)
-    tmp.chmod(0o600)
-    tmp.replace(key_path)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_path, cert_path
+    """Create (once, even with the worker asking at the same moment) a self-signed RSA-2048
+    test certificate: ``(key path, cert path)``."""
+    return testcert.ensure(directory, name)
 
 
 def clear_cache() -> None:

@@ -24,7 +24,7 @@ from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XM
 
 from sandbox.sunat.codes import is_exception
 from sandbox.sunat.validation import Verdict
-from sandbox.testcert import TestCertificate, generate
+from sync.testcert import TestCertificate, generate
 
 SUNAT_RUC = "20131312955"
 LIMA = ZoneInfo("America/Lima")

@@ -59,7 +59,7 @@ from domain.sunat import (
 )
 from domain.sunat.totals import spread_discount
 from domain.words import amount_in_words
-from sandbox.testcert import generate
+from sync.testcert import generate
 from tests.domain.sunat.conftest import SKIP_REASON, _load_validator
 
 D = Decimal

@@ -31,10 +31,10 @@ from edge.billing.sunat_errors import (
     SunatUnavailable,
 )
 from edge.billing.sunat_payload import build_zip
-from sandbox import testcert
 from sandbox.sunat.faults import Faults
 from sandbox.sunat.simulator import create_app
-from sandbox.testcert import generate
+from sync import testcert
+from sync.testcert import generate
 from tests.procs import serve_in_thread
 
 SUNAT_DIR = Path(__file__).resolve().parents[3] / "shared" / "sunat"

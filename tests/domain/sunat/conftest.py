@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 
 from domain.sunat.signing import Signer
-from sandbox.testcert import TestCertificate as Cert
-from sandbox.testcert import generate
+from sync.testcert import TestCertificate as Cert
+from sync.testcert import generate
 
 ROOT = Path(__file__).resolve().parents[3]
 SUNAT_DIR = Path(os.environ.get("SUNAT_DATA", ROOT.parent / "shared" / "sunat"))

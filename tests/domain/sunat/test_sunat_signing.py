@@ -21,8 +21,8 @@ from domain.sunat.signing import (
     verify,
 )
 from domain.sunat.ubl import NS_CAC, NS_CBC, NS_DS, SIGNATURE_ID, build_document, render
-from sandbox.testcert import TestCertificate as Cert
-from sandbox.testcert import generate
+from sync.testcert import TestCertificate as Cert
+from sync.testcert import generate
 
 from .factories import doc
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from domain.errors import InvalidInput, Unavailable
 from edge.billing import files, signer
 from edge.settings import EdgeSettings
-from sandbox.testcert import generate
+from sync.testcert import generate
 
 SECRET = "clave-del-p12-ñ"
 

@@ -1,12 +1,16 @@
-"""Self-signed test certificates for the sandbox, the demo and the tests.
+"""Self-signed test certificates for the sandbox, the demo, an edge in sandbox mode and the
+tests.
 
 Never a real certificate in the repository: this generates one on demand (RSA-2048,
-valid 10 years) and caches it under a directory the caller chooses.
+valid 10 years) and caches it under a directory the caller chooses (:func:`ensure`), once even
+when several processes ask at the same moment (an edge's API and its worker both sign).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,14 +85,28 @@ def generate(common_name: str = "LABRED PRUEBAS SAC", ruc: str = "20100070970") 
     )
 
 
+def _write(path: Path, data: bytes, mode: int) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.chmod(mode)
+    tmp.replace(path)
+
+
 def ensure(directory: Path, name: str = "sunat-test") -> tuple[Path, Path]:
-    """Create (once) ``<name>.key.pem`` and ``<name>.cert.pem`` under ``directory``."""
+    """Create (once) ``<name>.key.pem`` and ``<name>.cert.pem`` under ``directory``.
+
+    Processes that ask at the same time wait on a lock file and find the pair the first one
+    wrote: two generations racing could leave one process's key beside another's
+    certificate. Each file appears whole (written aside, then renamed)."""
     directory.mkdir(parents=True, exist_ok=True)
     key_path = directory / f"{name}.key.pem"
     cert_path = directory / f"{name}.cert.pem"
-    if not (key_path.exists() and cert_path.exists()):
-        tc = generate()
-        key_path.write_bytes(tc.key_pem)
-        key_path.chmod(0o600)
-        cert_path.write_bytes(tc.cert_pem)
+    if key_path.exists() and cert_path.exists():
+        return key_path, cert_path
+    with (directory / f".{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (key_path.exists() and cert_path.exists()):
+            tc = generate()
+            _write(cert_path, tc.cert_pem, 0o644)
+            _write(key_path, tc.key_pem, 0o600)
     return key_path, cert_path
