@@ -11,6 +11,10 @@
 * A 401 on an expired or invalid access token is answered by one silent refresh (rotation:
   the new refresh token replaces the old) and the request is repeated. Refreshes are
   serialised, so two threads never spend the same refresh token.
+* When the node ends the session (refresh refused, user deactivated or taken off the sede)
+  the request raises ``SessionEnded``, which says whether it may be sent again after a new
+  sign-in (``begin_action`` marks where one action of a thread starts, so a GET that follows
+  a POST of the same action is not taken for harmless).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import httpx
 
+from tui.errors import SESSION_OVER, ApiError, EdgeUnreachable, SessionEnded, parse_error
 from tui.wire import (
     JSON,
     CashSession,
@@ -45,94 +50,11 @@ __all__ = [
     "Patient",
     "Profile",
     "Service",
+    "SessionEnded",
     "Tokens",
     "parse_error",
 ]
 _REFRESHABLE = frozenset({"token_expired", "token_invalid", "not_authenticated"})
-
-
-class ApiError(Exception):
-    """An error answered by the edge (or 0 when it could not be reached)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        msg: str,
-        loc: list[str | int] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.code = code
-        self.msg = msg
-        self.loc: list[str | int] = list(loc or [])
-        self.extra: dict[str, Any] = dict(extra or {})
-        """The error's ``ctx`` (e.g. ``patient_id`` of a duplicate document)."""
-        self.others: list[ApiError] = []
-
-    @property
-    def field(self) -> str | None:
-        """The form field the error is about: the last text part of ``loc`` after "body"."""
-        parts = [p for p in self.loc if isinstance(p, str) and p not in ("body", "query", "path")]
-        return parts[-1] if parts else None
-
-    def all(self) -> list[ApiError]:
-        """This error and the others of the same response."""
-        return [self, *self.others]
-
-    def __repr__(self) -> str:
-        return f"ApiError({self.status}, {self.code!r}, {self.msg!r}, {self.loc!r})"
-
-
-class EdgeUnreachable(ApiError):
-    """The node did not answer (connection refused, dropped or timed out)."""
-
-    def __init__(self, detail: str = "", *, retryable: bool = True) -> None:
-        msg = (
-            "Sin conexión con el nodo: revise la red y que la PC del nodo esté encendida, y "
-            "vuelva a intentar (lo escrito se conserva)."
-        )
-        if not retryable:
-            msg = (
-                "Se perdió la conexión con el nodo durante la operación; revise si quedó "
-                "registrada antes de repetirla."
-            )
-        super().__init__(0, "edge_unreachable", msg, [])
-        self.detail = detail
-        self.retryable = retryable
-        """False when the request may have reached the node (repeating it could duplicate)."""
-
-
-def parse_error(response: httpx.Response) -> ApiError:
-    """The ``ApiError`` of an error response (every item of ``detail`` is kept)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    items = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(items, str):
-        items = [{"type": f"http_{response.status_code}", "msg": items, "loc": []}]
-    if not isinstance(items, list) or not items:
-        return ApiError(
-            response.status_code,
-            f"http_{response.status_code}",
-            f"El nodo respondió con un error (HTTP {response.status_code}).",
-        )
-    errors = [
-        ApiError(
-            response.status_code,
-            str(item.get("type", "error")),
-            str(item.get("msg", "Error")),
-            list(item.get("loc") or []),
-            item["ctx"] if isinstance(item.get("ctx"), dict) else None,
-        )
-        for item in items
-        if isinstance(item, dict)
-    ]
-    first = errors[0]
-    first.others = errors[1:]
-    return first
 
 
 @dataclass
@@ -152,6 +74,11 @@ class EdgeApi:
     profile: Profile | None = None
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _print_endpoint: bool | None = field(default=None, repr=False)
+    session_no: int = 0
+    """How many sign-ins this terminal has made (a session ended is told apart from the next)."""
+    ended: str | None = None
+    """The node's code for why the last session ended (None while one is open)."""
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
     def connect(cls, base_url: str, *, timeout: float = 5.0) -> EdgeApi:
@@ -191,18 +118,50 @@ class EdgeApi:
         self, method: str, path: str, *, auth: bool = True, **kwargs: Any
     ) -> httpx.Response:
         """A request with the access token; one silent refresh on an expired token."""
-        if auth and self.tokens is None:
-            raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
-        sent_with = self.tokens.access if self.tokens else None
         extra: dict[str, str] = kwargs.pop("headers", None) or {}
+        try:
+            response = self._authorised(method, path, auth=auth, extra=extra, **kwargs)
+        except SessionEnded as exc:
+            clean = not getattr(self._local, "changed", False)
+            exc.read_only = method == "GET" and clean
+            exc.repeatable = (method == "GET" or "Idempotency-Key" in extra) and clean
+            raise
+        if response.status_code >= 400:
+            raise parse_error(response)
+        if method != "GET" and "Idempotency-Key" not in extra:
+            self._local.changed = True  # it took effect: repeating the action could repeat it
+        return response
+
+    def begin_action(self) -> None:
+        """One action of the calling thread starts (see ``SessionEnded.read_only``)."""
+        self._local.changed = False
+
+    def _authorised(
+        self, method: str, path: str, *, auth: bool, extra: dict[str, str], **kwargs: Any
+    ) -> httpx.Response:
+        if auth and self.tokens is None:
+            self._no_session()
+        sent_with = self.tokens.access if self.tokens else None
         headers = {**(self._headers() if auth else {}), **extra}
         response = self._send(method, path, headers=headers, **kwargs)
         if auth and response.status_code == 401 and parse_error(response).code in _REFRESHABLE:
             self._refresh(stale_access=sent_with)
             response = self._send(method, path, headers={**self._headers(), **extra}, **kwargs)
-        if response.status_code >= 400:
-            raise parse_error(response)
+        if auth and response.status_code in (401, 403):
+            code = parse_error(response).code
+            if code in SESSION_OVER:
+                self._end(code)
         return response
+
+    def _no_session(self) -> NoReturn:
+        if self.ended is not None:  # the node ended it (another thread heard first)
+            raise SessionEnded(self.ended, session_no=self.session_no)
+        raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
+
+    def _end(self, reason: str) -> NoReturn:
+        self.tokens = None
+        self.ended = reason
+        raise SessionEnded(reason, session_no=self.session_no)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.request(method, path, **kwargs).json()
@@ -210,18 +169,16 @@ class EdgeApi:
     def _refresh(self, *, stale_access: str | None) -> None:
         with self._refresh_lock:
             if self.tokens is None:
-                raise ApiError(401, "not_authenticated", "Debe iniciar sesión.")
+                self._no_session()
             if self.tokens.access != stale_access:
                 return  # another thread refreshed meanwhile
             response = self._send(
                 "POST", "/api/auth/refresh", json={"refresh_token": self.tokens.refresh}
             )
+            if response.status_code in (401, 403):
+                self._end(parse_error(response).code)
             if response.status_code >= 400:
-                self.tokens = None
-                error = parse_error(response)
-                raise ApiError(
-                    401, "session_expired", "La sesión venció; ingrese nuevamente.", error.loc
-                )
+                raise parse_error(response)  # e.g. rate limited: the session goes on
             self._take(response.json())
 
     def _take(self, body: JSON) -> None:
@@ -236,6 +193,8 @@ class EdgeApi:
         if response.status_code >= 400:
             raise parse_error(response)
         self._take(response.json())
+        self.session_no += 1
+        self.ended = None
         assert self.profile is not None
         return self.profile
 

@@ -30,9 +30,11 @@ class SignedIn(Message):
 
 @dataclass
 class SessionExpired(Message):
-    """The refresh token was refused: back to the sign-in screen."""
+    """The node ended the session: sign in again on top of the open screens."""
 
     msg: str
+    reason: str = "not_authenticated"
+    """The node's code (``refresh_token_revoked``, ``user_inactive``, ...)."""
 
 
 @dataclass

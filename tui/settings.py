@@ -21,6 +21,11 @@ class TuiSettings(BaseSettings):
         default_factory=lambda: Path.home() / "labred-tickets",
         description="Folder where ticket PDFs are saved when the node has no print endpoint.",
     )
+    draft_file: Path = Field(
+        default_factory=lambda: Path.home() / ".labred" / "venta-en-curso.json",
+        description="Where the sale on screen is kept when the node ends the session mid-sale "
+        "(offered back at the next sign-in; removed once registered or given up).",
+    )
     timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for each request.")
     probe_interval: float = Field(
         default=2.0, gt=0, description="Seconds between connection checks (GET /health)."

@@ -91,6 +91,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[[str], ReceptionApp]]:
         settings = TuiSettings(
             edge_url=url,
             download_dir=tmp_path / "tickets",
+            draft_file=tmp_path / "venta-en-curso.json",
             probe_interval=0.3,
             status_interval=1.0,
             offline_retry=0.2,

@@ -26,6 +26,7 @@ def snapshot_app() -> ReceptionApp:
         edge_url="http://s01.local:8101",
         username="mrojas",
         download_dir=Path("/srv/labred/tickets"),
+        draft_file=Path("/srv/labred/venta-en-curso.json"),  # never there: no sale to offer
         search_delay=0,
     )
     return ReceptionApp(fake_api(), settings=settings, clock=CLOCK, poll=False, blink=False)

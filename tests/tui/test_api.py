@@ -129,7 +129,10 @@ def test_a_refused_refresh_ends_the_session() -> None:
     with pytest.raises(ApiError) as exc:
         api.search_patients("x")
     assert exc.value.code == "session_expired" and api.tokens is None
-    assert exc.value.msg == "La sesión venció; ingrese nuevamente."
+    assert exc.value.msg == (
+        "Su sesión terminó: se cerró desde otro equipo o la cerró un administrador; vuelva a "
+        "ingresar para continuar. Lo escrito se conserva."
+    )
 
 
 def test_two_threads_with_an_expired_token_spend_the_refresh_token_once() -> None:

@@ -29,6 +29,7 @@ def screen_classes() -> list[tuple[str, type]]:
     from tui.screens.patients import PatientsScreen
     from tui.screens.payment import PaymentScreen
     from tui.screens.reason import ReasonDialog
+    from tui.screens.session import SessionDialog
 
     return [
         ("Todas las pantallas", ReceptionApp),
@@ -43,6 +44,7 @@ def screen_classes() -> list[tuple[str, type]]:
         ("Caja", CashScreen),
         ("Motivo", ReasonDialog),
         ("Aprobación de supervisor", ApprovalDialog),
+        ("Sesión terminada (ingresar de nuevo sin perder lo escrito)", SessionDialog),
         ("Ayuda", HelpScreen),
     ]
 

@@ -47,9 +47,14 @@ class NewOrderScreen(ReceptionScreen):
         Binding("escape", "back", "Volver"),
     ]
 
-    def __init__(self, patient: Patient) -> None:
+    def __init__(
+        self, patient: Patient, *, draft: OrderDraft | None = None, recovered: bool = False
+    ) -> None:
+        """``draft``: a sale saved when a session ended (``recovered``: from disk, after the
+        terminal was closed), put back on screen as it was."""
         super().__init__()
-        self.draft = OrderDraft(patient=patient)
+        self.draft = draft or OrderDraft(patient=patient)
+        self.recovered = recovered
         self._found: dict[str, Service] = {}
 
     def compose_body(self) -> Iterable[Widget]:
@@ -84,8 +89,52 @@ class NewOrderScreen(ReceptionScreen):
             yield Static("", classes="form-error")
 
     def on_mount(self) -> None:
+        profile = self.reception.profile
+        if not self.draft.cashier and profile is not None:
+            self.draft.cashier, self.draft.cashier_name = profile["username"], profile["full_name"]
+        if self.draft.services or self.recovered:
+            self._restore()
         self._render_totals()
         self.action_focus_search()
+
+    def _restore(self) -> None:
+        d = self.draft
+        kind, value, reason = d.discount_kind, d.discount_value, d.discount_reason
+        self._render_cart()
+        with self.prevent(Select.Changed, Input.Changed):
+            self.query_one("#discount-kind", Select).value = kind or "none"
+            if kind:
+                self._set("discount.value", f"{value:.2f}")
+                self._set("discount.reason", reason)
+            self.query_one("#document-type", Select).value = d.document_type
+            if d.customer:
+                self._set("customer.doc_number", d.customer.get("doc_number", ""))
+                self._set("customer.name", d.customer.get("name", ""))
+        d.discount_kind, d.discount_value, d.discount_reason = kind, value, reason
+        if self.recovered:
+            profile = self.reception.profile
+            mine = profile is not None and profile["username"] == d.cashier
+            whose = "" if mine else f" de {d.cashier_label()}"
+            self.query_one(".form-error", Static).update(
+                f"Venta guardada{whose} al terminar una sesión: F9 para cobrarla"
+                f"{'' if mine else ' a su nombre'}, Esc para descartarla."
+            )
+            if profile is not None:
+                d.cashier, d.cashier_name = profile["username"], profile["full_name"]
+            self.reception.forget_draft()  # on screen again: Esc discards it
+
+    def _set(self, name: str, value: str) -> None:
+        field = self.field(name)
+        if field is not None:
+            field.value = value
+
+    def sync_draft(self) -> None:
+        """Copy what the form shows into the draft (unchecked: to keep it, not to send it)."""
+        self._read_discount()
+        self.draft.document_type = str(self.query_one("#document-type", Select).value)
+        ruc, name = self.field("customer.doc_number"), self.field("customer.name")
+        if self.draft.document_type == "01" and ruc is not None and name is not None:
+            self.draft.customer = {"doc_type": "6", "doc_number": ruc.value, "name": name.value}
 
     # ---------------------------------------------------------------------- catalog search
     @on(Input.Changed, "#f-service_q-input")
@@ -186,6 +235,7 @@ class NewOrderScreen(ReceptionScreen):
             self._render_cart()
 
     def action_back(self) -> None:
+        self.reception.forget_draft()  # a sale given up is not offered again
         self.app.pop_screen()
 
     def action_checkout(self) -> None:

@@ -151,6 +151,8 @@ class PaymentScreen(ReceptionScreen):
         self.post_message(OrderPlaced(order, invoice))
 
     def on_order_placed(self, message: OrderPlaced) -> None:
+        if self.order is None:
+            self.reception.forget_draft()  # registered: a saved copy is no longer a sale
         self.order, self.invoice = message.order, message.invoice
         o = message.order
         lines = [f"Orden {o['number']} registrada. Total S/ {o['total']}."]
