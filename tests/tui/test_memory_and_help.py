@@ -46,7 +46,8 @@ def _all_screen_classes() -> set[type]:
         subs: list[type] = cls.__subclasses__()
         for sub in subs:
             pending.append(sub)
-            if sub.__module__.startswith("tui."):
+            # a base shared by screens and never shown itself says so (``SHOWN = False``)
+            if sub.__module__.startswith("tui.") and sub.__dict__.get("SHOWN", True):
                 found.add(sub)
     return found
 

@@ -11,14 +11,13 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from domain.errors import InvalidInput
 from tui.api import ApiError, Invoice, Order
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
-from tui.screens.base import ReceptionScreen
 from tui.screens.payment import deliver_ticket, document_for
-from tui.widgets.payment_row import PaymentRow, amount_of
+from tui.screens.payment_rows import PaymentRowsScreen, receipt_lines
+from tui.widgets.payment_row import PaymentRow
 
 ROWS = 2
 
@@ -35,13 +34,15 @@ def customer_of(order: Order) -> dict[str, str] | None:
     }
 
 
-class BalanceScreen(ReceptionScreen):
+class BalanceScreen(PaymentRowsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "confirm", "Cobrar saldo"),
         Binding("f7", "print_ticket", "Imprimir"),
         Binding("escape", "back", "Volver"),
     ]
-    FIELD_ALIASES: ClassVar[dict[str, str]] = {"tendered": "extra", "reference": "extra"}
+    ROWS = ROWS
+    PAID_LABEL = "Pagado ahora"
+    LEFT_LABEL = "Queda"
 
     def __init__(self, order: Order) -> None:
         super().__init__()
@@ -50,7 +51,7 @@ class BalanceScreen(ReceptionScreen):
         self.invoice: Invoice | None = None
 
     @property
-    def balance(self) -> Decimal:
+    def due(self) -> Decimal:
         return Decimal(self.order.get("balance", "0"))
 
     def compose_body(self) -> Iterable[Widget]:
@@ -63,51 +64,20 @@ class BalanceScreen(ReceptionScreen):
             )
             yield Static("Pagos del saldo:", classes="section")
             for i in range(ROWS):
-                yield PaymentRow(i, amount=f"{self.balance:.2f}" if i == 0 else "")
+                yield PaymentRow(i, amount=f"{self.due:.2f}" if i == 0 else "")
             yield Static("", id="pay-balance")
             yield Static("", classes="form-error")
             yield Static("", id="receipt")
-
-    def on_mount(self) -> None:
-        self._render_balance()
-        self.query_one("#f-payments-0-amount-input", Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._render_balance()
-
-    def _render_balance(self) -> None:
-        paid = Decimal("0.00")
-        for row in self.query(PaymentRow):
-            try:
-                paid += amount_of(row.amount_field().value)
-            except InvalidInput:
-                pass
-        left = self.balance - paid
-        text = f"Pagado ahora S/ {paid:.2f}   Queda S/ {max(left, Decimal('0')):.2f}"
-        if left < 0:
-            text += f"   (excede en S/ {-left:.2f})"
-        self.query_one("#pay-balance", Static).update(text)
 
     def action_confirm(self) -> None:
         if self.paid is not None:
             self.notify("El pago ya fue registrado.", severity="warning")
             return
         self.clear_errors()
-        ok = self.validate_fields([f"payments.{i}.amount" for i in range(ROWS)])
-        rows: list[dict[str, Any]] = []
-        for row in self.query(PaymentRow):
-            try:
-                body = row.payload()
-            except InvalidInput as exc:
-                row.extra_field().set_error(exc.msg)
-                ok = False
-                continue
-            if body is not None:
-                rows.append(body)
-        if ok and not rows:
+        rows = self.payments()
+        if rows == []:
             self.query_one(".form-error", Static).update("Ingrese el monto a cobrar.")
-            ok = False
-        if ok:
+        elif rows is not None:
             self._pay(self.order["id"], rows)
 
     @work(thread=True, exclusive=True, group="pay-balance", exit_on_error=False)
@@ -131,13 +101,8 @@ class BalanceScreen(ReceptionScreen):
         self.paid, self.invoice = message.order, message.invoice
         o = message.order
         lines = [f"Pago registrado en la orden {o['number']}. Saldo S/ {o['balance']}."]
-        if Decimal(o.get("change", "0") or "0") > 0:
-            lines.append(f"VUELTO: S/ {o['change']}")
-        if message.invoice is not None:
-            inv = message.invoice
-            kind = "Factura" if inv.get("doc_type") == "01" else "Boleta"
-            lines.append(f"{kind} {inv['full_number']} emitida. F7 imprimir.")
-        elif Decimal(o.get("balance", "0")) > 0:
+        lines += receipt_lines(o, message.invoice, keys="F7 imprimir.")
+        if message.invoice is None and Decimal(o.get("balance", "0")) > 0:
             lines.append("Aún queda saldo: el comprobante sale al pagarlo todo.")
         self.query_one("#receipt", Static).update("\n".join(lines))
 

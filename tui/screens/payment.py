@@ -12,16 +12,15 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from domain.errors import InvalidInput
 from tui.api import ApiError, EdgeApi, Invoice, Order
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
 from tui.screens.approval import APPROVAL_CODES, ApprovalDialog
-from tui.screens.base import ReceptionScreen
+from tui.screens.payment_rows import PaymentRowsScreen, receipt_lines
 from tui.widgets.field import FieldWithError
-from tui.widgets.payment_row import PaymentRow, amount_of
+from tui.widgets.payment_row import PaymentRow
 
 ROWS = 3
 ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type")
@@ -50,7 +49,7 @@ def deliver_ticket(api: EdgeApi, invoice_id: str, folder: Path, *, save: bool) -
     return path
 
 
-class PaymentScreen(ReceptionScreen):
+class PaymentScreen(PaymentRowsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "confirm", "Cobrar"),
         Binding("f7", "print_ticket", "Imprimir"),
@@ -58,7 +57,7 @@ class PaymentScreen(ReceptionScreen):
         Binding("f2", "next_patient", "Siguiente"),
         Binding("escape", "back", "Volver"),
     ]
-    FIELD_ALIASES: ClassVar[dict[str, str]] = {"tendered": "extra", "reference": "extra"}
+    ROWS = ROWS
 
     def __init__(self, draft: OrderDraft) -> None:
         super().__init__()
@@ -67,6 +66,10 @@ class PaymentScreen(ReceptionScreen):
         # One Idempotency-Key per sale, kept across every retry and confirmation of it.
         self.sale_key = uuid.uuid4().hex
         self.invoice: Invoice | None = None
+
+    @property
+    def due(self) -> Decimal:
+        return self.draft.total
 
     def compose_body(self) -> Iterable[Widget]:
         d = self.draft
@@ -86,41 +89,7 @@ class PaymentScreen(ReceptionScreen):
                 "Carpeta PDF", "folder", value=str(self.reception.settings.download_dir)
             )
 
-    def on_mount(self) -> None:
-        self._render_balance()
-        self.query_one("#f-payments-0-amount-input", Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._render_balance()
-
-    def _render_balance(self) -> None:
-        paid = Decimal("0.00")
-        for row in self.query(PaymentRow):
-            try:
-                paid += amount_of(row.amount_field().value)
-            except InvalidInput:
-                pass
-        balance = self.draft.total - paid
-        text = f"Pagado S/ {paid:.2f}   Saldo S/ {max(balance, Decimal('0')):.2f}"
-        if balance < 0:
-            text += f"   (excede en S/ {-balance:.2f})"
-        self.query_one("#pay-balance", Static).update(text)
-
     # ---------------------------------------------------------------------------- confirm
-    def payments(self) -> list[dict[str, Any]] | None:
-        ok = self.validate_fields([f"payments.{i}.amount" for i in range(ROWS)])
-        rows: list[dict[str, Any]] = []
-        for row in self.query(PaymentRow):
-            try:
-                body = row.payload()
-            except InvalidInput as exc:
-                row.extra_field().set_error(exc.msg)
-                ok = False
-                continue
-            if body is not None:
-                rows.append(body)
-        return rows if ok else None
-
     def action_confirm(self) -> None:
         if self.order is not None:
             self.notify("La orden ya fue registrada.", severity="warning")
@@ -156,15 +125,10 @@ class PaymentScreen(ReceptionScreen):
         self.order, self.invoice = message.order, message.invoice
         o = message.order
         lines = [f"Orden {o['number']} registrada. Total S/ {o['total']}."]
-        if Decimal(o.get("change", "0")) > 0:
-            lines.append(f"VUELTO: S/ {o['change']}")
-        if message.invoice is not None:
-            inv = message.invoice
-            kind = "Factura" if inv.get("doc_type") == "01" else "Boleta"
-            lines.append(f"{kind} {inv['full_number']} emitida. F7 imprimir, F8 guardar PDF.")
-        elif Decimal(o.get("balance", "0")) > 0:
+        lines += receipt_lines(o, message.invoice, keys="F7 imprimir, F8 guardar PDF.")
+        if message.invoice is None and Decimal(o.get("balance", "0")) > 0:
             lines.append(f"Saldo pendiente S/ {o['balance']}: el comprobante sale al pagar.")
-        else:
+        elif message.invoice is None:
             lines.append("Comprobante aún no emitido: F7 lo emite e imprime, F8 guarda su PDF.")
         self.query_one("#receipt", Static).update("\n".join(lines))
 
