@@ -15,9 +15,7 @@ from textual.widgets import Static
 
 from tui.api import ApiError, Invoice, Order
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
-from tui.screens.payment import deliver_ticket, document_for
-from tui.screens.payment_rows import PaymentRowsScreen, receipt_lines
-from tui.widgets.payment_row import PaymentRow
+from tui.screens.payment_rows import PaymentRowsScreen, deliver_ticket, receipt_lines
 
 ROWS = 2
 
@@ -57,17 +55,11 @@ class BalanceScreen(PaymentRowsScreen):
     def compose_body(self) -> Iterable[Widget]:
         o = self.order
         with Vertical(id="payment"):
-            yield Static(
+            yield from self.payment_block(
                 f"Orden {o['number']}   Total S/ {o['total']}   Pagado S/ {o['paid_total']}   "
                 f"SALDO S/ {o['balance']}",
-                id="pay-total",
+                "Pagos del saldo:",
             )
-            yield Static("Pagos del saldo:", classes="section")
-            for i in range(ROWS):
-                yield PaymentRow(i, amount=f"{self.due:.2f}" if i == 0 else "")
-            yield Static("", id="pay-balance")
-            yield Static("", classes="form-error")
-            yield Static("", id="receipt")
 
     def action_confirm(self) -> None:
         if self.paid is not None:
@@ -82,20 +74,9 @@ class BalanceScreen(PaymentRowsScreen):
 
     @work(thread=True, exclusive=True, group="pay-balance", exit_on_error=False)
     def _pay(self, order_id: str, payments: list[dict[str, Any]]) -> None:
-        try:
-            order = self.reception.call_edge(lambda api: api.pay_order(order_id, payments))
-        except ApiError as exc:
-            self.post_message(ApiFailed("pay", exc))
-            return
-        try:
-            invoice = self.reception.call_edge(
-                lambda api: document_for(api, order, customer_of(order))
-            )
-        except ApiError as exc:
-            self.post_message(OrderPlaced(order, None))
-            self.post_message(ApiFailed("document", exc))
-            return
-        self.post_message(OrderPlaced(order, invoice))
+        self.register_with_document(
+            "pay", lambda api: api.pay_order(order_id, payments), customer_of
+        )
 
     def on_order_placed(self, message: OrderPlaced) -> None:
         self.paid, self.invoice = message.order, message.invoice

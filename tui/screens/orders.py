@@ -18,7 +18,7 @@ from domain.clock import LIMA, business_date
 from tui.api import ApiError, EdgeApi, Order
 from tui.messages import ApiFailed, OrderChanged, OrdersLoaded, TicketDone
 from tui.screens.base import ReceptionScreen
-from tui.screens.payment import deliver_ticket
+from tui.screens.payment_rows import deliver_ticket
 
 STATUS_LABELS = {
     "registrada": "Registrada",

@@ -14,39 +14,20 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.api import ApiError, EdgeApi, Invoice, Order
+from tui.api import ApiError, Invoice, Order
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
 from tui.screens.approval import APPROVAL_CODES, ApprovalDialog
-from tui.screens.payment_rows import PaymentRowsScreen, receipt_lines
+from tui.screens.payment_rows import (
+    PaymentRowsScreen,
+    deliver_ticket,
+    document_for,
+    receipt_lines,
+)
 from tui.widgets.field import FieldWithError
-from tui.widgets.payment_row import PaymentRow
 
 ROWS = 3
 ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type")
-
-
-def document_for(api: EdgeApi, order: Order, customer: Any) -> Invoice | None:
-    sales = [i for i in api.invoices_of(order["id"]) if i.get("doc_type") in ("01", "03")]
-    if sales:
-        return sales[0]
-    if Decimal(order.get("balance", "0")) > 0:
-        return None  # pay later: the document comes with the last payment
-    if order.get("document_type") == "01" and customer:
-        return api.issue_invoice(order["id"], customer)
-    return api.issue_receipt(order["id"])
-
-
-def deliver_ticket(api: EdgeApi, invoice_id: str, folder: Path, *, save: bool) -> Path | None:
-    """Send the ticket to the node's printer, or save its PDF in ``folder`` (returned)."""
-    if not save and api.has_print_endpoint():
-        api.print_ticket(invoice_id)
-        return None
-    name, pdf = api.ticket_pdf(invoice_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(name).name
-    path.write_bytes(pdf)
-    return path
 
 
 class PaymentScreen(PaymentRowsScreen):
@@ -74,17 +55,11 @@ class PaymentScreen(PaymentRowsScreen):
     def compose_body(self) -> Iterable[Widget]:
         d = self.draft
         with Vertical(id="payment"):
-            yield Static(
+            yield from self.payment_block(
                 f"Paciente: {d.patient['full_name']}   Ítems: {len(d.services)}   "
                 f"TOTAL A COBRAR S/ {d.total:.2f}",
-                id="pay-total",
+                "Pagos (puede dividir entre medios):",
             )
-            yield Static("Pagos (puede dividir entre medios):", classes="section")
-            for i in range(ROWS):
-                yield PaymentRow(i, amount=f"{d.total:.2f}" if i == 0 else "")
-            yield Static("", id="pay-balance")
-            yield Static("", classes="form-error")
-            yield Static("", id="receipt")
             yield FieldWithError(
                 "Carpeta PDF", "folder", value=str(self.reception.settings.download_dir)
             )
@@ -102,22 +77,11 @@ class PaymentScreen(PaymentRowsScreen):
 
     @work(thread=True, exclusive=True, group="place-order", exit_on_error=False)
     def _place(self, body: dict[str, Any]) -> None:
-        # Two steps, each retried on its own while the node is away: retrying the document
-        # must never send the order again (that would sell and charge twice).
-        try:
-            order = self.reception.call_edge(lambda api: api.create_order(body, key=self.sale_key))
-        except ApiError as exc:
-            self.post_message(ApiFailed("place", exc))
-            return
-        try:
-            invoice = self.reception.call_edge(
-                lambda api: document_for(api, order, body.get("customer"))
-            )
-        except ApiError as exc:
-            self.post_message(OrderPlaced(order, None))
-            self.post_message(ApiFailed("document", exc))
-            return
-        self.post_message(OrderPlaced(order, invoice))
+        self.register_with_document(
+            "place",
+            lambda api: api.create_order(body, key=self.sale_key),
+            lambda _order: body.get("customer"),
+        )
 
     def on_order_placed(self, message: OrderPlaced) -> None:
         if self.order is None:

@@ -1,17 +1,45 @@
 """What the sale's payment screen and the balance screen share: the split-payment rows, the
-running "paid / left" line, collecting the rows for the request and the receipt's lines."""
+running "paid / left" line, collecting the rows for the request, registering then issuing the
+document, the receipt's lines and the ticket."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from domain.errors import InvalidInput
-from tui.api import Invoice, Order
+from tui.api import ApiError, EdgeApi, Invoice, Order
+from tui.messages import ApiFailed, OrderPlaced
 from tui.screens.base import ReceptionScreen
 from tui.widgets.payment_row import PaymentRow, amount_of
+
+
+def document_for(api: EdgeApi, order: Order, customer: Any) -> Invoice | None:
+    sales = [i for i in api.invoices_of(order["id"]) if i.get("doc_type") in ("01", "03")]
+    if sales:
+        return sales[0]
+    if Decimal(order.get("balance", "0")) > 0:
+        return None  # pay later: the document comes with the last payment
+    if order.get("document_type") == "01" and customer:
+        return api.issue_invoice(order["id"], customer)
+    return api.issue_receipt(order["id"])
+
+
+def deliver_ticket(api: EdgeApi, invoice_id: str, folder: Path, *, save: bool) -> Path | None:
+    """Send the ticket to the node's printer, or save its PDF in ``folder`` (returned)."""
+    if not save and api.has_print_endpoint():
+        api.print_ticket(invoice_id)
+        return None
+    name, pdf = api.ticket_pdf(invoice_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(name).name
+    path.write_bytes(pdf)
+    return path
 
 
 class PaymentRowsScreen(ReceptionScreen):
@@ -27,6 +55,38 @@ class PaymentRowsScreen(ReceptionScreen):
     @property
     def due(self) -> Decimal:
         raise NotImplementedError
+
+    def payment_block(self, summary: str, section: str) -> Iterable[Widget]:
+        """The summary line, the rows (the first proposes what is due), the running line,
+        the error line and the receipt."""
+        yield Static(summary, id="pay-total")
+        yield Static(section, classes="section")
+        for i in range(self.ROWS):
+            yield PaymentRow(i, amount=f"{self.due:.2f}" if i == 0 else "")
+        yield Static("", id="pay-balance")
+        yield Static("", classes="form-error")
+        yield Static("", id="receipt")
+
+    def register_with_document(
+        self, action: str, register: Callable[[EdgeApi], Order], customer: Callable[[Order], Any]
+    ) -> None:
+        """Two steps, each retried on its own while the node is away (call from a worker):
+        retrying the document must never send the order or payment again (that would charge
+        twice). Posts :class:`OrderPlaced`, and :class:`ApiFailed` for a step that failed."""
+        try:
+            order = self.reception.call_edge(register)
+        except ApiError as exc:
+            self.post_message(ApiFailed(action, exc))
+            return
+        try:
+            invoice = self.reception.call_edge(
+                lambda api: document_for(api, order, customer(order))
+            )
+        except ApiError as exc:
+            self.post_message(OrderPlaced(order, None))
+            self.post_message(ApiFailed("document", exc))
+            return
+        self.post_message(OrderPlaced(order, invoice))
 
     def on_mount(self) -> None:
         self._render_balance()
