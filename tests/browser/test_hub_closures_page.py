@@ -66,15 +66,15 @@ def test_admin_runs_a_reconciliation_downloads_it_and_filters(
     run.locator("select[name=sede_id]").select_option(sede_id_for("S01"))
     run.locator("input[name=date]").fill(s01_day.isoformat())
     run.locator("button").click()
-    expect(page.locator("#flash")).to_contain_text(f"S01 del {s01_day.isoformat()}")
+    expect(page.locator("#flash")).to_contain_text(f"S01 del {s01_day:%d/%m/%Y}")
     expect(run.locator("[data-error-for=date]")).to_be_empty()
-    expect(page.locator("#closure-title")).to_contain_text(f"Cierre S01 del {s01_day}")
+    expect(page.locator("#closure-title")).to_contain_text(f"Cierre S01 del {s01_day:%d/%m/%Y} · ")
     rows = page.locator("#closures tbody tr")
     expect(rows).to_have_count(1)
     run.locator("select[name=sede_id]").select_option(sede_id_for("S02"))
     run.locator("input[name=date]").fill(s02_day.isoformat())
     run.locator("button").click()
-    expect(page.locator("#closure-title")).to_contain_text(f"Cierre S02 del {s02_day}")
+    expect(page.locator("#closure-title")).to_contain_text(f"Cierre S02 del {s02_day:%d/%m/%Y} · ")
     expect(rows).to_have_count(2)
     with Session(hub_runtime.engine) as session:
         held = {(c.sede_id, c.business_date, c.executed_by) for c in session.exec(select(Closure))}
@@ -85,7 +85,7 @@ def test_admin_runs_a_reconciliation_downloads_it_and_filters(
     shot(page, screens, "hub-cierres-conciliar")
 
     # ---- the closure as a workbook
-    page.locator(f"#closures tr:has-text('{s01_day.isoformat()}') button").click()
+    page.locator(f"#closures tr[data-day='{s01_day.isoformat()}'] button").click()
     expect(page.locator("#closure-title")).to_contain_text("S01")
     with page.expect_download() as info:
         page.click("#closure-export button[data-format=xlsx]")

@@ -357,11 +357,11 @@ def test_admin_creates_an_exam_schedules_its_price_and_reads_the_history(
     form.locator("input[name=price_reason]").fill("Nuevo tarifario del proveedor")
     form.locator("input[name=price_effective_from]").fill(start.isoformat())
     form.locator("button[type=submit]").click()
-    expect(page.locator("#flash")).to_contain_text(f"S/ 1,300.00 desde {start.isoformat()}")
+    expect(page.locator("#flash")).to_contain_text(f"S/ 1,300.00 desde {start:%d/%m/%Y}")
     history = page.locator("#price-history tbody tr")
     expect(history).to_have_count(2)
     expect(history.first.locator("td")).to_have_text(
-        [start.isoformat(), "S/ 1,300.00", "—", "Programado", "Nuevo tarifario del proveedor",
+        [f"{start:%d/%m/%Y}", "S/ 1,300.00", "—", "Programado", "Nuevo tarifario del proveedor",
          "admin", re.compile(r".+")]
     )  # fmt: skip
     _no_clipped_selects(page)

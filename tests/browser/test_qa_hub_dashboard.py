@@ -207,7 +207,7 @@ def test_admin_pages_through_catalog_closures_and_notifications_in_spanish(
     reason.fill("Llegó el pago con tarjeta que faltaba del POS 2")
     page.click("#reopen-form button")
     expect(page.locator("#flash")).to_have_text("Cierre reabierto.")
-    expect(page.locator("#closure-title")).to_contain_text("reabierto")
+    expect(page.locator("#closure-title")).to_contain_text("· Reabierto")
     expect(page.locator("#closure-reopen-info")).to_contain_text("POS 2")
     expect(page.locator("#reopen-form")).to_be_hidden()  # a reopened day cannot be reopened
     page.click("#closures-pager [data-page=next]")

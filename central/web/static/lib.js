@@ -115,6 +115,20 @@ export const soles = (value) => (value === null || value === undefined ? "—" :
 export const cents = (value) => (value === null || value === undefined ? "—" : soles(Number(value) / 100));
 const stamp = new Intl.DateTimeFormat("es-PE", { dateStyle: "short", timeStyle: "short", timeZone: "America/Lima" });
 export const when = (iso) => (iso ? stamp.format(new Date(iso)) : "nunca");
+// A business date ("2026-11-28") as people in Peru read it: "28/11/2026". The one formatter of
+// the pages for dates without a time (business dates, price validity, due dates, payment dates).
+// Read from the text itself, never through Date (which takes "YYYY-MM-DD" as UTC midnight and
+// shows the day before in Lima). None reads "—"; a text that is no real date is shown as given.
+export function fecha(iso) {
+  if (iso === null || iso === undefined || iso === "") return "—";
+  const text = String(iso);
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return text;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const last = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return last && day >= 1 && day <= last ? `${m[3]}/${m[2]}/${m[1]}` : text;
+}
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   if (seconds < 90) return `${Math.round(seconds)} s`;

@@ -1,5 +1,5 @@
 // SUNAT alarms across sedes: documents rejected, past their sending deadline, or near it.
-import { api, el, fill, showError, soles } from "../lib.js";
+import { api, el, fecha, fill, showError, soles } from "../lib.js";
 
 const KINDS = { rechazado: "Rechazado por SUNAT", vencido: "Fuera de plazo", por_vencer: "Por vencer" };
 
@@ -23,10 +23,10 @@ export default async function () {
       const counts = { rechazado: 0, vencido: 0, por_vencer: 0 };
       for (const a of data.items) counts[a.kind] += 1;
       document.getElementById("alarm-summary").textContent =
-        `${counts.rechazado} rechazados · ${counts.vencido} fuera de plazo · ${counts.por_vencer} por vencer (al ${data.today})`;
+        `${counts.rechazado} rechazados · ${counts.vencido} fuera de plazo · ${counts.por_vencer} por vencer (al ${fecha(data.today)})`;
       fill(tbody, data.items.map((a) => el("tr", { "data-alarm": a.kind, "data-document": a.document, class: a.kind === "por_vencer" ? "warn" : "" },
-        el("td", {}, a.sede_code), el("td", {}, a.document), el("td", {}, a.doc_label), el("td", {}, a.business_date || "—"),
-        el("td", {}, a.deadline || "—"),
+        el("td", {}, a.sede_code), el("td", {}, a.document), el("td", {}, a.doc_label), el("td", {}, fecha(a.business_date)),
+        el("td", {}, fecha(a.deadline)),
         el("td", { class: `kind ${a.kind}` }, a.kind === "vencido" ? `${KINDS[a.kind]} (${a.days_late} d)` : KINDS[a.kind]),
         el("td", {}, a.state), el("td", {}, a.customer_name), el("td", { class: "num" }, soles(a.total)), el("td", {}, a.detail))),
       10, "Sin alarmas: todos los comprobantes están dentro de plazo.");

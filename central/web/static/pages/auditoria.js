@@ -2,7 +2,7 @@
 // and dates. An admin sees every event (chain-wide ones too) and may pick any sede; a supervisor
 // sees only the events of their sedes (the API scopes it) and the filter offers only those.
 // Every text comes from the API and is shown as text.
-import { api, cents, currentUser, el, fill, formErrors, pager, soles, when } from "../lib.js";
+import { api, cents, currentUser, el, fecha, fill, formErrors, pager, soles, when } from "../lib.js";
 
 const PAGE = 50;
 // central/*: the actions the hub records (an unknown one is shown as recorded)
@@ -85,6 +85,7 @@ const CODES = {
   reason: { inactive: "usuario inactivo", credentials: "usuario o contraseña incorrectos" },
 };
 CODES.previous_status = CODES.status;
+const DATES = new Set(["business_date", "date", "effective_from"]); // days, shown as "28/11/2026"
 
 function details(value, sedes) {
   const entries = Object.entries(value || {});
@@ -96,6 +97,7 @@ function details(value, sedes) {
     if (typeof v === "boolean") return v ? "sí" : "no";
     if (k.endsWith("_cents")) return cents(v);
     if (k === "amount") return soles(v);
+    if (DATES.has(k)) return fecha(v);
     if (k === "sede_id") return sede(v);
     if (k === "sede_ids" && Array.isArray(v)) return v.map(sede).join(", ") || "—";
     if (k === "fields" && Array.isArray(v)) return v.map((f) => FIELDS[f] || f).join(", ");

@@ -4,7 +4,7 @@
 // categories, rename them and deactivate them (a category with active tests is refused by the
 // hub: the message, with their count, shows beside its state); the others (supervisors:
 // catalog.read) only read. The name opens the price history.
-import { api, can, el, fill, flash, formErrors, pager, soles, when } from "../lib.js";
+import { api, can, el, fecha, fill, flash, formErrors, pager, soles, when } from "../lib.js";
 
 const PAGE = 50;
 const PRICE_STATUS = { applied: "Aplicado", scheduled: "Programado", cancelled: "Cancelado" };
@@ -97,8 +97,8 @@ export default async function () {
     history.hidden = false;
     document.getElementById("svc-history-title").textContent = `Historial de precios de ${s.code} · ${s.name}`;
     const answer = await api.get(`/api/catalog/services/${encodeURIComponent(s.id)}/price-history`);
-    fill(document.querySelector("#price-history tbody"), answer.items.map((p) => el("tr", { "data-status": p.status },
-      el("td", {}, p.effective_from), el("td", { class: "num" }, soles(p.price)),
+    fill(document.querySelector("#price-history tbody"), answer.items.map((p) => el("tr", { "data-status": p.status, "data-from": p.effective_from },
+      el("td", {}, fecha(p.effective_from)), el("td", { class: "num" }, soles(p.price)),
       el("td", { class: "num" }, soles(p.previous_price)), el("td", {}, PRICE_STATUS[p.status] || p.status),
       el("td", {}, p.reason || "—"), el("td", {}, p.changed_by_username || "—"), el("td", {}, when(p.created_at)))), 7, "Sin cambios de precio.");
   }
@@ -160,7 +160,7 @@ export default async function () {
       const saved = editing
         ? await api.put(`/api/catalog/services/${encodeURIComponent(editing.id)}`, body())
         : await api.post("/api/catalog/services", body());
-      flash(`${saved.code} · ${saved.name} guardado (precio vigente ${soles(saved.price)}${saved.scheduled_price ? `; ${soles(saved.scheduled_price)} desde ${saved.scheduled_from}` : ""}).`);
+      flash(`${saved.code} · ${saved.name} guardado (precio vigente ${soles(saved.price)}${saved.scheduled_price ? `; ${soles(saved.scheduled_price)} desde ${fecha(saved.scheduled_from)}` : ""}).`);
       exams = [];
       await load(editing ? offset : 0);
       await open(saved);
@@ -199,7 +199,7 @@ export default async function () {
 
   function row(s) {
     const current = el("td", { class: "num", "data-price": "" }, soles(s.price),
-      s.scheduled_price ? el("div", { class: "muted" }, `${soles(s.scheduled_price)} desde ${s.scheduled_from}`) : null);
+      s.scheduled_price ? el("div", { class: "muted" }, `${soles(s.scheduled_price)} desde ${fecha(s.scheduled_from)}`) : null);
     const name = el("a", { href: `#servicio-${s.code}`, "data-open": "", title: "Ver historial de precios",
       onclick: (e) => { e.preventDefault(); open(s).catch((err) => flash(err.message)); } }, s.name);
     const cells = [el("td", {}, s.code), el("td", {}, name, s.is_panel ? el("span", { class: "muted" }, " · perfil") : null),

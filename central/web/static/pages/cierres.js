@@ -1,10 +1,15 @@
 // Daily closures of the sedes the user sees, by pages and filtered by sede, dates and state; one
 // closure's findings, its download (xlsx/PDF) and its reopening; running the reconciliation of a
 // sede's day by hand (reconciliation.run).
-import { api, can, download, el, fill, flash, formErrors, limaDate, pager, showError, soles } from "../lib.js";
+import { api, can, download, el, fecha, fill, flash, formErrors, limaDate, pager, showError, soles } from "../lib.js";
 
 const PAGE = 50;
 const REOPENABLE = new Set(["reconciled", "with_discrepancies"]);
+// the states as the list and the detail show them: STATUS_LABELS of central/reconciliation/models.py, capitalized
+const STATUS = {
+  reconciled: "Conciliado", with_discrepancies: "Con discrepancias", pending_data: "Pendiente de datos", reopened: "Reabierto",
+};
+const state = (c) => STATUS[c.status] || (c.status_label ? c.status_label[0].toUpperCase() + c.status_label.slice(1) : c.status);
 const SEVERITY = { critical: "Crítica", warning: "Advertencia", info: "Aviso" };
 // domain/reconciliation (documents, payments, seal) and central/reconciliation (late_records)
 const KINDS = {
@@ -57,7 +62,7 @@ export default async function () {
     detail.hidden = false;
     exportError.textContent = "";
     document.getElementById("closure-title").textContent =
-      `Cierre ${sedes[c.sede_id] || c.sede_id} del ${c.business_date} · ${c.status_label}`;
+      `Cierre ${sedes[c.sede_id] || c.sede_id} del ${fecha(c.business_date)} · ${state(c)}`;
     document.getElementById("closure-reopen-info").textContent = c.reopened_at
       ? `Reabierto por ${c.reopened_by}: ${c.reopen_reason}` : "";
     // only a reconciled day can be reopened (the hub refuses the others with 409)
@@ -86,8 +91,8 @@ export default async function () {
     }
     const list = await api.get(`/api/reconciliation/closures?${params}`);
     offset = at;
-    fill(tbody, list.items.map((c) => el("tr", { "data-closure": c.id, class: c.critical_count ? "warn" : "" },
-      el("td", {}, c.business_date), el("td", {}, sedes[c.sede_id] || c.sede_id), el("td", {}, c.status_label),
+    fill(tbody, list.items.map((c) => el("tr", { "data-closure": c.id, "data-day": c.business_date, class: c.critical_count ? "warn" : "" },
+      el("td", {}, fecha(c.business_date)), el("td", {}, sedes[c.sede_id] || c.sede_id), el("td", {}, state(c)),
       el("td", { class: "num" }, c.discrepancy_count), el("td", { class: "num" }, c.critical_count),
       el("td", {}, c.has_late_adjustments ? "Sí" : "No"),
       el("td", {}, el("button", { type: "button", class: "small", onclick: () => open(c.id) }, "Ver")))),
@@ -123,7 +128,7 @@ export default async function () {
       const closure = await api.post("/api/reconciliation/execute", body);
       showClosure(closure);
       detail.scrollIntoView({ block: "nearest" });
-      flash(`Conciliación de ${sedes[closure.sede_id] || closure.sede_id} del ${closure.business_date}: ${closure.status_label}, ${closure.discrepancy_count} discrepancia(s).`);
+      flash(`Conciliación de ${sedes[closure.sede_id] || closure.sede_id} del ${fecha(closure.business_date)}: ${closure.status_label}, ${closure.discrepancy_count} discrepancia(s).`);
       await load();
     } catch (err) { formErrors(run, err, runError); }
   });

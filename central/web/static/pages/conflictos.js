@@ -1,7 +1,9 @@
 // Sync conflicts: what the hub merged or noticed (duplicate patients, concurrent edits, clocks).
-import { api, el, fill, flash, when } from "../lib.js";
+import { api, el, fecha, fill, flash, when } from "../lib.js";
 
 const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+// a birth date reads "28/11/1990" like every date of the pages
+const value = (c, v) => (c.field === "birth_date" && typeof v === "string" ? fecha(v) : show(v));
 // central/sync (patients.py, service.py)
 const KINDS = {
   duplicate_identity: "Paciente duplicado (mismo documento)",
@@ -53,7 +55,7 @@ export default async function () {
     const rows = await api.get(`/api/sync/conflicts${q}`);
     fill(tbody, rows.map((c) => el("tr", { "data-conflict": c.id, "data-kind": c.kind },
       el("td", {}, when(c.created_at)), el("td", { title: c.kind }, KINDS[c.kind] || c.kind), el("td", {}, record(c)),
-      el("td", {}, c.field ? FIELDS[c.field] || c.field : "—"), el("td", {}, show(c.kept_value)), el("td", {}, show(c.other_value)),
+      el("td", {}, c.field ? FIELDS[c.field] || c.field : "—"), el("td", {}, value(c, c.kept_value)), el("td", {}, value(c, c.other_value)),
       el("td", {}, c.status === "open" ? "Abierto" : "Resuelto"), actions(c))), 8, "No hay conflictos.");
   }
   status.addEventListener("change", () => load().catch((err) => flash(err.message)));

@@ -1,15 +1,13 @@
 // Convenio accounts: balances of every convenio (per sede on selecting one), its facturas with
 // the payments applied, the payments received, the monthly statement (xlsx/PDF) and, for users
 // with catalog.manage, the form that records a payment received (POST /api/convenios/{id}/payments).
-import { api, el, fill, flash, formErrors, request, showError, soles } from "../lib.js";
+import { api, el, fecha, fill, flash, formErrors, request, showError, soles } from "../lib.js";
 
 const KPIS = [
   ["covered", "Cubierto"], ["invoiced", "Facturado"], ["not_invoiced", "Por facturar"],
   ["paid", "Pagado"], ["balance", "Saldo"], ["overdue", "Vencido"], ["not_due", "Por vencer"],
   ["unapplied", "A cuenta sin aplicar"],
 ];
-
-const day = (iso) => (iso ? iso.split("-").reverse().join("/") : "—");
 
 export default async function () {
   const filter = document.getElementById("conv-filter");
@@ -37,7 +35,7 @@ export default async function () {
       }
       const overdue = data.items.filter((c) => Number(c.overdue) > 0).length;
       document.getElementById("conv-summary").textContent =
-        `${data.items.length} convenio(s) · ${overdue} con saldo vencido (al ${day(data.as_of)})`;
+        `${data.items.length} convenio(s) · ${overdue} con saldo vencido (al ${fecha(data.as_of)})`;
       fill(tbody, data.items.map((c) => el("tr", { "data-convenio": c.id, class: Number(c.overdue) > 0 ? "warn" : (c.active ? "" : "muted") },
         el("td", {}, c.name, c.active ? null : " (inactivo)"), el("td", {}, c.ruc), el("td", {}, `${c.credit_days} días`),
         el("td", { class: "num" }, c.orders), el("td", { class: "num", "data-field": "covered" }, soles(c.covered)),
@@ -53,7 +51,7 @@ export default async function () {
 
   function paymentsCell(f) {
     const lines = f.payments.map((p) => el("div", { "data-payment": p.id },
-      `${day(p.date)} · ${methods[p.method] || p.method}${p.reference ? ` ${p.reference}` : ""} · ${soles(p.amount)}`));
+      `${fecha(p.date)} · ${methods[p.method] || p.method}${p.reference ? ` ${p.reference}` : ""} · ${soles(p.amount)}`));
     if (Number(f.on_account) > 0) lines.push(el("div", { class: "muted" }, `A cuenta: ${soles(f.on_account)}`));
     return lines.length ? lines : ["—"];
   }
@@ -72,7 +70,7 @@ export default async function () {
     detail.dataset.convenio = b.convenio_id;
     document.getElementById("conv-title").textContent = b.name;
     document.getElementById("conv-terms").textContent =
-      `${b.credit_days} días de crédito · saldo al ${day(b.as_of)}`;
+      `${b.credit_days} días de crédito · saldo al ${fecha(b.as_of)}`;
     document.getElementById("conv-kpis").replaceChildren(...KPIS.map(([key, label]) =>
       el("div", { class: "kpi", "data-kpi": key }, el("span", {}, label), el("strong", {}, soles(b[key])))));
     fill(document.querySelector("#conv-sedes tbody"), b.sedes.map((s) => el("tr", { "data-sede": s.sede_code, class: Number(s.overdue) > 0 ? "warn" : "" },
@@ -86,14 +84,14 @@ export default async function () {
     document.getElementById("chart-conv-sedes").innerHTML = acc.chart_sedes;
     document.getElementById("chart-conv-aging").innerHTML = acc.chart_aging;
     fill(document.querySelector("#conv-facturas tbody"), acc.facturas.map((f) => el("tr", { "data-invoice": f.invoice, class: f.overdue ? "warn" : "" },
-      el("td", {}, f.invoice), el("td", {}, f.sede_code), el("td", {}, day(f.date)), el("td", {}, day(f.due_date)),
+      el("td", {}, f.invoice), el("td", {}, f.sede_code), el("td", {}, fecha(f.date)), el("td", {}, fecha(f.due_date)),
       el("td", { class: "num" }, soles(f.payable)), el("td", {}, ...paymentsCell(f)),
       el("td", { class: "num", "data-field": "paid" }, soles(f.paid)),
       el("td", { class: "num", "data-field": "outstanding" }, soles(f.outstanding)),
       el("td", {}, facturaState(f)))),
     9, "El convenio no tiene facturas.");
     fill(document.querySelector("#conv-payments tbody"), acc.payments.map((p) => el("tr", { "data-payment": p.id },
-      el("td", {}, day(p.date)), el("td", {}, methods[p.method] || p.method), el("td", {}, p.reference || "—"),
+      el("td", {}, fecha(p.date)), el("td", {}, methods[p.method] || p.method), el("td", {}, p.reference || "—"),
       el("td", {}, p.invoice || "a cuenta"), el("td", {}, p.note || ""), el("td", { class: "num" }, soles(p.amount)))),
     6, "Sin pagos registrados.");
 
