@@ -7,6 +7,7 @@ upcasts them); a pull from a schema below ``MIN_PULL_SCHEMA`` gets 426 ``upgrade
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -212,6 +213,43 @@ class ReimportPage(_Wire):
     has_more: bool
 
 
+class DayClosureStatus(_Wire):
+    """The hub's closure of one business day of a sede, as the sede's node asks for it right
+    before reopening the day (``GET /api/sync/closures/{sede_id}/{day}``)."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "sede_id": "c6c85de9-8688-5eaf-b97a-240a40519576",
+                    "business_date": "2026-11-28",
+                    "status": "reconciled",
+                    "status_label": "conciliado",
+                    "closed": True,
+                    "closed_at": "2026-11-29T05:00:00Z",
+                    "reopen_count": 0,
+                }
+            ]
+        },
+    )
+
+    sede_id: str
+    business_date: dt.date
+    status: str | None = Field(
+        default=None,
+        description="pending_data | reconciled | with_discrepancies | reopened; null si la "
+        "central aún no ejecutó el cierre de ese día",
+    )
+    status_label: str = Field(default="", description="el estado en palabras")
+    closed: bool = Field(
+        description="True si la central ya concilió y cerró el día (conciliado o con "
+        "discrepancias): la sede no debe reabrirlo"
+    )
+    closed_at: dt.datetime | None = None
+    reopen_count: int = Field(default=0, description="veces que la central reabrió el cierre")
+
+
 class SeriesState(_Wire):
     sede_id: str
     series: dict[str, int] = Field(description="series -> highest correlative the hub holds")
@@ -228,6 +266,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "SCHEMA_VERSION",
     "Change",
+    "DayClosureStatus",
     "EnrollRequest",
     "EnrollResponse",
     "FeedChange",

@@ -13,12 +13,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 from sqlmodel import Session, col, select
 
 from central.db import unit_of_work
-from central.openapi_examples.common import AT, BUSINESS_DATE, SEDE_S01_ID
 from central.reconciliation.models import (
     RECONCILED,
     STATUS_LABELS,
@@ -28,47 +26,13 @@ from central.reconciliation.models import (
 from central.responses import errors
 from central.sync.deps import NodeDep, RuntimeDep
 from domain.errors import Forbidden
+from sync.protocol import DayClosureStatus
 
 router = APIRouter(tags=["sincronización"])
 
 CLOSED_STATUSES = (RECONCILED, WITH_DISCREPANCIES)
 
-EXAMPLE_CLOSED: JsonDict = {
-    "sede_id": SEDE_S01_ID,
-    "business_date": BUSINESS_DATE,
-    "status": RECONCILED,
-    "status_label": STATUS_LABELS[RECONCILED],
-    "closed": True,
-    "closed_at": AT,
-    "reopen_count": 0,
-}
-EXAMPLE_NONE: JsonDict = {
-    **EXAMPLE_CLOSED,
-    "status": None,
-    "status_label": "sin cierre",
-    "closed": False,
-    "closed_at": None,
-}
-
-
-class DayClosureStatus(BaseModel):
-    """The hub's closure of one business day of a sede, as the sede's node needs it."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_CLOSED, EXAMPLE_NONE]})
-
-    sede_id: str
-    business_date: dt.date
-    status: str | None = Field(
-        description="pending_data | reconciled | with_discrepancies | reopened; null si la "
-        "central aún no ejecutó el cierre de ese día"
-    )
-    status_label: str = Field(description="el estado en palabras")
-    closed: bool = Field(
-        description="True si la central ya concilió y cerró el día (conciliado o con "
-        "discrepancias): la sede no debe reabrirlo"
-    )
-    closed_at: dt.datetime | None = None
-    reopen_count: int = Field(default=0, description="veces que la central reabrió el cierre")
+EXAMPLE_CLOSED: JsonDict = DayClosureStatus.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index,assignment]
 
 
 def day_status(*, session: Session, sede_id: str, day: dt.date) -> DayClosureStatus:

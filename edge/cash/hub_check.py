@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from domain.clock import Clock
@@ -36,6 +36,7 @@ from edge.cash.seal_schemas import DayReopenRead
 from edge.db import read_session, unit_of_work
 from edge.sync.enroll import load_credentials
 from sync.client import SyncClient
+from sync.protocol import DayClosureStatus
 
 TIMEOUT = 2.0  # seconds a reopening waits for the hub at most
 HubCheckState = Literal["consultada", "no_disponible", "sin_central"]
@@ -92,21 +93,14 @@ class HubCheck:
         }
 
 
-class _HubAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    closed: bool
-    status: str | None = None
-
-
 class _ClosureClient(SyncClient):
     """The sync client (node credentials, error mapping) with the closure-status call."""
 
-    def closure(self, sede_id: str, day: dt.date) -> _HubAnswer:
+    def closure(self, sede_id: str, day: dt.date) -> DayClosureStatus:
         resp = self._call(
             "GET", f"/api/sync/closures/{sede_id}/{day.isoformat()}", headers=self._headers()
         )
-        return _HubAnswer.model_validate_json(resp.content)
+        return DayClosureStatus.model_validate_json(resp.content)
 
 
 def _ask(

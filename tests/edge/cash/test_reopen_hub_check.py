@@ -287,11 +287,7 @@ def test_the_default_client_asks_the_enrolled_hub(
     """The production client (no test double) with respx in front of the network."""
     assert hub_check.CLIENT_FACTORY is hub_check._default_client
     with respx.mock(assert_all_called=True) as mock:
-        route = mock.get(HUB + CLOSURE_PATH).mock(
-            return_value=httpx.Response(
-                200, json={"closed": True, "status": "reconciled", "status_label": "conciliado"}
-            )
-        )
+        route = mock.get(HUB + CLOSURE_PATH).mock(side_effect=answer("reconciled", closed=True))
         r = edge_client.post(REOPEN, json={"reason": REASON}, headers=supervisor.headers)
     assert r.status_code == 409 and first_error(r)["type"] == "day_closed_by_hub"
     assert route.call_count == 1 and route.calls.last.request.headers["Authorization"]
