@@ -94,14 +94,19 @@ def is_sealed(session: Session, *, sede_id: str, day: dt.date) -> bool:
         col(DaySeal.business_date) == day,
         col(DaySeal.status) == DAY_SEALED,
     )
-    return session.exec(stmt).first() is not None
+    with session.no_autoflush:  # the check needs none of the caller's pending rows
+        return session.exec(stmt).first() is not None
 
 
-def refuse_sealed(session: Session, *, sede_id: str, day: dt.date) -> None:
+def refuse_sealed(
+    session: Session, *, sede_id: str, day: dt.date, then: str = "; no admite cambios de caja."
+) -> None:
+    """409 ``day_already_sealed`` when ``day`` has its day seal: its counts and sums are final
+    (the hub reconciles against them) until a supervisor reopens the day. ``then`` ends the
+    message with what is refused."""
     if is_sealed(session, sede_id=sede_id, day=day):
         raise Conflict(
-            f"El día {day:%d/%m/%Y} ya fue cerrado (sellado); no admite cambios de caja.",
-            code="day_already_sealed",
+            f"El día {day:%d/%m/%Y} ya fue cerrado (sellado){then}", code="day_already_sealed"
         )
 
 

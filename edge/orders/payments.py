@@ -7,9 +7,8 @@ methods record the session too when one is open.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,42 +17,22 @@ from domain.errors import Conflict, InvalidInput, RuleViolation
 from domain.money import ZERO, fmt, from_cents
 from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
 from edge.auth.tokens import Principal
-from edge.cash.models import DAY_SEALED, CashSession, DaySeal
+from edge.cash.models import CashSession
+from edge.cash.service import open_session_for, refuse_sealed
 from edge.config.models import Sede
 from edge.orders import fresh
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order, Payment
 from edge.orders.schemas import PaymentIn
 
-_MISSING = object()
-_opener: Any = _MISSING
-
-
-def _cash_opener() -> Callable[..., Any] | None:
-    """``edge.cash.service.open_session_for`` once that module exists (None before)."""
-    global _opener
-    if _opener is _MISSING:
-        try:
-            from edge.cash import service as cash_service
-        except ModuleNotFoundError as exc:
-            if exc.name != "edge.cash.service":
-                raise
-            _opener = None
-        else:
-            _opener = getattr(cash_service, "open_session_for", None)
-    return _opener  # type: ignore[no-any-return]
-
 
 def cash_session_id(
     session: Session, *, sede_id: str, cashier_id: str, required: bool
 ) -> str | None:
     """The cashier's open cash session; ``cash_session_closed`` when required and none."""
-    opener = _cash_opener()
-    if opener is None:
-        return None
     try:
         with session.no_autoflush:  # the lookup needs none of the sale's pending rows
-            cash_session = opener(session, sede_id=sede_id, cashier_id=cashier_id)
+            cash_session = open_session_for(session, sede_id=sede_id, cashier_id=cashier_id)
     except RuleViolation as exc:
         if required or exc.code != "cash_session_closed":
             raise
@@ -75,23 +54,10 @@ def _open_session_ids(session: Session, ids: list[str]) -> set[str]:
 
 
 def refuse_sealed_day(session: Session, *, sede_id: str, day: dt.date) -> None:
-    """409 ``day_already_sealed`` when ``day`` has its day seal: the seal's counts and sums are
-    final (the hub reconciles against them), so no sale, payment or refund may be dated it
-    until a supervisor reopens the day (``status`` ``reabierto``)."""
-    with session.no_autoflush:
-        sealed = session.exec(
-            select(DaySeal.id).where(
-                DaySeal.sede_id == sede_id,
-                DaySeal.business_date == day,
-                DaySeal.status == DAY_SEALED,
-            )
-        ).first()
-    if sealed is not None:
-        raise Conflict(
-            f"El día {day:%d/%m/%Y} ya fue cerrado (sellado): no admite más ventas, cobros ni"
-            " devoluciones.",
-            code="day_already_sealed",
-        )
+    """409 ``day_already_sealed``: no sale, payment or refund may be dated a sealed day."""
+    refuse_sealed(
+        session, sede_id=sede_id, day=day, then=": no admite más ventas, cobros ni devoluciones."
+    )
 
 
 def _cash_taken(session: Session, order: Order) -> Decimal:

@@ -23,7 +23,7 @@ from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, NotFound
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
-from edge.cash.service import is_sealed
+from edge.cash.service import refuse_sealed
 from edge.config.models import Sede
 from edge.orders import hooks
 from edge.orders.models import Order
@@ -76,12 +76,12 @@ def _refuse(sample: Sample, order: Order, session: Session, clock: Clock) -> Non
             code="sample_not_taken",
             loc=["path", "sample_id"],
         )
-    today = business_date(clock.now())
-    if is_sealed(session, sede_id=order.sede_id, day=today):
-        raise Conflict(
-            f"El día {today:%d/%m/%Y} ya fue cerrado; reábralo para registrar la retoma.",
-            code="day_already_sealed",
-        )
+    refuse_sealed(
+        session,
+        sede_id=order.sede_id,
+        day=business_date(clock.now()),
+        then="; reábralo para registrar la retoma.",
+    )
 
 
 def reject(
