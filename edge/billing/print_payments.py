@@ -116,8 +116,7 @@ def _printed(p: Payment) -> PrintPayment:
     )
 
 
-def _ordered(rows: Sequence[Payment]) -> list[Payment]:
-    return sorted(rows, key=lambda p: (p.created_at, p.id))
+_IN_ORDER = (col(Payment.created_at), col(Payment.id))
 
 
 def payments_for(
@@ -129,8 +128,8 @@ def payments_for(
     if inv.doc_type in _SALES:
         if inv.payment_method == PaymentMethod.CREDITO.value:
             return (), ()
-        rows = session.exec(select(Payment).where(Payment.order_id == inv.order_id)).all()
-        paid = [p for p in _ordered(rows) if p.amount > ZERO and p.created_at <= inv.issued_at]
+        query = select(Payment).where(Payment.order_id == inv.order_id).order_by(*_IN_ORDER)
+        paid = [p for p in session.exec(query) if p.amount > ZERO and p.created_at <= inv.issued_at]
         return tuple(_printed(p) for p in paid), ()
     restates = inv.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO.value
     if inv.doc_type != DocumentType.NOTA_CREDITO.value or restates or not inv.reference_invoice_id:
@@ -141,9 +140,9 @@ def payments_for(
         select(Payment)
         .join(Invoice, col(Invoice.order_id) == col(Payment.order_id))
         .where(Invoice.id == inv.reference_invoice_id, Payment.order_id == inv.order_id)
+        .order_by(*_IN_ORDER)
     )
-    rows = session.exec(query).all()
-    refunds = [p for p in _ordered(rows) if p.amount < ZERO and p.created_at <= inv.issued_at]
+    refunds = [p for p in session.exec(query) if p.amount < ZERO and p.created_at <= inv.issued_at]
     return (), tuple(_printed(p) for p in refunds)
 
 
