@@ -20,7 +20,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,15 +152,7 @@ def ask_hub(
     elapsed = int((time.monotonic() - started) * 1000)
     if not box:  # still waiting: the thread ends on its own (httpx timeouts), unobserved
         return HubCheck("no_disponible", error="hub_timeout", elapsed_ms=elapsed)
-    found = box[0]
-    return HubCheck(
-        found.state,
-        closed=found.closed,
-        status=found.status,
-        error=found.error,
-        elapsed_ms=elapsed,
-        detail=found.detail,
-    )
+    return replace(box[0], elapsed_ms=elapsed)
 
 
 def refuse_if_closed(check: HubCheck, *, day: dt.date) -> None:
