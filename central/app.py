@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from central import ratelimit
 from central.nulguard import NulGuardMiddleware
 from central.openapi_examples import sync as probes
 from central.runtime import HubRuntime
@@ -63,8 +64,11 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    webapp.install(app)
+    # NUL guard first, so it sits inside webapp's middleware: the body limit applies before it
+    # buffers a body, and its 422s carry the security headers
     app.add_middleware(NulGuardMiddleware)  # PostgreSQL text cannot hold NUL: 422, not 500
+    ratelimit.install(app, rt.settings)  # before webapp.install: 429s get its security headers
+    webapp.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

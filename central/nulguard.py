@@ -18,12 +18,19 @@ _MSG = "El texto enviado contiene un carácter nulo (\\0), que no está permitid
 
 
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    """Whether any string (key or value) in ``value`` holds NUL; iterative, so the depth of
+    the JSON costs no Python recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
@@ -32,8 +39,8 @@ def _body_has_nul(body: bytes) -> bool:
         return False
     try:
         return _has_nul(json.loads(body))
-    except ValueError:
-        return False  # not JSON: FastAPI answers its own 422
+    except (ValueError, RecursionError):
+        return False  # not JSON, or nested too deep: FastAPI answers it (never with a NUL)
 
 
 class NulGuardMiddleware:

@@ -39,6 +39,12 @@ class HubSettings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=100, ge=1, description="Requests per user per minute."
     )
+    node_rate_limit_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="Requests per node per minute on the sync endpoints (a node catching up "
+        "after days offline pushes many batches a minute).",
+    )
     log_level: str = Field(default="INFO", description="Logging level.")
     clock_offset_file: Path | None = Field(
         default=None,

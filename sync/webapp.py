@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -136,6 +136,12 @@ _HTTP_CODES = {
 
 
 def _http_response(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # FastAPI's "error parsing the body" for a JSON nested past the parser's depth
+        return JSONResponse(
+            error_body("json_too_deep", "El JSON enviado está anidado demasiado.", ["body"]),
+            status_code=422,
+        )
     if isinstance(exc.detail, list):
         return JSONResponse(
             {"detail": exc.detail},
@@ -172,6 +178,34 @@ SECURITY_HEADERS = {
 }
 
 
+#: Largest request body accepted, in bytes. API bodies are small (an order holds at most 60
+#: items); the large ones are listed in LARGE_BODY_PATHS.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+LARGE_BODY_PATHS: dict[str, int] = {
+    "/api/sync/push": 64 * 1024 * 1024,  # a node's batch (the hub)
+    "/api/lab-sync/results": 32 * 1024 * 1024,  # results with their PDF reports (the edge)
+}
+_TOO_LARGE = "El cuerpo de la solicitud supera el máximo de {mb} MB."
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body streams past its limit (answered 413 ``payload_too_large``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _TOO_LARGE.format(mb=limit // (1024 * 1024)))
+        self.limit = limit
+
+
+def body_limit(path: str) -> int:
+    """The largest body accepted for ``path``."""
+    return LARGE_BODY_PATHS.get(path, MAX_BODY_BYTES)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    msg = _TOO_LARGE.format(mb=limit // (1024 * 1024))
+    return JSONResponse(error_body("payload_too_large", msg, ["body"]), status_code=413)
+
+
 def install(app: FastAPI) -> None:
     """Error handlers, request ids and security headers for ``app``."""
     app.add_exception_handler(LabError, _lab_error_response)  # type: ignore[arg-type]
@@ -184,7 +218,9 @@ def install(app: FastAPI) -> None:
 
 class RequestContextMiddleware:
     """Request id (``X-Request-ID``, kept from the client or made up), security headers on
-    every response, and a log line for server errors (every request at DEBUG).
+    every response, a log line for server errors (every request at DEBUG), and the body size
+    limit (:func:`body_limit`): a ``Content-Length`` above it is answered 413 before anything
+    is read, and a body that grows past it while streaming (chunked) is cut with a 413.
 
     Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
     runs each request through an extra task and memory streams, which cost a sale about a
@@ -219,7 +255,28 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        limit = body_limit(scope.get("path", ""))
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(limit)(scope, receive, send_with_headers)
+            return
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        try:
+            await self.app(scope, receive_limited, send_with_headers)
+        except BodyTooLarge as exc:  # raised in a middleware that buffers the body itself
+            if status:
+                raise
+            await _too_large(exc.limit)(scope, receive, send_with_headers)
         if status >= 500 or log.isEnabledFor(logging.DEBUG):
             log.info(
                 "request",
@@ -231,6 +288,16 @@ class RequestContextMiddleware:
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 class JsonFormatter(logging.Formatter):
@@ -260,5 +327,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "alembic", "apscheduler", "httpx"):
+    # fontTools logs ~30 INFO lines per PDF it subsets (every ticket, closure, statement)
+    for noisy in ("uvicorn.access", "alembic", "apscheduler", "httpx", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

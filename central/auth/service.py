@@ -8,7 +8,9 @@ raises afterwards.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -69,8 +71,16 @@ def _issue(
         expires_at=now + REFRESH_TTL,
     )
     session.add(row)
-    access = issue_access_token(principal_for(user), secret=secret, now=now)
+    access = issue_access_token(
+        principal_for(user), secret=secret, now=now, session_id=row.family_id
+    )
     return SignIn(user, access, raw, int(ACCESS_TTL.total_seconds())), row
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password, checked for unknown users (same cost as a real check)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def login(
@@ -82,7 +92,9 @@ def login(
         return throttle.throttled_error(wait)
     name = username.strip().lower()
     user = session.exec(select(HubUser).where(HubUser.username == name)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # a password is checked whoever asks, so the answer's time never tells which users exist
+    good = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not user.active or not good:
         locked = throttle.register_failure(session=session, clock=clock, username=name, ip=ip)
         audit.record(
             session,

@@ -30,7 +30,11 @@ class Principal:
     sede_ids: list[str] = field(default_factory=list)
 
 
-def issue_access_token(principal: Principal, *, secret: str, now: dt.datetime) -> str:
+def issue_access_token(
+    principal: Principal, *, secret: str, now: dt.datetime, session_id: str | None = None
+) -> str:
+    """A signed access token; ``session_id`` is the sign-in (refresh-token family) it belongs
+    to, so signing out ends it too (``central.auth.deps.current_user``)."""
     claims: dict[str, Any] = {
         "sub": principal.user_id,
         "usr": principal.username,
@@ -42,11 +46,18 @@ def issue_access_token(principal: Principal, *, secret: str, now: dt.datetime) -
         "aud": AUDIENCE,
         "typ": "access",
     }
+    if session_id:
+        claims["sid"] = session_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def decode_access_token(token: str, *, secret: str, now: dt.datetime) -> str:
     """The user id (``sub``) of a valid access token; expiry is judged against ``now``."""
+    return decode_access(token, secret=secret, now=now)[0]
+
+
+def decode_access(token: str, *, secret: str, now: dt.datetime) -> tuple[str, str | None]:
+    """``(user id, sign-in id or None)`` of a valid access token."""
     try:
         claims = jwt.decode(
             token,
@@ -61,7 +72,8 @@ def decode_access_token(token: str, *, secret: str, now: dt.datetime) -> str:
         raise Unauthorized("Credenciales inválidas.", code="token_invalid")
     if int(claims["exp"]) <= int(now.timestamp()):
         raise Unauthorized("La sesión expiró; vuelva a iniciar sesión.", code="token_expired")
-    return str(claims["sub"])
+    sid = claims.get("sid")
+    return str(claims["sub"]), (str(sid) if sid else None)
 
 
 def new_opaque_token() -> str:

@@ -58,6 +58,8 @@ def to_xlsx(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
             for c, v in zip(ws[ws.max_row], row, strict=False):
                 if isinstance(v, Decimal):
                     c.number_format = "#,##0.00"
+                elif c.data_type == "f":
+                    c.data_type = "s"  # text such as "=HYPERLINK(..)" stays text, never a formula
         for i, name in enumerate(sheet.columns, start=1):
             width = max([len(str(name))] + [len(str(r[i - 1])) for r in sheet.rows[:200]])
             ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(
@@ -115,13 +117,34 @@ def to_pdf(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
         pdf.ln()
         pdf.set_font(fonts.family, "", 8)
         for row in sheet.rows:
-            for value in row:
-                align = "R" if isinstance(value, Decimal | int) else "L"
-                pdf.cell(width, 5, text(value)[:limit], border=1, align=align)
-            pdf.ln()
+            _pdf_row(pdf, width, [text(v) for v in row], [_align(v) for v in row])
         if not sheet.rows:
             pdf.cell(0, 5, "(sin datos)", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _align(value: Any) -> str:
+    return "R" if isinstance(value, Decimal | int) else "L"
+
+
+def _pdf_row(pdf: Any, width: float, texts: list[str], aligns: list[str], line: float = 5) -> None:
+    """One table row; a cell too long for its column wraps onto more lines (the row grows)
+    instead of being cut: a finding's detail names the documents involved."""
+    wrapped = [pdf.multi_cell(width, line, t, dry_run=True, output="LINES") for t in texts]
+    height = line * max([1, *(len(w) for w in wrapped)])
+    if height == line:
+        for t, align in zip(texts, aligns, strict=True):
+            pdf.cell(width, line, t, border=1, align=align)
+        pdf.ln()
+        return
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x, y = pdf.get_x(), pdf.get_y()
+    for i, (t, align) in enumerate(zip(texts, aligns, strict=True)):
+        pdf.rect(x + i * width, y, width, height)
+        pdf.set_xy(x + i * width, y)
+        pdf.multi_cell(width, line, t, border=0, align=align)
+    pdf.set_xy(x, y + height)
 
 
 def render(fmt: str, title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:

@@ -100,3 +100,25 @@ def upsert_records(
         _UPSERT[has_closures(conn)],
         {"rows": doc, "node_id": node_id, "epoch": epoch, "received_at": received_at},
     )
+
+
+def foreign_ids(
+    conn: Connection, sede_id: str, keys: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Those ``(record_type, id)`` of ``keys`` the hub already holds for a sede other than
+    ``sede_id``. A node may only rewrite its own sede's records, whatever sede its payload
+    claims: ids are born at the owning edge, so such a clash is a forged or broken push and the
+    upsert (which would move the record to the pushing sede) must not see it."""
+    if not keys:
+        return []
+    types, ids = zip(*keys, strict=True)
+    found = conn.execute(
+        text(
+            "SELECT s.record_type, s.id FROM sync_record s "
+            "JOIN unnest(CAST(:t AS text[]), CAST(:i AS text[])) AS k(record_type, id) "
+            "ON s.record_type = k.record_type AND s.id = k.id "
+            "WHERE s.sede_id <> :s"
+        ),
+        {"t": list(types), "i": list(ids), "s": sede_id},
+    )
+    return [(str(t), str(i)) for t, i in found]

@@ -22,7 +22,7 @@ from central.sync import faults
 from central.sync.hub_clock import hub_hlc
 from central.sync.models import Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import PatientBatch
-from central.sync.record_upsert import has_closures, upsert_records
+from central.sync.record_upsert import foreign_ids, has_closures, upsert_records
 from domain.clock import Clock, to_unix_ms
 from domain.errors import Conflict, InvalidInput, LabError, RuleViolation
 from domain.hlc import HLC, Timestamp
@@ -285,6 +285,7 @@ def _apply_rows(
     """Validate, park and apply ``rows`` (flushed, so the database's refusals surface here)."""
     done = _Applied()
     records: dict[tuple[str, str], dict[str, Any]] = {}
+    by_seq = {r.seq: r for r in rows}
     patients: PatientBatch | None = None
     for i, row in enumerate(rows):
         if i == len(rows) // 2:
@@ -333,6 +334,10 @@ def _apply_rows(
             "seq": row.seq,
             "tx_id": row.tx_id,
         }
+    for key in foreign_ids(session.connection(), node.sede_id, list(records)):
+        seq = records.pop(key)["seq"]
+        _park(session, node, by_seq[seq], _FOREIGN_ID, now)
+        done.parked.append(seq)
     if records:
         upsert_records(
             session.connection(),
@@ -343,6 +348,12 @@ def _apply_rows(
         )
     session.flush()
     return done
+
+
+_FOREIGN_ID = (
+    "foreign_sede",
+    "El id ya pertenece a un registro de otra sede; la central no lo reemplaza.",
+)
 
 
 def _is_poison(exc: BaseException) -> bool:

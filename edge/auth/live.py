@@ -4,6 +4,10 @@ An access token lives 30 minutes. A user deactivated at the hub, moved to anothe
 off this sede must lose that access as soon as the change replicates to the node, not when the
 token expires. Every authenticated request therefore checks the user's row; the answer is kept
 a couple of seconds per user so a burst of requests (a page load fetches a dozen) reads it once.
+
+The same goes for the sign-in an access token belongs to (its ``sid`` claim, the refresh-token
+chain): once signed out, or revoked because a rotated refresh token was reused, its access
+tokens stop working too instead of living out their 30 minutes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlmodel import select
 
 from domain.errors import Unauthorized
 from domain.permissions import Role
-from edge.auth.models import User
+from edge.auth.models import RefreshToken, User
 from edge.auth.service import user_inactive
 from edge.auth.tokens import Principal
 from edge.db import read_session
@@ -48,6 +52,7 @@ class LiveUsers:
         self._ttl = ttl
         self._monotonic = monotonic
         self._kept: dict[str, tuple[float, UserState | None]] = {}
+        self._sessions: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
     def state(self, user_id: str) -> UserState | None:
@@ -65,9 +70,29 @@ class LiveUsers:
             self._kept[user_id] = (now, state)
         return state
 
+    def session_alive(self, session_id: str) -> bool:
+        """Whether the sign-in ``session_id`` still has an unrevoked refresh token."""
+        now = self._monotonic()
+        with self._lock:
+            hit = self._sessions.get(session_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        query = (
+            select(RefreshToken.id)
+            .where(RefreshToken.family_id == session_id)
+            .where(RefreshToken.revoked_at == None)  # noqa: E711 - SQL IS NULL
+            .limit(1)
+        )
+        with read_session(self._engine) as session:
+            alive = session.exec(query).first() is not None
+        with self._lock:
+            self._sessions[session_id] = (now, alive)
+        return alive
+
     def forget(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._sessions.clear()
 
 
 def current(principal: Principal, live: LiveUsers) -> Principal:
@@ -80,6 +105,8 @@ def current(principal: Principal, live: LiveUsers) -> Principal:
         )
     if not state.active:
         raise user_inactive()
+    if principal.session_id and not live.session_alive(principal.session_id):
+        raise Unauthorized("La sesión fue cerrada; inicie sesión de nuevo.", code="session_revoked")
     if state.role == principal.role.value and list(state.sede_ids) == list(principal.sede_ids):
         return principal
     return Principal(
@@ -88,6 +115,7 @@ def current(principal: Principal, live: LiveUsers) -> Principal:
         principal.full_name,
         Role(state.role),
         list(state.sede_ids),
+        principal.session_id,
     )
 
 

@@ -26,6 +26,7 @@ from edge.deps import (
     check_csrf,
     client_ip,
     error_responses,
+    live_users,
 )
 
 router = APIRouter(prefix="/api/auth", tags=["autenticación"])
@@ -146,9 +147,10 @@ def refresh(
     "/logout",
     response_model=LogoutRead,
     summary="Cerrar sesión",
-    description="Revoca el token de renovación indicado (o el de la cookie), o todos los del "
-    "usuario con `all_sessions`, y borra las cookies. El token de acceso vence solo "
-    "(30 min como máximo).",
+    description="Revoca el token de renovación indicado (o el de la cookie) y la sesión del "
+    "token de acceso usado, o todas las del usuario con `all_sessions`, y borra las cookies. "
+    "Los tokens de acceso de una sesión cerrada dejan de valer al instante (401 "
+    "`session_revoked`).",
     responses=error_responses(422),
 )
 def logout(
@@ -170,6 +172,7 @@ def logout(
             sede_id=rt.sede_id,
             ip=client_ip(request),
         )
+    live_users(request, rt).forget()  # this process stops honouring the session's tokens now
     _clear_cookies(response)
     return LogoutRead(revoked=revoked)
 

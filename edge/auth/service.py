@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -334,7 +334,9 @@ def logout(
     sede_id: str | None,
     ip: str,
 ) -> int:
-    """Revoke the given refresh token (or all of the user's); returns how many were revoked.
+    """Revoke the given refresh token and the sign-in of the caller's access token (or all of
+    the user's sign-ins); returns how many refresh tokens were revoked. The access tokens of a
+    revoked sign-in stop working at once (:mod:`edge.auth.live`).
 
     Idempotent: an unknown or already revoked token is not an error. A token of another user
     is left alone.
@@ -344,8 +346,12 @@ def logout(
         col(RefreshToken.user_id) == principal.user_id, col(RefreshToken.revoked_at).is_(None)
     )
     if not all_sessions:
-        query = query.where(col(RefreshToken.token_hash) == hash_refresh_token(refresh_token or ""))
-    rows = list(session.exec(query)) if (all_sessions or refresh_token) else []
+        mine = col(RefreshToken.token_hash) == hash_refresh_token(refresh_token or "")
+        if principal.session_id:  # the sign-in of the access token that asks, too
+            mine = mine | (col(RefreshToken.family_id) == principal.session_id)
+        query = query.where(mine)
+    wanted = all_sessions or refresh_token or principal.session_id
+    rows = list(session.exec(query)) if wanted else []
     for row in rows:
         row.revoked_at = now
         row.revoked_reason = "logout"
@@ -439,7 +445,9 @@ def _open(
     return SignIn(
         user=user,
         principal=principal,
-        access_token=issue_access_token(principal, secret=secret, now=now),
+        access_token=issue_access_token(
+            replace(principal, session_id=family_id), secret=secret, now=now
+        ),
         access_expires_at=now + ACCESS_TTL,
         refresh_token=raw,
         refresh_expires_at=expires,

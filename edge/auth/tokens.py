@@ -26,6 +26,9 @@ class Principal:
     full_name: str
     role: Role
     sede_ids: list[str] = field(default_factory=list)
+    #: The sign-in (refresh-token chain) the access token was issued with; signing out or a
+    #: reused refresh token ends it, and its access tokens with it (see edge.auth.live).
+    session_id: str | None = None
 
 
 def issue_access_token(principal: Principal, *, secret: str, now: dt.datetime) -> str:
@@ -40,6 +43,8 @@ def issue_access_token(principal: Principal, *, secret: str, now: dt.datetime) -
         "aud": AUDIENCE,
         "typ": "access",
     }
+    if principal.session_id:
+        claims["sid"] = principal.session_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -68,6 +73,7 @@ def decode_access_token(token: str, *, secret: str, now: dt.datetime | None = No
             full_name=str(claims.get("name", "")),
             role=Role(claims["role"]),
             sede_ids=list(claims.get("sedes", [])),
+            session_id=str(claims["sid"]) if claims.get("sid") else None,
         )
     except (KeyError, ValueError):
         raise Unauthorized("Credenciales inválidas.", code="token_invalid") from None

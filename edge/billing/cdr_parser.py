@@ -100,7 +100,7 @@ def _parse_note(raw: str) -> CdrNote:
 
 def parse_cdr_xml(xml: bytes, *, raw_zip: bytes | None = None, filename: str = "") -> CdrResult:
     """Parse the ``R-….xml`` of a CDR. Raises :class:`CdrParseError` if it is not one."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     try:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
@@ -141,6 +141,10 @@ def parse_cdr_xml(xml: bytes, *, raw_zip: bytes | None = None, filename: str = "
     )
 
 
+#: A CDR is a few kilobytes; anything past this is refused unread.
+MAX_CDR_XML = 5 * 1024 * 1024
+
+
 def parse_cdr_zip(data: bytes) -> CdrResult:
     """Parse a CDR zip (``applicationResponse`` / ``content``): the first ``R-*.xml`` wins,
     else the first ``.xml`` entry; folder entries (``dummy/``) are ignored."""
@@ -159,7 +163,10 @@ def parse_cdr_zip(data: bytes) -> CdrResult:
         base = {n: n.rsplit("/", 1)[-1] for n in names}
         preferred = [n for n in names if base[n].upper().startswith("R-")] or names
         name = preferred[0]
-        xml = zf.read(name)
+        with zf.open(name) as member:  # read bounded: a zip bomb never fills the memory
+            xml = member.read(MAX_CDR_XML + 1)
+        if len(xml) > MAX_CDR_XML:
+            raise CdrParseError(f"el XML del CDR supera {MAX_CDR_XML // (1024 * 1024)} MB")
     return parse_cdr_xml(xml, raw_zip=data, filename=base[name])
 
 

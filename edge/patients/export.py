@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel import Session, col, select
 
 from domain.clock import LIMA, Clock, business_date
@@ -69,6 +71,16 @@ def _row(p: Patient) -> tuple[object, ...]:
     )
 
 
+def _text_safe(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """``value`` for a cell; text openpyxl would store as a formula (``=HYPERLINK(..)`` typed as
+    an address) is written as a plain string cell instead, so a spreadsheet never runs it."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
+
+
 def export_patients(
     *,
     session: Session,
@@ -109,7 +121,7 @@ def export_patients(
     sheet = workbook.create_sheet("Pacientes")
     sheet.append(HEADERS)
     for patient in rows:
-        sheet.append(_row(patient))
+        sheet.append([_text_safe(sheet, v) for v in _row(patient)])
     buffer = io.BytesIO()
     workbook.save(buffer)
 

@@ -256,7 +256,8 @@ def test_logout_revokes_the_refresh_token(
 ) -> None:
     make_user(edge_runtime, username="sale")
     body = login(edge_client, "sale").json()
-    other = login(edge_client, "sale").json()["refresh_token"]
+    other_device = login(edge_client, "sale").json()
+    other = other_device["refresh_token"]
     edge_client.cookies.clear()
     r = edge_client.post(
         "/api/auth/logout",
@@ -267,11 +268,18 @@ def test_logout_revokes_the_refresh_token(
     assert error(
         edge_client.post("/api/auth/refresh", json={"refresh_token": body["refresh_token"]})
     ) == (401, "refresh_token_revoked")
+    # the signed-out session's access token is dead too, not left to expire
+    assert error(edge_client.get("/api/auth/me", headers=bearer(body["access_token"]))) == (
+        401,
+        "session_revoked",
+    )
     # the other device's session is untouched until "all sessions"
     assert edge_client.post("/api/auth/refresh", json={"refresh_token": other}).is_success
     edge_client.cookies.clear()
     r = edge_client.post(
-        "/api/auth/logout", json={"all_sessions": True}, headers=bearer(body["access_token"])
+        "/api/auth/logout",
+        json={"all_sessions": True},
+        headers=bearer(other_device["access_token"]),
     )
     assert r.json() == {"revoked": 1}
     assert ("logout", "sale", {"revoked": 1, "all_sessions": True}) in audit_actions(edge_runtime)
