@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from edge import ratelimit
+from edge.auth import throttle
 from edge.db import Checkpointer
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
@@ -41,6 +42,8 @@ ROUTER_MODULES: tuple[str, ...] = (
 )
 
 
+APPROVALS_FILE = "approvals.json"
+
 _HEALTH_EXAMPLE = {"status": "ok", "service": "edge", "version": VERSION}
 
 
@@ -69,6 +72,8 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
     )
     app.state.runtime = rt
     ratelimit.install(app, settings)  # before webapp.install: 429s get its security headers
+    # Several API processes (serve --workers N): counter-approval failures counted per node.
+    throttle.share_approvals(settings.data_dir / APPROVALS_FILE if settings.workers > 1 else None)
     webapp.install(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -8,6 +8,8 @@ from typing import Any
 
 from labred.errors import CliError, clear_failures
 
+MAX_WORKERS = 16
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, required=True, help="data directory of this node")
@@ -29,6 +31,12 @@ def register(sub: Any) -> None:
     _common(p)
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default 8101)")
+    p.add_argument(
+        "--workers",
+        metavar="N",
+        help=f"API processes sharing the port, 1-{MAX_WORKERS} (default: the 'workers' "
+        "setting, LABRED_EDGE_WORKERS, else 1)",
+    )
     p.set_defaults(handler=serve)
 
     p = esub.add_parser(
@@ -96,20 +104,69 @@ def _runtime(args: argparse.Namespace, **overrides: Any) -> Any:
     return EdgeRuntime.open(settings)
 
 
+def parse_workers(value: str, source: str) -> int:
+    """``--workers`` / ``LABRED_EDGE_WORKERS`` as a number of processes, or a Spanish error."""
+    try:
+        workers = int(value.strip())
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise CliError(
+            f"{source} debe ser un número entero entre 1 y {MAX_WORKERS} "
+            f"(procesos de la API); se recibió {value!r}."
+        )
+    return workers
+
+
 def serve(args: argparse.Namespace) -> int:
+    import os
+
     from edge.app import create_app
     from labred.serving import check_port
     from labred.serving import serve as run_server
     from sync.webapp import configure_logging
 
+    workers = None
+    if args.workers is not None:
+        workers = parse_workers(args.workers, "--workers")
+    elif "LABRED_EDGE_WORKERS" in os.environ:
+        parse_workers(os.environ["LABRED_EDGE_WORKERS"], "LABRED_EDGE_WORKERS")
     with clear_failures():
-        rt = _runtime(args, host=args.host, port=args.port)
+        rt = _runtime(args, host=args.host, port=args.port, workers=workers)
         settings = rt.settings
-        check_port(settings.host, settings.port)
         configure_logging(settings.log_level)
+        if settings.workers > 1:
+            _serve_workers(rt)
+            return 0
+        check_port(settings.host, settings.port)
         app = create_app(settings, runtime=rt)
         run_server(app, settings.host, settings.port, log_level=settings.log_level)
     return 0
+
+
+def _serve_workers(rt: Any) -> None:
+    """``settings.workers`` API processes on one socket (labred.supervisor). The schema is
+    checked here, once; each child then opens its own engine (nothing opened before the fork
+    is used after it)."""
+    import importlib
+
+    from edge.app import ROUTER_MODULES, create_app
+    from edge.runtime import EdgeRuntime
+    from labred.supervisor import serve_workers
+
+    settings = rt.settings
+    rt.check_schema()
+    rt.engine.dispose()
+    for module in ROUTER_MODULES:  # imported once, before the fork: the children share it
+        importlib.import_module(module)
+
+    def make_app(index: int) -> Any:
+        return create_app(settings, runtime=EdgeRuntime.open(settings))
+
+    serve_workers(
+        make_app, settings.host, settings.port, workers=settings.workers,
+        log_level=settings.log_level,
+    )  # fmt: skip
 
 
 def migrate(args: argparse.Namespace) -> int:

@@ -1,16 +1,26 @@
 """The edge's SQLite: one engine per process, WAL, ``synchronous=FULL``, foreign keys, a busy
 timeout and a single writer.
 
-Write transactions go through :func:`unit_of_work`, which takes the process-wide writer lock
-and opens ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade; the outbox rows
-of every replicated change are appended by the flush hook installed from ``sync.outbox`` inside
+Write transactions go through :func:`unit_of_work`, which takes the node's writer lock
+(:class:`WriterLock`: a thread lock, then an ``flock`` shared by every process of the node) and
+opens ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade; the outbox rows of
+every replicated change are appended by the flush hook installed from ``sync.outbox`` inside
 that same transaction. Services never commit: the unit of work does, once.
+
+Why an ``flock`` before SQLite's own lock: a writer that finds the database locked waits in
+SQLite's busy handler, which *sleeps* (1, 2, 5, 10 ... ms) and polls, so with several API
+processes most of a hand-off was spent asleep after the lock was already free. The kernel
+wakes an ``flock`` waiter the moment the holder releases it. The busy timeout stays as the
+safety net for writers that do not take the lock (migrations, tools).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +45,76 @@ class EdgeSession(Session):
 
 install_capture(EdgeSession)
 
-_write_lock = threading.RLock()
+
+class WriterLock:
+    """The single writer of one database file, across threads and processes.
+
+    A thread lock (re-entrant: a thread already inside a unit of work may open another) and,
+    for the outermost acquisition only, an exclusive ``flock`` on ``<db>.writelock``. The lock
+    file is opened once per process (lazily, so a forked child opens its own: an ``flock`` is
+    held by an open file description, which a fork would share). Released on exit, exception
+    or not; a process that dies holding it loses it with its file descriptors.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd = -1
+        self._fd_pid = 0
+
+    def _file(self, path: Path) -> int:
+        pid = os.getpid()
+        if self._fd_pid != pid:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+            self._fd_pid = pid
+        return self._fd
+
+    def acquire(self) -> None:
+        self._thread_lock.acquire()
+        if self._depth == 0 and self.path is not None:
+            try:
+                fcntl.flock(self._file(self.path), fcntl.LOCK_EX)
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        self._depth += 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self.path is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+_locks: dict[str, WriterLock] = {}
+_by_engine: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> WriterLock:
+    """The writer lock of ``engine``'s database file (one per file and process, whatever the
+    number of engines on it; an in-memory database gets a thread lock only)."""
+    lock = _by_engine.get(engine)
+    if lock is not None:
+        return lock
+    database = engine.url.database
+    key = str(Path(database).resolve()) if database and database != ":memory:" else ""
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = WriterLock(Path(f"{key}.writelock") if key else None)
+        _by_engine[engine] = lock
+    return lock
 
 
 def make_engine(db_path: Path, *, pool_size: int = 8) -> Engine:
@@ -72,17 +151,41 @@ def make_engine(db_path: Path, *, pool_size: int = 8) -> Engine:
 
 class Checkpointer(threading.Thread):
     """Copies the WAL back into the database every ``interval`` seconds (PASSIVE: never waits
-    for readers or blocks the writer), off the request path."""
+    for readers or blocks the writer), off the request path.
+
+    One per node, not per process: each API process starts one, and only the one holding the
+    ``<db>.checkpointer`` flock works; the others try to take it every round, so when its
+    process dies another one carries on."""
 
     def __init__(self, engine: Engine, *, interval: float = 1.0) -> None:
         super().__init__(name="sqlite-checkpointer", daemon=True)
         self.engine = engine
         self.interval = interval
         self._halt = threading.Event()
+        database = engine.url.database
+        self._lock_path = (
+            Path(f"{database}.checkpointer") if database and database != ":memory:" else None
+        )
+        self._lock_fd = -1
+
+    def elect(self) -> bool:
+        """Whether this thread is the node's checkpointer (takes the flock when free)."""
+        if self._lock_fd >= 0 or self._lock_path is None:
+            return True
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
 
     def run(self) -> None:
         while not self._halt.wait(self.interval):
             try:
+                if not self.elect():
+                    continue
                 with self.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             except Exception:  # noqa: BLE001 - the next round retries; autocheckpoint bounds the WAL
@@ -90,7 +193,11 @@ class Checkpointer(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
-        self.join(timeout=5)
+        if self.is_alive():
+            self.join(timeout=5)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # releases the flock: another process may take over
+            self._lock_fd = -1
 
 
 _AFTER_COMMIT = "labred_after_commit"
@@ -114,11 +221,12 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
 def unit_of_work(engine: Engine) -> Iterator[EdgeSession]:
     """One write transaction: business rows and their outbox rows commit together or not at all.
 
-    Serialised by a process-wide lock (the single writer) and ``BEGIN IMMEDIATE``. Actions
-    registered with :func:`after_commit` run after the commit, outside the lock.
+    Serialised by the node's :func:`writer_lock` (the single writer, across processes) and
+    ``BEGIN IMMEDIATE``. Actions registered with :func:`after_commit` run after the commit,
+    outside the lock.
     """
     actions: list[Callable[[], None]] = []
-    with _write_lock:
+    with writer_lock(engine):
         with EdgeSession(engine, expire_on_commit=False) as session:
             session.info[_AFTER_COMMIT] = actions
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

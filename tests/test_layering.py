@@ -35,8 +35,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "tui": {"edge", "central", "sandbox", "sqlalchemy", "sqlmodel", "sqlite3"},
     "sandbox": {"edge", "central", "tui"},
 }
-# edge and central may use labred's CLI helpers only (errors and serving), nothing else of it.
-LABRED_ALLOWED = {"labred.errors", "labred.serving"}
+# edge and central may use labred's CLI helpers only (errors, serving: one process or N), nothing
+# else of it.
+LABRED_ALLOWED = {"labred.errors", "labred.serving", "labred.supervisor"}
 
 
 def _imports(path: Path) -> list[str]:

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, TextClause, text
 from sqlmodel import Session, col, select
 
 from domain.errors import InvalidInput
-from edge.db import EdgeSession
+from edge.db import EdgeSession, writer_lock
 from edge.patients.models import Patient
 
 # Tables created by the hand-written migration 0002 (no ORM model; the schema test skips them).
@@ -216,14 +216,14 @@ def rebuild_index(*, session: Session) -> int:
 def search_log_unit_of_work(engine: Engine) -> Iterator[EdgeSession]:
     """The unit of work of one search and its access-log row, committed without an fsync.
 
-    Like ``edge.db.unit_of_work`` (``BEGIN IMMEDIATE``, outbox rows captured, one commit) but
-    with ``synchronous=NORMAL`` for this one commit: in WAL mode the row survives a crash of
-    the process, and the next normal (FULL) commit of any sale or the next checkpoint makes
-    it durable against power loss too. An fsync per search would cost more than the search
-    itself (p95 budget 20 ms); the setting is restored before the connection goes back to
-    the pool, so no other write is ever relaxed.
+    Like ``edge.db.unit_of_work`` (the node's writer lock, ``BEGIN IMMEDIATE``, outbox rows
+    captured, one commit) but with ``synchronous=NORMAL`` for this one commit: in WAL mode
+    the row survives a crash of the process, and the next normal (FULL) commit of any sale
+    or the next checkpoint makes it durable against power loss too. An fsync per search
+    would cost more than the search itself (p95 budget 20 ms); the setting is restored
+    before the connection goes back to the pool, so no other write is ever relaxed.
     """
-    with engine.connect() as conn:
+    with writer_lock(engine), engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA synchronous=NORMAL")
