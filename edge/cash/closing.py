@@ -40,6 +40,12 @@ from edge.cash.service import (
 from edge.closures.service import refuse_hub_closed
 
 
+def _gap(difference: Decimal) -> str:
+    """``faltante de S/ 5.00`` or ``sobrante de S/ 5.00``: what the cashier reads, never
+    ``S/ -5.00``."""
+    return f"{'faltante' if difference < 0 else 'sobrante'} de S/ {abs(difference):.2f}"
+
+
 def _verify_approver(
     session: Session,
     *,
@@ -117,11 +123,11 @@ def close(
     ):
         if approval is None:
             if rules.needs_approval(comparison, threshold=limit):
-                why = f"La diferencia de S/ {comparison.difference:.2f} supera el límite de"
+                why = f"El {_gap(comparison.difference)} supera el límite de"
             else:
                 why = (
-                    f"La caja se volvió a contar: el primer arqueo tuvo una diferencia de"
-                    f" S/ {first_comparison.difference:.2f}, mayor que el límite de"
+                    "La caja se volvió a contar: el primer arqueo tuvo un"
+                    f" {_gap(first_comparison.difference)}, mayor que el límite de"
                 )
             raise RuleViolation(
                 f"{why} S/ {limit:.2f}; se requiere la aprobación de un supervisor.",

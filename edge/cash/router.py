@@ -76,7 +76,9 @@ def _detail(rt: EdgeRuntime, session_id: str, user: Principal) -> SessionDetail:
     "se da como monto, como detalle por denominación, o ambos (deben coincidir).",
     responses=error_responses(404, 409, 422),
 )
-def open_session(body: SessionOpen, rt: RuntimeDep, user: Operator) -> SessionRead:
+def open_session(
+    body: SessionOpen, request: Request, rt: RuntimeDep, user: Operator
+) -> SessionRead:
     with unit_of_work(rt.engine) as session:
         cs = cash_service.open_session(
             session,
@@ -85,6 +87,7 @@ def open_session(body: SessionOpen, rt: RuntimeDep, user: Operator) -> SessionRe
             clock=rt.clock,
             opening_float=body.opening_float,
             denominations=body.denominations,
+            ip=client_ip(request),
         )
         return SessionRead.from_model(cs)
 
@@ -149,7 +152,7 @@ def get_session(session_id: SessionId, rt: RuntimeDep, user: Operator) -> Sessio
     responses=error_responses(404, 409, 422),
 )
 def add_movement(
-    session_id: SessionId, body: MovementCreate, rt: RuntimeDep, user: Operator
+    session_id: SessionId, body: MovementCreate, request: Request, rt: RuntimeDep, user: Operator
 ) -> MovementRead:
     with unit_of_work(rt.engine) as session:
         movement = cash_service.add_movement(
@@ -160,6 +163,7 @@ def add_movement(
             kind=body.kind,
             amount=body.amount,
             reason=body.reason,
+            ip=client_ip(request),
         )
         return MovementRead.from_model(movement)
 

@@ -127,6 +127,7 @@ def open_session(
     clock: Clock,
     opening_float: Decimal | None,
     denominations: dict[str, int] | None,
+    ip: str | None = None,
 ) -> CashSession:
     counts = _parse_counts(denominations or {})
     if opening_float is None and not denominations:
@@ -165,7 +166,19 @@ def open_session(
         business_date=day,
     )
     session.add(cs)
+    _audit_cash(session, cs, "cash.open", user, clock, ip, {"opening_float": f"{amount:.2f}"})
     return cs
+
+
+def _audit_cash(
+    session: Session, cs: CashSession, action: str, user: Principal, clock: Clock,
+    ip: str | None, details: dict[str, str],
+) -> None:  # fmt: skip
+    audit.record(
+        session, action=action, clock=clock, sede_id=cs.sede_id, user_id=user.user_id,
+        username=user.username, record_type="cash_session", record_id=cs.id, ip=ip,
+        details=details,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -241,6 +254,7 @@ def add_movement(
     kind: str,
     amount: Decimal,
     reason: str,
+    ip: str | None = None,
 ) -> CashMovement:
     cs = get(session, session_id=session_id, user=user)
     require_open(cs)
@@ -274,6 +288,13 @@ def add_movement(
         created_at=now,
     )
     session.add(movement)
+    details = {
+        "kind": kind,
+        "amount": f"{amount:.2f}",
+        "reason": reason,
+        "movement_id": movement.id,
+    }
+    _audit_cash(session, cs, f"cash.{kind}", user, clock, ip, details)
     return movement
 
 

@@ -22,7 +22,7 @@ from edge.auth.tokens import decode_access_token, issue_access_token
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, terminate
+from tests.procs import EdgeProcess, init_edge, serving_edge
 from tests.tui.conftest import on_screen, sign_in, type_in, until
 from tests.tui.scenarios import (
     at_new_order,
@@ -34,7 +34,6 @@ from tests.tui.scenarios import (
     signed_in,
     snapshot_app,
 )
-from tests.tui.test_qa_reception_day import EdgeProcess
 from tui.api import ApiError
 from tui.app import ReceptionApp
 from tui.screens.approval import ApprovalDialog
@@ -77,21 +76,13 @@ def screen_text(app: ReceptionApp) -> list[str]:
 @pytest.fixture
 def counter_edge(tmp_path: Path) -> Iterator[EdgeProcess]:
     """A real edge process with a receptionist ("cajera") and a supervisor ("supervisora")."""
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--sede-code", "S01",
-        "--admin-password", ADMIN_PASSWORD, "--demo-catalog",
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path / "edge", ADMIN_PASSWORD, extra=("--sede-code", "S01"))
     rt = EdgeRuntime.open(load_edge_settings(data))
     make_user(rt, Role.RECEPCIONISTA, username="cajera", password=PASSWORD)
     make_user(rt, Role.SUPERVISOR, username="supervisora", password=PASSWORD)
     rt.engine.dispose()
-    edge = EdgeProcess(data, free_port(), tmp_path / "edge.log")
-    edge.start()
-    yield edge
-    if edge.proc is not None and edge.proc.poll() is None:  # type: ignore[attr-defined]
-        terminate(edge.proc)  # type: ignore[arg-type]
+    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+        yield edge
 
 
 def counter_app(make_app: Callable[[str], ReceptionApp], url: str) -> ReceptionApp:
@@ -318,7 +309,7 @@ async def test_a_sale_with_approval_a_balance_paid_later_and_labels_reprinted(
         )
         await pilot.press("f9")
         await until(pilot, lambda: isinstance(app.screen, ApprovalDialog))
-        assert "S/ -52.00 supera el límite" in text_of(app, "#approval-why")
+        assert "faltante de S/ 52.00 supera el límite" in text_of(app, "#approval-why")
         await type_in(pilot, "f-approver_username-input", "supervisora")
         await type_in(pilot, "f-approver_password-input", PASSWORD)
         await pilot.press("enter")

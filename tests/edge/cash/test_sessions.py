@@ -276,7 +276,7 @@ def test_a_recount_does_not_erase_the_first_counts_difference(
     url = f"{BASE}/{sid}/close"
     r = edge_client.post(url, json={}, headers=cashier.headers)
     assert r.status_code == 422 and _error(r) == "cash_difference_needs_approval"
-    assert "primer arqueo tuvo una diferencia de S/ -52.00" in r.json()["detail"][0]["msg"]
+    assert "primer arqueo tuvo un faltante de S/ 52.00" in r.json()["detail"][0]["msg"]
     good = {"username": supervisor.user.username, "password": supervisor.password}
     ok = edge_client.post(
         url,

@@ -20,6 +20,9 @@ export const ACTION_LABELS = {
   "discount.approve": "Descuento aprobado",
   "discount.reject": "Descuento rechazado",
   "discount.withdraw": "Descuento retirado",
+  "cash.open": "Apertura de caja",
+  "cash.ingreso": "Ingreso de efectivo",
+  "cash.egreso": "Egreso de efectivo",
   "cash.close": "Cierre de caja",
   "cash.reopen": "Reapertura de caja",
   "cash.adjust": "Ajuste de caja",
@@ -33,6 +36,7 @@ export const ACTION_LABELS = {
   "convenio.credit_rejected": "Nota de crédito rechazada",
   "convenio.credit_retry": "Nota de crédito reintentada",
   "label.reprint": "Reimpresión de etiqueta",
+  "sample.reject": "Rechazo de muestra",
   patient_export: "Exportación de datos del paciente",
 };
 let offset = 0;
