@@ -9,8 +9,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,74 @@ def running(
     finally:
         if proc.poll() is None:
             terminate(proc)
+
+
+def init_edge(
+    data: Path,
+    admin_password: str,
+    *,
+    demo_catalog: bool = True,
+    extra: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Path:
+    """``labred edge init --data-dir DATA --admin-password … [--demo-catalog] [extra…]`` (the
+    node's sede is S01 unless ``extra`` says ``--sede-code``); fails the test if it fails."""
+    args = ["edge", "init", "--data-dir", str(data), "--admin-password", admin_password]
+    if demo_catalog:
+        args.append("--demo-catalog")
+    done = run_labred(*args, *extra, env=env)
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+@dataclass
+class EdgeProcess:
+    """``labred edge serve`` of the node in ``data_dir`` on ``port``: ``start()`` waits for
+    ``/ready``; ``kill()`` (kill -9) or ``stop()`` and ``start()`` again keep its database."""
+
+    data_dir: Path
+    port: int
+    log: Path
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        args = ("edge", "serve", "--data-dir", str(self.data_dir), "--port", str(self.port))
+        proc = labred(*args, log=self.log, env=self.env)
+        self.proc = proc
+        wait_ready(self.url + "/ready", proc, self.log)
+
+    def kill(self) -> None:
+        assert self.proc is not None, "the edge was not started"
+        kill9(self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            terminate(self.proc)
+
+
+@contextmanager
+def serving_edge(
+    data: Path, *, log: Path, env: dict[str, str] | None = None
+) -> Iterator[EdgeProcess]:
+    """``labred edge serve`` of an initialised node on a free port, until the block ends."""
+    edge = EdgeProcess(data, free_port(), log, env)
+    try:
+        edge.start()
+        yield edge
+    finally:
+        edge.stop()
+
+
+def bearer(http: httpx.Client, username: str, password: str) -> dict[str, str]:
+    """Sign in over HTTP (``POST /api/auth/login``, asserted 200): the Authorization header."""
+    r = http.post("/api/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @contextmanager

@@ -112,10 +112,30 @@ def column_chart(title: str, bars: Sequence[Bar]) -> str:
     return _frame(title, height, body)
 
 
+def day_labels(days: Sequence[dt.date], shown: Sequence[int], year: int | None) -> dict[int, str]:
+    """The text under the columns at the indexes ``shown``: "28/11", with the year ("28/11/25")
+    on the first label and on the first of each new year when the labels are not all of
+    ``year`` (the current business year; None: always say it), so "02/01" after "31/12/25"
+    cannot be read as a date of another year."""
+    out: dict[int, str] = {}
+    says_year = year is None or any(days[i].year != year for i in shown)
+    previous: int | None = None
+    for i in shown:
+        d = days[i]
+        out[i] = f"{d:%d/%m/%y}" if says_year and d.year != previous else f"{d:%d/%m}"
+        previous = d.year
+    return out
+
+
 def stacked_days(
-    title: str, days: Sequence[dt.date], series: dict[str, dict[dt.date, Decimal]]
+    title: str,
+    days: Sequence[dt.date],
+    series: dict[str, dict[dt.date, Decimal]],
+    *,
+    year: int | None = None,
 ) -> str:
-    """Sales by day (columns) stacked by sede (colours, with a legend)."""
+    """Sales by day (columns) stacked by sede (colours, with a legend); ``year`` is the
+    current business year, whose dates go without it under the columns (``day_labels``)."""
     if not days or not series:
         return _empty(title, WIDE)
     totals = {d: sum((s.get(d, Decimal(0)) for s in series.values()), Decimal(0)) for d in days}
@@ -126,6 +146,8 @@ def stacked_days(
         f'<text class="val axis" x="{left}" y="22">{esc(soles(top))}</text>',
         f'<line x1="{left}" y1="{30 + plot}" x2="{WIDE - 10}" y2="{30 + plot}" stroke="#999"/>',
     ]
+    step = 1 if len(days) <= 16 else max(1, len(days) // 8)
+    labels = day_labels(days, range(0, len(days), step), year)
     for i, d in enumerate(days):
         base = float(30 + plot)
         x = left + i * slot + slot * 0.1
@@ -139,12 +161,12 @@ def stacked_days(
                 f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.8:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}" data-label="{esc(sede)}" '
                 f'data-day="{d.isoformat()}" data-value="{v}">'
-                f"<title>{esc(sede)} {d:%d/%m}: {soles(v)}</title></rect>"
+                f"<title>{esc(sede)} {d:%d/%m/%Y}: {soles(v)}</title></rect>"
             )
-        if len(days) <= 16 or i % max(1, len(days) // 8) == 0:
+        if i in labels:
             body.append(
                 f'<text class="lbl" x="{x + slot * 0.4:.1f}" y="{30 + plot + 16}" '
-                f'text-anchor="middle">{d:%d/%m}</text>'
+                f'text-anchor="middle">{labels[i]}</text>'
             )
     for k, sede in enumerate(series):
         x = left + k * 110

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from central.reports import service as reports
 from central.web import charts
 from domain.cash import method_label
+from domain.clock import business_date
 from domain.money import from_cents
 
 
@@ -117,7 +118,9 @@ def render_all(
     top = reports.top_services(session, filters, 10).rows
     months = reports.monthly_comparison(session, months_of(filters), 25).rows
     return out | {
-        "sales_by_day": charts.stacked_days("Ventas por sede y día", days, by_day),
+        "sales_by_day": charts.stacked_days(
+            "Ventas por sede y día", days, by_day, year=business_date(now).year
+        ),
         "payment_methods": charts.bar_chart(
             "Medios de pago",
             [charts.Bar(method_label(r["method"]), r["amount"]) for r in methods],

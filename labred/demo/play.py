@@ -9,139 +9,38 @@ order is sold and the day is sealed again (:mod:`labred.demo.late_patient`)."""
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
 from domain.clock import LIMA, SystemClock, business_date
-from labred.demo.checks import (
-    edge_summary,
-    hub_conninfo,
-    lab_checks,
-    lab_open_work,
-    run_checks,
+from labred.demo.checks import lab_open_work
+from labred.demo.convenio_credit import CreditGate, play_round
+from labred.demo.convenios import ConvenioRound, months_of, settle_on_hub
+from labred.demo.late_patient import LateRound, play_late
+from labred.demo.play_report import print_report, reconcile
+from labred.demo.play_waiting import (
+    LAST_STATUS,
+    Progress,
+    all_synced,
+    close_clients,
+    lab_states,
+    port_open,
+    set_day,
+    sunat_settled,
+    wait,
 )
-from labred.demo.convenio_credit import (
-    CreditGate,
-    CreditRound,
-    credit_checks,
-    hub_credit_note,
-    play_round,
-    print_credit,
-)
-from labred.demo.convenios import (
-    ConvenioRound,
-    convenio_checks,
-    months_of,
-    print_round,
-    settle_on_hub,
-)
-from labred.demo.late_patient import LateRound, hub_order_days, late_checks, play_late, print_late
-from labred.demo.recollection import (
-    RecollectionRound,
-    play_recollection,
-    print_recollection,
-    recollection_checks,
-)
+from labred.demo.recollection import RecollectionRound, play_recollection
 from labred.demo.topology import DEMO_PASSWORD, sede_code
-from sandbox.daygen import Ledger, SedeDay, login
+from sandbox.daygen import Ledger, SedeDay
 
 if TYPE_CHECKING:
     from labred.demo.orchestrator import Demo
-
-DAY = 86400
-
-
-class Progress:
-    """A one-line progress bar on stderr (the summary goes to stdout)."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.done, self.label = total, 0, label
-        self._lock = threading.Lock()
-
-    def step(self, n: int = 1) -> None:
-        with self._lock:
-            self.done += n
-            width = 30
-            filled = int(width * self.done / max(1, self.total))
-            bar = "#" * filled + "-" * (width - filled)
-            print(
-                f"\r{self.label} [{bar}] {self.done}/{self.total}",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-            if self.done >= self.total:
-                print(file=sys.stderr, flush=True)
-
-
-def _set_day(demo: Demo, days_back: int) -> None:
-    offset = str(-days_back * DAY)
-    names = ["hub"] + [sede_code(k) for k in range(1, demo.o.sedes + 1)]
-    for name in names:
-        demo.t.clock_file(name).write_text(offset)
-    time.sleep(1.1)  # file mtimes have 1 s resolution on some filesystems
-
-
-def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    print(f"  ! timed out waiting for {what}", flush=True)
-    return False
-
-
-_CLIENTS: dict[int, httpx.Client] = {}
-
-
-@contextlib.contextmanager
-def _edge_client(demo: Demo, k: int) -> Iterator[httpx.Client]:
-    """One signed-in client per sede, reused: every sign-in is audited (an outbox row), so
-    signing in on each poll would keep the backlog from ever reaching zero."""
-    client = _CLIENTS.get(k)
-    if client is None:
-        client = httpx.Client(base_url=demo.t.edge_url(k), timeout=30)
-        login(client, f"supervisor.{sede_code(k).lower()}", DEMO_PASSWORD)
-        _CLIENTS[k] = client
-    yield client
-
-
-_LAST_STATUS: dict[str, Any] = {}
-
-
-def _synced(demo: Demo) -> bool:
-    done = True
-    for k in range(1, demo.o.sedes + 1):
-        with _edge_client(demo, k) as c:
-            st = c.get("/api/sync/status").json()
-            _LAST_STATUS[sede_code(k)] = {
-                key: st.get(key) for key in ("backlog", "deferred", "last_error", "blocked")
-            }
-            if st.get("backlog", 1) != 0 or st.get("deferred", 0):
-                done = False
-    return done
-
-
-def _sunat_settled(demo: Demo) -> bool:
-    for k in range(1, demo.o.sedes + 1):
-        with _edge_client(demo, k) as c:
-            for state in ("pendiente", "enviado", "error_red", "por_reenviar"):
-                if c.get("/api/billing", params={"state": state}).json()["count"]:
-                    return False
-    return True
 
 
 def play_and_check(demo: Demo) -> int:
@@ -159,7 +58,7 @@ def play_and_check(demo: Demo) -> int:
     progress = Progress(o.days * o.sedes * o.orders_per_day + 1, "selling")
     cut_k = late_k = 1
     # Every demo user must have come down from the hub before selling.
-    _wait(
+    wait(
         "users and catalog at every sede",
         lambda: all(
             httpx.post(
@@ -176,9 +75,9 @@ def play_and_check(demo: Demo) -> int:
         120,
     )
     # The hub's laboratory settings have reached every sede once its results listener is up.
-    _wait(
+    wait(
         "laboratory results listener at every sede",
-        lambda: all(_port_open(demo.t.listener_port(k)) for k in range(1, o.sedes + 1)),
+        lambda: all(port_open(demo.t.listener_port(k)) for k in range(1, o.sedes + 1)),
         120,
     )
     today = business_date(SystemClock().now(), LIMA)
@@ -199,7 +98,7 @@ def play_and_check(demo: Demo) -> int:
     retoma_k = 2 if o.sedes >= 2 else 1
     retoma = RecollectionRound()
     for day in range(o.days):
-        _set_day(demo, o.days - 1 - day)
+        set_day(demo, o.days - 1 - day)
         errors: list[str] = []
         last = day == o.days - 1
 
@@ -266,10 +165,10 @@ def play_and_check(demo: Demo) -> int:
                 ledger=ledgers[(day, late_k)],
             )
             progress.step()
-    _set_day(demo, 0)
+    set_day(demo, 0)
     print("waiting for the laboratories' results ...", flush=True)
     edges = {k: demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, o.sedes + 1)}
-    lab_done = _wait(
+    lab_done = wait(
         "laboratory results",
         lambda: all(not any(lab_open_work(p).values()) for p in edges.values()),
         180,
@@ -277,14 +176,12 @@ def play_and_check(demo: Demo) -> int:
     if not lab_done:
         print(f"  lab work left: { {k: lab_open_work(p) for k, p in edges.items()} }", flush=True)
     print("waiting for SUNAT answers ...", flush=True)
-    settled = _wait("SUNAT", lambda: _sunat_settled(demo), 180)
+    settled = wait("SUNAT", lambda: sunat_settled(demo), 180)
     print("waiting for every sede to sync with the hub ...", flush=True)
-    synced = _wait("sync", lambda: _synced(demo), 180)
+    synced = wait("sync", lambda: all_synced(demo), 180)
     if not synced:
-        print(f"  last sync status: {_LAST_STATUS}", flush=True)
-    for client in _CLIENTS.values():
-        client.close()
-    _CLIENTS.clear()
+        print(f"  last sync status: {LAST_STATUS}", flush=True)
+    close_clients()
     sold_to_convenios = any(lg.convenio_orders for lg in ledgers.values())
     convenios: ConvenioRound | None = None
     if sold_to_convenios:  # the 4th order of a day (and every 6th after) is a convenio's
@@ -295,9 +192,9 @@ def play_and_check(demo: Demo) -> int:
             )
         except (RuntimeError, httpx.HTTPError) as exc:
             print(f"  ! {exc}", flush=True)
-    closures = _reconcile(demo)
-    labs = _lab_states(demo)
-    return _report(
+    closures = reconcile(demo)
+    labs = lab_states(demo)
+    return print_report(
         demo,
         ledgers,
         closures,
@@ -309,121 +206,3 @@ def play_and_check(demo: Demo) -> int:
         late,
         retoma,
     )
-
-
-def _port_open(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _lab_states(demo: Demo) -> dict[str, dict[str, Any]]:
-    """Each sede's laboratory stand-in, as it saw things (``GET /_lab/state``)."""
-    out: dict[str, dict[str, Any]] = {}
-    for k in range(1, demo.o.sedes + 1):
-        r = httpx.get(f"http://127.0.0.1:{demo.t.lab_port(k)}/_lab/state", timeout=30)
-        r.raise_for_status()
-        out[sede_code(k)] = r.json()
-    return out
-
-
-def _reconcile(demo: Demo) -> list[dict[str, Any]]:
-    from datetime import date, timedelta
-
-    from domain.clock import LIMA, SystemClock, business_date
-    from domain.ids import sede_id_for
-
-    today: date = business_date(SystemClock().now(), LIMA)
-    out: list[dict[str, Any]] = []
-    hub = httpx.Client(base_url=demo.t.hub_url(), timeout=60)
-    with contextlib.closing(hub):
-        login(hub, "admin", DEMO_PASSWORD)
-        for day in range(demo.o.days):
-            d = today - timedelta(days=demo.o.days - 1 - day)
-            for k in range(1, demo.o.sedes + 1):
-                r = hub.post(
-                    "/api/reconciliation/execute",
-                    json={"sede_id": sede_id_for(sede_code(k)), "date": d.isoformat()},
-                )
-                if r.status_code != 200:
-                    raise RuntimeError(
-                        f"reconciliation {sede_code(k)} {d}: {r.status_code} {r.text[:300]}"
-                    )
-                out.append({"sede": sede_code(k), "date": d.isoformat(), **r.json()})
-    return out
-
-
-def _report(
-    demo: Demo,
-    ledgers: dict[tuple[int, int], Ledger],
-    closures: list[dict[str, Any]],
-    shared_doc: str | None,
-    settled: bool,
-    labs: dict[str, dict[str, Any]],
-    convenios: ConvenioRound | None,
-    credit: CreditRound,
-    late: LateRound,
-    retoma: RecollectionRound,
-) -> int:
-    print("")
-    print(
-        f"{'sede':<5} {'orders':>6} {'sold (S/)':>12} {'accepted':>8} {'other docs':<24} "
-        f"{'to lab':>6} {'at lab':>6} {'results':>7} {'ready':>5} {'discrepancies':>13}"
-    )
-    edges = {sede_code(k): demo.t.edge_dir(k) / "edge.sqlite3" for k in range(1, demo.o.sedes + 1)}
-    for k in range(1, demo.o.sedes + 1):
-        code = sede_code(k)
-        s = edge_summary(edges[code])
-        docs = dict(s["documents"])
-        accepted = docs.pop("aceptado", 0) + docs.pop("observado", 0)
-        other = ", ".join(f"{state} {n}" for state, n in sorted(docs.items())) or "-"
-        found = sum(c.get("discrepancy_count", 0) for c in closures if c["sede"] == code)
-        sold = Decimal(s["sold_cents"]) / 100
-        at_lab = len(labs.get(code, {}).get("applied_new", {}))
-        print(
-            f"{code:<5} {s['orders']:>6} {sold:>12,.2f} {accepted:>8} {other:<24} "
-            f"{s['orders_sent_to_lab']:>6} {at_lab:>6} {s['orders_with_results']:>7} "
-            f"{s['orders_ready']:>5} {found:>13}"
-        )
-    print("")
-    for c in closures:
-        print(
-            f"closure {c['sede']} {c['date']}: {c['status']} "
-            f"({c.get('discrepancy_count', 0)} discrepancies)"
-        )
-    if convenios is not None:
-        print_round(convenios)
-    print_credit(credit)
-    print_late(late)
-    print_recollection(retoma)
-    report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
-    lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
-    if convenios is None:
-        report.check(False, "the convenio round reached the hub")
-    elif not convenios.skipped:
-        convenio_checks(report, convenios, edges)
-    if not credit.skipped and not credit.error:
-        at_hub = hub_credit_note(hub_conninfo(demo.t.hub_dir / "pg"), credit.order_id)
-    else:
-        at_hub = []
-    credit_checks(report, credit, edges, at_hub, closures)
-    late_hub = hub_order_days(hub_conninfo(demo.t.hub_dir / "pg"), late.order_id)
-    credited = None if credit.skipped else credit.sede
-    late_checks(report, late, edges=edges, at_hub=late_hub, closures=closures, credit_sede=credited)
-    recollection_checks(report, retoma, edges=edges, conninfo=hub_conninfo(demo.t.hub_dir / "pg"))
-    report.check(settled, "sync, SUNAT and laboratory queues drained")
-    ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
-    edge_total = sum(Decimal(edge_summary(p)["sold_cents"]) / 100 for p in edges.values())
-    report.check(
-        ledger_total == edge_total,
-        f"amount sold equals what the counter was answered (S/ {ledger_total:,.2f})",
-    )
-    print("")
-    print(f"invariants: {len(report.passed)} hold, {len(report.failures)} broken")
-    for failure in report.failures:
-        print(f"  BROKEN: {failure}")
-    return 0 if not report.failures else 1

@@ -26,7 +26,7 @@ from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, labred, run_labred, running, serve_in_thread, terminate
+from tests.procs import free_port, init_edge, labred, serve_in_thread, serving_edge, terminate
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -38,7 +38,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=es-PE",
 ]
+#: Chromium takes the format of ``<input type=date>`` (dd/mm/aaaa or mm/dd/yyyy) from the
+#: process's language, not from the context's locale: the browser starts in Spanish (Peru)
+#: like the counters' machines. The Spanish texts come with Debian's ``chromium-l10n``;
+#: without them Chromium stays in en-US whatever it is told (the locale test says so).
+CHROMIUM_ENV = {"LANG": "es_PE.UTF-8", "LANGUAGE": "es_PE:es"}
+SPANISH_PAK = Path("/usr/lib/chromium/locales/es-419.pak")  # Debian's chromium-l10n
 ADMIN_PASSWORD = "admin-clave-segura-1"
 PASSWORD = "clave-de-prueba-123"
 XSS_NAME = "<script>alert(1)</script>"
@@ -94,27 +101,15 @@ def serve_node(
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
     base = tmp_path_factory.mktemp(name)
-    data = base / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog",
-        "--admin-password", ADMIN_PASSWORD,
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
+    data = init_edge(base / "edge", ADMIN_PASSWORD)
     recep, sup, xss_id = _seed(data)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with contextlib.ExitStack() as stack:
         if worker:
             work = labred("edge", "worker", "--data-dir", str(data), log=base / "worker.log",
                           env=env)  # fmt: skip
             stack.callback(terminate, work)
-        stack.enter_context(
-            running(
-                "edge", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=base / "edge.log", env=env,
-            )
-        )  # fmt: skip
-        yield EdgeNode(url, data, recep, sup, xss_id)
+        edge = stack.enter_context(serving_edge(data, log=base / "edge.log", env=env))
+        yield EdgeNode(edge.url, data, recep, sup, xss_id)
 
 
 @pytest.fixture(scope="module")
@@ -143,9 +138,29 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, **CHROMIUM_ENV}
+        )
         yield b
         b.close()
+
+
+BROWSER_MARKS = (
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that opens Chromium (the ``browser`` fixture, directly or through ``page``,
+    ``hub_page``, …) is marked browser and slow, and skips at once without Chromium: the
+    modules need no ``pytestmark`` of their own."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            for mark in BROWSER_MARKS:
+                item.add_marker(mark)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -196,13 +211,15 @@ def page(
     assert not dialogs, f"a script dialog opened (injected markup ran?): {dialogs}"
 
 
-def new_tab(browser: Any, base_url: str, *, timeout_ms: int = 10_000, **options: Any) -> Any:
-    """A page in a fresh context (es-PE, America/Lima, 1366×900, no cookies). Page errors and
-    script dialogs (a dialog means injected markup ran) collect in ``page.js_errors``; close it
-    with ``page.context.close()``."""
+def new_tab(
+    browser: Any, base_url: str, *, timeout_ms: int = 10_000, height: int = 900, **options: Any
+) -> Any:
+    """A page in a fresh context (es-PE, America/Lima, 1366×``height``, no cookies). Page errors
+    and script dialogs (a dialog means injected markup ran) collect in ``page.js_errors``; close
+    it with ``page.context.close()``."""
     context = browser.new_context(
         base_url=base_url, locale="es-PE", timezone_id="America/Lima",
-        viewport={"width": 1366, "height": 900}, **options,
+        viewport={"width": 1366, "height": height}, **options,
     )  # fmt: skip
     context.set_default_timeout(timeout_ms)
     pg = context.new_page()

@@ -1,13 +1,11 @@
-"""The counter walkthrough's node and steps (tests/browser/test_counter_walkthrough.py): an edge
-node that a test may kill and start again, a 1366×768 tab, and the steps every sale repeats."""
+"""The counter walkthrough's steps (tests/browser/test_counter_walkthrough.py): the node's
+people, a 1366×768 tab, and the steps every sale repeats."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import Popen
 from typing import Any
 
 from domain.ids import new_id
@@ -16,38 +14,13 @@ from edge.db import unit_of_work
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
-from tests.browser.conftest import expect, ready
+from tests.browser.conftest import expect, new_tab, ready
 from tests.edge.factories import make_user
-from tests.procs import kill9, labred, wait_ready
 
 NUNEZ_DNI = "41234567"
 CASHIERS = ("cajera1", "cajera2", "cajera3", "cajera4")
 SUPERVISOR = "jefa"
 COMPANY_RUC = "20131312955"
-
-
-@dataclass
-class Counter:
-    """One edge node served by ``labred edge serve``, which a test may kill and start again."""
-
-    url: str
-    data: Path
-    log: Path
-    env: dict[str, str]
-    port: int
-    proc: Popen[bytes] | None = field(default=None)
-
-    def start(self) -> None:
-        self.proc = labred(
-            "edge", "serve", "--data-dir", str(self.data), "--port", str(self.port),
-            log=self.log, env=self.env,
-        )  # fmt: skip
-        wait_ready(f"{self.url}/ready", self.proc, self.log)
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            kill9(self.proc)
-            self.proc = None
 
 
 def seed(data: Path) -> None:
@@ -73,22 +46,7 @@ def seed(data: Path) -> None:
 
 def laptop_tab(browser: Any, url: str) -> Any:
     """A tab at 1366×768; page errors and script dialogs collect in ``js_errors``."""
-    context = browser.new_context(
-        base_url=url, locale="es-PE", timezone_id="America/Lima",
-        viewport={"width": 1366, "height": 768},
-    )  # fmt: skip
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-
-    def on_dialog(dialog: Any) -> None:
-        errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.js_errors = errors
-    return pg
+    return new_tab(browser, url, height=768)
 
 
 def shot(page: Any, screens: Path, name: str) -> None:

@@ -9,14 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.browser.conftest import expect, new_tab, ready, sign_in_reception
 from tests.edge.billing.process_node import PASSWORD
 from tests.edge.billing.test_convenio_invoice_process import convenio_node
 from tests.procs import until
-
-pytestmark = pytest.mark.slow
 
 
 def _sign_in(browser: Any, url: str, username: str) -> Any:

@@ -26,9 +26,7 @@ from domain.clock import business_date
 from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     new_tab,
     shot,
@@ -38,11 +36,6 @@ from tests.central.auth.factories import make_user
 from tests.central.reconciliation.builders import SedeDay, push_rows
 from tests.procs import free_port, running
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 CONV = catalog_id_for("convenio", "CONV-SALUDPLUS")  # SALUD PLUS EPS S.A., 30 días de crédito
 RUC = "20503123453"
 SUP_PASSWORD = "clave-supervisora-1"

@@ -8,23 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from domain.catalog_data import catalog_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     shot,
     sign_in_hub,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 CONV = catalog_id_for("convenio", "CONV-SALUDPLUS")
 
 

@@ -43,7 +43,6 @@ from tests.browser.counter_helpers import (
     CASHIERS,
     COMPANY_RUC,
     SUPERVISOR,
-    Counter,
     add_service,
     laptop_tab,
     open_cash,
@@ -52,46 +51,33 @@ from tests.browser.counter_helpers import (
     seed,
     shot,
 )
-from tests.procs import free_port, run_labred, terminate
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from tests.procs import EdgeProcess, free_port, init_edge, serving_edge
 
 
 @pytest.fixture(scope="module")
-def counter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Counter]:
+def counter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
     base = tmp_path_factory.mktemp("counter")
-    data = base / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog",
-        "--admin-password", ADMIN_PASSWORD,
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
+    data = init_edge(base / "edge", ADMIN_PASSWORD)
     seed(data)
     env = {
         "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",
         "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000",
     }
-    port = free_port()
-    node = Counter(f"http://127.0.0.1:{port}", data, base / "edge.log", env, port)
-    node.start()
-    try:
+    with serving_edge(data, log=base / "edge.log", env=env) as node:
         yield node
-    finally:
-        if node.proc is not None:
-            terminate(node.proc)
 
 
 @pytest.fixture
-def page(browser: Any, counter: Counter) -> Iterator[Any]:
+def page(browser: Any, counter: EdgeProcess) -> Iterator[Any]:
     pg = laptop_tab(browser, counter.url)
     yield pg
     pg.context.close()
 
 
 def test_a_new_patient_then_a_sale_split_in_cash_with_change_and_yape(
-    page: Any, counter: Counter, screens: Path
+    page: Any, counter: EdgeProcess, screens: Path
 ) -> None:
     sign_in_reception(page, CASHIERS[0])
     page.keyboard.press("F2")
@@ -161,7 +147,7 @@ def test_a_new_patient_then_a_sale_split_in_cash_with_change_and_yape(
 
 
 def test_a_cash_drawer_just_opened_declares_no_count_and_once_closed_takes_no_movement(
-    page: Any, counter: Counter, screens: Path
+    page: Any, counter: EdgeProcess, screens: Path
 ) -> None:
     sign_in_reception(page, CASHIERS[1])
     open_cash(page)
@@ -188,7 +174,7 @@ def test_a_cash_drawer_just_opened_declares_no_count_and_once_closed_takes_no_mo
 
 
 def test_a_factura_paid_in_part_then_its_balance_later_from_the_keyboard(
-    page: Any, counter: Counter, screens: Path
+    page: Any, counter: EdgeProcess, screens: Path
 ) -> None:
     sign_in_reception(page, CASHIERS[2])
     pick_nunez(page)
@@ -245,7 +231,7 @@ def test_a_factura_paid_in_part_then_its_balance_later_from_the_keyboard(
 
 
 def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
-    page: Any, browser: Any, counter: Counter, screens: Path
+    page: Any, browser: Any, counter: EdgeProcess, screens: Path
 ) -> None:
     sign_in_reception(page, SUPERVISOR)
     pick_nunez(page)
@@ -330,7 +316,7 @@ def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
 
 
 def test_a_server_error_without_a_message_is_explained_in_spanish(
-    page: Any, counter: Counter
+    page: Any, counter: EdgeProcess
 ) -> None:
     sign_in_reception(page, CASHIERS[3])
     pick_nunez(page)
@@ -351,7 +337,7 @@ def test_a_server_error_without_a_message_is_explained_in_spanish(
 
 
 def test_the_sede_server_restarting_mid_sale_is_said_and_nothing_typed_is_lost(
-    page: Any, counter: Counter, screens: Path
+    page: Any, counter: EdgeProcess, screens: Path
 ) -> None:
     sign_in_reception(page, CASHIERS[3])
     pick_nunez(page)
@@ -388,7 +374,7 @@ def test_the_sede_server_restarting_mid_sale_is_said_and_nothing_typed_is_lost(
 
 
 def test_a_session_that_ends_mid_sale_says_why_and_returns_to_the_sale(
-    page: Any, counter: Counter
+    page: Any, counter: EdgeProcess
 ) -> None:
     page.goto("/recepcion/ingresar")
     ready(page)

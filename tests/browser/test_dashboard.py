@@ -11,24 +11,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from central.runtime import HubRuntime
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     shot,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 
 
 def test_admin_signs_in_sees_the_dashboard_and_changes_a_price(

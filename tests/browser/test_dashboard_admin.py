@@ -14,16 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from central.runtime import HubRuntime
 from domain.clock import business_date
 from domain.ids import sede_id_for
 from domain.permissions import Role
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     shot,
@@ -32,11 +28,6 @@ from tests.browser.conftest import (
 from tests.central.auth.factories import make_user
 from tests.central.reconciliation.builders import SedeDay
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 XSS = "<img src=x onerror=alert(1)>"
 
 

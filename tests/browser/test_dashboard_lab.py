@@ -13,24 +13,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from domain import catalog_data
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     shot,
     sign_in_hub,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 XSS = "<img src=x onerror=alert(1)>"
 ACTIVE_TESTS = len(catalog_data.TESTS)
 

@@ -21,8 +21,6 @@ from tests.browser.conftest import XSS_NAME, EdgeNode, expect, new_tab, ready, s
 from tests.browser.conftest import sign_in_reception as sign_in
 from tests.browser.supervisor_helpers import count_and_close, ensure_cash, sell
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 THIRTY_FIVE = {"20.00": 1, "10.00": 1, "5.00": 1}
 
 

@@ -34,8 +34,6 @@ from tests.browser.conftest import (
     sign_in_reception,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 CREATE_ORDER = """async ([patientId, code]) => {
   const csrf = decodeURIComponent(document.cookie.split('; ')
     .find((c) => c.startsWith('labred_csrf=')).split('=')[1]);

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -23,20 +22,13 @@ from central.runtime import HubRuntime
 from domain.clock import business_date
 from domain.ids import sede_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     shot,
     sign_in_hub,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 XSS = "<img src=x onerror=alert(1)>"
 
 

@@ -12,26 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from central.catalog.models import CatalogCategory, CatalogPrice, CatalogService
 from central.runtime import HubRuntime
 from domain import catalog_data
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     shot,
     sign_in_hub,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 XSS = "<img src=x onerror=alert(1)>"
 
 

@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from central.reconciliation.models import Closure
@@ -18,19 +17,11 @@ from central.runtime import HubRuntime
 from domain.clock import business_date
 from domain.ids import sede_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     shot,
     sign_in_hub,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 
 
 def _workbook_title(path: str) -> tuple[list[str], str]:

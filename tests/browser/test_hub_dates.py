@@ -17,16 +17,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from central.runtime import HubRuntime
 from domain.catalog_data import catalog_id_for
 from domain.clock import business_date
 from domain.ids import new_id, sede_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     shot,
@@ -34,11 +30,6 @@ from tests.browser.conftest import (
 )
 from tests.central.reconciliation.builders import SedeDay, push_rows
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 CONV = catalog_id_for("convenio", "CONV-SALUDPLUS")
 ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ISO_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

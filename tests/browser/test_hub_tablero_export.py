@@ -7,23 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from domain.cash import METHOD_LABELS
 from domain.ids import sede_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     sign_in_hub,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 
 
 def _summary(path: str) -> tuple[str, dict[str, Any]]:

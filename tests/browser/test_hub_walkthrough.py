@@ -41,8 +41,6 @@ from domain.catalog_data import catalog_id_for
 from domain.clock import SystemClock, business_date
 from domain.ids import new_id
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
-    SKIP_REASON,
     expect,
     ready,
     shot,
@@ -51,11 +49,6 @@ from tests.browser.conftest import (
 from tests.central.reconciliation.builders import SedeDay, push_rows
 from tests.procs import free_port, run_labred, running
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 PASSWORD = "clave-central-qa-2026"
 SUPERVISOR = "supervisora.norte"
 EXAMS = [

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.browser.conftest import EdgeNode, expect, sign_in_reception
 from tests.browser.test_qa_reception_counter import add_service, orders_total, register_patient
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_yape_without_operation_number_is_shown_on_its_field(

@@ -21,20 +21,13 @@ import pytest
 
 from domain.ids import sede_id_for
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
-    SKIP_REASON,
     expect,
     ready,
     shot,
     sign_in_hub,
 )
-from tests.procs import free_port, labred, run_labred, running, terminate
+from tests.procs import free_port, init_edge, labred, run_labred, running, serving_edge, terminate
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 PASSWORD = "clave-demo-central-1"
 CODE = "HEM-001"  # Hemograma completo, S/ 35.00 in the demo catalog
 NEW_PRICE = "41.90"
@@ -58,10 +51,9 @@ def chain(tmp_path: Path) -> Iterator[Chain]:
     (hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
     _ok(run_labred("hub", "seed", "--data-dir", str(hub_dir), "--sedes", "1",
                    "--admin-password", PASSWORD))  # fmt: skip
-    _ok(run_labred("edge", "init", "--data-dir", str(edge_dir), "--sede-code", "S01",
-                   "--demo-catalog", "--admin-password", PASSWORD))  # fmt: skip
-    hub_port, edge_port = free_port(), free_port()
-    hub_url, edge_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{edge_port}"
+    init_edge(edge_dir, PASSWORD, extra=("--sede-code", "S01"))
+    hub_port = free_port()
+    hub_url = f"http://127.0.0.1:{hub_port}"
     env = {"LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000"}
     with running(
         "hub", "serve", "--data-dir", str(hub_dir), "--port", str(hub_port),
@@ -79,11 +71,8 @@ def chain(tmp_path: Path) -> Iterator[Chain]:
         worker = labred("edge", "worker", "--data-dir", str(edge_dir),
                         log=tmp_path / "edge-worker.log", env=env)  # fmt: skip
         try:
-            with running(
-                "edge", "serve", "--data-dir", str(edge_dir), "--port", str(edge_port),
-                ready_url=f"{edge_url}/ready", log=tmp_path / "edge.log", env=env,
-            ):  # fmt: skip
-                yield Chain(hub_url, edge_url, edge_dir / "edge.sqlite3")
+            with serving_edge(edge_dir, log=tmp_path / "edge.log", env=env) as edge:
+                yield Chain(hub_url, edge.url, edge_dir / "edge.sqlite3")
         finally:
             terminate(worker)
 

@@ -20,8 +20,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import pytest
-
 from central.catalog.models import CatalogService
 from central.db import unit_of_work
 from central.notifications.models import Notification
@@ -32,9 +30,7 @@ from domain.clock import business_date
 from domain.ids import new_id, sede_id_for
 from domain.permissions import Role
 from tests.browser.conftest import (
-    HAVE_CHROMIUM,
     HUB_ADMIN_PASSWORD,
-    SKIP_REASON,
     expect,
     ready,
     sign_in_hub,
@@ -42,11 +38,6 @@ from tests.browser.conftest import (
 from tests.central.auth.factories import make_user
 from tests.central.reconciliation.builders import SedeDay
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON),
-]
 ANY_TEXT = re.compile(r".+")
 LONG_EXAM = "Prueba de embarazo en sangre (β-hCG cualitativa) con informe"
 

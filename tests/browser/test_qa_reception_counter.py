@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from domain.ids import new_id
 from tests.browser.conftest import (
     PASSWORD,
@@ -28,8 +26,6 @@ from tests.browser.conftest import (
     ready,
     sign_in_reception,
 )
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def orders_total(page: Any) -> int:

@@ -24,8 +24,6 @@ from tests.browser.conftest import (
 )
 from tests.procs import free_port
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 
 @pytest.fixture(scope="module")
 def offline_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeNode]:

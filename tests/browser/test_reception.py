@@ -14,12 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.browser.conftest import PASSWORD, XSS_DOC, XSS_NAME, EdgeNode, sign_in_reception
 
 PRINT_STUB = "window.__printCalls = 0; window.print = () => { window.__printCalls += 1; };"
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def expect(locator: Any) -> Any:

@@ -16,13 +16,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from domain.ids import new_id
 from tests.browser.conftest import EdgeNode, expect, ready, sign_in_reception
 from tests.browser.counter_helpers import laptop_tab
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LABELS_URL = re.compile(r"/api/orders/[0-9a-f-]{36}/labels$")
 

@@ -26,8 +26,6 @@ from tests.browser.conftest import XSS_DOC, XSS_NAME, EdgeNode, expect, new_tab,
 from tests.browser.conftest import sign_in_reception as sign_in
 from tests.browser.supervisor_helpers import count_and_close, ensure_cash, ok, sell
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 
 @pytest.fixture
 def other_page(browser: Any, edge_node: EdgeNode) -> Iterator[Any]:

@@ -20,36 +20,27 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import SEDE_S01, make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, init_edge, serving_edge
 
 PASSWORD = "clave-del-proceso-cola"
 
 
 def _login(http: httpx.Client, username: str) -> dict[str, str]:
-    r = http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return bearer(http, username, PASSWORD)
 
 
 @pytest.mark.slow
 def test_receptionist_asks_supervisor_approves_over_http(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog", "--admin-password", PASSWORD
-    )
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path / "edge", PASSWORD)
     rt = EdgeRuntime.open(load_edge_settings(data, None))
     assert rt.sede_id == SEDE_S01
     make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
     make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)
     rt.engine.dispose()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    serve = ("edge", "serve", "--data-dir", str(data), "--port", str(port))
     log = tmp_path / "edge.log"
-    with running(*serve, ready_url=f"{base}/ready", log=log):
-        with httpx.Client(base_url=base, timeout=10) as http:
+    with serving_edge(data, log=log) as edge:
+        with httpx.Client(base_url=edge.url, timeout=10) as http:
             clerk, boss = _login(http, "rocio"), _login(http, "sonia")
             r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
             assert r.status_code == 201, r.text
@@ -98,8 +89,8 @@ def test_receptionist_asks_supervisor_approves_over_http(tmp_path: Path) -> None
             assert r.json()["balance"] == "0.00"
 
     # A new process finds everything as it was answered.
-    with running(*serve, ready_url=f"{base}/ready", log=log):
-        with httpx.Client(base_url=base, timeout=10) as http:
+    with serving_edge(data, log=log) as edge:
+        with httpx.Client(base_url=edge.url, timeout=10) as http:
             boss = _login(http, "sonia")
             r = http.get("/api/discount-requests?status=aprobada", headers=boss)
             assert [i["id"] for i in r.json()["items"]] == [request_id]

@@ -15,16 +15,23 @@ import httpx
 import pytest
 
 from domain.catalog_data import catalog_id_for
-from tests.procs import free_port, kill9, labred, run_labred, running, terminate, wait_ready
+from tests.procs import (
+    bearer,
+    free_port,
+    init_edge,
+    kill9,
+    labred,
+    running,
+    terminate,
+    wait_ready,
+)
 
 PASSWORD = "clave-del-proceso-kill9"
 ENV = {"LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "1000000"}  # the stream would hit the 100/min limit
 
 
 def _login(http: httpx.Client) -> dict[str, str]:
-    r = http.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return bearer(http, "admin", PASSWORD)
 
 
 def _stream_sales(
@@ -45,11 +52,7 @@ def _stream_sales(
 
 @pytest.mark.slow
 def test_every_acknowledged_sale_survives_kill9(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog", "--admin-password", PASSWORD
-    )
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path / "edge", PASSWORD)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "edge.log"

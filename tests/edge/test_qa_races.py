@@ -28,7 +28,7 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, init_edge, serving_edge
 
 PASSWORD = "clave-del-proceso-qa"
 ENV = {"LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "1000000"}
@@ -48,34 +48,21 @@ class Node:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     tmp = tmp_path_factory.mktemp("qa-races")
-    data = tmp / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog", "--admin-password", PASSWORD
-    )
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp / "edge", PASSWORD)
     rt = EdgeRuntime.open(load_edge_settings(data, None))
     for role, name in ((Role.RECEPCIONISTA, "rocio"), (Role.SUPERVISOR, "sonia")):
         make_user(rt, role, username=name, password=PASSWORD)
     make_user(rt, Role.SUPERVISOR, username="saul", password=PASSWORD)
     rt.engine.dispose()
-    ports = [free_port(), free_port()]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
     with (
-        running(
-            "edge", "serve", "--data-dir", str(data), "--port", str(ports[0]),
-            ready_url=f"{bases[0]}/ready", log=tmp / "a.log", env=ENV,
-        ),
-        running(
-            "edge", "serve", "--data-dir", str(data), "--port", str(ports[1]),
-            ready_url=f"{bases[1]}/ready", log=tmp / "b.log", env=ENV,
-        ),
-        httpx.Client(base_url=bases[0], timeout=30) as http,
-    ):  # fmt: skip
-        tokens = {}
-        for name in ("admin", "rocio", "sonia", "saul"):
-            r = http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            tokens[name] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        serving_edge(data, log=tmp / "a.log", env=ENV) as a,
+        serving_edge(data, log=tmp / "b.log", env=ENV) as b,
+        httpx.Client(base_url=a.url, timeout=30) as http,
+    ):
+        bases = [a.url, b.url]
+        tokens = {
+            name: bearer(http, name, PASSWORD) for name in ("admin", "rocio", "sonia", "saul")
+        }
         h = tokens["admin"]
         r = http.post("/api/cash/sessions", json={"opening_float": "100.00"}, headers=h)
         assert r.status_code == 201, r.text

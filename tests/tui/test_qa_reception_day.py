@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from domain.clock import LIMA, business_date
-from tests.procs import free_port, kill9, labred, run_labred, terminate, wait_ready
+from tests.procs import EdgeProcess, init_edge, serving_edge
 from tests.tui.conftest import LiveEdge, on_screen, sign_in, type_in, until
 from tui.api import ApiError, EdgeApi, EdgeUnreachable, NodeStatus
 from tui.app import ReceptionApp
@@ -44,42 +43,11 @@ def field(app: ReceptionApp, name: str) -> FieldWithError:
     return found
 
 
-@dataclass
-class EdgeProcess:
-    """``labred edge serve`` on a node set up by ``labred edge init``; restartable."""
-
-    data_dir: Path
-    port: int
-    log: Path
-    proc: object = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        args = ("edge", "serve", "--data-dir", str(self.data_dir), "--port", str(self.port))
-        proc = labred(*args, log=self.log)
-        wait_ready(self.url + "/ready", proc, self.log)
-        self.proc = proc
-
-    def kill(self) -> None:
-        kill9(self.proc)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def edge_process(tmp_path: Path) -> Iterator[EdgeProcess]:
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--sede-code", "S01",
-        "--admin-password", PASSWORD, "--demo-catalog",
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
-    edge = EdgeProcess(data, free_port(), tmp_path / "edge.log")
-    edge.start()
-    yield edge
-    if edge.proc is not None and edge.proc.poll() is None:  # type: ignore[attr-defined]
-        terminate(edge.proc)  # type: ignore[arg-type]
+    data = init_edge(tmp_path / "edge", PASSWORD, extra=("--sede-code", "S01"))
+    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+        yield edge
 
 
 async def _open_cash(pilot: object, app: ReceptionApp, opening: str = "50") -> None:

@@ -7,24 +7,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.procs import free_port, run_labred, running
+from tests.procs import init_edge, serving_edge
 
 
 @pytest.mark.slow
 def test_login_and_me_over_real_http(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--admin-password", "clave-del-proceso"
-    )
-    assert init.returncode == 0, init.stderr
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with running(
-        "edge", "serve", "--data-dir", str(data), "--port", str(port),
-        ready_url=f"{base}/ready",
-        log=tmp_path / "edge.log",
-    ):  # fmt: skip
-        with httpx.Client(base_url=base, timeout=10) as http:
+    data = init_edge(tmp_path / "edge", "clave-del-proceso", demo_catalog=False)
+    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+        with httpx.Client(base_url=edge.url, timeout=10) as http:
             bad = http.post("/api/auth/login", json={"username": "admin", "password": "no"})
             assert bad.status_code == 401
             assert bad.json()["detail"][0]["type"] == "invalid_credentials"

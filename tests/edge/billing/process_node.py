@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, free_port, init_edge, running
 
 PASSWORD = "clave-de-facturacion-2026"
 
@@ -48,9 +48,7 @@ class BillingNode:
 def init_billing_edge(data: Path, *, sim_url: str, edge_port: int) -> Path:
     """``labred edge init --demo-catalog`` into ``data``, configured to send to the SUNAT
     simulator at ``sim_url`` and to serve on ``edge_port``."""
-    init = run_labred("edge", "init", "--data-dir", str(data), "--demo-catalog",
-                      "--admin-password", PASSWORD)  # fmt: skip
-    assert init.returncode == 0, init.stderr
+    init_edge(data, PASSWORD)
     config = {
         "port": edge_port,
         "sunat_url": f"{sim_url}/ol-ti-itcpfegem-beta/billService",
@@ -82,9 +80,7 @@ def billing_node(tmp_path: Path, sunat_data: Path) -> Iterator[BillingNode]:
                     ready_url=f"{edge_url}/ready", log=tmp_path / "worker.log")
         )  # fmt: skip
         edge = stack.enter_context(httpx.Client(base_url=edge_url, timeout=30))
-        r = edge.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        edge.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        edge.headers.update(bearer(edge, "admin", PASSWORD))
         assert edge.post("/api/cash/sessions", json={"opening_float": "100.00"}).status_code == 201
         patient = {"doc_type": "1", "doc_number": "45678912", "first_names": "ANA MARÍA",
                    "last_names": "PÉREZ QUISPE"}  # fmt: skip

@@ -16,7 +16,7 @@ from edge.db import make_engine, unit_of_work
 from edge.patients.models import Patient
 from edge.runtime import MIGRATIONS
 from sync import migrations
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, init_edge, run_labred, serving_edge
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-de-migracion-2026"
@@ -53,24 +53,17 @@ def _downgrade_and_register(db: Path) -> None:
 
 
 def test_migrate_rebuilds_the_index_of_an_existing_node(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    init = run_labred("edge", "init", "--data-dir", str(data), "--admin-password", PASSWORD)
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path / "edge", PASSWORD, demo_catalog=False)
     _downgrade_and_register(data / "edge.sqlite3")
 
     migrate = run_labred("edge", "migrate", "--data-dir", str(data))
     assert migrate.returncode == 0, migrate.stderr
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with (
-        running("edge", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=tmp_path / "edge.log"),
-        httpx.Client(base_url=url, timeout=30) as http,
-    ):  # fmt: skip
-        r = http.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        http.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        serving_edge(data, log=tmp_path / "edge.log") as edge,
+        httpx.Client(base_url=edge.url, timeout=30) as http,
+    ):
+        http.headers.update(bearer(http, "admin", PASSWORD))
         for q, name in [
             ("oconnor", "O'CONNOR QUISPE, MARY"),
             ("O’Connor", "O'CONNOR QUISPE, MARY"),

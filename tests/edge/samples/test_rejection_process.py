@@ -20,34 +20,25 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, init_edge, serving_edge
 
 PASSWORD = "clave-del-proceso-retoma"
 
 
 def _login(http: httpx.Client, username: str) -> dict[str, str]:
-    r = http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return bearer(http, username, PASSWORD)
 
 
 @pytest.mark.slow
 def test_sell_take_reject_retake_and_print_over_http(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog", "--admin-password", PASSWORD
-    )
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path / "edge", PASSWORD)
     rt = EdgeRuntime.open(load_edge_settings(data, None))
     make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
     make_user(rt, Role.LABORATORISTA, username="lucho", password=PASSWORD)
     rt.engine.dispose()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    serve = ("edge", "serve", "--data-dir", str(data), "--port", str(port))
-    with running(*serve, ready_url=f"{base}/ready", log=tmp_path / "edge.log"):
-        with httpx.Client(base_url=base, timeout=10) as http:
+    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+        with httpx.Client(base_url=edge.url, timeout=10) as http:
             clerk, lab = _login(http, "rocio"), _login(http, "lucho")
             r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
             assert r.status_code == 201, r.text
