@@ -254,15 +254,32 @@ def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
         ready(other)
         expect(other.locator("#o-pay")).to_be_visible()
 
-        # here: the balance is paid, the sample taken
+        # here: the balance is paid; there: the same balance again
         page.keyboard.press("F4")
         page.locator("#pay-form select[name=method]").select_option("plin")
         page.locator("#pay-form input[name=reference]").fill("PL-2")
         page.keyboard.press("Control+Enter")
         expect(page.locator("#pay-form")).to_be_hidden()
+        other.keyboard.press("F4")
+        other.locator("#pay-form select[name=method]").select_option("plin")
+        other.locator("#pay-form input[name=reference]").fill("PL-3")
+        other.keyboard.press("Control+Enter")
+        expect(other.locator("#toast")).to_contain_text("excede el saldo")
+        expect(other.locator("#toast")).to_contain_text("cambió en otro puesto")
+        expect(other.locator("#pay-form")).to_be_hidden()
+        expect(other.locator("#o-facts")).to_contain_text("S/ 0.00")
+
+        # here: the sample is taken; there, still shown registrada: the same step again. (Each
+        # toast is told apart by its own words: the one before may still be on screen.)
         page.locator("#o-number").click()  # the keyboard off the fields
         page.keyboard.press("s")
         expect(page.locator("#o-status")).to_have_text("Muestra tomada")
+        expect(other.locator("#o-status")).to_have_text("Registrada")
+        other.locator("#o-number").click()
+        other.keyboard.press("s")
+        expect(other.locator("#toast")).to_contain_text("No se puede pasar una orden")
+        expect(other.locator("#toast")).to_contain_text("cambió en otro puesto")
+        expect(other.locator("#o-status")).to_have_text("Muestra tomada")
 
         # the day's list: invoice numbers on one line at 1366 px
         page.keyboard.press("F8")
@@ -277,19 +294,6 @@ def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
         shot(page, screens, "07-ordenes-del-dia")
         page.goto(url)
         ready(page)
-
-        # there: the same balance again, then the same status
-        other.keyboard.press("F4")
-        other.locator("#pay-form select[name=method]").select_option("plin")
-        other.locator("#pay-form input[name=reference]").fill("PL-3")
-        other.keyboard.press("Control+Enter")
-        expect(other.locator("#toast")).to_contain_text("cambió en otro puesto")
-        expect(other.locator("#pay-form")).to_be_hidden()
-        expect(other.locator("#o-facts")).to_contain_text("S/ 0.00")
-        other.locator("#o-number").click()
-        other.keyboard.press("s")
-        expect(other.locator("#toast")).to_contain_text("cambió en otro puesto")
-        expect(other.locator("#o-status")).to_have_text("Muestra tomada")
 
         # cancelled here while the dialog is open there
         other.keyboard.press("Delete")
@@ -307,6 +311,7 @@ def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
         dialog.locator("textarea").fill("Error de digitación")
         other.keyboard.press("Control+Enter")
         expect(dialog).to_be_hidden()
+        expect(other.locator("#toast")).to_contain_text("anulada a anulada")
         expect(other.locator("#toast")).to_contain_text("cambió en otro puesto")
         expect(other.locator("#o-status")).to_have_text("Anulada")
         assert not other.js_errors, other.js_errors
