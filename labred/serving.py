@@ -16,23 +16,33 @@ class PortError(Exception):
     pass
 
 
+def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
+    """A listening socket on ``host:port`` (inheritable, for forked servers); :class:`PortError`
+    in one sentence when it cannot be bound."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortError(f"port {port} on {host} is already in use") from None
+        raise PortError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
 def check_port(host: str, port: int) -> None:
     """Fail with one sentence if ``host:port`` cannot be bound."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise PortError(f"port {port} on {host} is already in use") from None
-            raise PortError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    bind_socket(host, port).close()
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """Keep the start-up heap (modules, the app, the catalog) out of every later collection
     and collect the young generation less often: a request allocates thousands of short-lived
     objects, and full collections over the whole heap were the long tail of request latency."""
@@ -46,8 +56,8 @@ def serve(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> Non
     handler installed here turns it into ``SystemExit`` so ``finally`` blocks and ``atexit``
     hooks (stopping the embedded PostgreSQL) still run."""
     check_port(host, port)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    _tune_gc()
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    tune_gc()
     config = uvicorn.Config(
         app,
         host=host,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import gc
 import logging
 import os
@@ -29,29 +28,13 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from labred.serving import PortError, _exit_on_sigterm, _tune_gc
+from labred.serving import bind_socket, exit_on_sigterm, tune_gc
 
 log = logging.getLogger("labred.supervisor")
 
 FAST_EXIT = 5.0
 MAX_DELAY = 30.0
 _PR_SET_PDEATHSIG = 1
-
-
-def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
-    """The listening socket the children share; :class:`PortError` in one sentence."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise PortError(f"port {port} on {host} is already in use") from None
-        raise PortError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(backlog)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _tag_log_records(worker: int) -> None:
@@ -87,11 +70,11 @@ def _child(
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        signal.signal(signal.SIGTERM, exit_on_sigterm)
         _die_with_parent(parent)
         _tag_log_records(index)
         app = make_app(index)
-        _tune_gc()
+        tune_gc()
         config = uvicorn.Config(
             app,
             log_level=log_level.lower(),
@@ -223,4 +206,4 @@ def serve_workers(
     Supervisor(make_app, sock, workers=workers, log_level=log_level).run()
 
 
-__all__ = ["Supervisor", "bind_socket", "serve_workers"]
+__all__ = ["Supervisor", "serve_workers"]
