@@ -195,6 +195,32 @@ def serving_edge(
         edge.stop()
 
 
+@dataclass(frozen=True)
+class HubProcess:
+    """A ``labred hub serve`` that answers ``/ready``: its base URL and its process."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+
+
+@contextmanager
+def serving_hub(
+    data: Path, database_url: str, *, log: Path, env: dict[str, str] | None = None
+) -> Iterator[HubProcess]:
+    """``labred hub serve`` on ``database_url`` (a migrated PostgreSQL database, e.g. the
+    ``hub_runtime`` fixture's; dispose of its engine first) with ``data`` as its data dir
+    (created), on a free port, until the block ends."""
+    data.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with running(
+        "hub", "serve", "--data-dir", str(data), "--port", str(port),
+        ready_url=f"{url}/ready", log=log,
+        env={"LABRED_HUB_DATABASE_URL": database_url, **(env or {})},
+    ) as proc:  # fmt: skip
+        yield HubProcess(url, proc)
+
+
 def bearer(http: httpx.Client, username: str, password: str) -> dict[str, str]:
     """Sign in over HTTP (``POST /api/auth/login``, asserted 200): the Authorization header."""
     r = http.post("/api/auth/login", json={"username": username, "password": password})

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.permissions import ROLE_LABELS, Role
 from edge.auth.models import User
-from edge.auth.service import SignIn, permissions_of
+from edge.auth.sessions import SignIn, permissions_of
 from edge.auth.tokens import ACCESS_TTL
 from edge.openapi_examples.records import USER_PROFILE
 

@@ -24,16 +24,10 @@ from tests.central.test_session7_mends import (
     old_hub_with_events,
     patients_that_tell_the_definitions_apart,
 )
-from tests.procs import free_port, run_labred, running
+from tests.procs import bearer, run_labred, serving_hub
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-central-2026"
-
-
-def _login(client: httpx.Client, username: str) -> None:
-    r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
 
 
 def test_an_upgraded_hub_serves_the_three_mends(hub_runtime: HubRuntime, tmp_path: Path) -> None:
@@ -48,23 +42,21 @@ def test_an_upgraded_hub_serves_the_three_mends(hub_runtime: HubRuntime, tmp_pat
 
     data = tmp_path / "hub-proc"
     data.mkdir()
-    env = {
-        "LABRED_HUB_DATABASE_URL": hub_runtime.settings.database_url or "",
-        "LABRED_HUB_RATE_LIMIT_PER_MINUTE": "100000",
-    }
-    migrate = run_labred("migrate", "hub", "--data-dir", str(data), env=env)
+    database_url = hub_runtime.settings.database_url or ""
+    env = {"LABRED_HUB_RATE_LIMIT_PER_MINUTE": "100000"}
+    migrate = run_labred(
+        "migrate", "hub", "--data-dir", str(data),
+        env={"LABRED_HUB_DATABASE_URL": database_url, **env},
+    )  # fmt: skip
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with (
-        running("hub", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=tmp_path / "hub.log", env=env),
-        httpx.Client(base_url=url, timeout=30) as sup,
-        httpx.Client(base_url=url, timeout=30) as admin,
-    ):  # fmt: skip
-        _login(sup, "sup.s02")
-        _login(admin, "tesorera")
+        serving_hub(data, database_url, log=tmp_path / "hub.log", env=env) as hub,
+        httpx.Client(base_url=hub.url, timeout=30) as sup,
+        httpx.Client(base_url=hub.url, timeout=30) as admin,
+    ):
+        sup.headers.update(bearer(sup, "sup.s02", PASSWORD))
+        admin.headers.update(bearer(admin, "tesorera", PASSWORD))
 
         # 3. the supervisor of S02 now sees the old events of S02
         r = sup.get("/api/audit")

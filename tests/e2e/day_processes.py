@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ import httpx
 
 from domain.clock import LIMA
 from labred.demo.orchestrator import Demo, DemoOptions
+from labred.demo.play_waiting import port_open
 from labred.demo.processes import labred_argv, run_once
 from labred.demo.topology import DEMO_PASSWORD
 from sandbox.daygen import login
@@ -89,14 +89,6 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 40, every: float
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def business_day(data_dir: Path) -> Iterator[Day]:
     demo = Demo(DemoOptions(sedes=1, port_base=free_port_block(), data_dir=data_dir, headless=True))
@@ -122,7 +114,7 @@ def business_day(data_dir: Path) -> Iterator[Day]:
         lap("processes")
         until("the sede's users", lambda: _login_ok(demo), timeout=60)
         lap("users")
-        until("the results listener", lambda: _port_open(demo.t.listener_port(1)), timeout=60)
+        until("the results listener", lambda: port_open(demo.t.listener_port(1)), timeout=60)
         lap("listener")
         yield Day(demo=demo, smtp=smtp, business_date=day, start_up=start_up)
     finally:

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-import central.sync.service as hub_sync
+import central.sync.apply_rows as hub_apply
 import sync.client
 import sync.outbox
 from central.runtime import HubRuntime
@@ -47,10 +47,10 @@ def _payment_gains_currency(record_type: str, payload: dict[str, Any]) -> dict[s
 
 def _upgrade_hub(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hub now runs schema NEW and knows how to lift OLD payloads."""
-    monkeypatch.setattr(hub_sync, "SCHEMA_VERSION", NEW)
+    monkeypatch.setattr(hub_apply, "SCHEMA_VERSION", NEW)
     chain = {**upcast_module.UPCASTERS, OLD: _payment_gains_currency}
     monkeypatch.setattr(
-        hub_sync, "upcast", functools.partial(upcast_module.upcast, target=NEW, chain=chain)
+        hub_apply, "upcast", functools.partial(upcast_module.upcast, target=NEW, chain=chain)
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from central.runtime import HubRuntime
 from domain.ids import new_id
 from domain.permissions import Role
 from tests.central.auth.factories import make_sede, make_user
-from tests.procs import free_port, run_labred, running
+from tests.procs import HubProcess, bearer, init_edge, serving_edge, serving_hub
 from tests.security.hubnodes import S01, S02, audit_row, enrol, push
 
 pytestmark = pytest.mark.slow
@@ -47,19 +48,46 @@ def _assert_security_headers(r: httpx.Response) -> None:
     assert r.headers["referrer-policy"] == "same-origin"
 
 
+def _assert_50_mb_refused(
+    http: httpx.Client, pid: int, paths: list[str], headers: dict[str, str]
+) -> None:
+    """A 50 MB body to each of ``paths`` is a 413 (with the security headers), and process
+    ``pid`` did not read it into memory."""
+    before = _rss_kb(pid)
+    for path in paths:
+        r = _post_50_mb(http, path, headers)
+        assert r.status_code == 413, r.text[:200]
+        assert r.json()["detail"][0]["type"] == "payload_too_large"
+        _assert_security_headers(r)
+    assert _rss_kb(pid) - before < 20 * 1024
+
+
+def _assert_guarded(http: httpx.Client, paths: list[str], headers: dict[str, str]) -> None:
+    """The security headers on each of ``paths``; CORS closed to other origins."""
+    for path in paths:
+        _assert_security_headers(http.get(path, headers=headers))
+    r = http.get("/api/auth/me", headers={**headers, "Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def _serving_hub(
+    hub_runtime: HubRuntime, tmp_path: Path, *, log: Path, env: dict[str, str]
+) -> AbstractContextManager[HubProcess]:
+    """``labred hub serve`` on the test's database (its engine released first)."""
+    hub_runtime.engine.dispose()
+    url = hub_runtime.settings.database_url or ""
+    return serving_hub(tmp_path / "hub-proc", url, log=log, env=env)
+
+
 def test_edge_process_resists_the_attacks(tmp_path: Path) -> None:
-    data = tmp_path / "edge"
-    done = run_labred("edge", "init", "--data-dir", str(data), "--admin-password", PASSWORD)
-    assert done.returncode == 0, done.stderr
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    data = init_edge(tmp_path / "edge", PASSWORD, demo_catalog=False)
     log = tmp_path / "edge.log"
     env = {"LABRED_EDGE_LOG_LEVEL": "DEBUG", "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000"}
     with (
-        running("edge", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=log, env=env) as proc,
-        httpx.Client(base_url=url, timeout=60) as http,
-    ):  # fmt: skip
+        serving_edge(data, log=log, env=env) as edge,
+        httpx.Client(base_url=edge.url, timeout=60) as http,
+    ):
+        assert edge.proc is not None
         r = http.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
         assert r.status_code == 200, r.text
         signed = r.json()
@@ -88,18 +116,10 @@ def test_edge_process_resists_the_attacks(tmp_path: Path) -> None:
         assert "HYPERLINK" in sheet and "<f>" not in sheet
 
         # a 50 MB body is refused without being read into memory
-        before = _rss_kb(proc.pid)
-        r = _post_50_mb(http, "/api/patients", admin)
-        assert r.status_code == 413, r.text[:200]
-        assert r.json()["detail"][0]["type"] == "payload_too_large"
-        _assert_security_headers(r)
-        assert _rss_kb(proc.pid) - before < 20 * 1024
+        _assert_50_mb_refused(http, edge.proc.pid, ["/api/patients"], admin)
 
         # security headers on pages and API answers; CORS closed to other origins
-        for path in ("/", "/api/auth/me", "/api/no-such-thing"):
-            _assert_security_headers(http.get(path, headers=admin))
-        r = http.get("/api/auth/me", headers={**admin, "Origin": "http://evil.example"})
-        assert "access-control-allow-origin" not in r.headers
+        _assert_guarded(http, ["/", "/api/auth/me", "/api/no-such-thing"], admin)
 
         # signing out ends the access token at once, not 30 minutes later
         r = http.post(
@@ -120,22 +140,12 @@ def test_hub_process_resists_the_attacks(hub_runtime: HubRuntime, tmp_path: Path
     make_sede(hub_runtime, "S01")
     make_sede(hub_runtime, "S02")
     make_user(hub_runtime, Role.ADMIN, username="jefa", password=PASSWORD)
-    hub_runtime.engine.dispose()
-    data = tmp_path / "hub-proc"
-    data.mkdir()
-    env = {
-        "LABRED_HUB_DATABASE_URL": hub_runtime.settings.database_url or "",
-        "LABRED_HUB_RATE_LIMIT_PER_MINUTE": "100000",
-        "LABRED_HUB_LOG_LEVEL": "DEBUG",
-    }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path / "hub.log"
+    env = {"LABRED_HUB_RATE_LIMIT_PER_MINUTE": "100000", "LABRED_HUB_LOG_LEVEL": "DEBUG"}
     with (
-        running("hub", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=log, env=env) as proc,
-        httpx.Client(base_url=url, timeout=60) as http,
-    ):  # fmt: skip
+        _serving_hub(hub_runtime, tmp_path, log=log, env=env) as hub,
+        httpx.Client(base_url=hub.url, timeout=60) as http,
+    ):
         r = http.post("/api/auth/login", json={"username": "jefa", "password": PASSWORD})
         assert r.status_code == 200, r.text
         signed = r.json()
@@ -162,17 +172,9 @@ def test_hub_process_resists_the_attacks(hub_runtime: HubRuntime, tmp_path: Path
         assert r.status_code == 401
 
         # a 50 MB body is refused before anything buffers it (the NUL guard used to)
-        before = _rss_kb(proc.pid)
-        for path in ("/api/auth/login", "/api/catalog/services"):
-            r = _post_50_mb(http, path, admin)
-            assert r.status_code == 413, r.text[:200]
-            _assert_security_headers(r)
-        assert _rss_kb(proc.pid) - before < 20 * 1024
-
-        for path in ("/panel", "/api/auth/me", "/api/no-such-thing"):
-            _assert_security_headers(http.get(path, headers=admin))
-        r = http.get("/api/auth/me", headers={**admin, "Origin": "http://evil.example"})
-        assert "access-control-allow-origin" not in r.headers
+        big_paths = ["/api/auth/login", "/api/catalog/services"]
+        _assert_50_mb_refused(http, hub.proc.pid, big_paths, admin)
+        _assert_guarded(http, ["/panel", "/api/auth/me", "/api/no-such-thing"], admin)
 
         # a deeply nested body is a 422, not a 500 (anonymous: the NUL guard runs before auth)
         deep = "[" * 5000 + '"\\u0000"' + "]" * 5000
@@ -194,23 +196,12 @@ def test_hub_process_resists_the_attacks(hub_runtime: HubRuntime, tmp_path: Path
 
 def test_hub_process_limits_each_user_per_minute(hub_runtime: HubRuntime, tmp_path: Path) -> None:
     make_user(hub_runtime, Role.SUPERVISOR, username="sup", password=PASSWORD)
-    hub_runtime.engine.dispose()
-    data = tmp_path / "hub-proc"
-    data.mkdir()
-    env = {
-        "LABRED_HUB_DATABASE_URL": hub_runtime.settings.database_url or "",
-        "LABRED_HUB_RATE_LIMIT_PER_MINUTE": "5",
-    }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    env = {"LABRED_HUB_RATE_LIMIT_PER_MINUTE": "5"}
     with (
-        running("hub", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=tmp_path / "hub.log", env=env),
-        httpx.Client(base_url=url, timeout=30) as http,
-    ):  # fmt: skip
-        r = http.post("/api/auth/login", json={"username": "sup", "password": PASSWORD})
-        assert r.status_code == 200, r.text  # the address's first request
-        sup = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        _serving_hub(hub_runtime, tmp_path, log=tmp_path / "hub.log", env=env) as hub,
+        httpx.Client(base_url=hub.url, timeout=30) as http,
+    ):
+        sup = bearer(http, "sup", PASSWORD)  # the address's first request
         codes = [http.get("/api/auth/me", headers=sup).status_code for _ in range(6)]
         assert codes == [200] * 5 + [429]
         r = http.get("/api/auth/me", headers=sup)

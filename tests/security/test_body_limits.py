@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 from fastapi.testclient import TestClient
 
 from central.runtime import HubRuntime
@@ -36,11 +37,18 @@ def _chunks(size: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
         yield body[i : i + chunk]
 
 
+def _post_patient(
+    client: TestClient, rt: EdgeRuntime, content: bytes | Iterator[bytes]
+) -> httpx.Response:
+    """``POST /api/patients`` of a receptionist with ``content`` as the JSON body."""
+    headers = {**auth_headers(rt, Role.RECEPCIONISTA), **JSON}
+    return client.post("/api/patients", content=content, headers=headers)
+
+
 def test_edge_refuses_a_declared_50_mb_body(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    headers = {**auth_headers(edge_runtime, Role.RECEPCIONISTA), **JSON}
-    r = edge_client.post("/api/patients", content=_huge_json(50 * 1024 * 1024), headers=headers)
+    r = _post_patient(edge_client, edge_runtime, _huge_json(50 * 1024 * 1024))
     assert r.status_code == 413
     assert r.json() == TOO_LARGE
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -49,8 +57,7 @@ def test_edge_refuses_a_declared_50_mb_body(
 def test_edge_cuts_a_chunked_body_that_grows_past_the_limit(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    headers = {**auth_headers(edge_runtime, Role.RECEPCIONISTA), **JSON}
-    r = edge_client.post("/api/patients", content=_chunks(5 * 1024 * 1024), headers=headers)
+    r = _post_patient(edge_client, edge_runtime, _chunks(5 * 1024 * 1024))
     assert r.status_code == 413
     assert r.json()["detail"][0]["type"] == "payload_too_large"
 
@@ -58,8 +65,7 @@ def test_edge_cuts_a_chunked_body_that_grows_past_the_limit(
 def test_a_body_under_the_limit_still_reaches_validation(
     edge_client: TestClient, edge_runtime: EdgeRuntime
 ) -> None:
-    headers = {**auth_headers(edge_runtime, Role.RECEPCIONISTA), **JSON}
-    r = edge_client.post("/api/patients", content=_huge_json(MAX_BODY_BYTES - 200), headers=headers)
+    r = _post_patient(edge_client, edge_runtime, _huge_json(MAX_BODY_BYTES - 200))
     assert r.status_code == 422  # the address is too long: the body was read and validated
     assert r.json()["detail"][0]["type"] != "payload_too_large"
 

@@ -15,7 +15,9 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,7 +28,7 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, running, terminate, until
+from tests.procs import bearer, free_port, init_edge, run_labred, running, terminate, until
 
 pytestmark = pytest.mark.slow
 
@@ -63,11 +65,7 @@ def _maps(pid: int, name: str) -> bool:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("multiproc") / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--demo-catalog", "--admin-password", PASSWORD
-    )
-    assert init.returncode == 0, init.stderr
+    data = init_edge(tmp_path_factory.mktemp("multiproc") / "edge", PASSWORD)
     rt = EdgeRuntime.open(load_edge_settings(data))
     try:
         make_user(rt, Role.RECEPCIONISTA, username="recepcion", password=PASSWORD)
@@ -77,14 +75,29 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def _serve(
-    data: Path, port: int, log: Path, **env: str
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
+@dataclass(frozen=True)
+class TwoWorkers:
+    proc: subprocess.Popen[bytes]  # the supervisor
+    base: str
+    kids: set[int]  # its two API processes
+    admin: dict[str, str]  # the admin's Authorization header
+
+
+@contextmanager
+def _serve(data: Path, log: Path, rate_limit: str) -> Iterator[TwoWorkers]:
+    """``labred edge serve --workers 2`` once both API processes run, the admin signed in."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     args = ("edge", "serve", "--data-dir", str(data), "--port", str(port), "--workers", "2")
-    return running(*args, ready_url=f"http://127.0.0.1:{port}/health", log=log, env=env)
+    env = {"LABRED_EDGE_RATE_LIMIT_PER_MINUTE": rate_limit}
+    with running(*args, ready_url=f"{base}/health", log=log, env=env) as proc:
+        until("two API processes", lambda: len(_children(proc.pid)) == 2 or None)
+        with httpx.Client(base_url=base, timeout=10) as http:
+            admin = bearer(http, "admin", PASSWORD)
+        yield TwoWorkers(proc, base, _children(proc.pid), admin)
 
 
-def _login(base: str, username: str = "admin", password: str = PASSWORD) -> httpx.Response:
+def _login(base: str, username: str, password: str = PASSWORD) -> httpx.Response:
     # a fresh connection per request: the kernel hands each to either process
     return httpx.post(
         f"{base}/api/auth/login", json={"username": username, "password": password}, timeout=10
@@ -109,17 +122,10 @@ def _sell(
 def test_two_processes_sell_together_throttle_together_and_survive_a_kill(
     node: Path, tmp_path: Path
 ) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    with _serve(node, port, log, LABRED_EDGE_RATE_LIMIT_PER_MINUTE="1000000") as proc:
+    with _serve(node, log, "1000000") as served:
+        proc, base, kids, h = served.proc, served.base, served.kids, served.admin
         supervisor = proc.pid
-        until("two API processes", lambda: len(_children(supervisor)) == 2 or None)
-        kids = _children(supervisor)
-
-        r = _login(base)
-        assert r.status_code == 200, r.text
-        h = {"Authorization": f"Bearer {r.json()['access_token']}"}
         patient = {"doc_type": "1", "doc_number": "45678912",
                    "first_names": "ANA", "last_names": "PÉREZ QUISPE"}  # fmt: skip
         r = httpx.post(f"{base}/api/patients", json=patient, headers=h, timeout=10)
@@ -226,15 +232,8 @@ def test_two_processes_sell_together_throttle_together_and_survive_a_kill(
 
 def test_the_rate_limit_is_per_node_not_per_process(node: Path, tmp_path: Path) -> None:
     (node / "ratelimit.shm").unlink(missing_ok=True)  # counts of the test before (same IP)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with _serve(node, port, tmp_path / "serve.log", LABRED_EDGE_RATE_LIMIT_PER_MINUTE="5") as proc:
-        supervisor = proc.pid
-        until("two API processes", lambda: len(_children(supervisor)) == 2 or None)
-        kids = _children(supervisor)
-        r = _login(base)
-        assert r.status_code == 200, r.text
-        h = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    with _serve(node, tmp_path / "serve.log", "5") as served:
+        base, kids, h = served.base, served.kids, served.admin
         codes: list[int] = []
         # fresh connections until both processes have answered this user (each maps the
         # shared file on its first rate-limited request)
