@@ -8,14 +8,21 @@ a couple of seconds per user so a burst of requests (a page load fetches a dozen
 The same goes for the sign-in an access token belongs to (its ``sid`` claim, the refresh-token
 chain): once signed out, or revoked because a rotated refresh token was reused, its access
 tokens stop working too instead of living out their 30 minutes.
+
+With ``serve --workers N`` each process keeps its own memory, so a sign-out handled by one
+process must reach the others at once: :meth:`LiveUsers.forget` appends a byte to a small file
+beside the database (``auth-signouts``), and every check first compares that file's size with
+the one it last saw (one ``stat``, about a microsecond) and drops its memory when it grew.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -29,6 +36,25 @@ from edge.db import read_session
 
 #: How long a user's row read for one request also answers the next ones.
 TTL_SECONDS = 2.0
+#: Name of the file, beside the database, that grows by one byte at every sign-out.
+SIGNOUTS_FILE = "auth-signouts"
+
+
+def signouts_path(engine: Engine) -> Path | None:
+    """The sign-out file of the node whose database ``engine`` opens (None in memory)."""
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).resolve().parent / SIGNOUTS_FILE
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -54,9 +80,23 @@ class LiveUsers:
         self._kept: dict[str, tuple[float, UserState | None]] = {}
         self._sessions: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
+        self._signouts = signouts_path(engine)
+        self._seen = _size(self._signouts) if self._signouts else 0
+
+    def _catch_up(self) -> None:
+        """Drop the memory when any process signed someone out since the last look."""
+        if self._signouts is None:
+            return
+        size = _size(self._signouts)
+        if size != self._seen:
+            with self._lock:
+                self._kept.clear()
+                self._sessions.clear()
+                self._seen = size
 
     def state(self, user_id: str) -> UserState | None:
         """The user's current state, or None when the node has no such user."""
+        self._catch_up()
         now = self._monotonic()
         with self._lock:
             hit = self._kept.get(user_id)
@@ -72,6 +112,7 @@ class LiveUsers:
 
     def session_alive(self, session_id: str) -> bool:
         """Whether the sign-in ``session_id`` still has an unrevoked refresh token."""
+        self._catch_up()
         now = self._monotonic()
         with self._lock:
             hit = self._sessions.get(session_id)
@@ -90,6 +131,14 @@ class LiveUsers:
         return alive
 
     def forget(self) -> None:
+        """Forget every kept answer, in this process and (through the sign-out file) in every
+        other API process of the node. Call it after the revocation is committed."""
+        if self._signouts is not None:
+            fd = os.open(self._signouts, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, b".")
+            finally:
+                os.close(fd)
         with self._lock:
             self._kept.clear()
             self._sessions.clear()
@@ -119,4 +168,4 @@ def current(principal: Principal, live: LiveUsers) -> Principal:
     )
 
 
-__all__ = ["TTL_SECONDS", "LiveUsers", "UserState", "current"]
+__all__ = ["SIGNOUTS_FILE", "TTL_SECONDS", "LiveUsers", "UserState", "current", "signouts_path"]

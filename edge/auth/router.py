@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from domain.errors import Unauthorized
 from edge.auth import service as auth_service
+from edge.auth import sessions
 from edge.auth.schemas import (
     LoginRequest,
     LogoutRead,
@@ -14,7 +15,7 @@ from edge.auth.schemas import (
     TokenRead,
     UserProfile,
 )
-from edge.auth.service import SignIn
+from edge.auth.sessions import SignIn
 from edge.auth.tokens import ACCESS_TTL, REFRESH_TTL
 from edge.db import read_session, unit_of_work
 from edge.deps import (
@@ -130,7 +131,7 @@ def refresh(
             )
         check_csrf(request)
     with unit_of_work(rt.engine) as session:
-        outcome = auth_service.refresh(
+        outcome = sessions.refresh(
             session=session,
             clock=rt.clock,
             refresh_token=token,
@@ -138,6 +139,8 @@ def refresh(
             sede_id=rt.sede_id,
             ip=client_ip(request),
         )
+    if outcome.error is not None:  # a reused token revokes its sign-in: every process drops it
+        live_users(request, rt).forget()
     sign_in = outcome.unwrap()
     _set_cookies(request, response, sign_in)
     return TokenRead.from_sign_in(sign_in)
@@ -163,7 +166,7 @@ def logout(
     body = body or LogoutRequest()
     token = body.refresh_token or request.cookies.get(REFRESH_COOKIE)
     with unit_of_work(rt.engine) as session:
-        revoked = auth_service.logout(
+        revoked = sessions.logout(
             session=session,
             clock=rt.clock,
             principal=user,

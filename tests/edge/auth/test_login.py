@@ -130,11 +130,15 @@ def test_refresh_rotates_and_reuse_revokes_the_chain(
     assert edge_client.get("/api/auth/me", headers=bearer(r1.json()["access_token"])).is_success
     r2 = edge_client.post("/api/auth/refresh", json={"refresh_token": second})
     third = r2.json()["refresh_token"]
+    newest = bearer(r2.json()["access_token"])
+    assert edge_client.get("/api/auth/me", headers=newest).is_success  # its sign-in is cached alive
     # the first token is presented again: the whole chain dies, the newest token too
     assert error(edge_client.post("/api/auth/refresh", json={"refresh_token": first})) == (
         401,
         "refresh_token_reused",
     )
+    # and at once, not when the cached answer ages: its access tokens are refused
+    assert error(edge_client.get("/api/auth/me", headers=newest)) == (401, "session_revoked")
     assert error(edge_client.post("/api/auth/refresh", json={"refresh_token": third})) == (
         401,
         "refresh_token_revoked",
