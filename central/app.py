@@ -81,6 +81,7 @@ def create_app(settings: HubSettings, *, runtime: HubRuntime | None = None) -> F
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     openapi_nulls.install(app)  # FastAPI drops None inside examples
+    webapp.document_payload_limit(app)  # 413 on every route that takes a body
 
     @app.get(
         "/health",

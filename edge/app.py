@@ -119,4 +119,5 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
         return {"status": "ready", "service": "edge"}
 
     openapi_nulls.install(app)  # FastAPI drops None inside examples
+    webapp.document_payload_limit(app)  # 413 on every route that takes a body
     return app

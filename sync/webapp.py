@@ -107,6 +107,18 @@ def _lab_error_response(request: Request, exc: LabError) -> Response:
     return JSONResponse({"detail": exc.detail()}, status_code=exc.status, headers=headers)
 
 
+def _length_msg(etype: str, ctx: dict[str, Any]) -> str | None:
+    """What to do about a list of the wrong length, with the constraint's number ("Debe tener
+    al menos 1 elemento."), from the pydantic error's ``ctx``; None for other errors."""
+    if etype == "too_short" and isinstance(ctx.get("min_length"), int):
+        n = ctx["min_length"]
+        return f"Debe tener al menos {n} elemento{'' if n == 1 else 's'}."
+    if etype == "too_long" and isinstance(ctx.get("max_length"), int):
+        n = ctx["max_length"]
+        return f"Puede tener como máximo {n} elemento{'' if n == 1 else 's'}."
+    return None
+
+
 def _validation_response(request: Request, exc: RequestValidationError) -> Response:
     items = []
     for err in exc.errors():
@@ -114,6 +126,7 @@ def _validation_response(request: Request, exc: RequestValidationError) -> Respo
         msg = _VALIDATION_MSGS.get(etype) or "Valor inválido."
         generic = True
         ctx = err.get("ctx") or {}
+        msg = _length_msg(etype, ctx) or msg
         inner = ctx.get("error")
         if isinstance(inner, LabError):
             etype, msg, generic = inner.code, inner.msg, False
@@ -170,7 +183,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
@@ -204,6 +217,37 @@ def body_limit(path: str) -> int:
 def _too_large(limit: int) -> JSONResponse:
     msg = _TOO_LARGE.format(mb=limit // (1024 * 1024))
     return JSONResponse(error_body("payload_too_large", msg, ["body"]), status_code=413)
+
+
+def _payload_too_large_doc(path: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    mb = body_limit(path) // (1024 * 1024)
+    schema: dict[str, Any] = (
+        {"$ref": "#/components/schemas/ErrorBody"} if "ErrorBody" in schemas else {"type": "object"}
+    )
+    example = error_body("payload_too_large", _TOO_LARGE.format(mb=mb), ["body"])
+    return {
+        "description": f"El cuerpo supera el máximo de {mb} MB (payload_too_large)",
+        "content": {"application/json": {"schema": schema, "example": example}},
+    }
+
+
+def document_payload_limit(app: FastAPI) -> None:
+    """The one declaration of the 413 ``payload_too_large`` answer in ``/openapi.json``: every
+    operation that takes a body gets it, with the limit :func:`body_limit` applies to its path
+    (routes need no copy of their own). Call it after the app's other ``openapi`` wrappers."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        schemas = document.get("components", {}).get("schemas", {})
+        for path, item in document.get("paths", {}).items():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    responses = operation.setdefault("responses", {})
+                    responses.setdefault("413", _payload_too_large_doc(path, schemas))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install(app: FastAPI) -> None:

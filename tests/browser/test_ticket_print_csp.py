@@ -47,3 +47,18 @@ def test_ticket_has_no_inline_script_and_its_print_script_is_served(
         "script-src 'self'" in csp
         and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     )
+
+
+def test_ticket_styles_come_from_a_served_file_and_the_csp_refuses_inline_styles(
+    edge_client: TestClient,
+) -> None:
+    page = printing.html_ticket(_data())
+    assert "<style" not in page and "style=" not in page
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert href is not None
+    served = edge_client.get(href.group(1))
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/css")
+    assert "@page" in served.text and "80mm" in served.text
+    style_src = served.headers["content-security-policy"].split("style-src")[1].split(";")[0]
+    assert style_src.strip() == "'self'"
