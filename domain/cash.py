@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.errors import InvalidInput
-from domain.money import ZERO, parse_amount, q2
+from domain.money import ZERO, fmt_soles, parse_amount, q2
 
 BILLS: tuple[Decimal, ...] = tuple(
     Decimal(v) for v in ("200.00", "100.00", "50.00", "20.00", "10.00")
@@ -61,7 +61,7 @@ def check_amount(value: Decimal, *, loc: list[str | int]) -> Decimal:
     """Refuse amounts whose absolute value is above ``MAX_AMOUNT`` (a typing error)."""
     if abs(value) > MAX_AMOUNT:
         raise InvalidInput(
-            f"El monto supera el máximo de una caja (S/ {MAX_AMOUNT:,.2f}).",
+            f"El monto supera el máximo de una caja ({fmt_soles(MAX_AMOUNT)}).",
             code="amount_too_large",
             loc=loc,
         )

@@ -210,6 +210,14 @@ def fmt(amount: Decimal) -> str:
     return f"{q2(amount):.2f}"
 
 
+def fmt_soles(amount: Decimal | int | str) -> str:
+    """For people, never the wire: an amount in soles as messages and printed pages show it
+    in es-PE, with the currency and thousands separated ("S/ 2,000.00"). Takes the wire's
+    strings too ("2000.00", as the API answers them)."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return f"S/ {q2(value):,.2f}"
+
+
 def igv_from_base(base: Decimal, *, rate: Decimal = IGV_RATE) -> Decimal:
     """IGV on a tax-exclusive base: ``q2(base × rate)``."""
     amount = parse_amount(base, field="monto")
@@ -301,6 +309,7 @@ __all__ = [
     "LineAmounts",
     "Totals",
     "fmt",
+    "fmt_soles",
     "from_cents",
     "igv_from_base",
     "line_from_price",

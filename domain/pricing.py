@@ -26,7 +26,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from domain.errors import InvalidInput, RuleViolation
-from domain.money import CENT, ZERO, fmt, q2
+from domain.money import CENT, ZERO, fmt_soles, q2
 
 HUNDRED = Decimal("100")
 DEFAULT_APPROVAL_THRESHOLD_PCT = Decimal("10")
@@ -133,7 +133,8 @@ def discount_amount(
         return q2(subtotal * value / HUNDRED)
     if value > subtotal:
         raise RuleViolation(
-            f"El descuento (S/ {fmt(value)}) supera el importe de la orden (S/ {fmt(subtotal)}).",
+            f"El descuento ({fmt_soles(value)}) supera el importe de la orden"
+            f" ({fmt_soles(subtotal)}).",
             code="discount_exceeds_total",
             loc=[*loc, "value"],
         )
@@ -214,7 +215,7 @@ def balance(total: Decimal, covered: Decimal, paid: Decimal) -> Decimal:
     result = total - covered - paid
     if result < 0:
         raise RuleViolation(
-            f"El pago excede el saldo de la orden en S/ {fmt(-result)}.",
+            f"El pago excede el saldo de la orden en {fmt_soles(-result)}.",
             code="overpayment",
             loc=["payments"],
         )
@@ -227,8 +228,8 @@ def check_cash_threshold(
     """Bancarización (DL 1529): cash of ``threshold`` or more in one operation is refused."""
     if cash_amount >= threshold:
         raise RuleViolation(
-            f"Por bancarización, operaciones de S/ {fmt(threshold)} o más no pueden pagarse en"
-            f" efectivo (se intentó S/ {fmt(cash_amount)}). Use tarjeta, Yape, Plin o"
+            f"Por bancarización, operaciones de {fmt_soles(threshold)} o más no pueden pagarse en"
+            f" efectivo (se intentó {fmt_soles(cash_amount)}). Use tarjeta, Yape, Plin o"
             " transferencia.",
             code="bancarizacion",
             loc=loc,
@@ -243,8 +244,8 @@ def cash_change(
         return ZERO
     if tendered < amount:
         raise RuleViolation(
-            f"El efectivo recibido (S/ {fmt(tendered)}) es menor que el monto a cobrar"
-            f" (S/ {fmt(amount)}).",
+            f"El efectivo recibido ({fmt_soles(tendered)}) es menor que el monto a cobrar"
+            f" ({fmt_soles(amount)}).",
             code="tendered_insufficient",
             loc=loc,
         )

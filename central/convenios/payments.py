@@ -25,7 +25,7 @@ from central.convenios.payment_models import ConvenioPayment
 from central.convenios.service import get_convenio
 from domain.clock import Clock, business_date
 from domain.errors import InvalidInput, NotFound
-from domain.money import from_cents, to_cents
+from domain.money import fmt_soles, from_cents, to_cents
 from domain.payment_reference import check_payment_reference
 
 FACTURA = "01"
@@ -247,8 +247,8 @@ def record_payment(
         left = factura.payable_cents - paid_to(session, factura.id)
         if to_cents(amount) > left:
             raise InvalidInput(
-                f"El pago de S/ {amount:,.2f} excede el saldo de la factura {factura.ref} "
-                f"(S/ {from_cents(left):,.2f}).",
+                f"El pago de {fmt_soles(amount)} excede el saldo de la factura {factura.ref} "
+                f"({fmt_soles(from_cents(left))}).",
                 code="payment_exceeds_invoice",
                 loc=["body", "amount"],
             )

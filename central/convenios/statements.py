@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from central.convenios import accounts, ledger, payments
 from central.reports.export import Sheet, render
-from domain.money import from_cents
+from domain.money import fmt_soles, from_cents
 
 
 def statement_file(
@@ -97,9 +97,9 @@ def statement_file(
     title = f"Estado de cuenta — {convenio.name} (RUC {convenio.ruc})"
     subtitle = (
         f"Periodo {first:%d/%m/%Y} al {last:%d/%m/%Y} · {len(lines)} orden(es) · "
-        f"cubierto S/ {from_cents(covered):,.2f} · {len(issued)} factura(s) · "
+        f"cubierto {fmt_soles(from_cents(covered))} · {len(issued)} factura(s) · "
         f"{len(received)} pago(s) · saldo al {last:%d/%m/%Y}: "
-        f"S/ {from_cents(closing.balance_cents):,.2f} ({convenio.credit_days} días de crédito)"
+        f"{fmt_soles(from_cents(closing.balance_cents))} ({convenio.credit_days} días de crédito)"
     )
     content = render(fmt, title, [summary, detail, facturas, paid], subtitle=subtitle)
     return content, f"estado-cuenta-{convenio.ruc}-{month}.{fmt}"

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from central.config.models import Company
 from central.notifications.adapters import Attachment
-from domain.money import fmt, from_cents
+from domain.money import fmt_soles, from_cents
 from sync.pdffonts import prepare
 
 LABELS = {"01": "FACTURA ELECTRÓNICA", "03": "BOLETA DE VENTA ELECTRÓNICA"}
@@ -43,8 +43,8 @@ def invoice_pdf(session: Session, invoice: dict[str, Any]) -> bytes:
         ("Cliente", invoice.get("customer_name")),
         ("Documento", invoice.get("customer_doc_number")),
         ("Fecha", str(invoice.get("issued_at", ""))[:10]),
-        ("IGV", f"S/ {fmt(from_cents(int(invoice.get('igv') or 0)))}"),
-        ("Total", f"S/ {fmt(from_cents(int(invoice.get('total') or 0)))}"),
+        ("IGV", f"{fmt_soles(from_cents(int(invoice.get('igv') or 0)))}"),
+        ("Total", f"{fmt_soles(from_cents(int(invoice.get('total') or 0)))}"),
         ("Estado SUNAT", invoice.get("state")),
         ("Hash", invoice.get("digest_value")),
     ):

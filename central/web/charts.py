@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from domain.money import q2
+from domain.money import fmt_soles
 
 PALETTE = ("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#953800", "#57606a")
 WIDTH = 640
@@ -41,7 +41,7 @@ def esc(text: object) -> str:
 
 def soles(value: Decimal) -> str:
     """Amounts as the pages show them (es-PE): ``S/ 1,234.50``."""
-    return f"S/ {q2(value):,.2f}"
+    return fmt_soles(value)
 
 
 def clip(text: str, limit: int) -> str:

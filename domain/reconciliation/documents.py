@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from domain.money import fmt, from_cents
+from domain.money import fmt_soles, from_cents
 from domain.reconciliation.rows import (
     CANCELLED,
     CRITICAL,
@@ -66,7 +66,7 @@ def paid_without_document(data: DayData) -> list[Finding]:
             kind="paid_without_document",
             severity=CRITICAL,
             message=f"{len(missing)} orden(es) pagada(s) sin comprobante por "
-            f"S/ {fmt(from_cents(amount))}: " + ", ".join(o.number for o in missing[:10]),
+            f"{fmt_soles(from_cents(amount))}: " + ", ".join(o.number for o in missing[:10]),
             record_ids=tuple(o.id for o in missing[:MAX_LISTED]),
             amount=amount,
             key="paid_without_document",
@@ -162,7 +162,8 @@ def cash_findings(data: DayData, *, threshold: int) -> list[Finding]:
                     kind="cash_over" if over else "cash_short",
                     severity=CRITICAL if abs(diff) > threshold * CRITICAL_CASH_FACTOR else WARNING,
                     message=f"Caja con {'sobrante' if over else 'faltante'} de "
-                    f"S/ {fmt(from_cents(abs(diff)))} (umbral S/ {fmt(from_cents(threshold))}).",
+                    f"{fmt_soles(from_cents(abs(diff)))}"
+                    f" (umbral {fmt_soles(from_cents(threshold))}).",
                     record_ids=(s.id,),
                     amount=diff,
                     expected=sum(s.expected.values()),

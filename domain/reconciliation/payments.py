@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from domain.money import fmt, from_cents
+from domain.money import fmt_soles, from_cents
 from domain.reconciliation.rows import CASH, CRITICAL, MAX_LISTED, WARNING, DayData, Finding
 
 
@@ -42,8 +42,8 @@ def method_findings(data: DayData) -> list[Finding]:
             Finding(
                 kind="method_difference",
                 severity=WARNING,
-                message=f"{method}: declarado S/ {fmt(from_cents(row['declared_cents']))}, "
-                f"esperado S/ {fmt(from_cents(row['expected_cents']))}.",
+                message=f"{method}: declarado {fmt_soles(from_cents(row['declared_cents']))}, "
+                f"esperado {fmt_soles(from_cents(row['expected_cents']))}.",
                 amount=row["difference_cents"],
                 expected=row["expected_cents"],
                 actual=row["declared_cents"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain.money import fmt, from_cents
+from domain.money import fmt_soles, from_cents
 from domain.reconciliation.figures import hub_figures
 from domain.reconciliation.rows import CRITICAL, MAX_LISTED, WARNING, DayData, Finding
 
@@ -33,7 +33,7 @@ def _num(figures: Mapping[str, Any], section: str, name: str) -> int | None:
 
 
 def _show(name: str, value: int) -> str:
-    return f"S/ {fmt(from_cents(value))}" if name.endswith("_cents") else str(value)
+    return fmt_soles(from_cents(value)) if name.endswith("_cents") else str(value)
 
 
 def missing_order_numbers(data: DayData, sealed_count: int) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from domain.errors import InvalidInput, RuleViolation
-from domain.money import q2
+from domain.money import fmt_soles, q2
 from domain.sunat.catalogs import CreditNoteReason, DocumentType, PaymentMethod
 from domain.sunat.models import Document, Installment
 from domain.sunat.totals import DocumentTotals, net_payable
@@ -103,7 +103,7 @@ def check_payment_terms(doc: Document, totals: DocumentTotals) -> None:
     owed = net_payable(doc, totals)
     if sum((inst.amount for inst in terms.installments), ZERO) != owed:
         raise InvalidInput(
-            f"Las cuotas deben sumar el monto pendiente de pago (S/ {q(owed)}).",
+            f"Las cuotas deben sumar el monto pendiente de pago ({fmt_soles(owed)}).",
             code="payment_terms_invalid",
             loc=["payment_terms", "installments"],
         )

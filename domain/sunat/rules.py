@@ -43,6 +43,7 @@ from decimal import Decimal
 from domain.errors import InvalidInput, RuleViolation
 from domain.identity import is_valid_ruc as _is_valid_ruc
 from domain.identity import validate_document as _validate_identity
+from domain.money import fmt_soles
 from domain.sunat.catalogs import (
     CreditNoteReason,
     DebitNoteReason,
@@ -156,7 +157,7 @@ def check_line_igv(totals: DocumentTotals) -> None:
     for i, lt in enumerate(totals.lines):
         if lt.kind == TaxKind.GRAVADO and lt.value > 0 and lt.igv <= 0:
             raise RuleViolation(
-                f"El ítem {i + 1} (S/ {lt.total:.2f}) es demasiado pequeño: su IGV redondea a"
+                f"El ítem {i + 1} ({fmt_soles(lt.total)}) es demasiado pequeño: su IGV redondea a"
                 " cero y SUNAT lo rechaza. Un ítem gravado debe sumar al menos S/ 0.04.",
                 code="line_amount_too_small",
                 loc=["lines", i],
@@ -225,8 +226,8 @@ def check_note(doc: Document, totals: DocumentTotals, remaining: Decimal | None)
     if doc.doc_type == DocumentType.NOTA_CREDITO and remaining is not None:
         if totals.payable > remaining:
             raise RuleViolation(
-                f"La nota de crédito (S/ {totals.payable:.2f}) supera el saldo del comprobante"
-                f" original (S/ {q(remaining)}).",
+                f"La nota de crédito ({fmt_soles(totals.payable)}) supera el saldo del comprobante"
+                f" original ({fmt_soles(remaining)}).",
                 code="credit_note_exceeds_remaining",
                 loc=["lines"],
                 extra={"remaining": q(remaining), "amount": f"{totals.payable:.2f}"},
@@ -237,8 +238,8 @@ def check_credit_note_amount(amount: Decimal, remaining: Decimal) -> None:
     """A credit note for ``amount`` against an original with ``remaining`` left."""
     if amount > remaining:
         raise RuleViolation(
-            f"La nota de crédito (S/ {q(amount)}) supera el saldo del comprobante original"
-            f" (S/ {q(remaining)}).",
+            f"La nota de crédito ({fmt_soles(amount)}) supera el saldo del comprobante original"
+            f" ({fmt_soles(remaining)}).",
             code="credit_note_exceeds_remaining",
             loc=["lines"],
             extra={"remaining": q(remaining), "amount": q(amount)},

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from domain.clock import Clock
 from domain.errors import Conflict, NotFound
-from domain.money import q2
+from domain.money import fmt_soles, q2
 from domain.sunat import DocumentType
 from edge.audit import service as audit
 from edge.billing.convenio_cancel import credit_cancelled_order, open_links
@@ -51,7 +51,7 @@ def rejection_message(
     on = f" (factura {factura.full_number})" if factura is not None else ""
     return (
         f"SUNAT rechazó la nota de crédito {note.full_number}; la orden {link.order_number} "
-        f"sigue facturada al convenio {name}{on} por S/ {q2(link.amount):.2f}. "
+        f"sigue facturada al convenio {name}{on} por {fmt_soles(q2(link.amount))}. "
         "Vuelva a emitir la nota de crédito."
     )
 

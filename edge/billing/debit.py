@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.money import fmt_soles
 from domain.sunat import DebitNoteReason, DocumentType
 from edge.billing.documents import LineIn, customer_of, lines_of
 from edge.billing.issuing import issue
@@ -48,7 +49,7 @@ def debit_note(
     if amount <= 0 or amount > MAX_AMOUNT:
         raise InvalidInput(
             "El monto de la nota de débito debe ser mayor que cero y no mayor que"
-            f" S/ {MAX_AMOUNT:,.2f}.",
+            f" {fmt_soles(MAX_AMOUNT)}.",
             code="amount_invalid",
             loc=["amount"],
         )

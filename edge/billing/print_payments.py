@@ -29,7 +29,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from domain.cash import CASH, method_label
-from domain.money import fmt
+from domain.money import fmt_soles
 from domain.sunat import CreditNoteReason, DocumentType, PaymentMethod
 from edge.billing.documents import credit_due_date, terms_of
 from edge.billing.models import Invoice
@@ -157,11 +157,11 @@ def payment_rows(
     for p in payments:
         detail = None
         if p.tendered is not None and p.change:
-            detail = f"Recibido S/ {fmt(p.tendered)} · Vuelto S/ {fmt(p.change)}"
+            detail = f"Recibido {fmt_soles(p.tendered)} · Vuelto {fmt_soles(p.change)}"
         elif p.reference:
             detail = f"Op. {p.reference}"
-        rows.append(PaymentRow(f"{p.method} S/ {fmt(p.amount)}", detail))
-    rows += [PaymentRow(f"Devolución: {r.method} S/ {fmt(r.amount)}") for r in refunds]
+        rows.append(PaymentRow(f"{p.method} {fmt_soles(p.amount)}", detail))
+    rows += [PaymentRow(f"Devolución: {r.method} {fmt_soles(r.amount)}") for r in refunds]
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from domain import cash as rules
 from domain.clock import Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, RuleViolation
-from domain.money import from_cents, to_cents
+from domain.money import fmt_soles, from_cents, to_cents
 from domain.permissions import has_permission
 from edge.audit import service as audit
 from edge.auth.models import User
@@ -43,7 +43,7 @@ from edge.closures.service import refuse_hub_closed
 def _gap(difference: Decimal) -> str:
     """``faltante de S/ 5.00`` or ``sobrante de S/ 5.00``: what the cashier reads, never
     ``S/ -5.00``."""
-    return f"{'faltante' if difference < 0 else 'sobrante'} de S/ {abs(difference):.2f}"
+    return f"{'faltante' if difference < 0 else 'sobrante'} de {fmt_soles(abs(difference))}"
 
 
 def _verify_approver(
@@ -130,7 +130,7 @@ def close(
                     f" {_gap(first_comparison.difference)}, mayor que el límite de"
                 )
             raise RuleViolation(
-                f"{why} S/ {limit:.2f}; se requiere la aprobación de un supervisor.",
+                f"{why} {fmt_soles(limit)}; se requiere la aprobación de un supervisor.",
                 code="cash_difference_needs_approval",
                 loc=["body", "approval"],
                 extra={

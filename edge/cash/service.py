@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from domain import cash as rules
 from domain.clock import Clock, business_date
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from domain.money import from_cents, to_cents
+from domain.money import fmt_soles, from_cents, to_cents
 from domain.permissions import has_permission
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
@@ -139,7 +139,7 @@ def open_session(
     total = rules.count_total(counts) if denominations else None
     if opening_float is not None and total is not None and total != opening_float:
         raise InvalidInput(
-            f"El detalle por denominación suma S/ {total:.2f}, no S/ {opening_float:.2f}.",
+            f"El detalle por denominación suma {fmt_soles(total)}, no {fmt_soles(opening_float)}.",
             code="opening_float_mismatch",
             loc=["body", "denominations"],
         )

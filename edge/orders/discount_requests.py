@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 
 from domain.clock import Clock, business_date, day_bounds
 from domain.errors import Conflict, Forbidden, NotFound, RuleViolation
-from domain.money import fmt
+from domain.money import fmt, fmt_soles
 from domain.permissions import has_permission
 from domain.pricing import Discount, DiscountKind, PricedLine, effective_pct, needs_approval
 from domain.pricing import price_order as price_totals
@@ -168,8 +168,8 @@ def request_discount(
         )
     if order.paid_total > totals.patient_due:
         raise RuleViolation(
-            f"Con este descuento lo pagado (S/ {fmt(order.paid_total)}) superaría lo que debe el"
-            f" paciente (S/ {fmt(totals.patient_due)}); anule y registre de nuevo.",
+            f"Con este descuento lo pagado ({fmt_soles(order.paid_total)}) superaría lo que debe el"
+            f" paciente ({fmt_soles(totals.patient_due)}); anule y registre de nuevo.",
             code="discount_exceeds_balance",
             loc=["body", "value"],
         )

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, RuleViolation
-from domain.money import fmt
+from domain.money import fmt, fmt_soles
 from domain.pricing import (
     DEFAULT_APPROVAL_THRESHOLD_PCT,
     Discount,
@@ -110,8 +110,8 @@ def apply_discount(
     )
     if order.paid_total > totals.patient_due:
         raise RuleViolation(
-            f"Con este descuento lo pagado (S/ {fmt(order.paid_total)}) superaría lo que debe el"
-            f" paciente (S/ {fmt(totals.patient_due)}); anule y registre de nuevo.",
+            f"Con este descuento lo pagado ({fmt_soles(order.paid_total)}) superaría lo que debe el"
+            f" paciente ({fmt_soles(totals.patient_due)}); anule y registre de nuevo.",
             code="discount_exceeds_balance",
             loc=["body", "value"],
         )

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, RuleViolation
-from domain.money import ZERO, fmt, from_cents
+from domain.money import ZERO, fmt_soles, from_cents
 from domain.pricing import PaymentMethod, balance, cash_change, check_cash_threshold
 from edge.auth.tokens import Principal
 from edge.cash.models import CashSession
@@ -115,9 +115,9 @@ def add_payments(
             check_cash_threshold(cash_so_far, threshold, loc=[*here, "amount"])
             if earlier_cash + cash_so_far >= threshold:
                 raise RuleViolation(
-                    f"Por bancarización, operaciones de S/ {fmt(threshold)} o más no pueden"
-                    f" pagarse en efectivo: esta orden ya recibió S/ {fmt(earlier_cash)} en"
-                    f" efectivo y con este pago sumaría S/ {fmt(earlier_cash + cash_so_far)}."
+                    f"Por bancarización, operaciones de {fmt_soles(threshold)} o más no pueden"
+                    f" pagarse en efectivo: esta orden ya recibió {fmt_soles(earlier_cash)} en"
+                    f" efectivo y con este pago sumaría {fmt_soles(earlier_cash + cash_so_far)}."
                     " Use tarjeta, Yape, Plin o transferencia.",
                     code="bancarizacion",
                     loc=[*here, "amount"],
@@ -204,7 +204,7 @@ def refund_all(
             cash = owed[PaymentMethod.EFECTIVO.value]
             raise RuleViolation(
                 f"La caja en la que se cobró ya está cerrada: abra su caja para devolver los"
-                f" S/ {fmt(cash)} en efectivo de esta anulación.",
+                f" {fmt_soles(cash)} en efectivo de esta anulación.",
                 code="cash_session_closed",
             ) from None
     rows = []

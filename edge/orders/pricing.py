@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from domain.errors import Forbidden, InvalidInput, RuleViolation
-from domain.money import ZERO, fmt, from_cents, parse_amount
+from domain.money import ZERO, fmt, fmt_soles, from_cents, parse_amount
 from domain.permissions import has_permission
 from domain.pricing import (
     Discount,
@@ -91,8 +91,8 @@ def check_override(price: Decimal, *, cap: Decimal | None, loc: Sequence[str | i
     limit = MAX_PRICE_OVERRIDE if cap is None else cap
     if price > limit:
         raise InvalidInput(
-            f"El precio cambiado (S/ {fmt(price)}) supera el máximo permitido de"
-            f" S/ {fmt(limit)} por ítem.",
+            f"El precio cambiado ({fmt_soles(price)}) supera el máximo permitido de"
+            f" {fmt_soles(limit)} por ítem.",
             code="price_override_too_high",
             loc=loc,
             extra={"max": fmt(limit)},

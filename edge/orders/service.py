@@ -14,7 +14,7 @@ from sqlmodel import Session
 from domain.clock import Clock, business_date
 from domain.errors import Conflict, InvalidInput, RuleViolation, Unavailable
 from domain.identity import validate_document
-from domain.money import ZERO, fmt
+from domain.money import ZERO, fmt, fmt_soles
 from domain.permissions import check_permission
 from domain.pricing import (
     Discount,
@@ -339,7 +339,7 @@ def change_status(
     check_transition(order.status, target)
     if target is OrderStatus.ENTREGADA and order.balance > 0:
         raise RuleViolation(
-            f"La orden tiene un saldo pendiente de S/ {fmt(order.balance)}: cobre antes de"
+            f"La orden tiene un saldo pendiente de {fmt_soles(order.balance)}: cobre antes de"
             " entregar los resultados.",
             code="balance_pending",
             loc=["body", "status"],

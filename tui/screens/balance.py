@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from domain.money import fmt_soles
 from tui.api import ApiError, Invoice, Order
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
 from tui.screens.payment_rows import PaymentRowsScreen, deliver_ticket, receipt_lines
@@ -56,8 +57,9 @@ class BalanceScreen(PaymentRowsScreen):
         o = self.order
         with Vertical(id="payment"):
             yield from self.payment_block(
-                f"Orden {o['number']}   Total S/ {o['total']}   Pagado S/ {o['paid_total']}   "
-                f"SALDO S/ {o['balance']}",
+                f"Orden {o['number']}   Total {fmt_soles(o['total'])}   "
+                f"Pagado {fmt_soles(o['paid_total'])}   "
+                f"SALDO {fmt_soles(o['balance'])}",
                 "Pagos del saldo:",
             )
 
@@ -81,7 +83,7 @@ class BalanceScreen(PaymentRowsScreen):
     def on_order_placed(self, message: OrderPlaced) -> None:
         self.paid, self.invoice = message.order, message.invoice
         o = message.order
-        lines = [f"Pago registrado en la orden {o['number']}. Saldo S/ {o['balance']}."]
+        lines = [f"Pago registrado en la orden {o['number']}. Saldo {fmt_soles(o['balance'])}."]
         lines += receipt_lines(o, message.invoice, keys="F7 imprimir.")
         if message.invoice is None and Decimal(o.get("balance", "0")) > 0:
             lines.append("Aún queda saldo: el comprobante sale al pagarlo todo.")

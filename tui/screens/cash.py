@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from domain.cash import DENOMINATIONS, denomination_key, method_label
 from domain.clock import LIMA
+from domain.money import fmt_soles
 from tui.api import ApiError, CashSession
 from tui.messages import ApiFailed, CashClosed, CashCounted, CashLoaded
 from tui.screens.approval import CASH_APPROVAL_CODES, FIRST_ASK, ApprovalDialog
@@ -28,15 +29,16 @@ DECLARED = ("tarjeta", "yape", "plin", "transferencia")
 def count_summary(result: dict[str, Any]) -> str:
     """The count's answer in a few lines: cash always, other methods only when they moved."""
     lines = [
-        f"{method_label(line['method'])}: esperado S/ {line['expected']}, "
-        f"contado S/ {line['counted']}, diferencia S/ {line['difference']}"
+        f"{method_label(line['method'])}: esperado {fmt_soles(line['expected'])}, "
+        f"contado {fmt_soles(line['counted'])}, diferencia {fmt_soles(line['difference'])}"
         for line in result.get("lines", [])
         if line["method"] == "efectivo"
         or any(Decimal(str(line[k])) != 0 for k in ("expected", "counted"))
     ]
     lines.append(
-        f"TOTAL esperado S/ {result.get('expected_total')}  contado S/ "
-        f"{result.get('counted_total')}  diferencia S/ {result.get('difference')}"
+        f"TOTAL esperado {fmt_soles(result.get('expected_total') or 0)}  contado "
+        f"{fmt_soles(result.get('counted_total') or 0)}  "
+        f"diferencia {fmt_soles(result.get('difference') or 0)}"
         + ("  (requiere aprobación de supervisor)" if result.get("needs_approval") else "")
     )
     return "\n".join(lines)
@@ -179,7 +181,9 @@ class CashScreen(ReceptionScreen):
 
     def on_cash_closed(self, message: CashClosed) -> None:
         diff = message.summary.get("difference", "0.00")
-        self.query_one("#cash-result", Static).update(f"Caja cerrada. Diferencia S/ {diff}.")
+        self.query_one("#cash-result", Static).update(
+            f"Caja cerrada. Diferencia {fmt_soles(diff)}."
+        )
         self.notify("Caja cerrada.", timeout=4)
         self.session = None
         self.approval = None

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from domain.errors import InvalidInput
 from domain.identity import validate_document
+from domain.money import fmt_soles
 from tui.api import ApiError, Patient, Service
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, ServicesFound
@@ -210,8 +211,8 @@ class NewOrderScreen(ReceptionScreen):
         self._read_discount()
         d = self.draft
         self.query_one("#order-totals", Static).update(
-            f"Ítems: {len(d.services)}   Subtotal S/ {d.subtotal:.2f}   "
-            f"Descuento S/ {d.discount:.2f}   TOTAL S/ {d.total:.2f}"
+            f"Ítems: {len(d.services)}   Subtotal {fmt_soles(d.subtotal)}   "
+            f"Descuento {fmt_soles(d.discount)}   TOTAL {fmt_soles(d.total)}"
         )
 
     @on(Input.Changed, "#f-discount-value-input")

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from domain.money import fmt_soles
 from tui.api import ApiError, Invoice, Order
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
@@ -57,7 +58,7 @@ class PaymentScreen(PaymentRowsScreen):
         with Vertical(id="payment"):
             yield from self.payment_block(
                 f"Paciente: {d.patient['full_name']}   Ítems: {len(d.services)}   "
-                f"TOTAL A COBRAR S/ {d.total:.2f}",
+                f"TOTAL A COBRAR {fmt_soles(d.total)}",
                 "Pagos (puede dividir entre medios):",
             )
             yield FieldWithError(
@@ -88,10 +89,12 @@ class PaymentScreen(PaymentRowsScreen):
             self.reception.forget_draft()  # registered: a saved copy is no longer a sale
         self.order, self.invoice = message.order, message.invoice
         o = message.order
-        lines = [f"Orden {o['number']} registrada. Total S/ {o['total']}."]
+        lines = [f"Orden {o['number']} registrada. Total {fmt_soles(o['total'])}."]
         lines += receipt_lines(o, message.invoice, keys="F7 imprimir, F8 guardar PDF.")
         if message.invoice is None and Decimal(o.get("balance", "0")) > 0:
-            lines.append(f"Saldo pendiente S/ {o['balance']}: el comprobante sale al pagar.")
+            lines.append(
+                f"Saldo pendiente {fmt_soles(o['balance'])}: el comprobante sale al pagar."
+            )
         elif message.invoice is None:
             lines.append("Comprobante aún no emitido: F7 lo emite e imprime, F8 guarda su PDF.")
         self.query_one("#receipt", Static).update("\n".join(lines))

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from domain.errors import InvalidInput
+from domain.money import fmt_soles
 from tui.api import ApiError, EdgeApi, Invoice, Order
 from tui.messages import ApiFailed, OrderPlaced
 from tui.screens.base import ReceptionScreen
@@ -104,9 +105,9 @@ class PaymentRowsScreen(ReceptionScreen):
                 pass
         left = self.due - paid
         shown = max(left, Decimal("0"))
-        text = f"{self.PAID_LABEL} S/ {paid:.2f}   {self.LEFT_LABEL} S/ {shown:.2f}"
+        text = f"{self.PAID_LABEL} {fmt_soles(paid)}   {self.LEFT_LABEL} {fmt_soles(shown)}"
         if left < 0:
-            text += f"   (excede en S/ {-left:.2f})"
+            text += f"   (excede en {fmt_soles(-left)})"
         self.query_one("#pay-balance", Static).update(text)
 
     def payments(self) -> list[dict[str, Any]] | None:
@@ -130,7 +131,7 @@ def receipt_lines(order: Order, invoice: Invoice | None, *, keys: str) -> list[s
     """The change to hand back and the document issued (``keys``: how to print it)."""
     lines: list[str] = []
     if Decimal(order.get("change", "0") or "0") > 0:
-        lines.append(f"VUELTO: S/ {order['change']}")
+        lines.append(f"VUELTO: {fmt_soles(order['change'])}")
     if invoice is not None:
         kind = "Factura" if invoice.get("doc_type") == "01" else "Boleta"
         lines.append(f"{kind} {invoice['full_number']} emitida. {keys}")

@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
+from domain.money import fmt_soles
 from tui.api import ApiError, Profile
 from tui.draft import OrderDraft
 from tui.session import Resumed
@@ -76,7 +77,7 @@ class SessionDialog(ModalScreen[Resumed]):
             return ""
         return (
             f"Venta en curso: {d.patient.get('full_name', '')}, {len(d.services)} examen(es), "
-            f"S/ {d.total:.2f} (la empezó {d.cashier_label()}); se conserva."
+            f"{fmt_soles(d.total)} (la empezó {d.cashier_label()}); se conserva."
         )
 
     def on_mount(self) -> None:

@@ -212,7 +212,7 @@ def test_price_override_is_bounded_and_not_zero(
         "price_override_too_high",
         ["body", "items", 1, "unit_price"],
     )
-    assert "S/ 50000.00" in err["msg"] and err["ctx"] == {"max": "50000.00"}
+    assert "S/ 50,000.00" in err["msg"] and err["ctx"] == {"max": "50000.00"}
     err = first(order_at("50000.01"))
     assert err["type"] == "price_override_too_high"
     err = first(order_at("0.00"))
