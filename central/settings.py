@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sync.config import ConfigError, read_toml
+from sync.config import ConfigError, read_toml, setting_error
 
 
 class HubSettings(BaseSettings):
@@ -72,9 +72,10 @@ def load_hub_settings(
     try:
         settings = HubSettings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"bad setting '{where}' in {config_path}: {first['msg']}") from None
+        raise setting_error(
+            exc, model=HubSettings, config_path=config_path, env_prefix="LABRED_HUB_",
+            file_keys=file_values,
+        ) from None  # fmt: skip
     if not settings.jwt_secret:
         path = settings.data_dir / "secrets" / "jwt.key"
         if path.exists():

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sync.config import ConfigError, read_toml
+from sync.config import ConfigError, read_toml, setting_error
 
 
 class EdgeSettings(BaseSettings):
@@ -138,9 +138,10 @@ def load_edge_settings(
     try:
         settings = EdgeSettings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"bad setting '{where}' in {config_path}: {first['msg']}") from None
+        raise setting_error(
+            exc, model=EdgeSettings, config_path=config_path, env_prefix="LABRED_EDGE_",
+            file_keys=file_values,
+        ) from None  # fmt: skip
     if not settings.jwt_secret:
         settings.jwt_secret = _persistent_secret(settings.data_dir)
     return settings

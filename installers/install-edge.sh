@@ -85,6 +85,9 @@ host = "0.0.0.0"
 port = $PORT
 $HUB_LINE
 log_level = "INFO"
+# API processes sharing the port (1 to 16; also 'labred edge serve --workers N' or
+# LABRED_EDGE_WORKERS). 2 uses a second core for about 115 MB more memory.
+# workers = 2
 jwt_secret = "$(secret)"
 EOF
 

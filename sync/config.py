@@ -8,13 +8,86 @@ sentence, never a traceback.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 
 class ConfigError(Exception):
     """A configuration problem explained in one sentence."""
+
+
+_REASONS: dict[str, str] = {
+    "int_parsing": "debe ser un número entero",
+    "int_type": "debe ser un número entero",
+    "int_from_float": "debe ser un número entero",
+    "float_parsing": "debe ser un número",
+    "float_type": "debe ser un número",
+    "bool_parsing": "debe ser true o false",
+    "bool_type": "debe ser true o false",
+    "string_type": "debe ser un texto entre comillas",
+    "list_type": "debe ser una lista",
+    "missing": "es obligatorio",
+    "extra_forbidden": "no es un ajuste conocido (revise el nombre)",
+    "literal_error": "no es uno de los valores permitidos",
+    "enum": "no es uno de los valores permitidos",
+}
+
+_COMPARISONS = {
+    "greater_than_equal": "mayor o igual que",
+    "less_than_equal": "menor o igual que",
+    "greater_than": "mayor que",
+    "less_than": "menor que",
+}
+
+
+def _bounds(model: type[BaseModel], key: str) -> tuple[Any, Any]:
+    """``(ge, le)`` declared on ``model.key`` (None where absent)."""
+    field = model.model_fields.get(key)
+    low = high = None
+    for item in field.metadata if field else ():
+        low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+        high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+    return low, high
+
+
+def setting_error(
+    exc: ValidationError,
+    *,
+    model: type[BaseModel],
+    config_path: Path,
+    env_prefix: str,
+    file_keys: Collection[str],
+) -> ConfigError:
+    """One Spanish sentence for the first bad setting: its key, where it came from (the
+    environment variable, the file or the command line), what it must be and what was given."""
+    import os
+
+    first = exc.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    top = str(first["loc"][0]) if first["loc"] else key
+    variable = f"{env_prefix}{top.upper()}"
+    if variable in os.environ:
+        origin = f"la variable {variable}"
+    elif top in file_keys:
+        origin = str(config_path)
+    else:
+        origin = "la línea de órdenes"
+    low, high = _bounds(model, top)
+    etype = first["type"]
+    if etype in _COMPARISONS:
+        if low is not None and high is not None:
+            reason = f"debe estar entre {low} y {high}"
+        else:
+            ctx = first.get("ctx") or {}
+            limit = next(iter(ctx.values()), "")
+            reason = f"debe ser {_COMPARISONS[etype]} {limit}"
+    else:
+        reason = _REASONS.get(etype, "no es un valor válido")
+    given = "" if etype in {"missing"} else f"; se recibió {first.get('input')!r}"
+    return ConfigError(f"ajuste inválido '{key}' en {origin}: {reason}{given}.")
 
 
 def read_toml(path: Path | None) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def test_bad_configuration_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_bad_configuration_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "edge.toml").write_text("port = 99999999\n")
     assert main(["edge", "serve", "--data-dir", str(tmp_path)]) == 1
-    assert "bad setting 'port'" in _one_clear_sentence(capsys.readouterr().err)
+    assert "ajuste inválido 'port'" in _one_clear_sentence(capsys.readouterr().err)
 
 
 def test_missing_configuration_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -168,6 +168,11 @@ def test_edge_install_tree_modes_units_and_second_run(tmp_path: Path) -> None:
     settings = load_edge_settings(tmp_path / "data", etc / "edge.toml")
     assert settings.hub_url == "https://hub.example.pe"
     assert settings.port == 8101 and len(settings.jwt_secret) >= 32
+    assert settings.workers == 1  # the workers line is there, commented out
+    toml = (etc / "edge.toml").read_text()
+    assert "\n# workers = 2\n" in toml
+    (tmp_path / "edge-2.toml").write_text(toml.replace("\n# workers = 2\n", "\nworkers = 2\n"))
+    assert load_edge_settings(tmp_path / "data", tmp_path / "edge-2.toml").workers == 2
     assert (etc / "litestream.yml").read_text() == backup.litestream_config(
         Path("/var/lib/labred/edge/edge.sqlite3"), local_path=Path("/var/lib/labred/backup/edge")
     )
