@@ -112,6 +112,9 @@ class SedeRecord(_Record):
     timezone: str = "America/Lima"
     active: bool = True
     updated_at: str | None = None
+    created_at: str | None = Field(
+        default=None, description="registered at the hub (reconciliation's first day)"
+    )
 
 
 class SettingRecord(_Record):

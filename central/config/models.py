@@ -56,6 +56,9 @@ class Sede(HubModel, table=True):
     timezone: str = Field(default="America/Lima", max_length=60)
     active: bool = True
     updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: When the sede was registered at the hub (None for sedes registered before it was kept):
+    #: reconciliation makes no closure for the days before (central/reconciliation/first_day.py).
+    created_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Setting(HubModel, table=True):

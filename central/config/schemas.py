@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
-from domain.money import fmt, parse_amount
+from domain.money import fmt, fmt_soles, parse_amount
 from sync.apitypes import Money, Percent
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -270,7 +270,7 @@ def check_price_override_max(value: object) -> str:
     if amount <= 0:
         raise InvalidInput(
             "El precio máximo de un precio modificado debe ser mayor que 0 "
-            f"(se indicó {fmt(amount)}).",
+            f"(se indicó {fmt_soles(amount)}).",
             code="price_override_max_not_positive",
         )
     if amount > PRICE_OVERRIDE_MAX_LIMIT:

@@ -145,6 +145,7 @@ def create_sede(*, session: Session, clock: Clock, actor: Actor, data: SedeCreat
         timezone=data.timezone,
         active=data.active,
         updated_at=clock.now(),
+        created_at=clock.now(),
     )
     session.add(sede)
     audit.record(

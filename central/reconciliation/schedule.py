@@ -8,6 +8,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from central.config.models import Sede
+from central.reconciliation.first_day import before_first_day
 from central.reconciliation.models import PENDING_DATA, REOPENED, Closure, LateMark
 from domain.clock import LIMA, Clock, business_date
 
@@ -24,11 +25,12 @@ def due_runs(*, session: Session, clock: Clock, hour: str) -> dict[dt.date, list
     if (local.hour, local.minute) >= (int(hh or 23), int(mm or 59)):
         due[today] = None
     yesterday = today - dt.timedelta(days=1)
-    active = set(session.exec(select(Sede.id).where(Sede.active)).all())
+    active = {s.id: s for s in session.exec(select(Sede).where(Sede.active))}
     done = set(
         session.exec(select(Closure.sede_id).where(Closure.business_date == yesterday)).all()
     )
-    if active - done:
+    missing = [active[sid] for sid in sorted(set(active) - done)]
+    if {s.id for s in missing} - before_first_day(session, day=yesterday, sedes=missing):
         due[yesterday] = None
     since = today - dt.timedelta(days=7)
     open_rows = session.exec(

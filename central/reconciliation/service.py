@@ -30,6 +30,7 @@ from central.auth.tokens import Principal
 from central.config.models import Sede
 from central.reconciliation import findings as finding_rows
 from central.reconciliation import loader, publishing
+from central.reconciliation.first_day import before_first_day
 from central.reconciliation.models import (
     PENDING_DATA,
     RECONCILED,
@@ -114,6 +115,18 @@ def _execute(
             select(Closure).where(col(Closure.sede_id).in_(ids), Closure.business_date == day)
         )
     }
+    # no closure for a day before the sede's first day (it did not exist yet)
+    young = before_first_day(session, day=day, sedes=(sedes[s] for s in ids if s not in closures))
+    if young and sede_ids:
+        raise RuleViolation(
+            f"La sede {sedes[min(young)].code} aún no existía el {day:%d/%m/%Y}: no hay nada"
+            " que conciliar ese día.",
+            code="before_sede_first_day",
+            loc=["body", "date"],
+        )
+    ids = [sid for sid in ids if sid not in young]
+    if not ids:
+        return []
     frozen = {
         sid for sid, c in closures.items() if c.closed_at is not None and c.status != REOPENED
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 22:19:07.323830
+Create Date: 2026-11-30 03:20:22.098303
 """
 
 from collections.abc import Sequence
@@ -179,7 +179,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_hub_patient_doc', 'hub_patient', ['doc_type', 'doc_number'], unique=False)
     op.create_index('ix_hub_patient_doc_prefix', 'hub_patient', ['doc_number'], unique=False, postgresql_ops={'doc_number': 'text_pattern_ops'})
-    op.create_index('ix_hub_patient_name_key', 'hub_patient', [sa.literal_column("upper(translate((last_names || ' ') || first_names, 'ÁÉÍÓÚÜÑÀÈÌÒÙáéíóúüñàèìòù', 'AEIOUUNAEIOUaeiouunaeiou'))").label('name_key')], unique=False, postgresql_ops={'name_key': 'text_pattern_ops'})
+    op.create_index('ix_hub_patient_name_key', 'hub_patient', [sa.literal_column("translate((last_names || ' ') || first_names, 'ÁÉÍÓÚÜÑÀÈÌÒÙÄËÏÖÂÊÎÔÛÃÕÇÝáéíóúüñàèìòùäëïöâêîôûãõçýabcdefghijklmnopqrstuvwxyz''’‘`´ʼ- ', 'AEIOUUNAEIOUAEIOAEIOUAOCYAEIOUUNAEIOUAEIOAEIOUAOCYABCDEFGHIJKLMNOPQRSTUVWXYZ')").label('name_key')], unique=False, postgresql_ops={'name_key': 'text_pattern_ops'})
     op.create_table('hub_patient_alias',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('alias_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -503,6 +503,7 @@ def upgrade() -> None:
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sync.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
