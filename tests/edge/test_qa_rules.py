@@ -74,7 +74,7 @@ def test_cash_split_over_later_payments_of_one_order_is_refused(
     r = edge_client.post(f"/api/orders/{order_id}/payments", json=again, headers=h)
     assert r.status_code == 422, r.text
     assert _error(r) == ("bancarizacion", ["body", "payments", 0, "amount"])
-    assert "1500.00" in r.json()["detail"][0]["msg"]
+    assert "S/ 1,500.00" in r.json()["detail"][0]["msg"]
     assert count_rows(edge_runtime, "payment") == payments_before
     order = edge_client.get(f"/api/orders/{order_id}", headers=h).json()
     assert (order["paid_total"], order["balance"]) == ("1500.00", "1500.00")
