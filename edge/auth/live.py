@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -33,6 +34,8 @@ from edge.auth.models import RefreshToken, User
 from edge.auth.service import user_inactive
 from edge.auth.tokens import Principal
 from edge.db import read_session
+
+T = TypeVar("T")
 
 #: How long a user's row read for one request also answers the next ones.
 TTL_SECONDS = 2.0
@@ -94,41 +97,44 @@ class LiveUsers:
                 self._sessions.clear()
                 self._seen = size
 
-    def state(self, user_id: str) -> UserState | None:
-        """The user's current state, or None when the node has no such user."""
+    def _kept_or_read(self, kept: dict[str, tuple[float, T]], key: str, read: Callable[[], T]) -> T:
+        """``kept[key]`` while younger than the TTL, else ``read()`` (then kept)."""
         self._catch_up()
         now = self._monotonic()
         with self._lock:
-            hit = self._kept.get(user_id)
+            hit = kept.get(key)
         if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
-        query = select(User.active, User.role, User.sede_ids).where(User.id == user_id)
-        with read_session(self._engine) as session:
-            row = session.exec(query).first()
-        state = None if row is None else UserState(bool(row[0]), row[1], tuple(row[2] or ()))
+        value = read()
         with self._lock:
-            self._kept[user_id] = (now, state)
-        return state
+            kept[key] = (now, value)
+        return value
+
+    def state(self, user_id: str) -> UserState | None:
+        """The user's current state, or None when the node has no such user."""
+
+        def read() -> UserState | None:
+            query = select(User.active, User.role, User.sede_ids).where(User.id == user_id)
+            with read_session(self._engine) as session:
+                row = session.exec(query).first()
+            return None if row is None else UserState(bool(row[0]), row[1], tuple(row[2] or ()))
+
+        return self._kept_or_read(self._kept, user_id, read)
 
     def session_alive(self, session_id: str) -> bool:
         """Whether the sign-in ``session_id`` still has an unrevoked refresh token."""
-        self._catch_up()
-        now = self._monotonic()
-        with self._lock:
-            hit = self._sessions.get(session_id)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        query = (
-            select(RefreshToken.id)
-            .where(RefreshToken.family_id == session_id)
-            .where(RefreshToken.revoked_at == None)  # noqa: E711 - SQL IS NULL
-            .limit(1)
-        )
-        with read_session(self._engine) as session:
-            alive = session.exec(query).first() is not None
-        with self._lock:
-            self._sessions[session_id] = (now, alive)
-        return alive
+
+        def read() -> bool:
+            query = (
+                select(RefreshToken.id)
+                .where(RefreshToken.family_id == session_id)
+                .where(RefreshToken.revoked_at == None)  # noqa: E711 - SQL IS NULL
+                .limit(1)
+            )
+            with read_session(self._engine) as session:
+                return session.exec(query).first() is not None
+
+        return self._kept_or_read(self._sessions, session_id, read)
 
     def forget(self) -> None:
         """Forget every kept answer, in this process and (through the sign-out file) in every
