@@ -228,6 +228,22 @@ def bearer(http: httpx.Client, username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def open_cash_and_register(
+    http: httpx.Client,
+    patient: dict[str, str],
+    *,
+    opening_float: str = "50.00",
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Over HTTP, as a cashier about to sell: open the cash drawer with ``opening_float`` and
+    register ``patient`` (both asserted 201); the patient's id."""
+    r = http.post("/api/cash/sessions", json={"opening_float": opening_float}, headers=headers)
+    assert r.status_code == 201, r.text
+    r = http.post("/api/patients", json=patient, headers=headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 @contextmanager
 def serve_in_thread(app: Any, *, timeout: float = 15) -> Iterator[str]:
     """Run an ASGI app under uvicorn in a thread on a free 127.0.0.1 port; yields its base URL."""

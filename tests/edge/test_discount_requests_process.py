@@ -20,7 +20,7 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import SEDE_S01, make_user
-from tests.procs import bearer, init_edge, serving_edge
+from tests.procs import bearer, init_edge, open_cash_and_register, serving_edge
 
 PASSWORD = "clave-del-proceso-cola"
 
@@ -42,19 +42,12 @@ def test_receptionist_asks_supervisor_approves_over_http(tmp_path: Path) -> None
     with serving_edge(data, log=log) as edge:
         with httpx.Client(base_url=edge.url, timeout=10) as http:
             clerk, boss = _login(http, "rocio"), _login(http, "sonia")
-            r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
-            assert r.status_code == 201, r.text
-            patient = {
-                "doc_type": "1",
-                "doc_number": "41234567",
-                "first_names": "JUANA",
-                "last_names": "MAMANI CCORI",
-            }
-            r = http.post("/api/patients", json=patient, headers=clerk)
-            assert r.status_code == 201, r.text
+            patient = {"doc_type": "1", "doc_number": "41234567", "first_names": "JUANA",
+                       "last_names": "MAMANI CCORI"}  # fmt: skip
+            patient_id = open_cash_and_register(http, patient, headers=clerk)
             items = [catalog_id_for("service", "PAN-LIP"), catalog_id_for("service", "HEM-001")]
             r = http.post(
-                "/api/orders", json={"patient_id": r.json()["id"], "items": items}, headers=clerk
+                "/api/orders", json={"patient_id": patient_id, "items": items}, headers=clerk
             )
             assert r.status_code == 201, r.text
             order = r.json()

@@ -16,7 +16,7 @@ import pytest
 from domain.catalog_data import catalog_id_for
 from tests.edge.billing.process_node import PASSWORD, init_billing_edge
 from tests.pdftext import font_names, shown
-from tests.procs import free_port, running
+from tests.procs import free_port, open_cash_and_register, running
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +42,10 @@ def test_ticket_from_a_real_edge_shows_cash_and_change(tmp_path: Path) -> None:
         r = edge.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
         assert r.status_code == 200, r.text
         edge.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        assert edge.post("/api/cash/sessions", json={"opening_float": "100.00"}).status_code == 201
         patient = {"doc_type": "1", "doc_number": "45678912", "first_names": "ANA MARÍA",
                    "last_names": "PÉREZ QUISPE"}  # fmt: skip
-        r = edge.post("/api/patients", json=patient)
-        assert r.status_code == 201, r.text
         sale = {
-            "patient_id": r.json()["id"],
+            "patient_id": open_cash_and_register(edge, patient, opening_float="100.00"),
             "items": [catalog_id_for("service", "HEM-001")],  # S/ 35.00
             "document_type": "03",
             "payments": [{"method": "efectivo", "amount": "35.00", "tendered": "50.00"}],

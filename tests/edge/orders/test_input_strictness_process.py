@@ -14,7 +14,7 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from tests.edge.billing.process_node import PASSWORD, init_billing_edge
-from tests.procs import free_port, running
+from tests.procs import free_port, open_cash_and_register, running
 
 pytestmark = pytest.mark.slow
 TABLES = ("lab_order", "order_item", "payment", "sync_outbox", "invoice")
@@ -41,13 +41,11 @@ def test_bad_amount_and_missing_reference_are_422_over_http_with_nothing_written
         r = edge.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
         assert r.status_code == 200, r.text
         edge.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        assert edge.post("/api/cash/sessions", json={"opening_float": "100.00"}).status_code == 201
         patient = {"doc_type": "1", "doc_number": "45678912", "first_names": "ANA",
                    "last_names": "PÉREZ QUISPE"}  # fmt: skip
-        r = edge.post("/api/patients", json=patient)
-        assert r.status_code == 201, r.text
+        patient_id = open_cash_and_register(edge, patient, opening_float="100.00")
         hem = catalog_id_for("service", "HEM-001")
-        sale: dict[str, Any] = {"patient_id": r.json()["id"], "items": [hem]}
+        sale: dict[str, Any] = {"patient_id": patient_id, "items": [hem]}
         db = data / "edge.sqlite3"
         before = _counts(db)
 

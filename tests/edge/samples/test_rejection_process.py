@@ -20,7 +20,7 @@ from domain.permissions import Role
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
 from tests.edge.factories import make_user
-from tests.procs import bearer, init_edge, serving_edge
+from tests.procs import bearer, init_edge, open_cash_and_register, serving_edge
 
 PASSWORD = "clave-del-proceso-retoma"
 
@@ -40,19 +40,12 @@ def test_sell_take_reject_retake_and_print_over_http(tmp_path: Path) -> None:
     with serving_edge(data, log=tmp_path / "edge.log") as edge:
         with httpx.Client(base_url=edge.url, timeout=10) as http:
             clerk, lab = _login(http, "rocio"), _login(http, "lucho")
-            r = http.post("/api/cash/sessions", json={"opening_float": "50.00"}, headers=clerk)
-            assert r.status_code == 201, r.text
-            patient = {
-                "doc_type": "1",
-                "doc_number": "41234568",
-                "first_names": "JUANA",
-                "last_names": "MAMANI CCORI",
-            }
-            r = http.post("/api/patients", json=patient, headers=clerk)
-            assert r.status_code == 201, r.text
+            patient = {"doc_type": "1", "doc_number": "41234568", "first_names": "JUANA",
+                       "last_names": "MAMANI CCORI"}  # fmt: skip
+            patient_id = open_cash_and_register(http, patient, headers=clerk)
             items = [catalog_id_for("service", "PAN-LIP"), catalog_id_for("service", "HEM-001")]
             r = http.post(
-                "/api/orders", json={"patient_id": r.json()["id"], "items": items}, headers=clerk
+                "/api/orders", json={"patient_id": patient_id, "items": items}, headers=clerk
             )
             assert r.status_code == 201, r.text
             order = r.json()
