@@ -68,26 +68,24 @@ def prices_round(rt: HubRuntime) -> int:
 
 
 def backup_round(rt: HubRuntime) -> int:
-    """Take today's scheduled pg_dump once the configured hour (America/Lima) has passed.
+    """Take today's scheduled pg_dump once 02:30 (America/Lima, ``BACKUP_HOUR``) has passed.
 
-    Returns 1 when a backup was taken, 0 otherwise; retention is applied by the backup itself.
+    Returns 1 when a backup was taken, 0 otherwise. Retention is applied by the backup itself:
+    the dumps older than the ``retention_backup_days`` setting go, never the newest one.
     """
     from sqlmodel import select
 
     from central.backup import service as backup_service
     from central.backup.models import BackupLog
-    from central.config.settings import current_settings
+    from central.config.settings import backup_retention_days
     from domain.clock import LIMA, business_date, day_bounds
 
     now = rt.clock.now()
+    local = now.astimezone(LIMA)
+    if (local.hour, local.minute) < backup_service.BACKUP_HOUR:
+        return 0
     with unit_of_work(rt.engine) as session:
-        settings = current_settings(session=session)
-        hour = str(settings.get("backup_hour") or "02:30")
-        keep = int(settings.get("backup_keep") or backup_service.DEFAULT_KEEP)
-        local = now.astimezone(LIMA)
-        hh, mm = (int(x) for x in hour.split(":", 1))
-        if (local.hour, local.minute) < (hh, mm):
-            return 0
+        days = backup_retention_days(session=session)
         start, end = day_bounds(business_date(now))
         taken = session.exec(
             select(BackupLog).where(
@@ -101,7 +99,7 @@ def backup_round(rt: HubRuntime) -> int:
             return 0
         backup_service.create_backup(
             session, clock=rt.clock, url=rt.url, directory=backup_service.backup_dir(
-                rt.settings.data_dir), keep=keep, kind="scheduled",
+                rt.settings.data_dir), keep=None, retention_days=days, kind="scheduled",
             embedded=rt.embedded is not None,
         )  # fmt: skip
     return 1

@@ -82,10 +82,15 @@ class EdgeSettings(BaseSettings):
         default=3,
         ge=1,
         description="Facturas and their notes: calendar days, counted from the day after issue, "
-        "to send them.",
+        "to send them. Fallback only: the hub's setting sunat_factura_deadline_days, once "
+        "replicated to this node, wins.",
     )
     sunat_boleta_deadline_days: int = Field(
-        default=1, ge=0, description="Boletas: days after issue to send or summarise them."
+        default=1,
+        ge=0,
+        description="Boletas and their notes: days after issue to send or summarise them. "
+        "Fallback only: the hub's setting sunat_boleta_deadline_days, once replicated to this "
+        "node, wins.",
     )
     sunat_breaker_failures: int = Field(
         default=5, ge=1, description="Consecutive SUNAT outages that open the circuit breaker."

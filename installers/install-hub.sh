@@ -20,7 +20,6 @@ Running it again changes nothing.
   --python-venv DIR      use an existing environment with labred installed (link, no pip)
   --skip-pip             do not create or update the virtual environment
   --no-migrate           do not migrate the database now (labred-hub migrates when it starts)
-  --backup-keep N        nightly dumps to keep (default 14)
   --port N               API port (default 8100)
   --root DIR             install into DIR instead of / (no user, no systemctl, no chown)
   --dry-run              print every step without doing it
@@ -29,7 +28,7 @@ EOF
 }
 
 DATABASE_URL_ARG="" PG_MODE=embedded SOURCE=$REPO_DIR PYVENV="" SKIP_PIP=0 NO_MIGRATE=0
-KEEP=14 PORT=8100
+PORT=8100
 while (($#)); do
     case $1 in
         --database-url) DATABASE_URL_ARG=${2:?--database-url needs a URL}; shift ;;
@@ -38,7 +37,6 @@ while (($#)); do
         --python-venv) PYVENV=$(cd "${2:?}" && pwd); shift ;;
         --skip-pip) SKIP_PIP=1 ;;
         --no-migrate) NO_MIGRATE=1 ;;
-        --backup-keep) KEEP=${2:?}; shift ;;
         --port) PORT=${2:?}; shift ;;
         --root) ROOT=$(realpath -m "${2:?}"); shift ;;
         --dry-run) DRY_RUN=1 ;;
@@ -48,7 +46,6 @@ while (($#)); do
     shift
 done
 [[ $PORT =~ ^[0-9]+$ ]] || die "--port must be a number"
-[[ $KEEP =~ ^[1-9][0-9]*$ ]] || die "--backup-keep must be a positive number"
 [[ $PG_MODE == embedded || $PG_MODE == system ]] || die "--postgres is 'embedded' or 'system'"
 [[ -z $DATABASE_URL_ARG || $DATABASE_URL_ARG == postgres*://* ]] ||
     die "--database-url must be a postgresql:// URL"
@@ -109,9 +106,10 @@ install_units "${UNITS[@]}"
 
 # Nightly pg_dump with retention (logged in backup_logs; GET /api/config/backups lists them).
 put_file "$CRON_DIR/labred-hub-backup" 0644 root:root <<EOF
-# labred hub: nightly database backup into $DATA/backups, keeping the newest $KEEP.
+# labred hub: nightly database backup into $DATA/backups, keeping the days of the hub's
+# setting retention_backup_days (Parámetros; the newest dump is never deleted).
 SHELL=/bin/sh
-30 2 * * * $LABRED_USER $VENV/bin/labred backup hub --data-dir $DATA --config $ETC/hub.toml --kind scheduled --keep $KEEP
+30 2 * * * $LABRED_USER $VENV/bin/labred backup hub --data-dir $DATA --config $ETC/hub.toml --kind scheduled
 EOF
 
 if ((NO_MIGRATE)); then

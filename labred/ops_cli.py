@@ -54,7 +54,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--config", type=Path, help="TOML configuration file (default: DATA_DIR/hub.toml)"
     )
-    p.add_argument("--keep", type=int, default=14, help="dumps to keep (default 14)")
+    p.add_argument(
+        "--keep",
+        type=int,
+        default=14,
+        help="dumps to keep on a manual run (default 14); --kind scheduled keeps the days of the"
+        " setting retention_backup_days instead",
+    )
     p.add_argument("--output", type=Path, help="directory of the dumps (default DATA_DIR/backups)")
     p.add_argument(
         "--kind",

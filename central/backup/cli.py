@@ -19,24 +19,33 @@ def _runtime(args: argparse.Namespace) -> Any:
 
 
 def backup(args: argparse.Namespace) -> int:
-    """One backup now (cron, a systemd timer, or a technician), with retention."""
+    """One backup now (cron, a systemd timer, or a technician), with retention.
+
+    ``--kind scheduled`` (the installer's nightly cron) keeps what the worker's scheduled
+    backups keep: the dumps of the last ``retention_backup_days`` days (the hub's Parámetros
+    setting), never the newest; ``--keep`` is not used then. A manual run keeps the ``--keep``
+    newest dumps."""
     from central.backup import service
+    from central.config.settings import backup_retention_days
     from central.db import unit_of_work
 
     if args.keep < 1:
         raise CliError("--keep must be at least 1")
+    scheduled = args.kind == "scheduled"
     with clear_failures():
         rt = _runtime(args)
         try:
             rt.check_schema()
             directory = args.output or service.backup_dir(rt.settings.data_dir)
             with unit_of_work(rt.engine) as session:
+                days = backup_retention_days(session=session) if scheduled else None
                 log = service.create_backup(
                     session,
                     clock=rt.clock,
                     url=rt.url,
                     directory=directory,
-                    keep=args.keep,
+                    keep=None if scheduled else args.keep,
+                    retention_days=days,
                     kind=args.kind,
                     embedded=rt.embedded is not None,
                 )
@@ -44,9 +53,15 @@ def backup(args: argparse.Namespace) -> int:
             rt.close()
     if log.status != "ok":
         raise CliError(f"backup failed: {log.error}")
+    rule = (
+        f"older than {days} days (setting retention_backup_days)"
+        if days is not None
+        else f"beyond the newest {args.keep}"
+    )
     print(
         f"hub: backup {directory / log.file_name} ({log.size_bytes} bytes, "
-        f"{log.duration_ms} ms, sha256 {log.sha256[:16]}...); {log.pruned} old backup(s) removed"
+        f"{log.duration_ms} ms, sha256 {log.sha256[:16]}...); {log.pruned} old backup(s) "
+        f"removed ({rule})"
     )
     return 0
 

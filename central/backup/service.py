@@ -32,6 +32,11 @@ from domain.errors import InvalidInput, NotFound, Unavailable
 
 BACKUP_SUBDIR = "backups"
 DEFAULT_KEEP = 14
+BACKUP_HOUR = (2, 30)
+"""Lima time after which the worker takes the day's scheduled backup. Fixed, not a setting: the
+installer's cron fallback (``/etc/cron.d/labred-hub-backup``) runs at 02:30 too, and its
+backup counts as the day's scheduled one, so an hour chosen on a screen would be overridden
+on every installed hub. 02:30 is outside the sedes' usual opening hours."""
 FILE_PREFIX = "labred-hub-"
 FILE_SUFFIX = ".dump"
 TOOL_TIMEOUT_S = 3600
@@ -187,6 +192,35 @@ def dump_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if p.is_file())
 
 
+def dump_time(path: Path) -> dt.datetime | None:
+    """When a dump was taken, from its name (``labred-hub-20261130T073000123456Z.dump``)."""
+    stamp = path.name.removeprefix(FILE_PREFIX).removesuffix(FILE_SUFFIX)
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def prune_older_than(directory: Path, *, days: int, now: dt.datetime) -> list[Path]:
+    """Delete the dumps taken more than ``days`` days before ``now``, but never the newest one
+    (a hub whose backups failed for a month still keeps its last good dump); returns the
+    deleted files. Dumps whose name carries no time are left alone."""
+    if days < 1:
+        raise InvalidInput(
+            "Las copias deben conservarse al menos un día.",
+            code="retention_too_small",
+            loc=["retention_backup_days"],
+        )
+    cutoff = now - dt.timedelta(days=days)
+    doomed = []
+    for path in dump_files(directory)[:-1]:
+        taken = dump_time(path)
+        if taken is not None and taken < cutoff:
+            path.unlink(missing_ok=True)
+            doomed.append(path)
+    return doomed
+
+
 def prune(directory: Path, *, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest dumps; returns the deleted files."""
     if keep < 1:
@@ -207,15 +241,18 @@ def create_backup(
     url: str,
     directory: Path,
     keep: int | None = DEFAULT_KEEP,
+    retention_days: int | None = None,
     kind: str = "manual",
     actor: Principal | None = None,
     embedded: bool = False,
 ) -> BackupLog:
     """Dump the database, apply retention and log the run (ok or failed) in ``session``.
 
-    ``keep=None`` prunes nothing (the copy taken just before a restore). A failed dump is
-    logged, not raised: the caller commits the log and then reports the
-    failure (``log.status == "failed"``, ``log.error``).
+    Retention: with ``retention_days`` (scheduled backups: the ``retention_backup_days``
+    setting) the dumps older than that many days go (never the newest); otherwise all but the
+    ``keep`` newest; ``keep=None`` prunes nothing (the copy taken just before a restore).
+    Nothing is pruned after a failed dump. A failed dump is logged, not raised: the caller
+    commits the log and then reports the failure (``log.status == "failed"``, ``log.error``).
     """
     started = clock.now()
     log = BackupLog(
@@ -235,7 +272,10 @@ def create_backup(
         log.size_bytes = result.size_bytes
         log.sha256 = result.sha256
         log.duration_ms = result.duration_ms
-        log.pruned = len(prune(directory, keep=keep)) if keep is not None else 0
+        if retention_days is not None:
+            log.pruned = len(prune_older_than(directory, days=retention_days, now=started))
+        else:
+            log.pruned = len(prune(directory, keep=keep)) if keep is not None else 0
     log.finished_at = clock.now()
     session.add(log)
     session.flush()

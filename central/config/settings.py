@@ -7,7 +7,6 @@ captures it).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -22,7 +21,7 @@ from domain.clock import Clock
 SETTING_DEFAULTS: dict[str, Any] = {
     "discount_approval_threshold_pct": "10",
     "sunat_factura_deadline_days": 3,
-    "sunat_boleta_deadline_days": 3,
+    "sunat_boleta_deadline_days": 1,
     "reconciliation_hour": "23:30",
     "retention_audit_days": 1825,
     "retention_backup_days": 30,
@@ -61,9 +60,14 @@ def current_settings(*, session: Session) -> dict[str, Any]:
     return values
 
 
-def discount_approval_threshold(*, session: Session) -> Decimal:
-    """Discount percentage above which a supervisor must approve."""
-    return Decimal(str(current_settings(session=session)["discount_approval_threshold_pct"]))
+def backup_retention_days(*, session: Session) -> int:
+    """``retention_backup_days``: the hub's scheduled backups keep the dumps of this many days
+    (:func:`central.backup.service.prune_older_than`). A stored value that is not a whole
+    number of at least 1 (never written by the API) reads as the default."""
+    value = current_settings(session=session)["retention_backup_days"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return int(SETTING_DEFAULTS["retention_backup_days"])
+    return value
 
 
 def ensure_settings(*, session: Session, clock: Clock) -> None:

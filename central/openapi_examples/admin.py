@@ -107,7 +107,7 @@ SEDE_LIST: JsonDict = {"items": [SEDE_READ], "total": 1}
 SETTINGS_READ: JsonDict = {
     "discount_approval_threshold_pct": "10",
     "sunat_factura_deadline_days": 3,
-    "sunat_boleta_deadline_days": 3,
+    "sunat_boleta_deadline_days": 1,
     "reconciliation_hour": "23:30",
     "retention_audit_days": 1825,
     "retention_backup_days": 30,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -205,12 +206,49 @@ def is_factura_family(doc_type: str, series: str) -> bool:
     return doc_type == DocumentType.FACTURA.value or series.startswith("F")
 
 
-def deadline_for(settings: EdgeSettings, doc_type: str, series: str, issued: dt.date) -> dt.date:
-    """Facturas and their notes: N calendar days counted from the day after issue (RS
-    000003-2023/SUNAT: N = 3, so the last day is issue + 3). Boletas: same or next day."""
+FACTURA_DEADLINE_SETTING = "sunat_factura_deadline_days"
+BOLETA_DEADLINE_SETTING = "sunat_boleta_deadline_days"
+MAX_DEADLINE_DAYS = 31
+_SETTING_SQL = "SELECT value FROM setting WHERE key = ?"
+"""A replicated deadline outside 0..31 days (the hub accepts 1 to 7) is ignored: the node's
+own ``edge.toml`` value applies, as before the hub ever sent one."""
+
+
+def replicated_deadline_days(session: Session, key: str) -> int | None:
+    """Days of the hub's ``setting`` row ``key`` (None: never received, or not a day count).
+
+    One lookup by the unique index on ``setting.key``, read on every document with no cache,
+    so a pulled change applies to the next document without a restart; plain SQL because it
+    runs inside every sale (about a tenth of the ORM query's cost)."""
+    row = session.connection().exec_driver_sql(_SETTING_SQL, (key,)).first()
+    value = row[0] if row is not None else None
+    if isinstance(value, str):  # JSON text; the column's affinity already turned "3" into 3
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_DEADLINE_DAYS else None
+
+
+def deadline_for(
+    settings: EdgeSettings, doc_type: str, series: str, issued: dt.date, *, session: Session
+) -> dt.date:
+    """Last day to send (facturas and their notes) or report (boletas and theirs) a document.
+
+    N calendar days counted from the day after issue (RS 000003-2023/SUNAT: N = 3 for
+    facturas, so the last day is issue + 3). N is the hub's setting
+    ``sunat_factura_deadline_days`` / ``sunat_boleta_deadline_days`` replicated to this node
+    (the hub owns settings); the node's ``sunat_invoice_deadline_days`` /
+    ``sunat_boleta_deadline_days`` (edge.toml) apply only while no valid value has arrived."""
     if is_factura_family(doc_type, series):
-        return issued + dt.timedelta(days=settings.sunat_invoice_deadline_days)
-    return issued + dt.timedelta(days=settings.sunat_boleta_deadline_days)
+        days = replicated_deadline_days(session, FACTURA_DEADLINE_SETTING)
+        local = settings.sunat_invoice_deadline_days
+    else:
+        days = replicated_deadline_days(session, BOLETA_DEADLINE_SETTING)
+        local = settings.sunat_boleta_deadline_days
+    return issued + dt.timedelta(days=local if days is None else days)
 
 
 def alarm_due(inv: Invoice, today: dt.date) -> bool:
@@ -235,6 +273,7 @@ __all__ = [
     "is_factura_family",
     "issuer_for",
     "lines_of",
+    "replicated_deadline_days",
     "terms_columns",
     "terms_of",
     "this_sede",

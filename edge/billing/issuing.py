@@ -147,7 +147,7 @@ def issue(
         state=PENDIENTE,
         send_mode=SEND_SUMMARY if via_summary else SEND_BILL,
         xml_path=files.xml_relpath(today, stem),
-        deadline=deadline_for(settings, doc_type.value, series, today),
+        deadline=deadline_for(settings, doc_type.value, series, today, session=session),
         next_attempt_at=None if via_summary else now,
         created_by=user_id,
         created_at=now,

@@ -285,7 +285,8 @@ def test_hub_install_with_external_database(tmp_path: Path) -> None:
             REPO / "systemd" / unit
         ).read_bytes()
     cron = (root / "etc/cron.d/labred-hub-backup").read_text()
-    assert "labred backup hub --data-dir /var/lib/labred/hub" in cron and "--keep 14" in cron
+    assert "labred backup hub --data-dir /var/lib/labred/hub" in cron
+    assert "--kind scheduled" in cron and "--keep" not in cron  # days from the hub's setting
     assert _mode(root / "var/lib/labred/hub/backups") == 0o700
     data = root / "var/lib/labred/hub"
     assert _calls(venv) == [f"migrate hub --data-dir {data} --config {etc / 'hub.toml'}"]
