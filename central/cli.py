@@ -89,6 +89,16 @@ def register(sub: Any) -> None:
     _common(p)
     p.set_defaults(handler=worker)
 
+    p = hsub.add_parser(
+        "housekeeping",
+        help="prune what has no value after its period (audit, expired sign-ins)",
+        description="Run the worker's daily housekeeping now: the hub's audit and the sedes' "
+        "audit copies older than retention_audit_days, expired sign-ins, password-reset tokens "
+        "and idle login-throttle rows; prints what it deleted per table.",
+    )
+    _common(p)
+    p.set_defaults(handler=housekeeping)
+
 
 def _runtime(args: argparse.Namespace, **overrides: Any) -> Any:
     from central.runtime import HubRuntime
@@ -179,3 +189,21 @@ def restore(args: argparse.Namespace) -> int:
     from central.backup.cli import restore as run_restore
 
     return run_restore(args)
+
+
+def housekeeping(args: argparse.Namespace) -> int:
+    from central.housekeeping import run
+
+    with clear_failures():
+        rt = _runtime(args)
+        try:
+            rt.check_schema()
+            report = run(rt.engine, clock=rt.clock)
+        finally:
+            rt.close()
+    deleted = report.deleted
+    print(f"hub: mantenimiento terminado, {sum(deleted.values())} filas eliminadas")
+    for table, n in sorted(deleted.items()):
+        print(f"  {table}: {n} filas eliminadas")
+    print(f"  lote más largo: {report.longest_batch_s * 1000:.0f} ms")
+    return 0

@@ -6,9 +6,12 @@
   rows (:func:`central.reconciliation.service.due_runs`); re-running is idempotent.
 - ``notifications`` (every 5 s): queued events become notifications, due ones are sent.
 - ``scheduled_prices`` (hourly): catalog prices whose date has come are applied.
-- ``backup`` (every 10 min): the day's scheduled ``pg_dump`` once past ``backup_hour``.
+- ``backup`` (every 10 min): the day's scheduled ``pg_dump`` once past 02:30 (Lima), keeping
+  the dumps of the last ``retention_backup_days`` days (setting, default 30).
 - ``sync.feed_retention`` (daily): change-feed rows past the retention are compacted (a node
   whose cursor is older gets a snapshot).
+- ``housekeeping`` (daily): audit, the sedes' audit copies, expired sign-ins and throttle rows
+  past their retention are deleted (:mod:`central.housekeeping`).
 
 Each round runs in its own unit of work; a failing round is logged and retried next time.
 """
@@ -26,6 +29,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from central.db import unit_of_work
+from central.housekeeping import housekeeping_round
 from central.notifications.adapters import Channels
 from central.runtime import HubRuntime
 from central.sync.pull import retention_round
@@ -119,6 +123,7 @@ def jobs_for(rt: HubRuntime, channels: Channels, backoff: float = 30.0) -> list[
         JobSpec("scheduled_prices", lambda: prices_round(rt), 3600),
         JobSpec("backup", lambda: backup_round(rt), 600),
         JobSpec("sync.feed_retention", lambda: retention_round(rt), 86400),
+        JobSpec("housekeeping", lambda: housekeeping_round(rt), 86400),
     ]
 
 

@@ -84,6 +84,17 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=enroll)
 
     p = esub.add_parser(
+        "housekeeping",
+        help="prune what has no value after its period (audit, acked outbox, old sign-ins)",
+        description="Run the worker's daily housekeeping now: audit and access log older than "
+        "retention_audit_days, outbox rows the hub acknowledged more than "
+        "retention_backup_days + 2 days ago, expired sign-ins, idle login-throttle rows and "
+        "Idempotency-Keys older than 7 days; prints what it deleted per table.",
+    )
+    _common(p)
+    p.set_defaults(handler=housekeeping)
+
+    p = esub.add_parser(
         "lab-listener",
         help="receive laboratory results (HL7 ORU^R01 over MLLP)",
         description="Listen for HL7 v2 ORU^R01 results over MLLP and answer each with an ACK.",
@@ -279,4 +290,22 @@ def enroll(args: argparse.Namespace) -> int:
             f" taken back, {info.get('renumbered', 0)} local changes renumbered after seq "
             f"{info.get('resume_seq')}; skipped: {reasons}"
         )
+    return 0
+
+
+def housekeeping(args: argparse.Namespace) -> int:
+    from edge.housekeeping import run
+
+    with clear_failures():
+        rt = _runtime(args)
+        try:
+            rt.check_schema()
+            report = run(rt.engine, clock=rt.clock)
+        finally:
+            rt.engine.dispose()
+    deleted = report.deleted
+    print(f"edge: mantenimiento terminado, {sum(deleted.values())} filas eliminadas")
+    for table, n in sorted(deleted.items()):
+        print(f"  {table}: {n} filas eliminadas")
+    print(f"  lote más largo: {report.longest_batch_s * 1000:.0f} ms")
     return 0

@@ -29,6 +29,7 @@ JobFn = Callable[[EdgeRuntime], object]
 JOB_MODULES: tuple[str, ...] = (
     "edge.billing.sender",
     "edge.billing.summaries",
+    "edge.housekeeping",
     "edge.labsync.worker",
     "edge.sync.worker",
 )

@@ -22,6 +22,7 @@ transaction, so a rolled-back transaction leaves no gap and a restart never reus
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -34,7 +35,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -42,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from domain.clock import Clock, SystemClock
+from domain.errors import Conflict
 from domain.hlc import HLC
 from domain.ids import new_id
 from sync.protocol import SCHEMA_VERSION
@@ -80,6 +84,9 @@ sync_state = Table(
     Column("pull_cursor", Integer, nullable=False, default=0),
     Column("hub_offset_ms", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime, nullable=True),
+    # Highest seq deleted by :func:`prune_acked` (0: never pruned): every row at or below it
+    # is gone, so a hub asking for rows from an older seq is told so (:func:`pending`).
+    Column("pruned_seq", Integer, nullable=False, default=0, server_default="0"),
 )
 
 _clock: Clock = SystemClock()
@@ -105,6 +112,7 @@ def ensure_state(conn: Connection, *, sede_id: str | None = None) -> dict[str, A
                 acked_seq=0,
                 pull_cursor=0,
                 hub_offset_ms=0,
+                pruned_seq=0,
                 updated_at=_clock.now(),
             )
         )
@@ -283,14 +291,39 @@ def install_capture(session_class: type[Session]) -> None:
     session_class._labred_capture = True  # type: ignore[attr-defined]
 
 
+class OutboxPruned(Conflict):
+    """The hub asks for rows this node already pruned (it was restored from an old dump)."""
+
+
+def _check_kept(conn: Connection, after_seq: int) -> None:
+    """Refuse, loudly, to push from ``after_seq`` when rows after it were pruned: skipping them
+    would lose them at the hub silently."""
+    pruned = conn.execute(select(sync_state.c.pruned_seq).where(sync_state.c.id == 1)).scalar()
+    if pruned is not None and int(pruned) > after_seq:
+        raise OutboxPruned(
+            f"La central pide las filas de este nodo desde la secuencia {after_seq + 1}, pero el "
+            f"nodo ya depuró las confirmadas hasta la {int(pruned)} (más antiguas que la "
+            "retención del outbox): la central se restauró desde una copia más antigua. Esas "
+            "filas no pueden reenviarse; la sincronización queda detenida hasta re-enrolar el "
+            "nodo (avise a soporte: las ventas de esos días deben revisarse en la central).",
+            code="outbox_pruned",
+            loc=["sync_outbox", str(after_seq + 1)],
+        )
+
+
 def pending(conn: Connection, *, after_seq: int, limit: int) -> list[dict[str, Any]]:
-    """Unacknowledged rows in seq order, never splitting one transaction across batches."""
+    """Unacknowledged rows in seq order, never splitting one transaction across batches.
+
+    Raises :class:`OutboxPruned` (``outbox_pruned``) when the rows right after ``after_seq``
+    are missing because :func:`prune_acked` deleted them."""
     rows = [
         dict(r)
         for r in conn.execute(
             select(outbox).where(outbox.c.seq > after_seq).order_by(outbox.c.seq).limit(limit)
         ).mappings()
     ]
+    if not rows or rows[0]["seq"] != after_seq + 1:  # not contiguous: were they pruned?
+        _check_kept(conn, after_seq)
     if len(rows) == limit:
         last_tx = rows[-1]["tx_id"]
         more = conn.execute(
@@ -300,3 +333,42 @@ def pending(conn: Connection, *, after_seq: int, limit: int) -> list[dict[str, A
         ).mappings()
         rows.extend(dict(r) for r in more)
     return rows
+
+
+def prune_horizon(conn: Connection, *, older_than: dt.datetime) -> int:
+    """The highest seq :func:`prune_acked` may delete: acknowledged by the hub and written
+    before ``older_than`` (0: nothing to prune)."""
+    state = ensure_state(conn)
+    bound = conn.execute(
+        select(func.max(outbox.c.seq)).where(
+            outbox.c.seq <= state["acked_seq"], outbox.c.created_at < older_than
+        )
+    ).scalar()
+    return int(bound or 0)
+
+
+def prune_acked(conn: Connection, *, upto_seq: int, limit: int) -> int:
+    """Delete up to ``limit`` outbox rows with ``seq <= upto_seq`` (the caller passes
+    :func:`prune_horizon`, never more than ``acked_seq``), oldest first, inside the caller's
+    transaction; remembers the highest seq deleted in ``sync_state.pruned_seq``. Returns how
+    many rows were deleted (fewer than ``limit``: nothing left below ``upto_seq``)."""
+    state = ensure_state(conn)
+    upto = min(int(upto_seq), int(state["acked_seq"]))
+    first = conn.execute(select(func.min(outbox.c.seq)).where(outbox.c.seq <= upto)).scalar()
+    if first is None:
+        return 0
+    last = conn.execute(
+        select(outbox.c.seq)
+        .where(outbox.c.seq >= first, outbox.c.seq <= upto)
+        .order_by(outbox.c.seq)
+        .offset(limit - 1)
+        .limit(1)
+    ).scalar()
+    top = upto if last is None else int(last)
+    result = conn.execute(delete(outbox).where(outbox.c.seq >= first, outbox.c.seq <= top))
+    conn.execute(
+        update(sync_state)
+        .where(sync_state.c.id == 1, sync_state.c.pruned_seq < top)
+        .values(pruned_seq=top)
+    )
+    return int(result.rowcount or 0)

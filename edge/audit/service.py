@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import Table, delete, func
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
@@ -120,29 +119,23 @@ def list_events(
     return list(rows), int(total)
 
 
-def months_before(instant: dt.datetime, months: int) -> dt.datetime:
-    """``instant`` moved back by whole calendar months (the day clamped to the month's end)."""
-    index = instant.year * 12 + instant.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(instant.day, calendar.monthrange(year, month)[1])
-    return instant.replace(year=year, month=month, day=day)
+def purge_before(*, session: Session, cutoff: dt.datetime, limit: int) -> dict[str, int]:
+    """Delete up to ``limit`` audit events and up to ``limit`` access-log entries (Ley 29733)
+    created before ``cutoff``, oldest first; returns rows deleted per table.
 
-
-def purge_older_than(*, session: Session, clock: Clock, months: int = 12) -> int:
-    """Delete audit events older than ``months`` (retention, DESIGN.md section 6).
-
-    A bulk delete on purpose: retention is local housekeeping, so no outbox row is written
-    (the hub keeps and purges its own copy). Returns how many rows were deleted.
+    Core statements, so no outbox row is written: retention is local housekeeping and the hub
+    keeps and purges its own copy (:mod:`central.housekeeping`). The caller loops, one short
+    unit of work per call, until both counts are below ``limit``.
     """
-    if months < 1:
-        raise InvalidInput(
-            "La retención debe ser de al menos un mes.", code="retention_invalid", loc=["months"]
+    deleted: dict[str, int] = {}
+    tables: tuple[Table, ...] = (AuditEvent.__table__, AccessLog.__table__)  # type: ignore[attr-defined]
+    for table in tables:
+        doomed = (
+            select(table.c.id)
+            .where(table.c.created_at < cutoff)
+            .order_by(table.c.created_at)
+            .limit(limit)
         )
-    cutoff = months_before(clock.now(), months)
-    result = session.execute(
-        delete(AuditEvent)
-        .where(col(AuditEvent.created_at) < cutoff)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        result = session.execute(delete(table).where(table.c.id.in_(doomed.scalar_subquery())))
+        deleted[table.name] = int(getattr(result, "rowcount", 0) or 0)
+    return deleted

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,8 @@ from sync import outbox
 from sync.client import SyncClient
 from sync.protocol import ReimportRow
 from sync.records import RECORD_TYPES, Owner
+
+log = logging.getLogger("labred.edge.sync")
 
 
 @dataclass
@@ -267,6 +270,14 @@ def resume(conn: Connection, *, lost: list[ReimportRow], resume_seq: int) -> Res
         .where(box.c.seq > base)
         .order_by(box.c.seq)
     ).all()
+    pruned = int(state.get("pruned_seq") or 0)
+    if pruned > base:  # rows the hub lacks that this node pruned: say so, never skip silently
+        result.skipped["outbox_pruned"] = pruned - base
+        log.warning(
+            "re-enrolment: seqs %s-%s were pruned from the outbox and cannot be sent again",
+            base + 1,
+            pruned,
+        )
     tables = edge_tables()
     fresh_tx = _not_applied(unacked, hub_seq, resume_seq, tables)
     fresh = [r for r in unacked if r.tx_id in fresh_tx]
@@ -310,6 +321,7 @@ def resume(conn: Connection, *, lost: list[ReimportRow], resume_seq: int) -> Res
         .values(
             acked_seq=resume_seq,
             last_seq=resume_seq + len(fresh),
+            pruned_seq=min(pruned, resume_seq),
             **({"hlc_last": stamp.encode()} if stamp is not None else {}),
         )
     )

@@ -86,6 +86,7 @@ def record_failure(engine: Engine, exc: Exception, clock: Clock) -> None:
             "upgrade_required",
             "hub_ahead",
             "seq_reused",
+            "outbox_pruned",
         }
         else None
     )

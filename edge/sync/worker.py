@@ -27,6 +27,7 @@ _BLOCKING = {
     "hub_ahead",
     "seq_reused",
     "node_credentials_invalid",
+    "outbox_pruned",  # the hub asks for rows this node pruned (sync.outbox.OutboxPruned)
 }
 # The hub refuses only this node's *pulls* (its schema is too old, or the hub sent a newer one):
 # pushes go on (the hub upcasts them; sales must reach it), the pull is retried every round and

@@ -73,4 +73,5 @@ def test_the_worker_registers_its_jobs(hub_runtime: HubRuntime) -> None:
         "scheduled_prices": 3600,
         "backup": 600,
         "sync.feed_retention": 86400,
+        "housekeeping": 86400,
     }

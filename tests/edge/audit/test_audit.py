@@ -6,14 +6,11 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from domain.clock import FixedClock
-from domain.errors import InvalidInput
 from domain.permissions import Role
 from edge.audit import service as audit_service
-from edge.audit.models import AuditEvent
-from edge.db import read_session, unit_of_work
+from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
 from sync import outbox
 from tests.edge.factories import SEDE_S01, auth_headers
@@ -118,30 +115,3 @@ def test_audit_events_reach_the_outbox(edge_runtime: EdgeRuntime) -> None:
     with edge_runtime.engine.connect() as conn:
         rows = outbox.pending(conn, after_seq=0, limit=100)
     assert sum(1 for r in rows if r["record_type"] == "audit_event") == 5
-
-
-def test_months_before_clamps_the_day() -> None:
-    at = dt.datetime(2027, 3, 31, 12, tzinfo=dt.UTC)
-    assert audit_service.months_before(at, 1) == dt.datetime(2027, 2, 28, 12, tzinfo=dt.UTC)
-    assert audit_service.months_before(at, 12) == dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC)
-    assert audit_service.months_before(at, 15) == dt.datetime(2025, 12, 31, 12, tzinfo=dt.UTC)
-
-
-def test_purge_keeps_twelve_months(edge_runtime: EdgeRuntime) -> None:
-    clock = FixedClock(T0)
-    with unit_of_work(edge_runtime.engine) as session:
-        for days_ago in (400, 366, 364, 10):
-            clock.set(T0 - dt.timedelta(days=days_ago))
-            audit_service.record(session, action=f"a{days_ago}", clock=clock, sede_id=SEDE_S01)
-    with edge_runtime.engine.connect() as conn:
-        before = len(outbox.pending(conn, after_seq=0, limit=1000))
-    clock.set(T0)
-    with unit_of_work(edge_runtime.engine) as session:
-        assert audit_service.purge_older_than(session=session, clock=clock) == 2
-    with read_session(edge_runtime.engine) as session:
-        left = sorted(e.action for e in session.exec(select(AuditEvent)))
-    assert left == ["a10", "a364"]
-    with edge_runtime.engine.connect() as conn:  # local housekeeping: nothing replicated
-        assert len(outbox.pending(conn, after_seq=0, limit=1000)) == before
-    with unit_of_work(edge_runtime.engine) as session, pytest.raises(InvalidInput):
-        audit_service.purge_older_than(session=session, clock=clock, months=0)
