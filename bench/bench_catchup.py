@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -202,12 +203,11 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 2 else max(values)
 
 
-def main() -> int:
+def _run(tmp: Path) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--orders-per-day", type=int, default=150)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="labred-bench-catchup-"))
     clock = SystemClock()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -304,6 +304,16 @@ def main() -> int:
     edge_rt.engine.dispose()
     server.cleanup()
     return 0 if ok else 1
+
+
+def main() -> int:
+    """Runs in a temporary directory that is removed afterwards (its database is hundreds of
+    MB), whatever happens."""
+    tmp = Path(tempfile.mkdtemp(prefix="labred-bench-catchup-"))
+    try:
+        return _run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

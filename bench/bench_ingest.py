@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -106,13 +107,12 @@ def make_rows(n: int, sede: str, node: str, *, updates: float = 0.0) -> list[Cha
     return rows
 
 
-def main() -> int:
+def _run(tmp: Path) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=30000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--updates", type=float, default=0.1, help="share of rows that are updates")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="labred-bench-ingest-"))
     server = None
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -238,6 +238,16 @@ def main() -> int:
     if server is not None:
         server.cleanup()
     return 0 if ok else 1
+
+
+def main() -> int:
+    """Runs in a temporary directory that is removed afterwards (its database is hundreds of
+    MB), whatever happens."""
+    tmp = Path(tempfile.mkdtemp(prefix="labred-bench-ingest-"))
+    try:
+        return _run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ class SyncStatus(EdgeModel, table=True):
         default=None,
         max_length=40,
         description="stale_epoch | node_revoked | schema_too_new | upgrade_required | hub_ahead"
-        " | seq_reused",
+        " | seq_reused | outbox_pruned",
     )
     pushed_rows: int = 0
     pulled_changes: int = 0
