@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from domain.ids import new_id
-from edge.db import make_engine, unit_of_work
+from edge.db import make_engine
 from edge.patients.models import Patient
 from edge.runtime import MIGRATIONS
 from sync import migrations
@@ -32,7 +33,8 @@ def _downgrade_and_register(db: Path) -> None:
                 conn.execute(text("SELECT sede_id FROM sync_state WHERE id = 1")).scalar_one()
             )
         now = dt.datetime.now(dt.UTC)
-        with unit_of_work(engine) as session:
+        # A plain Session: today's EdgeSession's outbox capture reads columns of later migrations.
+        with Session(engine) as session, session.begin():
             for doc, last, first in [
                 ("41111111", "O'CONNOR QUISPE", "MARY"),
                 ("41111112", "GARCIA-PEREZ", "ANA"),
