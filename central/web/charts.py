@@ -127,6 +127,34 @@ def day_labels(days: Sequence[dt.date], shown: Sequence[int], year: int | None) 
     return out
 
 
+#: a stacked chart shows at most this many series; past it, the biggest ``MAX_SERIES - 1`` and
+#: "Otras (N sedes)" (one colour per series, a legend that fits one line)
+MAX_SERIES = len(PALETTE)
+OTHERS_COLOUR = "#8c959f"
+
+
+def top_series(series: dict[str, dict[dt.date, Decimal]]) -> dict[str, dict[dt.date, Decimal]]:
+    """``series`` as given when there are at most ``MAX_SERIES``; else the ``MAX_SERIES - 1``
+    with the largest totals (largest first) and one "Otras (N sedes)" summing the rest, so a
+    chain of 100 sedes still reads as a few colours and a legend that fits."""
+    if len(series) <= MAX_SERIES:
+        return series
+    total = {name: sum(values.values(), Decimal(0)) for name, values in series.items()}
+    ranked = sorted(series, key=lambda name: (-total[name], name))
+    kept = ranked[: MAX_SERIES - 1]
+    others: dict[dt.date, Decimal] = {}
+    for name in ranked[MAX_SERIES - 1 :]:
+        for day, value in series[name].items():
+            others[day] = others.get(day, Decimal(0)) + value
+    out = {name: series[name] for name in kept}
+    out[f"Otras ({len(ranked) - len(kept)} sedes)"] = others
+    return out
+
+
+def _colour(k: int, name: str) -> str:
+    return OTHERS_COLOUR if name.startswith("Otras (") else PALETTE[k % len(PALETTE)]
+
+
 def stacked_days(
     title: str,
     days: Sequence[dt.date],
@@ -138,6 +166,7 @@ def stacked_days(
     current business year, whose dates go without it under the columns (``day_labels``)."""
     if not days or not series:
         return _empty(title, WIDE)
+    series = top_series(series)
     totals = {d: sum((s.get(d, Decimal(0)) for s in series.values()), Decimal(0)) for d in days}
     top = max(totals.values()) or Decimal(1)
     height, plot, left = 270, 180, 60
@@ -159,7 +188,7 @@ def stacked_days(
             base -= h
             body.append(
                 f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.8:.1f}" '
-                f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}" data-label="{esc(sede)}" '
+                f'height="{h:.1f}" fill="{_colour(k, sede)}" data-label="{esc(sede)}" '
                 f'data-day="{d.isoformat()}" data-value="{v}">'
                 f"<title>{esc(sede)} {d:%d/%m/%Y}: {soles(v)}</title></rect>"
             )
@@ -169,10 +198,9 @@ def stacked_days(
                 f'text-anchor="middle">{labels[i]}</text>'
             )
     for k, sede in enumerate(series):
-        x = left + k * 110
+        x = left + k * 140
         body.append(
-            f'<rect x="{x}" y="{height - 22}" width="12" height="12" '
-            f'fill="{PALETTE[k % len(PALETTE)]}"/>'
-            f'<text class="lbl" x="{x + 16}" y="{height - 12}">{esc(clip(sede, 12))}</text>'
+            f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{_colour(k, sede)}"/>'
+            f'<text class="lbl" x="{x + 16}" y="{height - 12}">{esc(clip(sede, 16))}</text>'
         )
     return _frame(title, height, body, WIDE)

@@ -200,3 +200,61 @@ export function limaDate(days = 0) {
   d.setUTCDate(d.getUTCDate() - days);
   return d.toISOString().slice(0, 10);
 }
+
+// ---------------------------------------------------------------- sede pickers (100 sedes)
+// For searching: without accents, lower case.
+export const fold = (text) => String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+// By code as people count: S02 < S10 < S100 (not S10 < S100 < S11).
+export const byCode = (a, b) => String(a.code).localeCompare(String(b.code), "es", { numeric: true });
+//: from this many sedes on, a sede <select> gets a search box in front of it
+export const SEARCH_FROM = 10;
+
+function rememberKey(key) {
+  const user = currentUser();
+  return `labred_hub_sede:${user ? user.username : ""}:${key}`;
+}
+
+// Fill a sede <select> (after its fixed options, e.g. "Todas") with `sedes` sorted by code.
+// With many sedes a search box goes in front: typing "87", "s087" or part of the name keeps only
+// the matching options and selects the best one (the code whose number is the one typed, else the
+// first), Enter applies the form as usual. With `remember` the choice is kept (per user, per
+// `remember` key, in localStorage) and selected again the next time the page opens.
+export function sedePicker(select, sedes, { remember = null } = {}) {
+  const sorted = [...sedes].sort(byCode);
+  for (const node of select.querySelectorAll("option[data-sede]")) node.remove();
+  select.append(...sorted.map((s) => el("option", { value: s.id, "data-sede": "", "data-search": fold(`${s.code} ${s.name}`) },
+    `${s.code} · ${s.name}`)));
+  if (remember) {
+    let saved = null;
+    try { saved = localStorage.getItem(rememberKey(remember)); } catch { /* storage off */ }
+    if (saved !== null && [...select.options].some((o) => o.value === saved)) select.value = saved;
+    select.addEventListener("change", () => {
+      try { localStorage.setItem(rememberKey(remember), select.value); } catch { /* storage off */ }
+    });
+  }
+  if (sorted.length < SEARCH_FROM || select.dataset.searchable !== undefined) return;
+  select.dataset.searchable = "";
+  const box = el("input", { type: "search", class: "sede-search", placeholder: "Código o nombre",
+    "aria-label": "Buscar sede", autocomplete: "off", maxlength: "60" });
+  select.before(box);
+  box.addEventListener("input", () => {
+    const q = fold(box.value.trim());
+    const digits = /^s?0*(\d+)$/.exec(q);
+    let best = null;
+    let first = null;
+    for (const option of select.querySelectorAll("option[data-sede]")) {
+      const exact = Boolean(digits) && new RegExp(`^s0*${digits[1]} `).test(option.dataset.search);
+      const match = !q || exact || option.dataset.search.includes(q);
+      option.hidden = !match;
+      if (!match) continue;
+      first = first || option;
+      if (exact && !best) best = option;
+    }
+    if (!q) return;
+    const pick = best || first;
+    if (pick && pick.value !== select.value) {
+      select.value = pick.value;
+      select.dispatchEvent(new Event("change"));
+    }
+  });
+}

@@ -73,3 +73,28 @@ def test_text_from_the_data_is_escaped() -> None:
     labels = [b["data-label"] for b in bars(svg.split("</svg>")[0] + "</svg>")]
     assert labels[0] == evil  # the parsed attribute is the original text, as text
     assert not re.search(r"<(?!/?(svg|title|text|rect|line)\b)", svg)
+
+
+def test_a_hundred_sedes_stack_as_the_seven_biggest_and_the_others() -> None:
+    days = [dt.date(2026, 11, d) for d in (27, 28, 29)]
+    series = {
+        f"S{n:02d}": {d: Decimal(n * 10 + i) for i, d in enumerate(days)} for n in range(1, 101)
+    }
+    svg = charts.stacked_days("Ventas por sede y día", days, series, year=2026)
+    found = bars(svg)
+    labels = list(dict.fromkeys(b["data-label"] for b in found))
+    assert labels == ["S100", "S99", "S98", "S97", "S96", "S95", "S94", "Otras (93 sedes)"]
+    for i, d in enumerate(days):  # every sede's sales are still in the day's column
+        day_total = sum(Decimal(b["data-value"]) for b in found if b["data-day"] == d.isoformat())
+        assert day_total == sum(Decimal(n * 10 + i) for n in range(1, 101))
+    legend = re.findall(r'<text class="lbl" x="([\d.]+)" y="\d+">([^<]+)</text>', svg)
+    names = [name for _, name in legend if not re.fullmatch(r"[\d/]+", name)]
+    assert names == labels  # one legend entry per colour, all within the chart's width
+    assert max(float(x) for x, _ in legend) + 16 * 7 < charts.WIDE
+
+
+def test_up_to_eight_sedes_keep_their_own_colours_and_order() -> None:
+    days = [dt.date(2026, 11, 29)]
+    series = {f"S{n:02d}": {days[0]: Decimal(n)} for n in range(1, 9)}
+    labels = [b["data-label"] for b in bars(charts.stacked_days("x", days, series, year=2026))]
+    assert labels == list(series)

@@ -1,5 +1,5 @@
 // SUNAT alarms across sedes: documents rejected, past their sending deadline, or near it.
-import { api, el, fecha, fill, showError, soles } from "../lib.js";
+import { api, el, fecha, fill, sedePicker, showError, soles } from "../lib.js";
 
 const KINDS = { rechazado: "Rechazado por SUNAT", vencido: "Fuera de plazo", por_vencer: "Por vencer" };
 
@@ -17,7 +17,7 @@ export default async function () {
     try {
       const data = await api.get(`/api/web/sunat-alarms?${params}`);
       if (!sedesLoaded) {
-        for (const s of data.sedes) form.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+        sedePicker(form.elements.sede, data.sedes);
         sedesLoaded = true;
       }
       const counts = { rechazado: 0, vencido: 0, por_vencer: 0 };

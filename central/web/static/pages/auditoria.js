@@ -2,7 +2,7 @@
 // and dates. An admin sees every event (chain-wide ones too) and may pick any sede; a supervisor
 // sees only the events of their sedes (the API scopes it) and the filter offers only those.
 // Every text comes from the API and is shown as text.
-import { api, cents, currentUser, el, fecha, fill, formErrors, pager, soles, when } from "../lib.js";
+import { api, cents, currentUser, el, fecha, fill, formErrors, pager, sedePicker, soles, when } from "../lib.js";
 
 const PAGE = 50;
 // central/*: the actions the hub records (an unknown one is shown as recorded)
@@ -124,7 +124,7 @@ export default async function () {
     const list = visible.value.items || [];
     sedes = Object.fromEntries(list.map((s) => [s.id, s.code]));
     if (!isAdmin()) form.elements.sede_id.options[0].textContent = "Todas mis sedes";
-    form.elements.sede_id.append(...list.map((s) => el("option", { value: s.id }, `${s.code} · ${s.name}`)));
+    sedePicker(form.elements.sede_id, list);
   }
 
   async function load(offset = 0) {

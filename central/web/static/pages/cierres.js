@@ -1,7 +1,7 @@
 // Daily closures of the sedes the user sees, by pages and filtered by sede, dates and state; one
 // closure's findings, its download (xlsx/PDF) and its reopening; running the reconciliation of a
 // sede's day by hand (reconciliation.run).
-import { api, can, download, el, fecha, fill, flash, formErrors, limaDate, pager, showError, soles } from "../lib.js";
+import { api, can, download, el, fecha, fill, flash, formErrors, limaDate, pager, sedePicker, showError, soles } from "../lib.js";
 
 const PAGE = 50;
 const REOPENABLE = new Set(["reconciled", "with_discrepancies"]);
@@ -48,10 +48,8 @@ export default async function () {
     // report.read: a supervisor gets their own sedes (the codes shown instead of ids)
     const list = await api.get("/api/web/sedes");
     sedes = Object.fromEntries((list.items || []).map((s) => [s.id, s.code]));
-    for (const s of list.items || []) {
-      filters.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
-      run.elements.sede_id.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
-    }
+    sedePicker(filters.elements.sede, list.items || [], { remember: "cierres" });
+    sedePicker(run.elements.sede_id, list.items || []);
   } catch { /* ids are shown instead */ }
   document.getElementById("run-section").hidden = !can("reconciliation.run");
   run.elements.date.value = limaDate(1);

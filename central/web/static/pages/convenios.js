@@ -1,7 +1,7 @@
 // Convenio accounts: balances of every convenio (per sede on selecting one), its facturas with
 // the payments applied, the payments received, the monthly statement (xlsx/PDF) and, for users
 // with catalog.manage, the form that records a payment received (POST /api/convenios/{id}/payments).
-import { api, el, fecha, fill, flash, formErrors, request, showError, soles } from "../lib.js";
+import { api, el, fecha, fill, flash, formErrors, request, sedePicker, showError, soles } from "../lib.js";
 
 const KPIS = [
   ["covered", "Cubierto"], ["invoiced", "Facturado"], ["not_invoiced", "Por facturar"],
@@ -30,7 +30,7 @@ export default async function () {
     try {
       const data = await api.get(`/api/web/convenios${sedeParam()}`);
       if (!sedesLoaded) {
-        for (const s of data.sedes) filter.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+        sedePicker(filter.elements.sede, data.sedes);
         sedesLoaded = true;
       }
       const overdue = data.items.filter((c) => Number(c.overdue) > 0).length;

@@ -11,16 +11,33 @@ export default async function () {
   const states = health.map((h) => h.status);
   const list = await listing;
   const sedes = Object.fromEntries(((list && list.items) || []).map((s) => [s.id, `${s.code} · ${s.name}`]));
-  fill(tbody, nodes.map((n, i) => {
-    const st = states[i] || {};
-    const late = st.backlog > 0 || (st.parked_rows || 0) > 0;
-    return el("tr", { "data-node": n.id, class: n.revoked ? "muted" : late ? "warn" : "" },
-      el("td", {}, n.name), el("td", {}, sedes[n.sede_id] || n.sede_id), el("td", {}, when(n.last_seen_at)),
-      el("td", { class: "num" }, st.backlog ?? n.reported_backlog), el("td", {}, duration(st.push_lag_seconds)),
-      el("td", { class: "num" }, st.pull_lag_changes ?? "—"), el("td", { class: "num" }, st.parked_rows ?? "—"),
-      el("td", {}, n.app_version || "—"), el("td", { class: "num" }, n.schema_version),
-      el("td", {}, n.revoked ? "Revocado" : late ? "Con pendientes" : "Al día"));
-  }), 10, "No hay nodos registrados.");
+  // With 100 nodes the ones that need a look come first (pending rows, then revoked), each group
+  // by sede code, and a count says how many there are; the box hides the nodes that are up to date.
+  const late = (i) => (health[i].status || {}).backlog > 0 || ((health[i].status || {}).parked_rows || 0) > 0;
+  const rank = (i) => (nodes[i].revoked ? 1 : late(i) ? 0 : 2);
+  const code = (i) => sedes[nodes[i].sede_id] || nodes[i].sede_id;
+  const order = nodes.map((_, i) => i).sort((a, b) => rank(a) - rank(b)
+    || code(a).localeCompare(code(b), "es", { numeric: true }) || nodes[a].name.localeCompare(nodes[b].name));
+  const counts = [0, 0, 0];
+  for (const i of order) counts[rank(i)] += 1;
+  document.getElementById("nodes-summary").textContent = nodes.length
+    ? `${nodes.length} nodos: ${counts[2]} al día · ${counts[0]} con pendientes · ${counts[1]} revocados` : "";
+  const lateOnly = document.getElementById("nodes-late-only");
+  function show() {
+    const shown = lateOnly.checked ? order.filter((i) => rank(i) < 2) : order;
+    fill(tbody, shown.map((i) => {
+      const n = nodes[i];
+      const st = states[i] || {};
+      return el("tr", { "data-node": n.id, class: n.revoked ? "muted" : late(i) ? "warn" : "" },
+        el("td", {}, n.name), el("td", {}, code(i)), el("td", {}, when(n.last_seen_at)),
+        el("td", { class: "num" }, st.backlog ?? n.reported_backlog), el("td", {}, duration(st.push_lag_seconds)),
+        el("td", { class: "num" }, st.pull_lag_changes ?? "—"), el("td", { class: "num" }, st.parked_rows ?? "—"),
+        el("td", {}, n.app_version || "—"), el("td", { class: "num" }, n.schema_version),
+        el("td", {}, n.revoked ? "Revocado" : late(i) ? "Con pendientes" : "Al día"));
+    }), 10, lateOnly.checked ? "Todos los nodos están al día." : "No hay nodos registrados.");
+  }
+  lateOnly.addEventListener("change", show);
+  show();
   try {
     const parked = await parkedRows;
     fill(document.querySelector("#parked tbody"), parked.map((p) => el("tr", {},

@@ -1,5 +1,5 @@
 // Sedes and their series (one per document type) and cash thresholds; admins create and edit.
-import { api, el, fill, flash, formErrors, soles } from "../lib.js";
+import { api, byCode, el, fill, flash, formErrors, soles } from "../lib.js";
 
 const SERIES_LABELS = {
   "01": "Factura", "03": "Boleta", "07F": "N. crédito (factura)", "07B": "N. crédito (boleta)",
@@ -73,7 +73,7 @@ export default async function () {
   async function load() {
     data = await api.get("/api/web/sedes");
     document.getElementById("sede-new").hidden = !data.can_edit;
-    fill(tbody, data.items.map((s) => el("tr", { "data-sede": s.code, class: s.active ? "" : "muted" },
+    fill(tbody, [...data.items].sort(byCode).map((s) => el("tr", { "data-sede": s.code, class: s.active ? "" : "muted" }, // S99 before S100
       el("td", {}, s.code), el("td", {}, s.name), el("td", {}, s.address || "—"),
       el("td", { class: "series-list" }, Object.entries(s.series).map(([k, v]) => `${SERIES_LABELS[k] || k}: ${v}`).join(" · ") || "—"),
       el("td", { class: "num" }, soles(s.cash_threshold)), el("td", { class: "num" }, soles(s.cash_difference_threshold)),

@@ -1,4 +1,4 @@
-import { api, download, el, showError, soles } from "../lib.js";
+import { api, download, el, sedePicker, showError, soles } from "../lib.js";
 
 const KPIS = [
   ["sales", "Ventas", soles], ["orders", "Órdenes", String], ["average_ticket", "Ticket medio", soles],
@@ -22,7 +22,7 @@ export default async function () {
   try {
     // report.read: a supervisor gets their own sedes (/api/config/locations is config.manage)
     const sedes = await api.get("/api/web/sedes");
-    for (const s of sedes.items || []) form.elements.sede.append(el("option", { value: s.id }, `${s.code} · ${s.name}`));
+    sedePicker(form.elements.sede, sedes.items || [], { remember: "tablero" });
   } catch { /* the filter stays at "Todas" */ }
 
   // Figures of another period or sede must not stay next to an error about the new filter.

@@ -1,6 +1,8 @@
 // Users and roles: list (supervisors see the users of their sedes), create, edit (role, sedes,
 // data, active), deactivate and reset a password (admins: user.manage).
-import { api, el, fill, flash, formErrors, when } from "../lib.js";
+import { SEARCH_FROM, api, byCode, el, fill, flash, fold, formErrors, pager, sedePicker, when } from "../lib.js";
+
+const PAGE = 50; // rows a page: 300 users of 100 sedes are not one 17,000-pixel page
 
 export default async function () {
   const tbody = document.querySelector("#users tbody");
@@ -19,8 +21,22 @@ export default async function () {
     const others = ids.length - known.length;
     const more = others === 1 ? "1 sede más" : `${others} sedes más`;
     if (!known.length) return others ? (others === 1 ? "1 sede" : `${others} sedes`) : "—";
+    if (known.length > 6) return `${known.slice(0, 5).join(", ")} y ${ids.length - 5} sedes más`; // an admin of 100
     return others ? `${known.join(", ")} y ${more}` : known.join(", ");
   }
+  const fullCodes = (ids) => {
+    const byId = Object.fromEntries(data.sedes.map((s) => [s.id, s.code]));
+    return ids.map((id) => byId[id]).filter(Boolean).sort((a, b) => a.localeCompare(b, "es", { numeric: true })).join(", ");
+  };
+  // With many sedes a box above the checkboxes keeps only those whose code or name has the text.
+  const sedeSearch = el("input", { type: "search", class: "sede-search", placeholder: "Código o nombre",
+    "aria-label": "Buscar entre las sedes", autocomplete: "off", maxlength: "60", hidden: true });
+  document.getElementById("user-sedes").before(sedeSearch);
+  sedeSearch.addEventListener("input", () => {
+    const q = fold(sedeSearch.value.trim());
+    for (const label of document.querySelectorAll("#user-sedes label")) label.hidden = Boolean(q) && !fold(label.textContent).includes(q);
+  });
+  let sedesShown = false; // the sede filter is filled on the first answer
   const roleLabel = (role) => (data.roles.find((r) => r.role === role) || { label: role }).label;
 
   function open(user) {
@@ -34,7 +50,12 @@ export default async function () {
     reset.reset();
     const f = form.elements;
     f.role.replaceChildren(...data.roles.map((r) => el("option", { value: r.role }, r.label)));
-    document.getElementById("user-sedes").replaceChildren(...data.sedes.map((s) => el("label", { class: "check" },
+    const boxes = document.getElementById("user-sedes");
+    // 100 sedes: sorted by code, in a box that scrolls instead of a page of checkboxes
+    boxes.classList.toggle("scroll", data.sedes.length >= SEARCH_FROM);
+    sedeSearch.hidden = data.sedes.length < SEARCH_FROM;
+    sedeSearch.value = "";
+    boxes.replaceChildren(...[...data.sedes].sort(byCode).map((s) => el("label", { class: "check" },
       el("input", { type: "checkbox", name: "sede_ids", value: s.id, checked: user ? user.sede_ids.includes(s.id) : false }),
       `${s.code} · ${s.name}`)));
     if (user) {
@@ -100,9 +121,19 @@ export default async function () {
     if (filter.elements.active.value) params.set("active", filter.elements.active.value);
     data = await api.get(`/api/web/users?${params}`);
     document.getElementById("user-new").hidden = !data.can_edit;
-    fill(tbody, data.items.map((u) => el("tr", { "data-user": u.username, class: u.active ? "" : "muted" },
+    if (!sedesShown) { sedePicker(filter.elements.sede, data.sedes); sedesShown = true; }
+    show(0);
+  }
+
+  // One page of the users of the chosen sede (filtered here: the API answers every visible user).
+  function show(offset) {
+    const sede = filter.elements.sede.value;
+    const rows = sede ? data.items.filter((u) => u.sede_ids.includes(sede)) : data.items;
+    const page = rows.slice(offset, offset + PAGE);
+    pager(document.getElementById("users-pager"), { offset, limit: PAGE, shown: page.length, total: rows.length }, show);
+    fill(tbody, page.map((u) => el("tr", { "data-user": u.username, class: u.active ? "" : "muted" },
       el("td", {}, u.username), el("td", {}, u.full_name), el("td", {}, u.email || "—"),
-      el("td", {}, roleLabel(u.role)), el("td", {}, codes(u.sede_ids)),
+      el("td", {}, roleLabel(u.role)), el("td", { title: u.sede_ids.length > 6 ? fullCodes(u.sede_ids) : null }, codes(u.sede_ids)),
       el("td", {}, u.active ? "Activo" : "Inactivo"),
       el("td", { title: `Modificado: ${when(u.updated_at)}` }, data.can_edit
         ? el("button", { type: "button", class: "small", onclick: () => open(u) }, "Editar") : null))),
@@ -120,6 +151,7 @@ export default async function () {
   }
 
   document.getElementById("user-new").addEventListener("click", () => open(null));
+  filter.elements.sede.addEventListener("change", () => show(0));
   filter.addEventListener("submit", (e) => { e.preventDefault(); load().catch((err) => flash(err.message)); });
   await load();
   await roles();
