@@ -1,7 +1,8 @@
 """By-hand measurement (not collected: the name does not start with ``test_``) of every hub page
 with 6 and with 100 sedes, as admin and as a supervisor of three sedes, at 1366x768 and
 1920x1080: time until usable (navigation start to ``body[data-ready]``, measured in the browser),
-rows and options rendered, horizontal overflow; screenshots under /tmp/Y-shots.
+rows and options rendered, horizontal overflow; screenshots under /tmp/labred-hub-shots (or
+``LABRED_HUB_SHOTS``).
 
     .venv/bin/pytest -s -q -p no:randomly tests/browser/measure_hub_pages.py
 """
@@ -23,7 +24,7 @@ from tests.procs import serve_in_thread
 PAGES = ("tablero", "sedes", "conflictos", "cierres", "catalogo", "usuarios", "sedes-series",
          "parametros", "plantillas", "notificaciones", "alarmas", "convenios", "laboratorios",
          "auditoria")  # fmt: skip
-SHOTS = Path(os.environ.get("Y_SHOTS", "/tmp/Y-shots"))
+SHOTS = Path(os.environ.get("LABRED_HUB_SHOTS", "/tmp/labred-hub-shots"))
 READY_AT = """new MutationObserver((_, obs) => {
   if (document.body && document.body.hasAttribute('data-ready')) {
     window.__readyAt = performance.now(); obs.disconnect(); }
