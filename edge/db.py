@@ -37,6 +37,13 @@ BUSY_TIMEOUT_MS = 5000
 # checkpoints from a background thread (:class:`Checkpointer`) long before that, so a sale
 # never pays for copying the WAL back; the bound still holds when no thread runs (tests, CLI).
 AUTOCHECKPOINT_PAGES = 8000
+#: SQLite page cache of each pooled connection, in KiB. Every connection fills its own cache as
+#: it reads, up to this size, and keeps it until it is closed, which a pooled connection never
+#: is: with 16 connections (pool 8 + overflow 8) at 16 MB each the API and the worker each grew
+#: towards 256 MB as the database grew (bench/bench_soak.py: ~18 and ~27 MB per 1,000 sales).
+#: At 2 MB (SQLite's default) the caches of a process stay under 32 MB; a page not in it is
+#: read again from the operating system's file cache, which every connection shares.
+PAGE_CACHE_KIB = 2048
 
 
 class EdgeSession(Session):
@@ -137,7 +144,7 @@ def make_engine(db_path: Path, *, pool_size: int = 8) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA temp_store=MEMORY")
-        cur.execute("PRAGMA cache_size=-16000")
+        cur.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cur.close()
 

@@ -39,6 +39,10 @@ T = TypeVar("T")
 
 #: How long a user's row read for one request also answers the next ones.
 TTL_SECONDS = 2.0
+#: Kept answers past which a new one first drops every expired answer. Keys are user ids and
+#: sign-in ids: a node running for months sees a new sign-in id at every login, and an
+#: expired answer is never read again, so without this the memory only grows.
+SWEEP_OVER = 256
 #: Name of the file, beside the database, that grows by one byte at every sign-out.
 SIGNOUTS_FILE = "auth-signouts"
 
@@ -108,7 +112,15 @@ class LiveUsers:
         value = read()
         with self._lock:
             kept[key] = (now, value)
+            if len(kept) > SWEEP_OVER:
+                for stale in [k for k, (at, _) in kept.items() if now - at >= self._ttl]:
+                    del kept[stale]
         return value
+
+    def __len__(self) -> int:
+        """Answers kept now (users and sign-ins)."""
+        with self._lock:
+            return len(self._kept) + len(self._sessions)
 
     def state(self, user_id: str) -> UserState | None:
         """The user's current state, or None when the node has no such user."""
