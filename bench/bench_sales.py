@@ -190,7 +190,7 @@ def prepare_edge(data: Path, n_patients: int, n_cashiers: int) -> tuple[list[str
     return tokens, patients, services
 
 
-def _stat(pid: int) -> list[str] | None:
+def proc_stat(pid: int) -> list[str] | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -201,19 +201,19 @@ def process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants (the supervisor and its servers)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+        if entry.name.isdigit() and (fields := proc_stat(int(entry.name))):
             parents[int(entry.name)] = int(fields[1])
     tree = [pid]
     for candidate in tree:
         tree.extend(child for child, parent in parents.items() if parent == candidate)
-    return tree
+    return [p for p in tree if p in parents]  # a process that ended meanwhile is left out
 
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) a process tree has used so far; None where /proc is missing."""
     total, found = 0.0, False
     for member in process_tree(pid):
-        fields = _stat(member)
+        fields = proc_stat(member)
         if fields:
             found = True
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

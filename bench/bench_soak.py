@@ -74,6 +74,7 @@ from labred.demo.play_waiting import port_open  # noqa: E402
 from labred.demo.topology import DEMO_PASSWORD  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+from bench_sales import proc_stat, process_tree  # noqa: E402
 from soak_load import ACTIONS, Clerk, LoadStats, drive  # noqa: E402
 
 RSS_MB_PER_1K = 0.5
@@ -126,23 +127,7 @@ SITECUSTOMIZE = textwrap.dedent(
 )
 
 
-# -- /proc ---------------------------------------------------------------------------------
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def process_tree(pid: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
-            parents[int(entry.name)] = int(fields[1])
-    tree = [pid]
-    for candidate in tree:
-        tree.extend(child for child, parent in parents.items() if parent == candidate)
-    return [p for p in tree if p in parents]
+# -- /proc (bench_sales reads the same files) ---------------------------------------------
 
 
 @dataclass
@@ -164,7 +149,7 @@ def measure(pid: int) -> Figures:
                 elif name == "Pss":
                     out.pss += int(value.split()[0]) / 1024
             out.fds += len(os.listdir(f"/proc/{member}/fd"))
-            fields = _stat(member)
+            fields = proc_stat(member)
             out.threads += int(fields[17]) if fields else 0
         except OSError:
             continue

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, text
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from domain.clock import Clock, business_date
+from sync.prune_report import PruneReport
 
 log = logging.getLogger("labred.hub.housekeeping")
 
@@ -42,20 +43,11 @@ EDGE_AUDIT_TYPES = ("audit_event", "access_log")
 
 
 @dataclass
-class Report:
-    """What one run deleted per table (``sync_record`` per record type)."""
+class Report(PruneReport):
+    """What one run deleted per table (``sync_record`` per record type) and the audit
+    retention it applied."""
 
-    deleted: dict[str, int] = field(default_factory=dict)
-    batches: int = 0
-    longest_batch_s: float = 0.0
     audit_days: int = DEFAULT_AUDIT_DAYS
-
-    def add(self, table: str, n: int) -> None:
-        self.deleted[table] = self.deleted.get(table, 0) + n
-
-    @property
-    def total(self) -> int:
-        return sum(self.deleted.values())
 
 
 def audit_days(conn: Connection) -> int:
@@ -83,8 +75,7 @@ def _batched(
         started = time.perf_counter()
         with unit_of_work(engine) as session:
             n = int(session.connection().execute(sql, {**params, "lim": batch_rows}).rowcount or 0)
-        report.batches += 1
-        report.longest_batch_s = max(report.longest_batch_s, time.perf_counter() - started)
+        report.batch_took(time.perf_counter() - started)
         report.add(name, n)
         if n < batch_rows:
             return

@@ -303,9 +303,5 @@ def housekeeping(args: argparse.Namespace) -> int:
             report = run(rt.engine, clock=rt.clock)
         finally:
             rt.engine.dispose()
-    deleted = report.deleted
-    print(f"edge: mantenimiento terminado, {sum(deleted.values())} filas eliminadas")
-    for table, n in sorted(deleted.items()):
-        print(f"  {table}: {n} filas eliminadas")
-    print(f"  lote más largo: {report.longest_batch_s * 1000:.0f} ms")
+    print("\n".join(report.lines("edge")))
     return 0

@@ -29,7 +29,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -54,6 +54,7 @@ from edge.orders.models import OrderRequestKey
 from edge.runtime import EdgeRuntime
 from edge.worker import job
 from sync import outbox
+from sync.prune_report import PruneReport
 
 log = logging.getLogger("labred.edge.housekeeping")
 
@@ -80,20 +81,11 @@ class Windows:
 
 
 @dataclass
-class Report:
-    """What one run deleted per table, and its longest batch (the longest a sale waited)."""
+class Report(PruneReport):
+    """What one run deleted per table, its longest batch (the longest a sale waited) and the
+    windows it applied."""
 
-    deleted: dict[str, int] = field(default_factory=dict)
-    batches: int = 0
-    longest_batch_s: float = 0.0
     windows: Windows | None = None
-
-    def add(self, table: str, n: int) -> None:
-        self.deleted[table] = self.deleted.get(table, 0) + n
-
-    @property
-    def total(self) -> int:
-        return sum(self.deleted.values())
 
 
 def _days(value: Any, default: int) -> int:
@@ -136,8 +128,7 @@ def _batched(engine: Engine, report: Report, step: Step, *, batch_rows: int) -> 
         started = time.perf_counter()
         with unit_of_work(engine) as session:
             counts = step(session, batch_rows)
-        report.batches += 1
-        report.longest_batch_s = max(report.longest_batch_s, time.perf_counter() - started)
+        report.batch_took(time.perf_counter() - started)
         for name, n in counts.items():
             report.add(name, n)
         if max(counts.values(), default=0) < batch_rows:
