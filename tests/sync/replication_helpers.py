@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,9 +17,10 @@ from central.runtime import HubRuntime
 from central.sync.deps import require_sync_manage
 from domain.clock import Clock, business_date
 from domain.ids import new_id, sede_id_for
-from edge.db import unit_of_work
+from edge.db import make_engine, unit_of_work
 from edge.orders.models import Order, Payment
 from edge.patients.models import Patient
+from edge.sync.enroll import enroll
 from sync.client import SyncClient
 
 
@@ -150,3 +154,37 @@ def set_order_status(engine: Engine, clock: Clock, order_id: str, status: str) -
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc,arg-type]
+
+
+def enrol_in_process(
+    hub_client: TestClient, engine: Engine, data_dir: Path, sede: str, clock: Clock
+) -> dict[str, Any]:
+    """``edge.sync.enroll.enroll`` of a node against the in-process hub, with a fresh code."""
+    return enroll(
+        engine,
+        data_dir,
+        hub_url="http://hub",
+        code=new_code(hub_client, sede),
+        clock=clock,
+        client=node_client(hub_client),
+    )
+
+
+def backup_copy(engine: Engine, target: Path) -> None:
+    """An online copy of the edge database, as a backup tool would take it."""
+    raw = engine.raw_connection()
+    try:
+        dst = sqlite3.connect(target)
+        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        dst.close()
+    finally:
+        raw.close()
+
+
+def restore_copy(engine: Engine, db_path: Path, backup: Path) -> Engine:
+    """The node's database replaced by ``backup`` (its WAL dropped); a new engine on it."""
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(backup, db_path)
+    return make_engine(db_path)

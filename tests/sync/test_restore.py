@@ -5,7 +5,6 @@ and new sales push exactly once."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -17,20 +16,22 @@ from sqlalchemy import Engine, text
 from central.runtime import HubRuntime
 from domain.clock import SystemClock, business_date
 from domain.ids import format_order_number
-from edge.db import make_engine, unit_of_work
+from edge.db import unit_of_work
 from edge.orders.models import Order
 from edge.orders.numbering import next_order_number
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.sync import service
-from edge.sync.enroll import enroll, load_credentials
+from edge.sync.enroll import load_credentials
 from tests.sync.replication_helpers import (
     add_patient,
     add_sale,
     admin_override,
+    backup_copy,
+    enrol_in_process,
     make_hub_sede,
-    new_code,
     node_client,
+    restore_copy,
     set_order_status,
 )
 
@@ -39,36 +40,6 @@ CLOCK = SystemClock()
 
 def _client(hub_client: TestClient, data_dir: Path) -> Any:
     return node_client(hub_client, load_credentials(data_dir))
-
-
-def _enrol(hub_client: TestClient, engine: Engine, data_dir: Path, sede: str) -> dict[str, Any]:
-    return enroll(
-        engine,
-        data_dir,
-        hub_url="http://hub",
-        code=new_code(hub_client, sede),
-        clock=CLOCK,
-        client=node_client(hub_client),
-    )
-
-
-def _backup(engine: Engine, target: Path) -> None:
-    """An online copy of the edge database, as a backup tool would take it."""
-    raw = engine.raw_connection()
-    try:
-        dst = sqlite3.connect(target)
-        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
-        dst.close()
-    finally:
-        raw.close()
-
-
-def _restore(engine: Engine, db_path: Path, backup: Path) -> Engine:
-    engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    shutil.copy(backup, db_path)
-    return make_engine(db_path)
 
 
 def _sale(engine: Engine, sede: str, patient: str, n: int) -> tuple[str, str]:
@@ -100,14 +71,14 @@ def test_restore_brings_lost_sales_back_and_seq_continues(
     sede = make_hub_sede(hub_runtime, "S01")
     data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
     engine = edge_runtime.engine
-    assert _enrol(hub_client, engine, data, sede)["epoch"] == 1
+    assert enrol_in_process(hub_client, engine, data, sede, CLOCK)["epoch"] == 1
     client = _client(hub_client, data)
     patient = add_patient(engine, CLOCK, sede_id=sede, doc="40000001")
     early = [_sale(engine, sede, patient, n) for n in (1, 2)]
     service.push_pending(engine, client, CLOCK)
     tail = _sale(engine, sede, patient, 3)  # committed, not yet pushed when the backup is taken
     backup = tmp_path / "backup.sqlite3"
-    _backup(engine, backup)
+    backup_copy(engine, backup)
     backup_outbox = _edge(engine, "SELECT count(*) FROM sync_outbox")
 
     # After the backup: the tail is pushed, more sales and a status change reach the hub.
@@ -120,13 +91,13 @@ def test_restore_brings_lost_sales_back_and_seq_continues(
 
     # The disk dies; the sede restores the backup. Reception sells once before re-enrolling
     # (the runbook says not to; it must still not lose the sale nor reuse a seq).
-    engine = _restore(engine, db_path, backup)
+    engine = restore_copy(engine, db_path, backup)
     assert _edge(engine, "SELECT count(*) FROM lab_order WHERE id = :i", i=lost[0][0]) == 0
     restored = _edge_state(engine)
     assert restored["last_seq"] < hub_mark
     after_restore = _sale(engine, sede, patient, 9)
 
-    info = _enrol(hub_client, engine, data, sede)
+    info = enrol_in_process(hub_client, engine, data, sede, CLOCK)
     assert info["epoch"] == 2 and info["resume_seq"] == hub_mark
     state = _edge_state(engine)
     assert state["acked_seq"] == hub_mark and state["epoch"] == 2
@@ -196,7 +167,7 @@ def test_unpushed_tail_of_a_restored_copy_is_pushed_in_the_new_epoch(
     sede = make_hub_sede(hub_runtime, "S01")
     data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
     engine = edge_runtime.engine
-    _enrol(hub_client, engine, data, sede)
+    enrol_in_process(hub_client, engine, data, sede, CLOCK)
     client = _client(hub_client, data)
     patient = add_patient(engine, CLOCK, sede_id=sede, doc="40000003")
     pushed = _sale(engine, sede, patient, 1)
@@ -204,9 +175,9 @@ def test_unpushed_tail_of_a_restored_copy_is_pushed_in_the_new_epoch(
     mark = _edge_state(engine)["acked_seq"]
     unpushed = _sale(engine, sede, patient, 2)  # the hub never saw it
     backup = tmp_path / "backup.sqlite3"
-    _backup(engine, backup)
-    engine = _restore(engine, db_path, backup)
-    info = _enrol(hub_client, engine, data, sede)
+    backup_copy(engine, backup)
+    engine = restore_copy(engine, db_path, backup)
+    info = enrol_in_process(hub_client, engine, data, sede, CLOCK)
     assert info["resume_seq"] == mark and info["renumbered"] == 0 and info["reimported"] == 0
     service.push_pending(engine, _client(hub_client, data), CLOCK)
     for order_id in (pushed[0], unpushed[0]):
@@ -223,17 +194,17 @@ def test_order_number_taken_again_after_restore_is_reported_not_fatal(
     sede = make_hub_sede(hub_runtime, "S01")
     data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
     engine = edge_runtime.engine
-    _enrol(hub_client, engine, data, sede)
+    enrol_in_process(hub_client, engine, data, sede, CLOCK)
     client = _client(hub_client, data)
     patient = add_patient(engine, CLOCK, sede_id=sede, doc="40000004")
     service.push_pending(engine, client, CLOCK)
     backup = tmp_path / "backup.sqlite3"
-    _backup(engine, backup)
+    backup_copy(engine, backup)
     lost = [_sale(engine, sede, patient, n) for n in (1, 2)]
     service.push_pending(engine, client, CLOCK)
-    engine = _restore(engine, db_path, backup)
+    engine = restore_copy(engine, db_path, backup)
     clash = _sale(engine, sede, patient, 2)  # the restored counter hands out number 2 again
-    info = _enrol(hub_client, engine, data, sede)
+    info = enrol_in_process(hub_client, engine, data, sede, CLOCK)
     assert info["reimport_skipped"] == {"local_conflict": 1, "parent_skipped": 1}
     assert _edge(engine, "SELECT count(*) FROM lab_order WHERE id = :i", i=lost[0][0]) == 1
     assert _edge(engine, "SELECT count(*) FROM lab_order WHERE id = :i", i=lost[1][0]) == 0
@@ -250,7 +221,7 @@ def test_reimport_pages_cover_every_record_once(
     admin_override(hub_client)
     sede = make_hub_sede(hub_runtime, "S01")
     data, engine = edge_runtime.settings.data_dir, edge_runtime.engine
-    _enrol(hub_client, engine, data, sede)
+    enrol_in_process(hub_client, engine, data, sede, CLOCK)
     client = _client(hub_client, data)
     patient = add_patient(engine, CLOCK, sede_id=sede, doc="40000005")
     for n in range(1, 5):
@@ -286,7 +257,7 @@ def test_applied_transaction_with_a_new_patient_is_not_pushed_again_and_its_reco
     sede = make_hub_sede(hub_runtime, "S01")
     data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
     engine = edge_runtime.engine
-    _enrol(hub_client, engine, data, sede)
+    enrol_in_process(hub_client, engine, data, sede, CLOCK)
     client = _client(hub_client, data)
     now = CLOCK.now()
     number = format_order_number("S01", business_date(now), 1)
@@ -302,15 +273,15 @@ def test_applied_transaction_with_a_new_patient_is_not_pushed_again_and_its_reco
                       updated_at=now)  # fmt: skip
         session.add(order)
     backup = tmp_path / "backup.sqlite3"
-    _backup(engine, backup)
+    backup_copy(engine, backup)
     service.push_pending(engine, client, CLOCK)
     set_order_status(engine, CLOCK, order.id, "en_proceso")
     service.push_pending(engine, client, CLOCK)
     hub_mark = _edge_state(engine)["acked_seq"]
 
-    engine = _restore(engine, db_path, backup)
+    engine = restore_copy(engine, db_path, backup)
     assert _edge(engine, "SELECT status FROM lab_order WHERE id = :i", i=order.id) == "registrada"
-    info = _enrol(hub_client, engine, data, sede)
+    info = enrol_in_process(hub_client, engine, data, sede, CLOCK)
     assert info["resume_seq"] == hub_mark
     assert info["renumbered"] == 0, info
     assert _edge(engine, "SELECT status FROM lab_order WHERE id = :i", i=order.id) == "en_proceso"

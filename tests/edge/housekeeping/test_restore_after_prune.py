@@ -5,8 +5,6 @@ outbox), the outbox continues above the hub's mark and new sales push exactly on
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,17 +14,18 @@ from sqlalchemy import Engine, text
 from central.runtime import HubRuntime
 from domain.clock import FixedClock, SystemClock
 from edge import housekeeping
-from edge.db import make_engine
 from edge.runtime import EdgeRuntime
 from edge.sync import service
-from edge.sync.enroll import enroll, load_credentials
+from edge.sync.enroll import load_credentials
 from tests.sync.replication_helpers import (
     add_patient,
     add_sale,
     admin_override,
+    backup_copy,
+    enrol_in_process,
     make_hub_sede,
-    new_code,
     node_client,
+    restore_copy,
 )
 
 CLOCK = SystemClock()
@@ -37,13 +36,6 @@ def _scalar(engine: Engine, sql: str) -> object:
         return conn.execute(text(sql)).scalar()
 
 
-def _enrol(hub_client: TestClient, engine: Engine, data: Path, sede: str) -> dict[str, object]:
-    return enroll(
-        engine, data, hub_url="http://hub", code=new_code(hub_client, sede), clock=CLOCK,
-        client=node_client(hub_client),
-    )  # fmt: skip
-
-
 def test_restore_and_re_enrol_after_pruning(
     hub_client: TestClient, hub_runtime: HubRuntime, edge_runtime: EdgeRuntime, tmp_path: Path
 ) -> None:
@@ -51,7 +43,7 @@ def test_restore_and_re_enrol_after_pruning(
     sede = make_hub_sede(hub_runtime, "S01")
     data, db_path = edge_runtime.settings.data_dir, edge_runtime.settings.db_path
     engine = edge_runtime.engine
-    _enrol(hub_client, engine, data, sede)
+    enrol_in_process(hub_client, engine, data, sede, CLOCK)
     client = node_client(hub_client, load_credentials(data))
     patient = add_patient(engine, CLOCK, sede_id=sede, doc="40000011")
 
@@ -67,22 +59,12 @@ def test_restore_and_re_enrol_after_pruning(
     pruned = housekeeping.run(engine, clock=later).deleted["sync_outbox"]
     assert pruned > 0 and _scalar(engine, "SELECT count(*) FROM sync_outbox") == 0
     backup = tmp_path / "backup.sqlite3"
-    raw = engine.raw_connection()
-    try:
-        dst = sqlite3.connect(backup)
-        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
-        dst.close()
-    finally:
-        raw.close()
+    backup_copy(engine, backup)
     lost = [sale(n) for n in (3, 4)]  # pushed, then the disk dies
     service.push_pending(engine, client, CLOCK)
 
-    engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    shutil.copy(backup, db_path)
-    engine = make_engine(db_path)
-    info = _enrol(hub_client, engine, data, sede)
+    engine = restore_copy(engine, db_path, backup)
+    info = enrol_in_process(hub_client, engine, data, sede, CLOCK)
     assert "outbox_pruned" not in info["reimport_skipped"]  # type: ignore[operator]
     for order_id in (*early, *lost):
         assert _scalar(engine, f"SELECT count(*) FROM lab_order WHERE id = '{order_id}'") == 1
