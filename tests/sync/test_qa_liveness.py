@@ -138,29 +138,20 @@ def test_qa_hub_restored_from_an_older_backup_gets_the_lost_rows_again(
     backup = f"{live}_bak"
     admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
 
-    def quiet_hub() -> None:  # no connection may use the database while it is copied
-        cluster.stop_hub()
-        if cluster.rt is not None:
-            cluster.rt.close()
-            cluster.rt = None
-
     try:
         cluster.start_hub()
         edge = cluster.add_edge("S01")
         sales(edge, 2)
         service.push_pending(edge.engine, edge.client, CLOCK)  # type: ignore[arg-type]
-        quiet_hub()
-        with admin.connect() as conn:  # the nightly backup
-            conn.execute(text(f'CREATE DATABASE "{backup}" TEMPLATE "{live}"'))
+        cluster.quiet_hub()
+        cluster.dump_hub(admin, backup)  # the nightly backup
         cluster.start_hub()
         sales(edge, 3, first=10)
         service.push_pending(edge.engine, edge.client, CLOCK)  # type: ignore[arg-type]
         last = edge.state()["last_seq"]
         assert edge.state()["acked_seq"] == cluster.hwm(edge) == last
-        quiet_hub()
-        with admin.connect() as conn:  # the disk died: the hub is restored from the backup
-            conn.execute(text(f'DROP DATABASE "{live}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{live}" TEMPLATE "{backup}"'))
+        cluster.quiet_hub()
+        cluster.restore_hub(admin, backup)  # the disk died: the hub is restored from the backup
         cluster.start_hub()
         assert cluster.hwm(edge) < last  # the hub lost rows the sede holds as acknowledged
         cluster.start_worker(edge)
@@ -168,7 +159,7 @@ def test_qa_hub_restored_from_an_older_backup_gets_the_lost_rows_again(
         wait_until("the ack", lambda: edge.state()["acked_seq"] == last)
         check_exactly_once(cluster, edge)
     finally:
-        quiet_hub()
+        cluster.quiet_hub()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{backup}" WITH (FORCE)'))
         admin.dispose()

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from central.db import unit_of_work as hub_uow
 from central.runtime import HubRuntime
@@ -143,6 +143,27 @@ class QaCluster:
     def stop_hub(self) -> None:
         if self.hub is not None and self.hub.poll() is None:
             terminate(self.hub)
+
+    def quiet_hub(self) -> None:
+        """Stop the hub and the test's own connections: no connection may use the database
+        while it is copied (``CREATE DATABASE ... TEMPLATE``)."""
+        self.stop_hub()
+        if self.rt is not None:
+            self.rt.close()
+            self.rt = None
+
+    def dump_hub(self, admin: Engine, name: str) -> None:
+        """A copy of the (quiet) hub database as ``name``: the nightly backup."""
+        live = make_url(self.database_url).database
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{live}"'))
+
+    def restore_hub(self, admin: Engine, name: str) -> None:
+        """The (quiet) hub database replaced by the copy ``name``: the disk died."""
+        live = make_url(self.database_url).database
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{live}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{live}" TEMPLATE "{name}"'))
 
     # ------------------------------------------------------------------ edges
     def add_edge(self, code: str) -> QaEdge:

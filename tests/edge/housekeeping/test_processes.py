@@ -85,20 +85,13 @@ def test_hub_restored_past_the_outbox_window_stops_sync_loudly_until_re_enrolmen
     backup = f"{live}_hk"
     admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
 
-    def quiet_hub() -> None:
-        cluster.stop_hub()
-        if cluster.rt is not None:
-            cluster.rt.close()
-            cluster.rt = None
-
     try:
         cluster.start_hub()
         edge = cluster.add_edge("S01")
         sales(edge, 2)
         service.push_pending(edge.engine, edge.client, CLOCK)  # type: ignore[arg-type]
-        quiet_hub()
-        with admin.connect() as conn:  # a dump the hub keeps (too long, as it turns out)
-            conn.execute(text(f'CREATE DATABASE "{backup}" TEMPLATE "{live}"'))
+        cluster.quiet_hub()
+        cluster.dump_hub(admin, backup)  # a dump the hub keeps (too long, as it turns out)
         cluster.start_hub()
         sales(edge, 3, first=10)
         service.push_pending(edge.engine, edge.client, CLOCK)  # type: ignore[arg-type]
@@ -115,10 +108,8 @@ def test_hub_restored_past_the_outbox_window_stops_sync_loudly_until_re_enrolmen
         assert edge.state()["pruned_seq"] == last
         offset.write_text("0")
 
-        quiet_hub()
-        with admin.connect() as conn:  # the hub is restored from that old dump
-            conn.execute(text(f'DROP DATABASE "{live}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{live}" TEMPLATE "{backup}"'))
+        cluster.quiet_hub()
+        cluster.restore_hub(admin, backup)  # the hub is restored from that old dump
         cluster.start_hub()
         restored_mark = cluster.hwm(edge)
         assert restored_mark < last
@@ -156,7 +147,7 @@ def test_hub_restored_past_the_outbox_window_stops_sync_loudly_until_re_enrolmen
         orders = cluster.hub_scalar("SELECT count(*) FROM sync_record WHERE record_type = 'order'")
         assert orders == 2 + 1  # the two sales of the old dump and the one made meanwhile
     finally:
-        quiet_hub()
+        cluster.quiet_hub()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{backup}" WITH (FORCE)'))
         admin.dispose()
