@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from domain.clock import business_date
 from domain.sunat.ubl import summary_filename
@@ -190,12 +191,19 @@ def refresh_alarms(rt: EdgeRuntime) -> int:
     """Set the replicated ``alarm`` flag of documents near or past their deadline."""
     today = business_date(rt.clock.now())
     changed = 0
+    # Only the rows whose flag changes (alarm_due in SQL; alarm_due itself still decides): the
+    # unanswered documents pile up while SUNAT is down, and loading them all every 15 s made
+    # the worker's memory grow with that backlog.
+    should = and_(
+        col(Invoice.state) != ANULADO,
+        or_(col(Invoice.state).notin_(FINAL_STATES), col(Invoice.void_requested)),
+        col(Invoice.business_date) <= today - dt.timedelta(days=1),
+        col(Invoice.deadline) <= today + dt.timedelta(days=1),
+    )
     with unit_of_work(rt.engine) as session:
         rows = session.exec(
             select(Invoice).where(
-                Invoice.state.notin_(FINAL_STATES)  # type: ignore[attr-defined]
-                | (Invoice.alarm == True)  # noqa: E712
-                | (Invoice.void_requested == True)  # noqa: E712
+                or_(and_(should, ~col(Invoice.alarm)), and_(~should, col(Invoice.alarm)))
             )
         ).all()
         for inv in rows:

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
@@ -294,20 +296,40 @@ def next_due(*, session: Session, now: dt.datetime, limit: int) -> list[LabJob]:
     collection time), so it reaches the laboratory as "muestra tomada" and becomes "enviada al
     laboratorio" on the ACK; changes and cancellations are never held. A forced send
     (``POST /api/lab-sync/sync/{order_id}``) does not wait.
+
+    Chosen in SQL, ``limit`` rows at most: the worker asks every 2 s, and the open jobs grow
+    with every sale whose tubes are not taken yet (or while the laboratory is down); loading
+    them all each round made the worker's memory grow with that backlog (~9 MB per 1,000 open
+    jobs, never given back: bench/bench_lab_due_memory.py).
     """
-    rows = session.exec(
-        select(LabJob)
-        .where(col(LabJob.state).in_(OPEN_STATES))
-        .order_by(col(LabJob.order_id), col(LabJob.seq))
-    ).all()
-    first: dict[str, LabJob] = {}
-    for job in rows:
-        first.setdefault(job.order_id, job)
-    due = [j for j in first.values() if j.next_attempt_at <= now]
-    waiting = awaiting_samples(session, [j.order_id for j in due if j.action == "new"])
-    due = [j for j in due if not (j.action == "new" and j.order_id in waiting)]
-    due.sort(key=lambda j: (j.next_attempt_at, j.created_at))
-    return due[:limit]
+    earlier = aliased(LabJob)
+    earlier_open = (
+        select(earlier.id)
+        .where(
+            earlier.order_id == LabJob.order_id,
+            col(earlier.state).in_(OPEN_STATES),
+            earlier.seq < LabJob.seq,
+        )
+        .exists()
+    )
+    samples_pending = (
+        select(Sample.id)
+        .where(Sample.order_id == LabJob.order_id, Sample.status == SAMPLE_PENDING)
+        .exists()
+    )
+    return list(
+        session.exec(
+            select(LabJob)
+            .where(
+                col(LabJob.state).in_(OPEN_STATES),
+                col(LabJob.next_attempt_at) <= now,
+                ~earlier_open,
+                ~and_(col(LabJob.action) == "new", samples_pending),
+            )
+            .order_by(col(LabJob.next_attempt_at), col(LabJob.created_at))
+            .limit(limit)
+        ).all()
+    )
 
 
 # --------------------------------------------------------------------------- order hooks
