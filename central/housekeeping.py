@@ -27,8 +27,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 
+from central.config.settings import SETTING_DEFAULTS, days_setting
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from domain.clock import Clock, business_date
@@ -37,7 +38,7 @@ from sync.prune_report import PruneReport
 log = logging.getLogger("labred.hub.housekeeping")
 
 BATCH_ROWS = 5000
-DEFAULT_AUDIT_DAYS = 1825
+DEFAULT_AUDIT_DAYS = int(SETTING_DEFAULTS["retention_audit_days"])
 GRACE = dt.timedelta(days=1)
 EDGE_AUDIT_TYPES = ("audit_event", "access_log")
 
@@ -48,18 +49,6 @@ class Report(PruneReport):
     retention it applied."""
 
     audit_days: int = DEFAULT_AUDIT_DAYS
-
-
-def audit_days(conn: Connection) -> int:
-    """``retention_audit_days`` (the Parámetros page), or its default."""
-    value: Any = conn.execute(
-        text("SELECT value FROM setting WHERE key = 'retention_audit_days'")
-    ).scalar()
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return DEFAULT_AUDIT_DAYS
-    return days if days >= 1 else DEFAULT_AUDIT_DAYS
 
 
 def _batched(
@@ -84,8 +73,8 @@ def _batched(
 def run(engine: Engine, *, clock: Clock, batch_rows: int = BATCH_ROWS) -> Report:
     """Apply every rule (module docstring); returns rows deleted per table."""
     now = clock.now()
-    with engine.connect() as conn:
-        days = audit_days(conn)
+    with unit_of_work(engine) as session:
+        days = days_setting(session=session, field="retention_audit_days")
     report = Report(audit_days=days)
     cutoff = now - dt.timedelta(days=days)
     grace = now - GRACE

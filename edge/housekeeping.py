@@ -48,7 +48,7 @@ from sqlalchemy import (
 from domain.clock import Clock
 from edge.audit import service as audit_service
 from edge.auth.models import LoginThrottle, RefreshToken
-from edge.config.models import Setting
+from edge.config.replicated import day_count, replicated_value
 from edge.db import EdgeSession, read_session, unit_of_work
 from edge.orders.models import OrderRequestKey
 from edge.runtime import EdgeRuntime
@@ -88,25 +88,13 @@ class Report(PruneReport):
     windows: Windows | None = None
 
 
-def _days(value: Any, default: int) -> int:
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return default
-    return days if days >= 1 else default
-
-
 def windows(conn: Connection) -> Windows:
     """The retention windows from the replicated settings (defaults until the hub sends them)."""
-    table: Table = Setting.__table__  # type: ignore[attr-defined]
-    values = dict(
-        conn.execute(
-            select(table.c.key, table.c.value).where(table.c.key.in_([AUDIT_KEY, BACKUP_KEY]))
-        ).all()
-    )
+    audit = day_count(replicated_value(conn, AUDIT_KEY), low=1)
+    backup = day_count(replicated_value(conn, BACKUP_KEY), low=1)
     return Windows(
-        audit_days=_days(values.get(AUDIT_KEY), DEFAULT_AUDIT_DAYS),
-        outbox_days=_days(values.get(BACKUP_KEY), DEFAULT_BACKUP_DAYS) + OUTBOX_MARGIN_DAYS,
+        audit_days=DEFAULT_AUDIT_DAYS if audit is None else audit,
+        outbox_days=(DEFAULT_BACKUP_DAYS if backup is None else backup) + OUTBOX_MARGIN_DAYS,
     )
 
 

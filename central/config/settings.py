@@ -60,14 +60,20 @@ def current_settings(*, session: Session) -> dict[str, Any]:
     return values
 
 
+def days_setting(*, session: Session, field: str) -> int:
+    """A setting counted in days (``retention_backup_days``, ``retention_audit_days``). A
+    stored value that is not a whole number of at least 1 (never written by the API) reads as
+    the default."""
+    value = current_settings(session=session)[field]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return int(SETTING_DEFAULTS[field])
+    return value
+
+
 def backup_retention_days(*, session: Session) -> int:
     """``retention_backup_days``: the hub's scheduled backups keep the dumps of this many days
-    (:func:`central.backup.service.prune_older_than`). A stored value that is not a whole
-    number of at least 1 (never written by the API) reads as the default."""
-    value = current_settings(session=session)["retention_backup_days"]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return int(SETTING_DEFAULTS["retention_backup_days"])
-    return value
+    (:func:`central.backup.service.prune_older_than`)."""
+    return days_setting(session=session, field="retention_backup_days")
 
 
 def ensure_settings(*, session: Session, clock: Clock) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +30,7 @@ from domain.sunat import (
 )
 from edge.billing.models import ANULADO, FINAL_STATES, Invoice, InvoiceLine
 from edge.config.models import Company, Sede
+from edge.config.replicated import day_count, replicated_value
 from edge.settings import EdgeSettings
 
 ZERO = Decimal("0.00")
@@ -209,27 +209,15 @@ def is_factura_family(doc_type: str, series: str) -> bool:
 FACTURA_DEADLINE_SETTING = "sunat_factura_deadline_days"
 BOLETA_DEADLINE_SETTING = "sunat_boleta_deadline_days"
 MAX_DEADLINE_DAYS = 31
-_SETTING_SQL = "SELECT value FROM setting WHERE key = ?"
 """A replicated deadline outside 0..31 days (the hub accepts 1 to 7) is ignored: the node's
 own ``edge.toml`` value applies, as before the hub ever sent one."""
 
 
 def replicated_deadline_days(session: Session, key: str) -> int | None:
-    """Days of the hub's ``setting`` row ``key`` (None: never received, or not a day count).
-
-    One lookup by the unique index on ``setting.key``, read on every document with no cache,
-    so a pulled change applies to the next document without a restart; plain SQL because it
-    runs inside every sale (about a tenth of the ORM query's cost)."""
-    row = session.connection().exec_driver_sql(_SETTING_SQL, (key,)).first()
-    value = row[0] if row is not None else None
-    if isinstance(value, str):  # JSON text; the column's affinity already turned "3" into 3
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value if 0 <= value <= MAX_DEADLINE_DAYS else None
+    """Days of the hub's ``setting`` row ``key`` (None: never received, or not a day count);
+    read on every document (:mod:`edge.config.replicated`)."""
+    value = replicated_value(session.connection(), key)
+    return day_count(value, low=0, high=MAX_DEADLINE_DAYS)
 
 
 def deadline_for(

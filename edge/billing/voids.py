@@ -42,7 +42,7 @@ from edge.billing.models import (
     SunatSummary,
 )
 from edge.billing.signer import get_signer
-from edge.config.models import Setting
+from edge.config.replicated import day_count, replicated_value
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
 
@@ -56,17 +56,11 @@ DEFAULT_DAYS = 3
 MAX_LINES = 500
 
 
-def _setting(session: Session, key: str) -> object:
-    row = session.exec(select(Setting).where(Setting.key == key)).first()
-    return None if row is None else row.value
-
-
 def policy(session: Session) -> tuple[str, int]:
     """(mode, window days) from the mirrored settings, with safe defaults."""
-    mode = _setting(session, SETTING_MODE)
-    days = _setting(session, SETTING_DAYS)
+    mode = replicated_value(session.connection(), SETTING_MODE)
+    window = day_count(replicated_value(session.connection(), SETTING_DAYS), low=0)
     chosen = mode if mode in (MODE_BAJA, MODE_CREDIT_NOTE) else MODE_BAJA
-    window = days if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else None
     return str(chosen), DEFAULT_DAYS if window is None else window
 
 
