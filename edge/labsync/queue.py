@@ -277,18 +277,6 @@ def enqueue_cancel(*, session: Session, order: Order, clock: Clock) -> LabJob | 
     return job
 
 
-def awaiting_samples(session: Session, order_ids: list[str]) -> set[str]:
-    """Orders (of ``order_ids``) with a sample still to be taken."""
-    if not order_ids:
-        return set()
-    rows = session.exec(
-        select(Sample.order_id).where(
-            col(Sample.order_id).in_(order_ids), Sample.status == SAMPLE_PENDING
-        )
-    ).all()
-    return set(rows)
-
-
 def next_due(*, session: Session, now: dt.datetime, limit: int) -> list[LabJob]:
     """Open jobs whose time has come, at most one per order (an order's jobs go in sequence).
 
