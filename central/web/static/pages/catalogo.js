@@ -103,23 +103,26 @@ export default async function () {
       el("td", {}, p.reason || "—"), el("td", {}, p.changed_by_username || "—"), el("td", {}, when(p.created_at)))), 7, "Sin cambios de precio.");
   }
 
+  // The editor shows, filled and focused, in one synchronous step after the data it needs has
+  // arrived: focusing after an await would pull the cursor (and what is being typed) into the
+  // code or name field while the user is already in another one.
   async function open(s) {
     editing = s;
     if (!editable) { editor.hidden = true; await showHistory(s); history.scrollIntoView({ block: "start" }); return; }
+    if (exams.length === 0) await loadExams();
+    if (editing !== s) return; // another test was opened meanwhile
     editor.hidden = false;
     formErrors(form, null, general);
     form.reset();
     document.getElementById("svc-editor-title").textContent = s ? `Editar ${s.code} · ${s.name}` : "Nuevo examen o perfil";
     for (const node of editor.querySelectorAll("[data-only]")) node.hidden = node.dataset.only !== (s ? "edit" : "create");
     const f = form.elements;
-    if (exams.length === 0) await loadExams();
     if (s) {
       for (const key of ["name", "sample_type", "tube", "igv_affectation", "loinc"]) f[key].value = s[key] ?? "";
       f.category_id.value = s.category_id || "";
       f.turnaround_hours.value = String(s.turnaround_hours);
       f.active.checked = s.active;
       showMembers(s.is_panel, s.panel_service_ids);
-      await showHistory(s);
     } else {
       f.turnaround_hours.value = "24";
       f.active.checked = true;
@@ -128,6 +131,7 @@ export default async function () {
     }
     editor.scrollIntoView({ block: "start" });
     (s ? f.name : f.code).focus({ preventScroll: true });
+    if (s) await showHistory(s);
   }
 
   function body() {
