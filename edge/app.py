@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from edge import ratelimit
+from edge import diskspace, ratelimit
 from edge.auth import throttle
 from edge.db import Checkpointer
 from edge.runtime import EdgeRuntime
@@ -44,7 +44,13 @@ ROUTER_MODULES: tuple[str, ...] = (
 
 APPROVALS_FILE = "approvals.json"
 
-_HEALTH_EXAMPLE = {"status": "ok", "service": "edge", "version": VERSION}
+_HEALTH_EXAMPLE = {
+    "status": "ok",
+    "service": "edge",
+    "version": VERSION,
+    "disk": "ok",
+    "disk_free_mb": 41234,
+}
 
 
 def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) -> FastAPI:
@@ -75,6 +81,7 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
     # Several API processes (serve --workers N): counter-approval failures counted per node.
     throttle.share_approvals(settings.data_dir / APPROVALS_FILE if settings.workers > 1 else None)
     webapp.install(app)
+    diskspace.install(app)  # a full disk: 507 disk_full, never a 500
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -90,11 +97,21 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
     @app.get(
         "/health",
         tags=["sistema"],
-        summary="El proceso está vivo",
+        summary="El proceso está vivo (y el espacio libre en disco)",
+        description="`disk`: ok | bajo (menos de `disk_low_mb` libres) | lleno (menos de "
+        "`disk_full_mb`: las ventas pueden fallar); `disk_free_mb`: MB libres en el directorio "
+        "de datos. Responde 200 aunque el disco esté lleno: el proceso sigue vivo.",
         responses={200: {"content": {"application/json": {"example": _HEALTH_EXAMPLE}}}},
     )
     def health() -> dict[str, Any]:
-        return {"status": "ok", "service": "edge", "version": VERSION}
+        space = diskspace.measure_settings(rt.settings)
+        return {
+            "status": "ok",
+            "service": "edge",
+            "version": VERSION,
+            "disk": space.level,
+            "disk_free_mb": space.free_mb,
+        }
 
     @app.get(
         "/ready",
@@ -120,4 +137,5 @@ def create_app(settings: EdgeSettings, *, runtime: EdgeRuntime | None = None) ->
 
     openapi_nulls.install(app)  # FastAPI drops None inside examples
     webapp.document_payload_limit(app)  # 413 on every route that takes a body
+    diskspace.document(app)  # 507 disk_full on every write route
     return app

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sync.config import ConfigError, read_toml, setting_error
@@ -109,10 +109,41 @@ class EdgeSettings(BaseSettings):
         default=True,
         description="Issue the boleta / factura in the sale transaction once an order is paid.",
     )
+    disk_low_mb: int = Field(
+        default=200,
+        ge=0,
+        description="Free space (MB) of the data directory's disk below which /health and the "
+        "reception header warn (level ``bajo``) and the worker logs a warning.",
+    )
+    disk_full_mb: int = Field(
+        default=20,
+        ge=0,
+        description="Free space (MB) below which the disk counts as full (level ``lleno``): "
+        "sales may be refused at any moment.",
+    )
+    lab_listener: str | None = Field(
+        default=None,
+        description="Where this machine hears the laboratory's HL7 results (MLLP), "
+        '"HOST:PORT" (e.g. "0.0.0.0:2575"); the worker runs the listener. Wins over the hub\'s '
+        "per-sede listener (laboratory page); unset: the hub's, if any.",
+    )
     clock_offset_file: Path | None = Field(
         default=None,
         description="Demo and drills only: a file holding seconds to shift the node's clock.",
     )
+
+    @field_validator("lab_listener")
+    @classmethod
+    def _check_lab_listener(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        listener_address(value)
+        return value.strip()
+
+    @property
+    def lab_listener_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` of :attr:`lab_listener`, or None."""
+        return listener_address(self.lab_listener) if self.lab_listener else None
 
     @property
     def db_path(self) -> Path:
@@ -121,6 +152,16 @@ class EdgeSettings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+
+def listener_address(value: str) -> tuple[str, int]:
+    """``"HOST:PORT"`` (``"0.0.0.0:2575"``, ``"[::]:2575"``) -> ``(host, port)``; ValueError
+    with a sentence for anything else."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"debe ser HOST:PUERTO, por ejemplo 0.0.0.0:2575; se recibió {value!r}")
+    return host, int(port)
 
 
 def load_edge_settings(

@@ -4,6 +4,11 @@ Each capability registers its jobs from its own module (listed in ``JOB_MODULES`
 :func:`job`; a job body is a function of the runtime that does one bounded round of work in its
 own units of work and returns. The scheduler never runs two instances of one job at once, and a
 failing round is logged and retried at the next tick (a failure never stops the loop).
+
+A full disk fails every job that writes, every round: that is logged once per job when it starts
+and once when the job succeeds again (:data:`edge.diskspace.ALARM`), not every 2 s, and the
+``disk.check`` job logs the disk's level (ok / bajo / lleno) when it changes. Nothing is marked
+failed because of it: a rolled-back round leaves its work queued for the next one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from edge import diskspace
 from edge.runtime import EdgeRuntime
 
 log = logging.getLogger("labred.edge.worker")
@@ -29,6 +35,7 @@ JobFn = Callable[[EdgeRuntime], object]
 JOB_MODULES: tuple[str, ...] = (
     "edge.billing.sender",
     "edge.billing.summaries",
+    "edge.billing.missing_files",
     "edge.housekeeping",
     "edge.labsync.worker",
     "edge.sync.worker",
@@ -65,10 +72,26 @@ def _guarded(spec: JobSpec, rt: EdgeRuntime) -> Callable[[], None]:
     def run() -> None:
         try:
             spec.fn(rt)
-        except Exception:  # noqa: BLE001 - a failing round must not stop the worker
-            log.exception("job failed", extra={"job": spec.name})
+        except Exception as exc:  # noqa: BLE001 - a failing round must not stop the worker
+            if diskspace.is_disk_full(exc):  # once per job until it works again
+                diskspace.ALARM.raised(spec.name, exc, job=spec.name)
+            else:
+                log.exception("job failed", extra={"job": spec.name})
+        else:
+            diskspace.ALARM.cleared(spec.name)
 
     return run
+
+
+_DISK = diskspace.LevelWatch()
+
+
+@job("disk.check", seconds=30)
+def disk_check(rt: EdgeRuntime) -> diskspace.DiskSpace:
+    """Log the data directory's free-space level when it changes (ok / bajo / lleno)."""
+    space = diskspace.measure_settings(rt.settings)
+    _DISK.update(space)
+    return space
 
 
 def _now() -> datetime.datetime:

@@ -7,6 +7,9 @@ sentence, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import sys
 import tomllib
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -103,7 +106,11 @@ def read_toml(path: Path | None) -> dict[str, Any]:
 
 
 def ensure_data_dir(path: Path) -> Path:
-    """Create the data directory if needed and check it is writable."""
+    """Create the data directory if needed and check it is writable.
+
+    A full disk is not refused (a warning on stderr): the directory is writable once space
+    is freed, and a service restarted meanwhile must come up to serve reads and to retry its
+    jobs, not exit and be restarted in a loop."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -115,6 +122,15 @@ def ensure_data_dir(path: Path) -> Path:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
+        with contextlib.suppress(OSError):  # a half-written probe on a full disk
+            probe.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(
+                f"labred: warning: no free space in data directory {path}: writes are refused "
+                "until space is freed",
+                file=sys.stderr,
+            )
+            return path
         raise ConfigError(f"data directory {path} is not writable: {exc.strerror}") from None
     return path
 

@@ -171,7 +171,9 @@ def _http_response(request: Request, exc: StarletteHTTPException) -> Response:
 
 def _unexpected_response(request: Request, exc: Exception) -> Response:
     rid = getattr(request.state, "request_id", "-")
-    log.exception("unexpected error", extra={"request_id": rid, "path": request.url.path})
+    # exc_info=exc: Starlette runs this handler in a worker thread, where there is no
+    # "current" exception for log.exception to find
+    log.error("unexpected error", exc_info=exc, extra={"request_id": rid, "path": request.url.path})
     return JSONResponse(
         error_body("internal", f"Error interno. Informe este código a soporte: {rid}."),
         status_code=500,

@@ -4,11 +4,18 @@
 ``documents/<business date>/R-<RUC>-<type>-<series>-<number>.zip`` under the data directory
 (summaries: ``<RUC>-RC-YYYYMMDD-N.xml`` and ``R-<RUC>-RC-YYYYMMDD-N.zip``). Paths stored in
 the database are relative to the data directory.
+
+The database is the record, the files are copies: the bytes of every signed XML and CDR are in
+``invoice_file``, committed with the document, and a file is written only after that commit.
+A file that cannot be written then (disk full) is logged once and never turns a committed sale
+into an error; the worker's ``billing.missing_files`` sweep
+(:mod:`edge.billing.missing_files`) writes it once there is space again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +23,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from edge.db import after_commit
+from edge.diskspace import ALARM, is_disk_full
+
+log = logging.getLogger("labred.edge.billing")
 
 DOCUMENTS = "documents"
 
@@ -55,8 +65,31 @@ def write_after_commit(session: Session, data_dir: Path, relpath: str, data: byt
     """Write the file once the caller's transaction commits (never for a rolled-back number),
     after the writer lock is released (the next sale does not wait for these fsyncs).
 
-    The bytes are also in ``invoice_file``; :func:`ensure_file` rewrites a missing file."""
-    after_commit(session, lambda: write_atomic(data_dir / relpath, data))
+    The bytes are also in ``invoice_file``: a write that fails here is logged, not raised (the
+    transaction is committed; see :func:`try_write`), and the file is written later."""
+
+    def write() -> None:
+        try_write(data_dir, relpath, data)
+
+    after_commit(session, write)
+
+
+def try_write(data_dir: Path, relpath: str, data: bytes, *, missing_only: bool = False) -> bool:
+    """:func:`write_atomic` (only when the file is missing, with ``missing_only``) that never
+    raises: False, logged once per condition when the disk is full, when it failed."""
+    path = data_dir / relpath
+    if missing_only and path.exists():
+        return True
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        if is_disk_full(exc):
+            ALARM.raised("documents", exc, relpath=relpath)
+        else:
+            log.error("document file not written: %s (%s)", relpath, exc)
+        return False
+    ALARM.cleared("documents")
+    return True
 
 
 def ensure_file(data_dir: Path, relpath: str, data: bytes) -> None:
@@ -66,4 +99,11 @@ def ensure_file(data_dir: Path, relpath: str, data: bytes) -> None:
         write_atomic(path, data)
 
 
-__all__ = ["cdr_relpath", "ensure_file", "write_after_commit", "write_atomic", "xml_relpath"]
+__all__ = [
+    "cdr_relpath",
+    "ensure_file",
+    "try_write",
+    "write_after_commit",
+    "write_atomic",
+    "xml_relpath",
+]

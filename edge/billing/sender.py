@@ -178,7 +178,8 @@ def _begin(rt: EdgeRuntime, invoice_id: str) -> tuple[Invoice, bytes, str, str] 
         )
         session.add(sub)
         session.flush()
-        files.ensure_file(rt.settings.data_dir, inv.xml_path, xml.content)
+        # the bytes sent are the row's: a file the full disk refuses is written later
+        files.try_write(rt.settings.data_dir, inv.xml_path, xml.content, missing_only=True)
         return inv, xml.content, ruc, sub.id
 
 

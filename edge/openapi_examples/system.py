@@ -77,6 +77,8 @@ WEB_STATUS: Example = {
     "sync_failures": 0,
     "lab_pending": 1,
     "lab_alerts": 1,
+    "disk": "ok",
+    "disk_free_mb": 41234,
     "now": "2026-11-29T14:07:45Z",
 }
 

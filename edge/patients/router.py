@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from domain.clock import business_date
+from edge.access_deferral import access_logged_read
 from edge.auth.tokens import Principal
 from edge.db import read_session, unit_of_work
 from edge.deps import RuntimeDep, client_ip, error_responses, require
@@ -105,7 +106,7 @@ def search_patients(
     limit: Annotated[int, Query(ge=1, le=100, description="Tamaño de página")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="Desde qué fila")] = 0,
 ) -> PatientSearchResult:
-    with search_log_unit_of_work(rt.engine) as session:
+    with access_logged_read(search_log_unit_of_work(rt.engine)) as session:
         page = patients_service.search(
             session=session, clock=rt.clock, actor=_actor(rt, user, request),
             q=q, limit=limit, offset=offset,
@@ -207,7 +208,7 @@ def export_patients(
     responses=error_responses(404),
 )
 def get_patient(patient_id: str, rt: RuntimeDep, user: Reader, request: Request) -> PatientRead:
-    with unit_of_work(rt.engine) as session:
+    with access_logged_read(unit_of_work(rt.engine)) as session:  # answered on a full disk
         patient = patients_service.view(
             session=session, clock=rt.clock, actor=_actor(rt, user, request), patient_id=patient_id
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -209,6 +209,12 @@ class WebStatus(BaseModel):
         description="Envíos al laboratorio pendientes (sin permiso: None)."
     )
     lab_alerts: int | None = Field(description="Alertas del laboratorio (exámenes sin código).")
+    disk: Literal["ok", "bajo", "lleno"] = Field(
+        default="ok",
+        description="Espacio libre del disco de la sede: ok | bajo (menos de disk_low_mb) | "
+        "lleno (menos de disk_full_mb: las ventas pueden fallar; avise al técnico).",
+    )
+    disk_free_mb: int | None = Field(default=None, description="MB libres en el disco.")
     now: dt.datetime
 
 
@@ -227,6 +233,7 @@ def node_status(
     sync = sync_service.status(rt.engine, rt.clock)
     hub_url = sync.get("hub_url") or rt.settings.hub_url
     hub, checked = web_status.PROBE.state(hub_url, now=dt.datetime.now(dt.UTC))
+    disk = web_status.disk_status(rt.settings)
     with read_session(rt.engine) as session:
         sede = web_status.sede_label(session, sede_id=rt.sede_id)
         queue = web_status.sunat_queue(session, today=business_date(now))
@@ -246,6 +253,8 @@ def node_status(
         sync_failures=int(sync.get("consecutive_failures") or 0),
         lab_pending=lab.pending if lab else None,
         lab_alerts=lab.alerts if lab else None,
+        disk=disk.level,
+        disk_free_mb=disk.free_mb,
         now=now,
     )
 

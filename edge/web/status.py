@@ -1,4 +1,5 @@
-"""What the reception header shows about the node: the sede, the hub link and the SUNAT queue.
+"""What the reception header shows about the node: the sede, the hub link, the SUNAT queue and
+the free space of the data directory's disk.
 
 The hub link is probed in the background (``GET {hub}/health``, short timeout) and cached,
 so no page or API request ever waits on the network: a request reads the last known state
@@ -19,7 +20,9 @@ from sqlmodel import Session, col, select
 
 from edge.billing.models import ERROR_RED, FINAL_STATES, STATES, Invoice
 from edge.config.models import Sede
+from edge.diskspace import DiskSpace, Level, measure_settings
 from edge.labsync import service as labsync_service
+from edge.settings import EdgeSettings
 
 HubState = Literal["en_linea", "sin_conexion", "sin_central", "comprobando"]
 
@@ -143,8 +146,23 @@ def lab_queue(session: Session) -> LabQueue:
     return LabQueue(pending=found.total, alerts=len(found.alerts))
 
 
+@dataclass(frozen=True)
+class DiskStatus:
+    level: Level  # ok | bajo (< disk_low_mb free) | lleno (< disk_full_mb free)
+    free_mb: int
+
+
+def disk_status(settings: EdgeSettings) -> DiskStatus:
+    """Free space of the data directory (one ``statvfs``, no database): the header turns it
+    into a warning long before SQLite runs out of room (``disk_low_mb``, 200 MB by default)."""
+    space: DiskSpace = measure_settings(settings)
+    return DiskStatus(level=space.level, free_mb=space.free_mb)
+
+
 __all__ = [
     "PROBE",
+    "DiskStatus",
+    "disk_status",
     "HubProbe",
     "HubState",
     "LabQueue",

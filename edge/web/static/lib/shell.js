@@ -107,6 +107,7 @@ function nodeDown(down) {
   const el = document.getElementById("st-node");
   if (el) el.hidden = !down;
   if (!down) return;
+  disk(null);
   for (const [id, text] of [["st-hub", "Central: ?"], ["st-sync", "Sync: —"], ["st-sunat", "SUNAT: —"], ["st-lab", "Lab: —"]]) {
     setPill(id, text, "unknown");
   }
@@ -146,6 +147,23 @@ function paint(web, sync, lab) {
     setPill("st-lab", `Lab: ${lab.pending} pendientes${lab.alerts ? `, ${lab.alerts} alertas` : ""}`,
       lab.alerts ? "bad" : lab.pending ? "warn" : "ok");
   } else setPill("st-lab", "Lab: —", "unknown");
+  disk(web);
+}
+
+// The sede PC's disk: shown only when it is low or full, before SQLite refuses a sale.
+function disk(web) {
+  const el = document.getElementById("st-disk");
+  if (!el) return;
+  el.hidden = !web || !web.disk || web.disk === "ok";
+  if (el.hidden) return;
+  const free = web.disk_free_mb === null || web.disk_free_mb === undefined ? "" : `: ${web.disk_free_mb} MB libres`;
+  if (web.disk === "lleno") {
+    setPill("st-disk", `Disco lleno${free}`, "bad",
+      "El disco del equipo de la sede está lleno: las ventas y pagos pueden no guardarse. Avise al técnico para liberar espacio.");
+  } else {
+    setPill("st-disk", `Disco casi lleno${free}`, "warn",
+      "Queda poco espacio en el disco del equipo de la sede. Avise al técnico antes de que se llene.");
+  }
 }
 
 export async function pollStatus() {
