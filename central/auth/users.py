@@ -18,6 +18,7 @@ from central.auth.passwords import check_strength, hash_password
 from central.auth.schemas import UserCreate, UserUpdate
 from central.auth.tokens import Principal
 from central.config.models import Sede
+from central.config.sede_order import sede_code_key
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.permissions import Role
@@ -66,19 +67,23 @@ def get_user(*, session: Session, user_id: str) -> HubUser:
 
 
 def _check_sedes(session: Session, role: Role, sede_ids: list[str]) -> list[str]:
+    """The user's sedes, each once, by sede code (natural: S2 < S10)."""
     unique = list(dict.fromkeys(sede_ids))
+    codes: dict[str, str] = {}
     for i, sede_id in enumerate(unique):
-        if session.get(Sede, sede_id) is None:
+        sede = session.get(Sede, sede_id)
+        if sede is None:
             raise InvalidInput(
                 f"La sede «{sede_id}» no existe.", code="sede_unknown", loc=["body", "sede_ids", i]
             )
+        codes[sede_id] = sede.code
     if role is not Role.ADMIN and not unique:
         raise InvalidInput(
             "Asigne al menos una sede a este usuario.",
             code="sede_required",
             loc=["body", "sede_ids"],
         )
-    return unique
+    return sorted(unique, key=lambda sede_id: sede_code_key(codes[sede_id]))
 
 
 def _check_email_free(session: Session, email: str, *, user_id: str | None) -> None:

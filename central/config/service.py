@@ -13,6 +13,7 @@ from central.audit import service as audit
 from central.config.changes import Actor, apply_changes, given
 from central.config.models import Company, CompanySecret, Sede
 from central.config.schemas import CompanyUpdate, SedeCreate, SedeUpdate
+from central.config.sede_order import sede_code_order
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import default_series, sede_id_for, sede_number
@@ -99,7 +100,7 @@ def list_sedes(*, session: Session, active: bool | None = None) -> list[Sede]:
     query = select(Sede)
     if active is not None:
         query = query.where(Sede.active == active)
-    return list(session.exec(query.order_by(col(Sede.code))).all())
+    return list(session.exec(query.order_by(*sede_code_order(col(Sede.code)))).all())
 
 
 def get_sede(*, session: Session, sede_id: str) -> Sede:

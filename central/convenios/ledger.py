@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from central.config.sede_order import sede_code_key
 from central.convenios.models import Convenio
 from central.convenios.payment_models import ConvenioPayment
 from central.convenios.payments import Factura, facturas
@@ -159,7 +160,7 @@ def ledger(
             s.not_due_cents += ln.outstanding_cents
     shown = sorted(
         (s for s in per.values() if sedes is None or s.sede_id in sedes),
-        key=lambda s: (s.sede_code, s.sede_id),
+        key=lambda s: (sede_code_key(s.sede_code), s.sede_id),
     )
     visible = [ln for ln in lines if sedes is None or ln.factura.sede_id in sedes]
     return Ledger(

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from central.audit import service as audit
 from central.config.changes import Actor, track
 from central.config.models import Sede, Setting
+from central.config.sede_order import sede_code_order
 from central.lab.models import LabSystem
 from central.lab.schemas import SedeLabPut
 from domain.clock import Clock
@@ -43,7 +44,7 @@ def _sede_settings(session: Session) -> dict[str, Setting]:
 
 def sede_labs(*, session: Session) -> list[SedeLab]:
     settings = _sede_settings(session)
-    sedes = session.exec(select(Sede).order_by(col(Sede.code))).all()
+    sedes = session.exec(select(Sede).order_by(*sede_code_order(col(Sede.code)))).all()
     return [SedeLab(sede=s, setting=settings.get(s.id)) for s in sedes]
 
 

@@ -16,6 +16,7 @@ from central.audit import service as audit
 from central.catalog.models import CatalogService
 from central.config.changes import Actor, apply_changes, given, track
 from central.config.models import Sede
+from central.config.sede_order import sede_code_key
 from central.lab.models import LabCodeMap, LabSystem
 from central.lab.schemas import (
     FLAVOURS,
@@ -78,7 +79,7 @@ def _sede_codes(session: Session, sede_ids: list[str]) -> list[str]:
     if not sede_ids:
         return []
     rows = session.exec(select(Sede.code).where(col(Sede.id).in_(sede_ids))).all()
-    return sorted(rows)
+    return sorted(rows, key=sede_code_key)
 
 
 def create_system(

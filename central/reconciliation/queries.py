@@ -9,6 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central.auth.tokens import Principal
+from central.config.models import Sede
+from central.config.sede_order import sede_code_order
 from central.reconciliation.models import Closure, Discrepancy
 from domain import reconciliation as rules
 from domain.errors import Forbidden, NotFound
@@ -58,7 +60,12 @@ def list_closures(
         query = query.where(col(Closure.business_date) <= date_to)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(col(Closure.business_date).desc(), col(Closure.sede_id))
+        query.outerjoin(Sede, col(Sede.id) == col(Closure.sede_id))
+        .order_by(
+            col(Closure.business_date).desc(),
+            *sede_code_order(col(Sede.code)),
+            col(Closure.sede_id),
+        )
         .limit(limit)
         .offset(offset)
     ).all()
@@ -101,8 +108,12 @@ def search_discrepancies(
         query = query.where(col(Discrepancy.business_date) <= date_to)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(
-            col(Discrepancy.business_date).desc(), col(Discrepancy.sede_id), col(Discrepancy.key)
+        query.outerjoin(Sede, col(Sede.id) == col(Discrepancy.sede_id))
+        .order_by(
+            col(Discrepancy.business_date).desc(),
+            *sede_code_order(col(Sede.code)),
+            col(Discrepancy.sede_id),
+            col(Discrepancy.key),
         )
         .limit(limit)
         .offset(offset)

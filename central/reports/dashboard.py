@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from central.config.sede_order import sede_code_sql
 from central.reports.filters import Filters, money, query_rows
 from central.reports.patient_tables import patient_split
 
@@ -57,7 +58,7 @@ def dashboard(*, session: Session, filters: Filters) -> dict[str, Any]:
         "'anulada'), sum(d.total_cents) FILTER (WHERE d.status <> 'anulada') "
         "FROM rpt_order_day d LEFT JOIN sede s ON s.id = d.sede_id "
         f"WHERE {f.where('d.business_date', 'd.sede_id')} "
-        "GROUP BY d.sede_id, s.code ORDER BY s.code, d.sede_id",
+        f"GROUP BY d.sede_id, s.code ORDER BY {sede_code_sql('s.code')}, d.sede_id",
         f,
     )  # fmt: skip
     # the tablero's chart and the patients analysis report count them the same way

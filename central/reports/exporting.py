@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from central.config.models import Sede
+from central.config.sede_order import sede_code_key
 from central.reports import service
 from central.reports.export import Sheet, render
 from domain.cash import method_label
@@ -72,7 +73,8 @@ def _dashboard_title(session: Session, filters: service.Filters) -> str:
     """The chain's, or the sedes' a supervisor (or a filter) limits it to, by code."""
     if filters.sede_ids is None:
         return "Tablero de la cadena"
-    codes = sorted(session.exec(select(Sede.code).where(col(Sede.id).in_(filters.sede_ids))).all())
+    codes = session.exec(select(Sede.code).where(col(Sede.id).in_(filters.sede_ids))).all()
+    codes = sorted(codes, key=sede_code_key)
     return (
         "Tablero de la sede " + codes[0]
         if len(codes) == 1

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from central.config.sede_order import sede_code_sql
 from central.reports.filters import Column, Filters, Table
 
 
@@ -26,7 +27,8 @@ def turnaround(session: Session, f: Filters, limit: int) -> Table:
             "SELECT coalesce(s.code, t.sede_id), count(*), avg(h), "
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY h), "
             "percentile_cont(0.9) WITHIN GROUP (ORDER BY h) FROM t "
-            "LEFT JOIN sede s ON s.id = t.sede_id GROUP BY 1 ORDER BY 1"
+            "LEFT JOIN sede s ON s.id = t.sede_id GROUP BY 1 "
+            f"ORDER BY {sede_code_sql('coalesce(s.code, t.sede_id)')}"
         ),
         params,
     )

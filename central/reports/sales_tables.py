@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from central.config.sede_order import sede_code_sql
 from central.reports.filters import Column, Filters, Table, money, query_rows
 
 
@@ -34,7 +35,8 @@ def sales(session: Session, f: Filters, limit: int) -> Table:
         "SELECT coalesce(s.code, d.sede_id), coalesce(s.name, ''), sum(d.orders), "
         "sum(d.total_cents), sum(d.covered_cents), sum(d.paid_cents) FROM rpt_order_day d "
         f"LEFT JOIN sede s ON s.id = d.sede_id WHERE {f.where('d.business_date', 'd.sede_id')} "
-        "AND d.status <> 'anulada' GROUP BY 1, 2 ORDER BY 1",
+        "AND d.status <> 'anulada' GROUP BY 1, 2 "
+        f"ORDER BY {sede_code_sql('coalesce(s.code, d.sede_id)')}",
         f,
     )
     return Table(

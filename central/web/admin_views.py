@@ -25,6 +25,7 @@ from central.config import service as config_service
 from central.config import settings as config_settings
 from central.config.changes import history as config_history
 from central.config.models import ConfigChange, Sede
+from central.config.sede_order import sede_code_sql
 from central.notifications import service as notifications_service
 from central.notifications import templates as notification_templates
 from central.notifications.models import Notification, NotificationTemplate
@@ -169,9 +170,9 @@ WHERE r.record_type = 'invoice' AND r.op <> 'delete' AND r.sede_id = ANY(:sedes)
        OR (NOT (r.payload->>'state' = ANY(:final))
            AND ((r.payload->>'deadline') < :today
                 OR coalesce((r.payload->>'alarm')::boolean, false))))
-ORDER BY r.payload->>'deadline', s.code, r.payload->>'series', r.payload->>'number'
+ORDER BY r.payload->>'deadline', {sede_order}, r.payload->>'series', r.payload->>'number'
 LIMIT :limit
-"""
+""".replace("{sede_order}", sede_code_sql("s.code"))
 
 
 def _date(value: Any) -> dt.date | None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlmodel import Session
 
+from central.config.sede_order import sede_code_sql
 from central.reports import service as reports
 from central.web import charts
 from domain.cash import method_label
@@ -25,7 +26,7 @@ def sales_by_sede_day(
             "SELECT coalesce(s.code, d.sede_id), d.business_date, sum(d.total_cents) "
             "FROM rpt_order_day d LEFT JOIN sede s ON s.id = d.sede_id "
             f"WHERE {filters.where('d.business_date', 'd.sede_id')} AND d.status <> 'anulada' "
-            "GROUP BY 1, 2 ORDER BY 1, 2"
+            f"GROUP BY 1, 2 ORDER BY {sede_code_sql('coalesce(s.code, d.sede_id)')}, 2"
         ),
         filters.params(),
     )
