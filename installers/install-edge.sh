@@ -27,13 +27,16 @@ again changes nothing.
                          LITESTREAM_SECRET_ACCESS_KEY
   --s3-endpoint URL      endpoint of S3-compatible storage (MinIO, ...)
   --port N               API port (default 8101)
+  --lab-listener H:P     where the worker hears the laboratory's HL7 results (MLLP), e.g.
+                         0.0.0.0:2575: lab_listener in edge.toml (set in a kept edge.toml
+                         too); it wins over the listener set on the hub's laboratory page
   --root DIR             install into DIR instead of / (no user, no systemctl, no chown)
   --dry-run              print every step without doing it
   -h, --help             this help
 EOF
 }
 
-HUB_URL="" CODE="" NO_ENROLL=0 SOURCE=$REPO_DIR PYVENV="" SKIP_PIP=0 PORT=8101
+HUB_URL="" CODE="" NO_ENROLL=0 SOURCE=$REPO_DIR PYVENV="" SKIP_PIP=0 PORT=8101 LAB_LISTENER=""
 BACKUP_PATH=$VARLIB/backup/edge S3_URL="" S3_ENDPOINT=""
 S3_KEY=${LITESTREAM_ACCESS_KEY_ID:-} S3_SECRET=${LITESTREAM_SECRET_ACCESS_KEY:-}
 while (($#)); do
@@ -50,6 +53,7 @@ while (($#)); do
         --s3-access-key-id) S3_KEY=${2:?}; shift ;;
         --s3-secret-access-key) S3_SECRET=${2:?}; shift ;;
         --port) PORT=${2:?}; shift ;;
+        --lab-listener) LAB_LISTENER=${2:?--lab-listener needs HOST:PORT}; shift ;;
         --root) ROOT=$(realpath -m "${2:?}"); shift ;;
         --dry-run) DRY_RUN=1 ;;
         -h | --help) usage; exit 0 ;;
@@ -60,6 +64,12 @@ done
 [[ $PORT =~ ^[0-9]+$ ]] || die "--port must be a number"
 [[ -z $S3_URL || $S3_URL == s3://?* ]] || die "--s3-url must look like s3://bucket/path"
 [[ -z $CODE || -n $HUB_URL ]] || die "--code needs --hub URL"
+if [[ -n $LAB_LISTENER ]]; then
+    if ! [[ $LAB_LISTENER =~ ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$ ]] ||
+        ((BASH_REMATCH[2] < 1 || BASH_REMATCH[2] > 65535)); then
+        die "--lab-listener must be HOST:PORT (e.g. 0.0.0.0:2575), not '$LAB_LISTENER'"
+    fi
+fi
 
 DATA=$VARLIB/edge
 DB=$DATA/edge.sqlite3
@@ -78,6 +88,8 @@ ensure_venv "$SOURCE" "$PYVENV" "$SKIP_PIP"
 
 HUB_LINE="# hub_url = \"https://hub.example.pe\""
 [[ -z $HUB_URL ]] || HUB_LINE="hub_url = \"$HUB_URL\""
+LAB_LINE="# lab_listener = \"0.0.0.0:2575\""
+[[ -z $LAB_LISTENER ]] || LAB_LINE="lab_listener = \"$LAB_LISTENER\""
 # Configuration: written once (it holds the JWT secret); later runs keep it and its edits.
 put_file_once "$ETC/edge.toml" 0640 "root:$LABRED_USER" <<EOF
 # labred edge node: written by install-edge.sh; edit, then: systemctl restart labred-edge
@@ -88,8 +100,29 @@ log_level = "INFO"
 # API processes sharing the port (1 to 16; also 'labred edge serve --workers N' or
 # LABRED_EDGE_WORKERS). 2 uses a second core for about 115 MB more memory.
 # workers = 2
+# Where the worker hears the laboratory's HL7 results (MLLP), HOST:PORT; it wins over the
+# listener set on the hub's laboratory page (also --lab-listener, LABRED_EDGE_LAB_LISTENER).
+$LAB_LINE
 jwt_secret = "$(secret)"
 EOF
+# --lab-listener on a node installed before: set that one key in the kept edge.toml.
+LAB_CHANGED=0
+if [[ -n $LAB_LISTENER && -f $ROOT$ETC/edge.toml ]]; then
+    if grep -qxF "$LAB_LINE" "$ROOT$ETC/edge.toml"; then
+        ok "edge.toml: $LAB_LINE"
+    else
+        change "edge.toml: $LAB_LINE"
+        LAB_CHANGED=1
+        if ((!DRY_RUN)); then
+            tmp=$(mktemp)
+            grep -vE '^[[:space:]]*#?[[:space:]]*lab_listener[[:space:]]*=' "$ROOT$ETC/edge.toml" \
+                >"$tmp" || true
+            printf '%s\n' "$LAB_LINE" >>"$tmp"
+            cat "$tmp" >"$ROOT$ETC/edge.toml" # same file: its mode and owner stay
+            rm -f "$tmp"
+        fi
+    fi
+fi
 
 # Litestream 0.5 takes one replica per database and process: the local replica always
 # (labred-litestream), S3 in a second configuration and process (labred-litestream-s3, its own
@@ -176,6 +209,7 @@ enable_units "${UNITS[@]}"
 # A changed configuration reaches an already running Litestream only by a restart.
 ((LOCAL_CHANGED == 0)) || restart_unit labred-litestream.service
 ((S3_CHANGED == 0)) || restart_unit labred-litestream-s3.service
+((LAB_CHANGED == 0)) || restart_unit labred-edge-worker.service
 log "logs: journalctl -u labred-edge -u labred-edge-worker -u labred-litestream" \
     "-u labred-litestream-s3"
 finish

@@ -4,8 +4,9 @@ and its LOINC), written straight into the edge's mirror tables.
 Laboratory systems, code maps and each sede's assignment come from the hub (``/api/lab``,
 replicated; ``labred hub seed --lab-port-base`` points them at the demo's stand-ins). This
 loader is only for a node set up without a hub (tests, a bench): it points the sede at a
-laboratory stand-in (``labred sandbox lab``) and stores the setting ``lab.listener`` so the
-worker starts the MLLP results listener. A hub snapshot replaces these rows.
+laboratory stand-in (``labred sandbox lab``). The MLLP results listener is this machine's
+``lab_listener`` (edge.toml / ``LABRED_EDGE_LAB_LISTENER``), not a row. A hub snapshot replaces
+these rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from sqlmodel import Session, select
 
 from domain.clock import Clock
 from edge.catalog.models import CatalogService
-from edge.config.models import Setting
 from edge.labsync.models import LabCodeMap, LabSystem
 
 _NS = uuid.UUID("0b7e3c52-9d41-4e0a-8a6f-3c5d2e1f4a70")
@@ -37,7 +37,6 @@ def load_demo_lab_system(
     url: str = "",
     folder: str = "",
     token: str = "demo-lab-token",
-    listener_port: int | None = None,
 ) -> LabSystem:
     """Create (or update) the demo lab system and map every test of the local catalog (load
     the catalog first); idempotent."""
@@ -66,10 +65,4 @@ def load_demo_lab_system(
                     updated_at=now,
                 )
             )
-    if listener_port is not None:
-        row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
-        if row is None:
-            row = Setting(id=demo_lab_id("setting:lab.listener"), key="lab.listener")
-        row.value, row.updated_at = {"host": "127.0.0.1", "port": listener_port}, now
-        session.add(row)
     return lab

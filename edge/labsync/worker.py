@@ -3,9 +3,9 @@
 - ``lab.send`` every 2 s: one round of due jobs (backoff and circuit breakers live in the
   process's :class:`~edge.labsync.dispatch.Dispatcher`).
 - ``lab.listener`` every 5 s: keeps the MLLP results listener running in this process when
-  the hub's per-sede setting ``lab.sede.<sede id>`` names a ``listener`` (or the node-wide
-  setting ``lab.listener``: ``{"host": "0.0.0.0", "port": 2575}``) is present; the
-  listener can also run alone with ``labred edge lab-listener``.
+  this machine's ``lab_listener`` (edge.toml / ``LABRED_EDGE_LAB_LISTENER``, ``"0.0.0.0:2575"``)
+  or the hub's per-sede setting ``lab.sede.<sede id>`` names one (edge.toml wins: the port is a
+  property of the machine); the listener can also run alone with ``labred edge lab-listener``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import select
-
-from edge.config.models import Setting
 from edge.db import read_session
 from edge.labsync import results, service
 from edge.labsync.listener import InboundHandler, ListenerThread
@@ -46,15 +43,18 @@ def make_handler(rt: EdgeRuntime) -> InboundHandler:
 
 
 def listener_setting(rt: EdgeRuntime) -> dict[str, Any] | None:
-    """Where to hear results: the hub's per-sede setting ``lab.sede.<sede id>`` ("listener"),
-    else the node-wide setting ``lab.listener``."""
+    """Where to hear results: ``{"host", "port"}`` of this machine's ``lab_listener``
+    (edge.toml / environment), else of the hub's per-sede setting ``lab.sede.<sede id>``
+    ("listener"), else None (no listener)."""
+    local = rt.settings.lab_listener_address
+    if local is not None:
+        return {"host": local[0], "port": local[1]}
     sede_id = rt.sede_id
+    if not sede_id:
+        return None
     with read_session(rt.engine) as session:
-        conf = sede_lab_setting(session, sede_id) if sede_id else None
-        value = conf.get("listener") if conf is not None else None
-        if value is None:
-            row = session.exec(select(Setting).where(Setting.key == "lab.listener")).first()
-            value = row.value if row else None
+        conf = sede_lab_setting(session, sede_id)
+    value = conf.get("listener") if conf is not None else None
     return value if isinstance(value, dict) and value.get("port") else None
 
 

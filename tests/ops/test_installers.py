@@ -412,3 +412,44 @@ def test_upgrade_rolls_back_when_migrate_fails(tmp_path: Path) -> None:
 def test_unknown_option_is_a_clear_error(script: str, tmp_path: Path) -> None:
     res = _run(script, "--root", tmp_path / "r", "--dry-run", "--bogus")
     assert res.returncode == 1 and "unknown option --bogus" in res.stderr
+
+
+def test_edge_lab_listener_flag_writes_edge_toml_and_sets_a_kept_one(tmp_path: Path) -> None:
+    root, venv = tmp_path / "root", _fake_venv(tmp_path / "venv")
+    base = ("--root", root, "--python-venv", venv, "--no-enroll")
+    toml = root / "etc/labred/edge.toml"
+    first = _run("install-edge.sh", *base)
+    assert first.returncode == 0, first.stderr
+    assert '\n# lab_listener = "0.0.0.0:2575"\n' in toml.read_text()  # shown, commented out
+    assert load_edge_settings(tmp_path / "data", toml).lab_listener is None
+    secret = load_edge_settings(tmp_path / "data", toml).jwt_secret
+
+    # the flag on a node installed before: that key is set, the rest of the file kept
+    again = _run("install-edge.sh", *base, "--lab-listener", "0.0.0.0:2575")
+    assert again.returncode == 0, again.stderr
+    assert '+ edge.toml: lab_listener = "0.0.0.0:2575"' in again.stdout
+    settings = load_edge_settings(tmp_path / "data", toml)
+    assert settings.lab_listener_address == ("0.0.0.0", 2575) and settings.jwt_secret == secret
+    assert _mode(toml) == 0o640
+    before = _tree(root)
+    same = _run("install-edge.sh", *base, "--lab-listener", "0.0.0.0:2575")
+    assert same.returncode == 0 and "no change made" in same.stdout and _tree(root) == before
+    moved = _run("install-edge.sh", *base, "--lab-listener", "192.168.1.20:2600")
+    assert moved.returncode == 0, moved.stderr
+    text = toml.read_text()
+    assert text.count("lab_listener") == 1, text
+    assert load_edge_settings(tmp_path / "data", toml).lab_listener_address == (
+        "192.168.1.20",
+        2600,
+    )
+
+    fresh = tmp_path / "fresh"
+    new = _run("install-edge.sh", "--root", fresh, "--python-venv", _fake_venv(tmp_path / "v2"),
+               "--no-enroll", "--lab-listener", "[::]:2575")  # fmt: skip
+    assert new.returncode == 0, new.stderr
+    assert load_edge_settings(tmp_path / "data", fresh / "etc/labred/edge.toml").lab_listener == (
+        "[::]:2575"
+    )
+    for bad in ("2575", "0.0.0.0:99999", "a b:1"):
+        res = _run("install-edge.sh", *base, "--dry-run", "--lab-listener", bad)
+        assert res.returncode == 1 and "--lab-listener must be HOST:PORT" in res.stderr

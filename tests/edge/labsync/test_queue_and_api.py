@@ -272,7 +272,9 @@ def test_worker_jobs_registered_and_demo_lab_maps_the_catalog(
     port = free_port()
     with unit_of_work(edge_runtime.engine) as session:
         load_demo_catalog(session, clock=clock)
-        load_demo_lab_system(session, sede_ids=[SEDE_S01], clock=clock, listener_port=port)
+        load_demo_lab_system(session, sede_ids=[SEDE_S01], clock=clock)
+    assert lab_worker.ensure_listener(edge_runtime) is False  # a lab system is not a listener
+    edge_runtime.settings.lab_listener = f"127.0.0.1:{port}"  # this machine's edge.toml
     with read_session(edge_runtime.engine) as session:
         tests = {
             s.id
