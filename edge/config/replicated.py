@@ -2,11 +2,16 @@
 
 One plain-SQL lookup by the unique index on ``setting.key``, with no cache: a change pulled from
 the hub applies to the next read without a restart, and the lookup costs about a tenth of the
-ORM query (it runs inside sales)."""
+ORM query (it runs inside sales).
+
+The readers below (:func:`day_count`, :func:`percentage`) turn what arrived into the value the
+caller applies, or None for anything else (never an exception): a bad value on the wire makes
+the node use its default, as if the hub had sent nothing."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,3 +36,23 @@ def day_count(value: Any, *, low: int, high: int | None = None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         return None
     return value if high is None or value <= high else None
+
+
+HUNDRED = Decimal(100)
+
+
+def percentage(value: Any) -> Decimal | None:
+    """``value`` as a percentage in ``0..100`` with at most 2 decimals, else None.
+
+    The hub sends percentages as JSON text (``"12.5"``); a whole number is taken too. A bool,
+    a float (binary: ``12.3`` is not 12.3), a non-number, NaN or infinity, more than 2 decimals
+    or a value outside 0..100 is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        pct = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        return None
+    if not pct.is_finite() or not 0 <= pct <= HUNDRED or pct != pct.quantize(Decimal("0.01")):
+        return None
+    return pct

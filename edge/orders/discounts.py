@@ -3,12 +3,12 @@ discount after it was registered, and the audit row of every discount."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
-from domain.errors import Conflict, InvalidInput, RuleViolation
+from domain.errors import Conflict, RuleViolation
 from domain.money import fmt, fmt_soles
 from domain.pricing import (
     DEFAULT_APPROVAL_THRESHOLD_PCT,
@@ -16,13 +16,12 @@ from domain.pricing import (
     PricedLine,
     effective_pct,
     needs_approval,
-    parse_pct,
     price_order,
 )
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.billing.models import ANULADO, Invoice
-from edge.config.models import Setting
+from edge.config.replicated import percentage, replicated_value
 from edge.orders.approval import approve_discount, check_may_discount
 from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order
@@ -33,14 +32,11 @@ APPROVAL_SETTING = "discount_approval_threshold_pct"
 
 
 def approval_threshold(session: Session) -> Decimal:
-    """Setting ``discount_approval_threshold_pct`` (default 10 %)."""
-    row = session.exec(select(Setting).where(Setting.key == APPROVAL_SETTING)).first()
-    if row is None or row.value is None or isinstance(row.value, bool | float):
-        return DEFAULT_APPROVAL_THRESHOLD_PCT
-    try:
-        return parse_pct(Decimal(str(row.value)))
-    except (InvalidOperation, InvalidInput):
-        return DEFAULT_APPROVAL_THRESHOLD_PCT
+    """The hub's replicated setting ``discount_approval_threshold_pct``; 10 % until one
+    arrives, or when what arrived is not a percentage (:func:`~edge.config.replicated.percentage`).
+    """
+    pct = percentage(replicated_value(session.connection(), APPROVAL_SETTING))
+    return DEFAULT_APPROVAL_THRESHOLD_PCT if pct is None else pct
 
 
 def audit_discount(
