@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from central.config.models import Sede
+from central.config.sede_order import sede_code_order
 from central.sync.models import HubPatient, Inbox, Node, ParkedRow, SyncConflict
 from central.sync.patients import set_field
 from central.sync.restore import resume_seq
@@ -113,7 +115,30 @@ def authenticate(*, session: Session, node_id: str, secret: str) -> Node:
 
 
 def list_nodes(*, session: Session) -> list[Node]:
-    return list(session.exec(select(Node).order_by(col(Node.created_at))))
+    """Every node, by sede code (natural: S2 < S10), then oldest first."""
+    query = (
+        select(Node)
+        .outerjoin(Sede, col(Sede.id) == col(Node.sede_id))
+        .order_by(*sede_code_order(col(Sede.code)), col(Node.sede_id), col(Node.created_at))
+    )
+    return list(session.exec(query))
+
+
+def push_lag(node: Node, now: dt.datetime) -> float | None:
+    """Seconds the hub may be behind the node's changes (None: it never pushed).
+
+    Every instant here is the hub's, ``now`` included: the node's receive times, never its own
+    clock, so a sede whose clock is hours off does not read hours behind. Counted from the
+    last push received, unless the node has had nothing to send since: its last push left no
+    backlog and it pulled after it (the node pushes what it has before every pull), so an idle
+    sede in touch with the hub reads seconds, not the hours since its last sale; one that stopped
+    calling grows from its last contact. Never negative (a hub clock set back)."""
+    if node.last_push_at is None:
+        return None
+    since = node.last_push_at
+    if node.reported_backlog == 0 and node.last_pull_at is not None and node.last_pull_at > since:
+        since = node.last_pull_at
+    return max(0.0, (now - since).total_seconds())
 
 
 def node_status(*, session: Session, node_id: str, clock: Clock) -> dict[str, Any]:
@@ -126,7 +151,7 @@ def node_status(*, session: Session, node_id: str, clock: Clock) -> dict[str, An
     ).one()
     head = changefeed.head(session.connection())
     now = clock.now()
-    lag = (now - node.last_push_at).total_seconds() if node.last_push_at else None
+    lag = push_lag(node, now)
     return {
         "node_id": node.id,
         "sede_id": node.sede_id,

@@ -4,8 +4,10 @@ SUNAT reject a convenio's credit note at one sede on the last day and re-issue i
 (:mod:`labred.demo.convenio_credit`), reject a drawn tube at one sede on the first day and draw it
 again (:mod:`labred.demo.recollection`), wait for SUNAT, for the laboratory stand-ins' results and
 for sync, reconcile on the hub, print a summary and check the invariants. After the last day's
-closing, a late patient arrives at the first sede: its supervisor reopens the sealed day, one more
-order is sold and the day is sealed again (:mod:`labred.demo.late_patient`)."""
+closing, every node's daily housekeeping runs as it would years later
+(:mod:`labred.demo.housekeeping`); then a late patient arrives at the first sede: its supervisor
+reopens the sealed day, one more order is sold and the day is sealed again
+(:mod:`labred.demo.late_patient`), a sale after housekeeping that must reach the hub."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from domain.clock import LIMA, SystemClock, business_date
 from labred.demo.checks import lab_open_work
 from labred.demo.convenio_credit import CreditGate, play_round
 from labred.demo.convenios import ConvenioRound, months_of, settle_on_hub
+from labred.demo.housekeeping import HousekeepingRound, run_housekeeping
 from labred.demo.late_patient import LateRound, play_late
 from labred.demo.play_report import print_report, reconcile
 from labred.demo.play_waiting import (
@@ -94,6 +97,7 @@ def play_and_check(demo: Demo) -> int:
         ),
     )
     late = LateRound(skipped="the last day was not played")
+    housekeeping = HousekeepingRound(skipped="the last day was not played")
     # The rejected tube and its retoma: the first day, at a sede neither cut off nor late.
     retoma_k = 2 if o.sedes >= 2 else 1
     retoma = RecollectionRound()
@@ -155,7 +159,9 @@ def play_and_check(demo: Demo) -> int:
             for e in errors:
                 print(f"labred demo: {e}", file=sys.stderr)
             return 1
-        if last:  # the sede's day is sealed: reopen it for one late sale and seal it again
+        if last:  # every day sealed: housekeeping, then reopen S01's for one late sale
+            print("housekeeping at every node, as a month later ...", flush=True)
+            housekeeping = run_housekeeping(demo)
             late = play_late(
                 base_url=demo.t.edge_url(late_k),
                 sede_code=sede_code(late_k),
@@ -194,6 +200,10 @@ def play_and_check(demo: Demo) -> int:
             print(f"  ! {exc}", flush=True)
     closures = reconcile(demo)
     labs = lab_states(demo)
+    # Periodic jobs (the SUNAT worker's resumen diario, ...) may have written rows since: the
+    # checks read every sede's outbox as acknowledged, so wait for sync once more.
+    synced = wait("sync", lambda: all_synced(demo), 60) and synced
+    close_clients()
     return print_report(
         demo,
         ledgers,
@@ -205,4 +215,5 @@ def play_and_check(demo: Demo) -> int:
         gate.round,
         late,
         retoma,
+        housekeeping,
     )

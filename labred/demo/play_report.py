@@ -15,8 +15,10 @@ from domain.ids import sede_id_for
 from labred.demo.checks import edge_summary, hub_conninfo, lab_checks, run_checks
 from labred.demo.convenio_credit import CreditRound, credit_checks, hub_credit_note, print_credit
 from labred.demo.convenios import ConvenioRound, convenio_checks, print_round
+from labred.demo.housekeeping import HousekeepingRound, housekeeping_checks, print_housekeeping
 from labred.demo.late_patient import LateRound, hub_order_days, late_checks, print_late
 from labred.demo.recollection import RecollectionRound, print_recollection, recollection_checks
+from labred.demo.sync_lag import lag_checks, print_lags, sync_lags
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, login
 
@@ -56,6 +58,7 @@ def print_report(
     credit: CreditRound,
     late: LateRound,
     retoma: RecollectionRound,
+    housekeeping: HousekeepingRound,
 ) -> int:
     print("")
     print(
@@ -88,6 +91,13 @@ def print_report(
     print_credit(credit)
     print_late(late)
     print_recollection(retoma)
+    print_housekeeping(housekeeping)
+    try:
+        lags = sync_lags(demo)
+        print_lags(lags)
+    except (httpx.HTTPError, OSError) as exc:
+        print(f"sync lag: could not read the hub's sync health: {exc}")
+        lags = []
     report = run_checks(pg_dir=demo.t.hub_dir / "pg", edges=edges, shared_doc=shared_doc)
     lab_checks(report, pg_dir=demo.t.hub_dir / "pg", edges=edges, labs=labs)
     if convenios is None:
@@ -102,6 +112,8 @@ def print_report(
     late_hub = hub_order_days(hub_conninfo(demo.t.hub_dir / "pg"), late.order_id)
     credited = None if credit.skipped else credit.sede
     late_checks(report, late, edges=edges, at_hub=late_hub, closures=closures, credit_sede=credited)
+    housekeeping_checks(report, housekeeping, late_at_hub=bool(late.order_id and late_hub))
+    lag_checks(report, lags, demo.o.sedes)
     recollection_checks(report, retoma, edges=edges, conninfo=hub_conninfo(demo.t.hub_dir / "pg"))
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))
