@@ -11,20 +11,14 @@ from typing import Any
 from sqlalchemy import event
 
 from domain.clock import FixedClock
-from edge.billing import service, summaries
+from edge.billing import summaries
 from edge.billing.models import ACEPTADO, Invoice
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
+from tests.edge.billing.helpers import issue
 
 MakeOrder = Callable[..., Order]
-
-
-def _issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
 
 
 def _refresh(rt: EdgeRuntime) -> tuple[int, int]:
@@ -49,7 +43,7 @@ def _alarms(rt: EdgeRuntime, docs: list[Invoice]) -> list[bool]:
 def test_only_changing_documents_are_loaded(
     rt: EdgeRuntime, make_order: MakeOrder, clock: FixedClock
 ) -> None:
-    docs = [_issue(rt, make_order()) for _ in range(6)]  # never sent: SUNAT is down
+    docs = [issue(rt, make_order()) for _ in range(6)]  # never sent: SUNAT is down
 
     assert _refresh(rt) == (0, 0)  # issue day: no alarm, nothing loaded (the old code: 6)
     clock.advance(dt.timedelta(days=1))  # a boleta's deadline day

@@ -26,6 +26,7 @@ from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import CUSTOMER_RUC
+from tests.edge.billing.helpers import issue
 
 MakeOrder = Callable[..., Order]
 ISSUED = dt.date(2026, 3, 10)  # the billing fixtures' business day
@@ -39,13 +40,6 @@ def set_replicated(rt: EdgeRuntime, key: str, value: Any) -> None:
             row = Setting(id=f"test-{key}", key=key, value=value)
         row.value = value
         session.add(row)
-
-
-def issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
 
 
 def factura_order(make_order: MakeOrder) -> Order:

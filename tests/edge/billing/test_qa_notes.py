@@ -23,17 +23,11 @@ from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.domain.test_sunat_property import needs_sunat, sunat_problems, totals_problems
+from tests.edge.billing.helpers import issue
 from tests.edge.orders.helpers import count_rows, load_catalog, make_patient, seller, sid
 
 D = Decimal
 MakeOrder = Callable[..., Order]
-
-
-def _issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
 
 
 def _accept(rt: EdgeRuntime, inv: Invoice) -> None:
@@ -67,7 +61,7 @@ def test_whole_credit_note_spreads_the_convenio_part_within_each_line(
         ),
         covered="66.86",
     )
-    boleta = _issue(rt, order)
+    boleta = issue(rt, order)
     assert boleta.total == D("0.18") and _clean(rt, boleta) == []
     _accept(rt, boleta)
     with unit_of_work(rt.engine) as session:
@@ -89,7 +83,7 @@ def test_whole_credit_note_of_a_discounted_sale_passes_the_schema(
 ) -> None:
     """A total credit note of a sale with a global discount carries the discount on its lines;
     CreditNoteLine/cac:AllowanceCharge went before cac:TaxTotal and failed SUNAT's XSD."""
-    boleta = _issue(rt, make_order(discount="6.00"))
+    boleta = issue(rt, make_order(discount="6.00"))
     _accept(rt, boleta)
     with unit_of_work(rt.engine) as session:
         note = service.credit_note(
@@ -114,7 +108,7 @@ def test_item_that_charges_nothing_is_not_billed(rt: EdgeRuntime, make_order: Ma
             ("HEM-002", "Grupo sanguíneo (cortesía)", 1, "0.00"),
         )
     )
-    boleta = _issue(rt, order)
+    boleta = issue(rt, order)
     assert boleta.total == D("35.00")
     with read_session(rt.engine) as session:
         assert [ln.code for ln in service.lines_of(session, boleta.id)] == ["HEM-001"]
@@ -162,7 +156,7 @@ def test_one_character_note_description_refused_before_numbering(
     rt: EdgeRuntime, make_order: MakeOrder
 ) -> None:
     """SUNAT rejects a sustento of 1 character (2135): 422 and no number is taken."""
-    boleta = _issue(rt, make_order())
+    boleta = issue(rt, make_order())
     _accept(rt, boleta)
     with pytest.raises(LabError) as err, unit_of_work(rt.engine) as session:
         service.credit_note(

@@ -20,7 +20,6 @@ from edge.billing import context, hubcopy, sender
 from edge.billing.models import (
     ACEPTADO,
     PENDIENTE,
-    Invoice,
     InvoiceFile,
     RestoredFile,
 )
@@ -30,6 +29,7 @@ from edge.sync.enroll import enroll, load_credentials
 from edge.sync.service import push_pending
 from sync import outbox
 from tests.edge.billing.conftest import RUC, Sim
+from tests.edge.billing.helpers import invoice_row
 from tests.edge.billing.test_fence import _restore, _snapshot, boleta
 from tests.edge.factories import auth_headers
 from tests.sync.replication_helpers import admin_override, make_hub_sede, new_code, node_client
@@ -39,14 +39,6 @@ def _files(rt: EdgeRuntime, owner_id: str) -> dict[str, bytes]:
     with read_session(rt.engine) as session:
         rows = session.exec(select(InvoiceFile).where(InvoiceFile.owner_id == owner_id)).all()
         return {r.kind: r.content for r in rows}
-
-
-def _invoice(rt: EdgeRuntime, invoice_id: str) -> Invoice:
-    with read_session(rt.engine) as session:
-        inv = session.get(Invoice, invoice_id)
-        assert inv is not None
-        session.expunge(inv)
-        return inv
 
 
 def test_reimported_documents_get_their_xml_and_cdr_back(
@@ -84,7 +76,7 @@ def test_reimported_documents_get_their_xml_and_cdr_back(
     waiting = boleta(rt)  # issued, SUNAT not reached yet: no hub copy
     original = {d.id: _files(rt, d.id) for d in (accepted, waiting)}
     assert set(original[accepted.id]) == {"xml", "cdr"} and set(original[waiting.id]) == {"xml"}
-    paths = _invoice(rt, accepted.id)
+    paths = invoice_row(rt, accepted.id)
     assert paths.cdr_path is not None
     assert push_pending(rt.engine, client, clock) > 0
 
@@ -96,7 +88,7 @@ def test_reimported_documents_get_their_xml_and_cdr_back(
 
     # The accepted boleta: its exact bytes are back in the database, its files once written.
     assert _files(rt, accepted.id) == original[accepted.id]
-    assert _invoice(rt, accepted.id).state == ACEPTADO
+    assert invoice_row(rt, accepted.id).state == ACEPTADO
     xml_file = rt.settings.data_dir / paths.xml_path
     cdr_file = rt.settings.data_dir / paths.cdr_path
     assert not xml_file.exists()
@@ -114,11 +106,11 @@ def test_reimported_documents_get_their_xml_and_cdr_back(
 
     # The waiting boleta: signed again from its rows (the same bytes) and sent.
     assert _files(rt, waiting.id) == {}
-    assert _invoice(rt, waiting.id).state == PENDIENTE
+    assert invoice_row(rt, waiting.id).state == PENDIENTE
     assert sender.send_round(rt, client=sim.client()).sent == 1
-    assert _invoice(rt, waiting.id).state == ACEPTADO
+    assert invoice_row(rt, waiting.id).state == ACEPTADO
     assert _files(rt, waiting.id)["xml"] == original[waiting.id]["xml"]
-    assert (rt.settings.data_dir / _invoice(rt, waiting.id).xml_path).exists()
+    assert (rt.settings.data_dir / invoice_row(rt, waiting.id).xml_path).exists()
     stem = f"{RUC}-03-{waiting.series}-{waiting.number}"
     assert sim.doc(stem)["status"] == "aceptado"
 
@@ -137,8 +129,8 @@ def test_a_document_that_cannot_be_rebuilt_leaves_the_queue_with_an_alarm(
         )
     report = sender.send_round(rt, client=sim.client())
     assert report.sent == 1
-    assert _invoice(rt, good.id).state == ACEPTADO  # rebuilt: same digest, same document
-    stuck = _invoice(rt, changed.id)
+    assert invoice_row(rt, good.id).state == ACEPTADO  # rebuilt: same digest, same document
+    stuck = invoice_row(rt, changed.id)
     assert (stuck.state, stuck.alarm, stuck.next_attempt_at) == (PENDIENTE, True, None)
     assert stuck.last_error is not None and "restauración" in stuck.last_error
     assert _files(rt, changed.id) == {}

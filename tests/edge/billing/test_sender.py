@@ -29,15 +29,9 @@ from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import CUSTOMER_RUC, RUC, Sim
+from tests.edge.billing.helpers import issue
 
 MakeOrder = Callable[..., Order]
-
-
-def issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
 
 
 def state(rt: EdgeRuntime, inv: Invoice) -> Invoice:

@@ -9,22 +9,16 @@ from pathlib import Path
 from sqlmodel import select
 
 from domain.clock import FixedClock
-from edge.billing import hooks, sender, service, summaries, summary_build
+from edge.billing import hooks, sender, summaries, summary_build
 from edge.billing.models import ACEPTADO, ANULADO, PENDIENTE, Invoice, InvoiceFile, SunatSummary
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import RUC, Sim
+from tests.edge.billing.helpers import issue
 from tests.edge.billing.test_issuing import sunat_errors
 
 MakeOrder = Callable[..., Order]
-
-
-def issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
 
 
 def states(rt: EdgeRuntime, *docs: Invoice) -> list[str]:

@@ -28,6 +28,7 @@ from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import BILL_PATH, CONSULT_PATH, CUSTOMER_RUC, RUC, Sim
+from tests.edge.billing.helpers import invoice_row
 from tests.edge.billing.test_issuing import sunat_errors
 from tests.procs import free_port, running
 
@@ -42,17 +43,9 @@ def accepted_factura(rt: EdgeRuntime, make_order: MakeOrder, client: SunatClient
             session=session, settings=rt.settings, clock=rt.clock, order=order
         )
     sender.send_round(rt, client=client)
-    row = fresh(rt, inv.id)
+    row = invoice_row(rt, inv.id)
     assert (row.doc_type, row.state) == ("01", ACEPTADO)
     return row
-
-
-def fresh(rt: EdgeRuntime, invoice_id: str) -> Invoice:
-    with read_session(rt.engine) as session:
-        row = session.get(Invoice, invoice_id)
-        assert row is not None
-        session.expunge(row)
-        return row
 
 
 def cancel(rt: EdgeRuntime, inv: Invoice) -> None:
@@ -103,7 +96,7 @@ def test_accepted_factura_is_voided_by_a_comunicacion_de_baja(
 ) -> None:
     inv = accepted_factura(rt, make_order, sim.client())
     cancel(rt, inv)
-    row = fresh(rt, inv.id)
+    row = invoice_row(rt, inv.id)
     assert (row.state, row.void_requested) == (ACEPTADO, True)  # until SUNAT accepts the RA
     assert notes_of(rt, inv) == []  # no nota de crédito: the baja replaces it
     reports = rounds(rt, sim.client(), clock)
@@ -111,7 +104,7 @@ def test_accepted_factura_is_voided_by_a_comunicacion_de_baja(
     assert [list(r.polled.values()) for r in reports[1:3]] == [[98], [0]]
     (ra,) = ra_rows(rt)
     assert (ra.state, ra.status_code, ra.reference_date) == (ACEPTADO, 0, inv.business_date)
-    assert fresh(rt, inv.id).state == ANULADO
+    assert invoice_row(rt, inv.id).state == ANULADO
     assert notes_of(rt, inv) == []
     assert sim.doc(f"{RUC}-01-{inv.series}-{inv.number}")["status"] == "anulado"
     base = rt.settings.data_dir / "documents" / "2026-03-10"
@@ -153,7 +146,7 @@ def test_chain_that_always_uses_credit_notes(
         "01",
         inv.total,
     )
-    assert fresh(rt, inv.id).void_requested is False
+    assert invoice_row(rt, inv.id).void_requested is False
     assert rounds(rt, sim.client(), clock, n=1)[0].created == []
 
 
@@ -164,7 +157,7 @@ def test_outside_the_window_a_credit_note_is_issued(
     clock.advance(dt.timedelta(days=4))  # default window: 3 days after the issue date
     cancel(rt, inv)
     (note,) = notes_of(rt, inv)
-    assert note.doc_type == "07" and fresh(rt, inv.id).void_requested is False
+    assert note.doc_type == "07" and invoice_row(rt, inv.id).void_requested is False
     assert ra_rows(rt) == []
 
 
@@ -177,7 +170,7 @@ def test_window_passed_before_the_worker_ran_credits_instead(
     clock.advance(dt.timedelta(days=2))
     assert voids.build_due_voids(rt) == []
     (note,) = notes_of(rt, inv)
-    row = fresh(rt, inv.id)
+    row = invoice_row(rt, inv.id)
     assert (row.state, row.void_requested, note.doc_type) == (ACEPTADO, False, "07")
     assert row.last_error is not None and "Plazo" in row.last_error
 
@@ -192,12 +185,12 @@ def test_ra_rejected_by_sunat_falls_back_to_a_credit_note(
     rounds(rt, sim.client(), clock)
     (ra,) = ra_rows(rt)
     assert (ra.state, ra.sunat_code, ra.status_code) == (RECHAZADO, "2374", 99)
-    row = fresh(rt, inv.id)
+    row = invoice_row(rt, inv.id)
     assert (row.state, row.void_requested) == (ACEPTADO, False)
     assert "2374" in (row.last_error or "")
     (note,) = notes_of(rt, inv)
     sender.send_round(rt, client=sim.client())
-    assert fresh(rt, note.id).state == ACEPTADO  # the note goes like any other document
+    assert invoice_row(rt, note.id).state == ACEPTADO  # the note goes like any other document
 
 
 def test_network_errors_on_the_ra_are_retried(
@@ -216,7 +209,7 @@ def test_network_errors_on_the_ra_are_retried(
         summaries.summaries_round(rt, client=sim.client())
     (ra,) = ra_rows(rt)
     assert (ra.state, ra.attempts) == (ACEPTADO, 3)
-    assert fresh(rt, inv.id).state == ANULADO
+    assert invoice_row(rt, inv.id).state == ANULADO
     (registered,) = [t for t in sim.documents()["summaries"] if t["kind"] == "RA"]
     assert registered["sends"] == 1  # the two failures never reached SUNAT's registry
 
@@ -268,7 +261,7 @@ def test_real_simulator_process_voids_a_factura(
         inv = accepted_factura(rt, make_order, client)
         cancel(rt, inv)
         rounds(rt, client, clock)
-        assert fresh(rt, inv.id).state == ANULADO
+        assert invoice_row(rt, inv.id).state == ANULADO
         (ra,) = ra_rows(rt)
         assert (ra.state, ra.sunat_code) == (ACEPTADO, "0")
         docs = http.get(base + "/_sim/documents").json()

@@ -18,13 +18,14 @@ import pytest
 from sqlmodel import select
 
 from edge import diskspace
-from edge.billing import files, hubcopy, sender, service
+from edge.billing import files, hubcopy, sender
 from edge.billing.missing_files import missing, write_missing
-from edge.billing.models import ACEPTADO, Invoice, InvoiceFile, RestoredFile
+from edge.billing.models import ACEPTADO, InvoiceFile, RestoredFile
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import Sim
+from tests.edge.billing.helpers import invoice_row, issue
 
 REAL_WRITE = files.write_atomic
 
@@ -38,21 +39,6 @@ def fresh_alarm(monkeypatch: pytest.MonkeyPatch) -> diskspace.DiskAlarm:
     alarm = diskspace.DiskAlarm()
     monkeypatch.setattr(files, "ALARM", alarm)
     return alarm
-
-
-def _issue(rt: EdgeRuntime, order: Order) -> Invoice:
-    with unit_of_work(rt.engine) as session:
-        return service.issue_for_order(
-            session=session, settings=rt.settings, clock=rt.clock, order=order
-        )
-
-
-def _row(rt: EdgeRuntime, inv_id: str) -> Invoice:
-    with read_session(rt.engine) as session:
-        row = session.get(Invoice, inv_id)
-        assert row is not None
-        session.expunge(row)
-        return row
 
 
 def test_try_write_never_raises_and_logs_a_full_disk_once(
@@ -82,12 +68,12 @@ def test_the_sender_sends_what_the_full_disk_would_not_write_and_the_file_follow
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(files, "write_atomic", _no_space)
-    inv = _issue(rt, make_order(document_type="01", customer=("6", "20100066603", "ANDINA SA")))
+    inv = issue(rt, make_order(document_type="01", customer=("6", "20100066603", "ANDINA SA")))
     xml_file = rt.settings.data_dir / inv.xml_path
     assert not xml_file.exists()  # the sale's own write was refused (and did not raise)
     report = sender.send_round(rt, client=sim.client())
     assert report.sent == 1 and report.answered == {ACEPTADO: 1}
-    row = _row(rt, inv.id)
+    row = invoice_row(rt, inv.id)
     assert row.state == ACEPTADO and row.cdr_path
     with read_session(rt.engine) as session:
         assert len(missing(session, rt.settings.data_dir, today=row.business_date)) == 2
@@ -105,7 +91,7 @@ def test_the_sender_sends_what_the_full_disk_would_not_write_and_the_file_follow
 def test_restored_files_stay_queued_while_the_disk_is_full(
     rt: EdgeRuntime, make_order: Callable[..., Order], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inv = _issue(rt, make_order())
+    inv = issue(rt, make_order())
     xml_file = rt.settings.data_dir / inv.xml_path
     xml_file.unlink()
     with unit_of_work(rt.engine) as session:
