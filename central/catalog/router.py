@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
-from central.catalog import prices, service
+from central.catalog import prices, service, transfer, transfer_apply
 from central.catalog.models import CatalogPrice, CatalogService
 from central.catalog.schemas import (
     CategoryCreate,
     CategoryList,
     CategoryRead,
     CategoryUpdate,
+    ImportApplied,
+    ImportApply,
+    ImportFile,
+    ImportPreview,
     PriceHistory,
     PriceRead,
     ServiceCreate,
@@ -23,8 +28,9 @@ from central.catalog.schemas import (
     ServiceRead,
     ServiceUpdate,
 )
+from central.catalog.transfer_http import decode_upload, import_answer
 from central.db import unit_of_work
-from central.responses import errors
+from central.responses import ErrorBody, errors
 from domain.money import from_cents
 
 router = APIRouter(prefix="/api/catalog", tags=["catálogo"])
@@ -214,3 +220,92 @@ def price_history(service_id: ServiceId, rt: RuntimeDep, _user: Reader) -> Price
     with unit_of_work(rt.engine) as session:
         rows = service.price_history(session=session, service_id=service_id)
         return PriceHistory(service_id=service_id, items=[price_read(r) for r in rows])
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    summary="Exportar el catálogo (xlsx o csv) para editarlo y volver a importarlo",
+    description=(
+        "Todos los exámenes y perfiles, una fila cada uno, con encabezados en español: código, "
+        "nombre, tipo, categoría (código), muestra, tubo, LOINC, afectación IGV, horas de "
+        "entrega, activo, precio vigente, precio programado y su fecha, y los exámenes de cada "
+        "perfil (códigos). El csv va en UTF-8 con BOM, separado por comas; una celda que una "
+        "hoja de cálculo tomaría por fórmula se escribe como texto."
+    ),
+    responses={
+        200: {
+            "description": "El archivo",
+            "content": {transfer.FORMATS["xlsx"]: {}, "text/csv": {}},
+        },
+        **errors(),
+    },
+)
+def export_catalog(
+    rt: RuntimeDep,
+    _user: Reader,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx o csv")] = "xlsx",
+) -> Response:
+    with unit_of_work(rt.engine) as session:
+        out = transfer.export_catalog(session=session, clock=rt.clock, fmt=format)
+    return Response(
+        content=out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.filename}"'},
+    )
+
+
+_IMPORT_ERRORS = {
+    **errors(),
+    413: {"model": ErrorBody, "description": "El archivo supera 1 MB (import_file_too_large)"},
+}
+
+
+@router.post(
+    "/import/preview",
+    response_model=ImportPreview,
+    summary="Previsualizar la importación de un archivo del catálogo (no escribe nada)",
+    description=(
+        "El archivo exportado (xlsx o csv; `;` o `,`; UTF-8 con o sin BOM), editado, en base64. "
+        "Responde qué haría cada fila (crear, cambiar datos, cambiar el precio, programarlo, "
+        "desactivar) y las filas rechazadas con su número, columna y motivo (los 200 primeros "
+        "de cada lista). Como máximo 1 MB (413) y 3000 filas (422 `import_too_many_rows`)."
+    ),
+    responses=_IMPORT_ERRORS,
+)
+def import_preview(body: ImportFile, rt: RuntimeDep, _user: Manager) -> ImportPreview:
+    content = decode_upload(body.content_base64)
+    with unit_of_work(rt.engine) as session:
+        plan = transfer_apply.preview(
+            session=session, clock=rt.clock, content=content, effective_from=body.effective_from
+        )
+        return import_answer(plan)
+
+
+@router.post(
+    "/import/apply",
+    response_model=ImportApplied,
+    summary="Aplicar la importación de un archivo del catálogo (todo o nada)",
+    description=(
+        "El mismo archivo de la previsualización, con el motivo de los cambios de precio y, si "
+        "se indica, la fecha desde la que rigen. Un archivo con alguna fila rechazada no se "
+        "aplica (422 `import_has_errors`); si no cambia nada responde `applied: false` («sin "
+        "cambios»). Cada cambio pasa por los mismos servicios que la edición en la página: "
+        "historial de precios, auditoría y sincronización con las sedes."
+    ),
+    responses=_IMPORT_ERRORS,
+)
+def import_apply(body: ImportApply, rt: RuntimeDep, user: Manager) -> ImportApplied:
+    content = decode_upload(body.content_base64)
+    with unit_of_work(rt.engine) as session:
+        result = transfer_apply.apply_import(
+            session=session,
+            clock=rt.clock,
+            actor=user,
+            content=content,
+            reason=body.reason,
+            effective_from=body.effective_from,
+            filename=body.filename,
+        )
+        preview = import_answer(result.plan)
+    return ImportApplied(**preview.model_dump(), applied=result.applied, message=result.message)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from central.openapi_examples import commerce as ex
 from sync.apitypes import Money
@@ -185,3 +186,139 @@ class PriceHistory(BaseModel):
 
     service_id: str
     items: list[PriceRead]
+
+
+# ------------------------------------------------------------------------------- import/export
+_IMPORT_EXAMPLE: JsonDict = {
+    "filename": "tarifario-2027.csv",
+    "content_base64": (
+        "77u/Q8OzZGlnbyxOb21icmUsUHJlY2lvIChTLykNCkhFTS0wMDEsSGVtb2dyYW1hIGNvbXBsZXRvLDM4LjAwDQo="
+    ),
+}
+
+
+_PREVIEW_EXAMPLE: JsonDict = {
+    "rows": 2,
+    "counts": {
+        "create": 0,
+        "update": 0,
+        "price": 1,
+        "schedule": 0,
+        "deactivate": 0,
+        "unchanged": 0,
+        "errors": 1,
+    },  # fmt: skip
+    "changes": [
+        {
+            "row": 2,
+            "code": "HEM-001",
+            "name": "Hemograma completo",
+            "actions": ["price"],
+            "fields": [],
+            "old_price": "35.00",
+            "new_price": "38.00",
+            "price_from": None,
+        },
+    ],  # fmt: skip
+    "changes_total": 1,
+    "errors": [
+        {
+            "row": 3,
+            "column": "Precio (S/)",
+            "type": "price_invalid",
+            "msg": "«quince» no es un precio: escriba un monto como 18.50 o 18,50.",
+        },
+    ],  # fmt: skip
+    "errors_total": 1,
+}
+
+_APPLIED_EXAMPLE: JsonDict = {
+    "rows": 1,
+    "counts": {
+        "create": 0,
+        "update": 0,
+        "price": 1,
+        "schedule": 0,
+        "deactivate": 0,
+        "unchanged": 0,
+        "errors": 0,
+    },  # fmt: skip
+    "changes": _PREVIEW_EXAMPLE["changes"],
+    "changes_total": 1,
+    "errors": [],
+    "errors_total": 0,
+    "applied": True,
+    "message": "Catálogo importado: 1 precio(s) cambiado(s).",
+}
+
+
+class ImportFile(BaseModel):
+    """A catalog file (xlsx or csv, as exported) in base64; at most 1 MB once decoded."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [_IMPORT_EXAMPLE | {"effective_from": "2027-01-01"}]},
+    )
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
+    effective_from: dt.date | None = Field(
+        default=None, description="fecha (Lima) desde la que rigen los precios nuevos; hoy si falta"
+    )
+
+
+class ImportApply(ImportFile):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [_IMPORT_EXAMPLE | {"reason": "Tarifario 2027"}]},
+    )
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="número de fila en la hoja")
+    column: str
+    type: str = Field(description="código estable (inglés)")
+    msg: str
+
+
+class ImportChange(BaseModel):
+    row: int
+    code: str
+    name: str
+    actions: list[str] = Field(description="create | update | price | schedule | deactivate")
+    fields: list[str] = Field(description="columnas que cambian")
+    old_price: Money | None = None
+    new_price: Money | None = None
+    price_from: dt.date | None = Field(default=None, description="null: desde hoy")
+    scheduled_price: Money | None = None
+    scheduled_from: dt.date | None = None
+
+
+class ImportCounts(BaseModel):
+    create: int
+    update: int
+    price: int
+    schedule: int
+    deactivate: int
+    unchanged: int
+    errors: int = Field(description="filas rechazadas")
+
+
+class ImportPreview(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PREVIEW_EXAMPLE]})
+
+    rows: int = Field(description="filas de datos leídas")
+    counts: ImportCounts
+    changes: list[ImportChange] = Field(description="los primeros 200 cambios")
+    changes_total: int
+    errors: list[ImportRowError] = Field(description="los primeros 200 errores")
+    errors_total: int
+
+
+class ImportApplied(ImportPreview):
+    model_config = ConfigDict(json_schema_extra={"examples": [_APPLIED_EXAMPLE]})
+
+    applied: bool = Field(description="false: el archivo no cambiaba nada")
+    message: str

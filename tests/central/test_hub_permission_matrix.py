@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from central.runtime import HubRuntime
+from central.settings import HubSettings
 from central.web.router import PUBLIC_PAGES
 from domain.permissions import PERMISSIONS, Role, has_permission
 from tests.central.auth.factories import headers_for, make_user
@@ -88,6 +89,12 @@ def test_every_route_is_permission_checked_or_public(hub_client: TestClient) -> 
     assert {p for p in mine if p.startswith("/api/")} == {
         p for p in openapi if p.startswith("/api/")
     }
+
+
+@pytest.fixture
+def hub_settings(hub_settings: HubSettings) -> HubSettings:
+    """Each role calls every route within a minute: more than the default 100 per user."""
+    return hub_settings.model_copy(update={"rate_limit_per_minute": 10_000})
 
 
 def _checked(client: TestClient) -> list[tuple[str, str, str]]:

@@ -3,8 +3,10 @@
 // panels (name, category, sample, tube, price, members, active), deactivate them and add
 // categories, rename them and deactivate them (a category with active tests is refused by the
 // hub: the message, with their count, shows beside its state); the others (supervisors:
-// catalog.read) only read. The name opens the price history.
+// catalog.read) only read. The name opens the price history. Export and import of the whole
+// catalog as a spreadsheet: ./catalogo_importar.js.
 import { api, can, el, fecha, fill, flash, formErrors, pager, soles, when } from "../lib.js";
+import { setupTransfer } from "./catalogo_importar.js";
 
 const PAGE = 50;
 const PRICE_STATUS = { applied: "Aplicado", scheduled: "Programado", cancelled: "Cancelado" };
@@ -243,6 +245,7 @@ export default async function () {
       (next) => load(next).catch((err) => flash(err.message)));
   }
   search.addEventListener("submit", (e) => { e.preventDefault(); load().catch((err) => flash(err.message)); });
+  setupTransfer({ editable, reload: async () => { exams = []; await load(offset); } });
   await loadCategories();
   await load();
 }
