@@ -30,7 +30,7 @@ from central.catalog.schemas import (
 )
 from central.catalog.transfer_http import decode_upload, import_answer
 from central.db import unit_of_work
-from central.responses import ErrorBody, errors
+from central.responses import errors
 from domain.money import from_cents
 
 router = APIRouter(prefix="/api/catalog", tags=["catálogo"])
@@ -255,10 +255,9 @@ def export_catalog(
     )
 
 
-_IMPORT_ERRORS = {
-    **errors(),
-    413: {"model": ErrorBody, "description": "El archivo supera 1 MB (import_file_too_large)"},
-}
+# 413: the body limit's own answer (sync.webapp.document_payload_limit); a decoded file over
+# 1 MB is 413 import_file_too_large, said in each description
+_IMPORT_ERRORS = errors()
 
 
 @router.post(
