@@ -46,6 +46,7 @@ from sync.protocol import (
     Change,
     EnrollRequest,
     EnrollResponse,
+    NodeDisk,
     PullPage,
     PushAck,
     PushBatch,
@@ -153,6 +154,7 @@ class SyncClient:
         attempts: int = 4,
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        disk_probe: Callable[[], NodeDisk | None] | None = None,
     ) -> None:
         self.http = http
         self.node_id = node_id
@@ -161,6 +163,8 @@ class SyncClient:
         self.attempts = attempts
         self.max_wait = max_wait
         self.sleep = sleep
+        #: The node's disk, measured at every push and pull and stated to the hub with it.
+        self.disk_probe = disk_probe
 
     # ------------------------------------------------------------------ plumbing
     def _headers(self) -> dict[str, str]:
@@ -203,8 +207,13 @@ class SyncClient:
             raise
         raise Unavailable("La central no está disponible.", code="hub_unavailable")
 
+    def _disk(self) -> NodeDisk | None:
+        return self.disk_probe() if self.disk_probe is not None else None
+
     # ------------------------------------------------------------------ calls
     def push(self, batch: PushBatch) -> PushAck:
+        if batch.disk is None and (disk := self._disk()) is not None:
+            batch = batch.model_copy(update={"disk": disk})
         body = gzip.compress(batch.model_dump_json().encode(), compresslevel=5)
         headers = {
             **self._headers(),
@@ -221,6 +230,8 @@ class SyncClient:
             "schema": SCHEMA_VERSION,
             "digests": str(digests).lower(),
         }
+        if (disk := self._disk()) is not None:
+            params.update(disk.as_params())
         resp = self._call("GET", "/api/sync/pull", params=params, headers=self._headers())
         return PullPage.model_validate_json(resp.content)
 

@@ -8,9 +8,16 @@ upcasts them); a pull from a schema below ``MIN_PULL_SCHEMA`` gets 426 ``upgrade
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 from domain.errors import LabError
 
@@ -44,6 +51,37 @@ class SchemaTooNew(LabError):
 
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+DiskLevel = Literal["ok", "bajo", "lleno"]
+#: Query parameters of ``GET /api/sync/pull`` carrying :class:`NodeDisk` (optional).
+PULL_DISK_LEVEL = "disk_level"
+PULL_DISK_FREE_MB = "disk_free_mb"
+
+
+class NodeDisk(_Wire):
+    """The free space of the node's data directory as the node measured it right before the
+    call (``edge.diskspace``): ``ok``, ``bajo`` (below ``disk_low_mb``) or ``lleno`` (below
+    ``disk_full_mb``: sales may fail). Optional on every push (``PushBatch.disk``) and pull
+    (``disk_level`` / ``disk_free_mb`` query parameters): older nodes send nothing, and a report
+    the hub cannot read is ignored, never a reason to refuse the batch or the page."""
+
+    level: DiskLevel
+    free_mb: int = Field(ge=0, le=2**53)
+
+    def as_params(self) -> dict[str, str]:
+        """The pull's query parameters."""
+        return {PULL_DISK_LEVEL: self.level, PULL_DISK_FREE_MB: str(self.free_mb)}
+
+    @classmethod
+    def from_params(cls, level: str | None, free_mb: str | None) -> NodeDisk | None:
+        """The report of a pull's query parameters; None when absent or unreadable."""
+        if level is None or free_mb is None:
+            return None
+        try:
+            return cls.model_validate({"level": level, "free_mb": free_mb.strip()})
+        except ValidationError:
+            return None
 
 
 class Change(_Wire):
@@ -81,6 +119,20 @@ class PushBatch(_Wire):
     rows: list[Change] = Field(max_length=200_000)
     node_hlc: str | None = None
     backlog: int = Field(default=0, ge=0, description="rows still waiting after this batch")
+    disk: NodeDisk | None = Field(
+        default=None,
+        description="the node's disk (level and free MB) when it sent the batch; absent from "
+        "older nodes. An unreadable report counts as absent (the batch is still applied)",
+    )
+
+    @field_validator("disk", mode="wrap")
+    @classmethod
+    def _lenient_disk(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> NodeDisk | None:
+        try:
+            disk: NodeDisk | None = handler(value)
+        except ValidationError:
+            return None  # a bad disk report must not block the node's queue
+        return disk
 
     model_config = ConfigDict(
         extra="ignore",
@@ -107,6 +159,7 @@ class PushBatch(_Wire):
                             "business_date": "2026-11-29",
                         }
                     ],
+                    "disk": {"level": "bajo", "free_mb": 150},
                 }
             ]
         },
@@ -263,13 +316,17 @@ __all__ = [
     "MAX_BATCH_ROWS",
     "MAX_CLOCK_OFFSET_MS",
     "MIN_PULL_SCHEMA",
+    "PULL_DISK_FREE_MB",
+    "PULL_DISK_LEVEL",
     "PROTOCOL_VERSION",
     "SCHEMA_VERSION",
     "Change",
     "DayClosureStatus",
+    "DiskLevel",
     "EnrollRequest",
     "EnrollResponse",
     "FeedChange",
+    "NodeDisk",
     "ParkedNote",
     "PullPage",
     "PushAck",

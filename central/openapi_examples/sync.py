@@ -70,6 +70,9 @@ NODE_STATUS: JsonDict = {
     "app_version": "0.1.0",
     "schema_version": 1,
     "clock_offset_ms": -120,
+    "disk_level": "bajo",
+    "disk_free_mb": 150,
+    "disk_reported_at": AT,
 }
 
 CONFLICT_READ: JsonDict = {

@@ -64,7 +64,22 @@ ALARM_READ: JsonDict = {
     "customer_name": CONVENIO_NAME,
     "detail": "2335: El RUC del adquirente no está activo.",
 }
-WEB_ALARMS: JsonDict = {"items": [ALARM_READ], "sedes": [SEDE_OPTION], "today": BUSINESS_DATE}
+DISK_ALARM_READ: JsonDict = {
+    "sede_id": SEDE_S01_ID,
+    "sede_code": "S01",
+    "sede_name": "Sede Miraflores",
+    "node_id": NODE_READ["id"],
+    "node_name": "Nodo Miraflores",
+    "level": "lleno",
+    "free_mb": 12,
+    "reported_at": "2026-11-29T15:04:05Z",
+}
+WEB_ALARMS: JsonDict = {
+    "items": [ALARM_READ],
+    "disks": [DISK_ALARM_READ],
+    "sedes": [SEDE_OPTION],
+    "today": BUSINESS_DATE,
+}
 
 NODE_HEALTH: JsonDict = {"node": NODE_READ, "status": NODE_STATUS}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine, text
+
+from domain.clock import Clock, SystemClock
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -24,15 +27,27 @@ PUSH_SECONDS = Histogram(
 
 _NODE_SQL = text(
     "SELECT n.id, n.sede_id, n.reported_backlog, n.pull_cursor, n.clock_offset_ms, "
-    "COALESCE(EXTRACT(EPOCH FROM now() - n.last_seen_at), -1), COALESCE(i.hwm, 0), "
-    "(SELECT count(*) FROM sync_parked p WHERE p.node_id = n.id), n.revoked "
+    "n.last_seen_at, COALESCE(i.hwm, 0), "
+    "(SELECT count(*) FROM sync_parked p WHERE p.node_id = n.id), n.revoked, "
+    "n.disk_level, n.disk_free_mb "
     "FROM sync_node n LEFT JOIN sync_inbox i ON i.node_id = n.id AND i.epoch = n.epoch"
 )
+#: ``labred_sync_node_disk_level``: 0 ok, 1 bajo, 2 lleno (absent while the node never said).
+DISK_LEVELS = {"ok": 0, "bajo": 1, "lleno": 2}
+
+
+def seconds_since(seen: dt.datetime | None, now: dt.datetime) -> float:
+    """Seconds from ``seen`` to ``now`` on the app's clock (like ``nodes.push_lag``: every
+    instant is the hub's), never negative; -1 for a node never seen."""
+    if seen is None:
+        return -1.0
+    return max(0.0, (now - seen).total_seconds())
 
 
 class _NodeCollector:
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self.clock: Clock = SystemClock()
 
     def collect(self) -> Iterator[Any]:
         if self.engine is None:
@@ -57,19 +72,32 @@ class _NodeCollector:
                 "Node clock minus hub clock",
                 labels=["node", "sede"],
             ),
+            "disk": GaugeMetricFamily(
+                "labred_sync_node_disk_level",
+                "Disk level the node last stated: 0 ok, 1 bajo, 2 lleno",
+                labels=["node", "sede"],
+            ),
+            "disk_free": GaugeMetricFamily(
+                "labred_sync_node_disk_free_mb",
+                "Free MB of the node's data directory, as last stated",
+                labels=["node", "sede"],
+            ),
         }
+        now = self.clock.now()
         with self.engine.connect() as conn:
-            for nid, sede, backlog, _cur, offset, seen, hwm, parked, revoked in conn.execute(
-                _NODE_SQL
-            ):
-                if revoked:
-                    continue
-                labels = [str(nid), str(sede)]
-                fams["backlog"].add_metric(labels, float(backlog))
-                fams["acked"].add_metric(labels, float(hwm))
-                fams["seen"].add_metric(labels, float(seen))
-                fams["parked"].add_metric(labels, float(parked))
-                fams["offset"].add_metric(labels, float(offset))
+            rows = conn.execute(_NODE_SQL).all()
+        for nid, sede, backlog, _cur, offset, seen, hwm, parked, revoked, level, free in rows:
+            if revoked:
+                continue
+            labels = [str(nid), str(sede)]
+            fams["backlog"].add_metric(labels, float(backlog))
+            fams["acked"].add_metric(labels, float(hwm))
+            fams["seen"].add_metric(labels, seconds_since(seen, now))
+            fams["parked"].add_metric(labels, float(parked))
+            fams["offset"].add_metric(labels, float(offset))
+            if level in DISK_LEVELS and free is not None:
+                fams["disk"].add_metric(labels, float(DISK_LEVELS[level]))
+                fams["disk_free"].add_metric(labels, float(free))
         yield from fams.values()
 
 
@@ -77,6 +105,8 @@ _COLLECTOR = _NodeCollector()
 REGISTRY.register(_COLLECTOR)  # type: ignore[arg-type]
 
 
-def render(engine: Engine) -> bytes:
+def render(engine: Engine, clock: Clock | None = None) -> bytes:
+    """The metrics text; per-node ages are measured on ``clock`` (the app's; default: system)."""
     _COLLECTOR.engine = engine
+    _COLLECTOR.clock = clock or SystemClock()
     return generate_latest(REGISTRY)

@@ -1,6 +1,7 @@
 """Hub tables of replication: node registry, inbox, parked rows, pushed records, patients.
 
-- ``Node``: a sede's edge node, its credentials (hashes only), epoch and last-known figures.
+- ``Node``: a sede's edge node, its credentials (hashes only), epoch and last-known figures
+  (among them its disk: level and free MB as its last push or pull stated them).
 - ``Inbox``: the high-water mark of applied ``seq`` per (node, epoch): the exactly-once fence.
 - ``ParkedRow``: a pushed row the hub could not accept, with its reason (never dropped silently).
 - ``SyncRecord``: the hub's generic store of every edge-owned record, latest full image.
@@ -46,6 +47,15 @@ class Node(HubModel, table=True):
     reported_backlog: int = Field(default=0, description="rows the node said were still waiting")
     pull_cursor: int = Field(default=0, sa_type=BigInteger, description="last cursor served")
     clock_offset_ms: int = Field(default=0, description="node HLC wall minus hub time, last push")
+    disk_level: str | None = Field(
+        default=None, max_length=10, description="ok | bajo | lleno, last stated by the node"
+    )
+    disk_free_mb: int | None = Field(
+        default=None, sa_type=BigInteger, description="free MB of the node's data directory"
+    )
+    disk_reported_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="when the hub heard the disk values"
+    )
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 

@@ -170,6 +170,9 @@ def node_status(*, session: Session, node_id: str, clock: Clock) -> dict[str, An
         "app_version": node.app_version,
         "schema_version": node.schema_version,
         "clock_offset_ms": node.clock_offset_ms,
+        "disk_level": node.disk_level,
+        "disk_free_mb": node.disk_free_mb,
+        "disk_reported_at": node.disk_reported_at,
     }
 
 

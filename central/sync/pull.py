@@ -18,11 +18,12 @@ from sqlmodel import Session
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from central.sync import faults
+from central.sync.disk import note_disk
 from central.sync.models import FeedHorizon, Inbox, Node
 from domain.clock import Clock
 from sync import changefeed
 from sync.digest import PROJECTIONS, table_digest
-from sync.protocol import FeedChange, PullPage, SnapshotPage
+from sync.protocol import FeedChange, NodeDisk, PullPage, SnapshotPage
 
 _COLS = "cursor, tx_id, record_type, record_id, op, payload, schema_version"
 _SCOPE = "(scope_sede_id IS NULL OR scope_sede_id = :sede)"
@@ -82,12 +83,22 @@ def _horizon(session: Session) -> int:
 
 
 def pull(
-    *, session: Session, node: Node, cursor: int, limit: int, want_digests: bool, clock: Clock
+    *,
+    session: Session,
+    node: Node,
+    cursor: int,
+    limit: int,
+    want_digests: bool,
+    clock: Clock,
+    disk: NodeDisk | None = None,
 ) -> PullPage:
+    """A page of the feed after ``cursor`` for ``node``; notes the call (and ``disk``, the
+    node's disk as it stated it) on the node's row."""
     conn = session.connection()
     head = changefeed.head(conn)
     now = clock.now()
     node.last_seen_at = node.last_pull_at = now
+    note_disk(node, disk, now)
     session.add(node)
     inbox = session.get(Inbox, (node.id, node.epoch))
     acked_to = inbox.hwm if inbox is not None else None

@@ -30,9 +30,12 @@ from central.sync.service import ingest
 from domain.errors import Conflict, Forbidden, InvalidInput, LabError, Unauthorized
 from sync.protocol import (
     MIN_PULL_SCHEMA,
+    PULL_DISK_FREE_MB,
+    PULL_DISK_LEVEL,
     PULL_PAGE_LIMIT,
     EnrollRequest,
     EnrollResponse,
+    NodeDisk,
     PullPage,
     PushAck,
     PushBatch,
@@ -144,6 +147,23 @@ def pull_changes(
     limit: Annotated[int, Query(ge=1, le=5000)] = PULL_PAGE_LIMIT,
     schema: Annotated[int, Query(ge=1)] = MIN_PULL_SCHEMA,
     digests: bool = True,
+    disk_level: Annotated[
+        str | None,
+        Query(
+            alias=PULL_DISK_LEVEL,
+            description="disco del nodo: ok | bajo | lleno (opcional; un valor ilegible se "
+            "ignora, nunca rechaza la página)",
+            examples=["bajo"],
+        ),
+    ] = None,
+    disk_free_mb: Annotated[
+        str | None,
+        Query(
+            alias=PULL_DISK_FREE_MB,
+            description="MB libres del directorio de datos del nodo (opcional, con disk_level)",
+            examples=["150"],
+        ),
+    ] = None,
 ) -> PullPage:
     if schema < MIN_PULL_SCHEMA:
         raise UpgradeRequired(
@@ -161,6 +181,7 @@ def pull_changes(
             limit=limit,
             want_digests=digests,
             clock=rt.clock,
+            disk=NodeDisk.from_params(disk_level, disk_free_mb),
         )
         faults.point("hub.mid_pull")  # test-only: a real hub stops here to be killed -9
     metrics.PULLS.labels(kind="reset" if page.reset else "page").inc()
@@ -372,7 +393,7 @@ def list_parked(
     },
 )
 def prometheus_metrics(rt: RuntimeDep, admin: AdminDep) -> Response:
-    return Response(metrics.render(rt.engine), media_type="text/plain; version=0.0.4")
+    return Response(metrics.render(rt.engine, rt.clock), media_type="text/plain; version=0.0.4")
 
 
 __all__ = ["Conflict", "Unauthorized", "router"]

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.openapi_examples import sync as ex
+from sync.protocol import DiskLevel
 
 
 class NodeCreate(BaseModel):
@@ -72,6 +73,15 @@ class NodeStatus(BaseModel):
     app_version: str
     schema_version: int
     clock_offset_ms: int
+    disk_level: DiskLevel | None = Field(
+        default=None,
+        description="disco del nodo según su último envío o consulta: ok | bajo | lleno; null si "
+        "nunca lo informó (versiones anteriores)",
+    )
+    disk_free_mb: int | None = Field(default=None, description="MB libres informados")
+    disk_reported_at: dt.datetime | None = Field(
+        default=None, description="cuándo la central recibió esos valores"
+    )
 
 
 class ConflictRead(BaseModel):

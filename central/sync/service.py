@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from central.sync import faults
 from central.sync.apply_rows import apply_batch
+from central.sync.disk import note_disk
 from central.sync.hub_clock import hub_hlc
 from central.sync.models import Inbox, Node, SyncConflict
 from central.sync.record_upsert import has_closures
@@ -180,6 +181,7 @@ def ingest(*, session: Session, node: Node, batch: PushBatch, clock: Clock) -> P
     node.schema_version = batch.schema_version
     node.protocol_version = batch.protocol
     node.reported_backlog = batch.backlog
+    note_disk(node, batch.disk, now)
     if batch.node_hlc:
         try:
             node.clock_offset_ms = parse_hlc(batch.node_hlc).wall_ms - now_ms

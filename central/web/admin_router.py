@@ -136,10 +136,29 @@ class AlarmRead(BaseModel):
     detail: str
 
 
+class DiskAlarmRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DISK_ALARM_READ]})
+
+    sede_id: str
+    sede_code: str
+    sede_name: str
+    node_id: str
+    node_name: str
+    level: Literal["bajo", "lleno"] = Field(
+        description="bajo: menos de disk_low_mb libres; lleno: las ventas pueden fallar"
+    )
+    free_mb: int
+    reported_at: dt.datetime | None = Field(description="cuándo la central lo supo")
+
+
 class WebAlarms(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.WEB_ALARMS]})
 
     items: list[AlarmRead]
+    disks: list[DiskAlarmRead] = Field(
+        default_factory=list,
+        description="sedes cuyo equipo informó disco bajo o lleno (lleno primero)",
+    )
     sedes: list[SedeOption]
     today: dt.date
 
@@ -263,7 +282,8 @@ def web_notifications(
 @router.get(
     "/sunat-alarms",
     response_model=WebAlarms,
-    summary="Comprobantes rechazados o fuera de plazo de SUNAT, en todas las sedes visibles",
+    summary="Comprobantes rechazados o fuera de plazo de SUNAT y sedes con disco bajo o lleno, "
+    "en todas las sedes visibles",
     responses=errors(),
 )
 def web_sunat_alarms(
@@ -277,8 +297,10 @@ def web_sunat_alarms(
     today = reports.today_of(rt.clock.now())
     with unit_of_work(rt.engine) as session:
         rows = views.sunat_alarms(session=session, user=user, today=today, sede_id=sede, days=days)
+        disks = views.disk_alarms(session=session, user=user, sede_id=sede)
         sedes = views.sedes_for(session=session, user=user)
     return WebAlarms(
+        disks=[DiskAlarmRead(**{k: getattr(d, k) for k in d.__dataclass_fields__}) for d in disks],
         items=[
             AlarmRead(
                 **{k: getattr(a, k) for k in a.__dataclass_fields__},

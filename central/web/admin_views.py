@@ -5,7 +5,8 @@ Admins edit through the areas' own APIs (``/api/users``, ``/api/config``,
 ``/api/notifications``); these functions let supervisors *see* the same data, limited to the
 sedes assigned to them (admins see every sede). The SUNAT alarms come from the invoices the
 sedes replicate to the hub (``sync_record`` rows of type ``invoice``: their ``state``,
-``deadline`` and ``alarm`` columns, see ``edge.billing.models.Invoice``).
+``deadline`` and ``alarm`` columns, see ``edge.billing.models.Invoice``); the disk alarms from
+what each sede's node last said of its disk (``central.sync.disk``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from central.config.sede_order import sede_code_sql
 from central.notifications import service as notifications_service
 from central.notifications import templates as notification_templates
 from central.notifications.models import Notification, NotificationTemplate
+from central.sync import disk as sync_disk
 from domain.clock import Clock, day_bounds
 from domain.money import from_cents
 from domain.permissions import Role
@@ -239,3 +241,15 @@ def sunat_alarms(
             )
         )
     return out
+
+
+# ------------------------------------------------------------------------------- disk alarms
+def disk_alarms(
+    *, session: Session, user: Principal, sede_id: str | None = None
+) -> list[sync_disk.DiskAlarm]:
+    """Sedes visible to ``user`` whose node last said its disk is ``lleno`` (first) or ``bajo``:
+    the technician must free space before sales fail."""
+    sedes = visible_sede_ids(session, user)
+    if sede_id:
+        sedes = [s for s in sedes if s == sede_id]
+    return sync_disk.disk_alarms(session=session, sede_ids=sedes)

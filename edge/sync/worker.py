@@ -1,5 +1,6 @@
 """Sync jobs of the edge worker: ``sync.push`` every second (a cheap check of the backlog, so a
-write reaches the hub within about 2 s), ``sync.pull`` every 5 s; both back off with jitter
+write reaches the hub within about 2 s), ``sync.pull`` every 5 s (an idle node pulls too); every
+push and pull states the node's disk to the hub (:func:`disk_report`). Both back off with jitter
 while the hub is unreachable and stop on a condition only a human can fix (revoked node, stale
 epoch, a restored database pushing reused seqs) until the next enrolment. A refused *pull* (this
 node's schema too old or the hub's too new) stops only the pull: sales keep being pushed."""
@@ -11,13 +12,17 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from domain.errors import LabError
+from edge import diskspace
 from edge.runtime import EdgeRuntime
+from edge.settings import EdgeSettings
 from edge.sync import service
 from edge.sync.enroll import load_credentials, make_client
 from edge.worker import job
 from sync.client import SyncClient
+from sync.protocol import NodeDisk
 
 log = logging.getLogger("labred.edge.sync")
 
@@ -51,6 +56,13 @@ class _Loop:
 _LOOPS: dict[int, _Loop] = {}
 
 
+def disk_report(settings: EdgeSettings) -> NodeDisk:
+    """The data directory's disk as every push and pull states it to the hub (its sync health
+    page and alarms show a sede whose disk is ``bajo`` or ``lleno``)."""
+    space = diskspace.measure_settings(settings)
+    return NodeDisk(level=space.level, free_mb=space.free_mb)
+
+
 def _loop(rt: EdgeRuntime) -> _Loop | None:
     creds = load_credentials(rt.settings.data_dir)
     if not creds:
@@ -59,6 +71,7 @@ def _loop(rt: EdgeRuntime) -> _Loop | None:
     key = f"{creds.get('hub_url')}|{creds.get('node_id')}|{creds.get('epoch')}"
     if loop.client is None or loop.creds_key != key:
         loop.client = make_client(str(creds["hub_url"]), creds, timeout=10.0, attempts=1)
+        loop.client.disk_probe = partial(disk_report, rt.settings)
         loop.creds_key, loop.blocked, loop.failures, loop.next_attempt = key, None, 0, 0.0
     return loop
 

@@ -1,7 +1,16 @@
-// SUNAT alarms across sedes: documents rejected, past their sending deadline, or near it.
-import { api, el, fecha, fill, sedePicker, showError, soles } from "../lib.js";
+// Alarms across sedes: a sede machine whose disk is bajo or lleno (what its node last told the
+// hub, central/sync/disk.py), and SUNAT documents rejected, past their sending deadline, or near it.
+import { api, el, fecha, fill, sedePicker, showError, soles, when } from "../lib.js";
 
 const KINDS = { rechazado: "Rechazado por SUNAT", vencido: "Fuera de plazo", por_vencer: "Por vencer" };
+const DISK_ADVICE = {
+  lleno: "Las ventas pueden fallar: el técnico debe liberar espacio ya.",
+  bajo: "Pedir al técnico que libere espacio antes de que se llene.",
+};
+const diskRow = (d) => el("tr", { "data-disk": d.level, "data-sede": d.sede_code, class: d.level === "bajo" ? "warn" : "critical" },
+  el("td", {}, d.sede_name ? `${d.sede_code} · ${d.sede_name}` : d.sede_code), el("td", {}, d.node_name),
+  el("td", { class: `disk ${d.level}` }, `${d.level} · ${Number(d.free_mb).toLocaleString("es-PE")} MB`),
+  el("td", { class: "when" }, when(d.reported_at)), el("td", {}, DISK_ADVICE[d.level] || ""));
 
 export default async function () {
   const form = document.getElementById("alarm-filter");
@@ -20,6 +29,8 @@ export default async function () {
         sedePicker(form.elements.sede, data.sedes);
         sedesLoaded = true;
       }
+      fill(document.querySelector("#disk-alarms tbody"), (data.disks || []).map(diskRow), 5,
+        "Ningún equipo de sede informa disco bajo o lleno.");
       const counts = { rechazado: 0, vencido: 0, por_vencer: 0 };
       for (const a of data.items) counts[a.kind] += 1;
       document.getElementById("alarm-summary").textContent =
