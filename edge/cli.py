@@ -100,8 +100,17 @@ def register(sub: Any) -> None:
         description="Listen for HL7 v2 ORU^R01 results over MLLP and answer each with an ACK.",
     )
     _common(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--port", type=int, default=2575, help="MLLP port (default 2575)")
+    p.add_argument(
+        "--host",
+        default=None,
+        help="address to listen on (default: lab_listener of edge.toml, else 127.0.0.1)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="MLLP port (default: lab_listener of edge.toml, else 2575)",
+    )
     p.set_defaults(handler=lab_listener)
 
 
@@ -242,6 +251,19 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+LAB_LISTENER_DEFAULT = ("127.0.0.1", 2575)
+
+
+def lab_listener_bind(
+    host: str | None, port: int | None, configured: tuple[str, int] | None
+) -> tuple[str, int]:
+    """Where ``labred edge lab-listener`` listens: each flag given wins; what is not given
+    comes from ``lab_listener`` of edge.toml / ``LABRED_EDGE_LAB_LISTENER`` (``configured``),
+    else 127.0.0.1:2575."""
+    base_host, base_port = configured or LAB_LISTENER_DEFAULT
+    return (base_host if host is None else host, base_port if port is None else port)
+
+
 def lab_listener(args: argparse.Namespace) -> int:
     from edge.labsync.listener import serve_forever
     from edge.labsync.worker import make_handler
@@ -251,10 +273,11 @@ def lab_listener(args: argparse.Namespace) -> int:
     with clear_failures():
         rt = _runtime(args)
         rt.check_schema()
-        check_port(args.host, args.port)
+        host, port = lab_listener_bind(args.host, args.port, rt.settings.lab_listener_address)
+        check_port(host, port)
         configure_logging(rt.settings.log_level)
-        print(f"edge: lab MLLP listener on {args.host}:{args.port}")
-        serve_forever(make_handler(rt), args.host, args.port)
+        print(f"edge: lab MLLP listener on {host}:{port}", flush=True)
+        serve_forever(make_handler(rt), host, port)
     return 0
 
 

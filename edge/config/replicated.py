@@ -4,9 +4,9 @@ One plain-SQL lookup by the unique index on ``setting.key``, with no cache: a ch
 the hub applies to the next read without a restart, and the lookup costs about a tenth of the
 ORM query (it runs inside sales).
 
-The readers below (:func:`day_count`, :func:`percentage`) turn what arrived into the value the
-caller applies, or None for anything else (never an exception): a bad value on the wire makes
-the node use its default, as if the hub had sent nothing."""
+The readers below (:func:`day_count`, :func:`percentage`, :func:`amount`) turn what arrived
+into the value the caller applies, or None for anything else (never an exception): a bad value
+on the wire makes the node use its default, as if the hub had sent nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection
+
+from domain.errors import InvalidInput
+from domain.money import parse_amount
 
 _SQL = "SELECT value FROM setting WHERE key = ?"
 
@@ -56,3 +59,18 @@ def percentage(value: Any) -> Decimal | None:
     if not pct.is_finite() or not 0 <= pct <= HUNDRED or pct != pct.quantize(Decimal("0.01")):
         return None
     return pct
+
+
+def amount(value: Any) -> Decimal | None:
+    """``value`` as a money amount above 0 (soles), else None.
+
+    The hub sends amounts as JSON text (``"50000.00"``, ``domain.money.parse_amount``'s wire
+    format: at most 2 decimals and 9 digits); a whole number is taken too. A bool, a float, a
+    non-number, zero or a negative amount is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        parsed = parse_amount(value)
+    except InvalidInput:
+        return None
+    return parsed if parsed > 0 else None

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from domain.errors import Forbidden, InvalidInput, RuleViolation
-from domain.money import ZERO, fmt, fmt_soles, from_cents, parse_amount
+from domain.money import ZERO, fmt, fmt_soles, from_cents
 from domain.permissions import has_permission
 from domain.pricing import (
     Discount,
@@ -26,7 +26,8 @@ from domain.pricing import (
 from edge.auth.tokens import Principal
 from edge.catalog import service as catalog_service
 from edge.catalog.models import CatalogService, Convenio
-from edge.config.models import Setting
+from edge.config import replicated
+from edge.config.replicated import replicated_value
 from edge.orders.schemas import ItemIn
 
 
@@ -65,15 +66,10 @@ def convenio_prices(convenio: Convenio | None) -> dict[str, Decimal]:
 
 
 def max_price_override(session: Session) -> Decimal:
-    """Setting ``price_override_max`` (soles, text) or ``MAX_PRICE_OVERRIDE``."""
-    row = session.exec(select(Setting).where(Setting.key == OVERRIDE_CAP_SETTING)).first()
-    if row is None or row.value is None:
-        return MAX_PRICE_OVERRIDE
-    try:
-        cap = parse_amount(row.value, field="precio máximo")
-    except InvalidInput:
-        return MAX_PRICE_OVERRIDE
-    return cap if cap > 0 else MAX_PRICE_OVERRIDE
+    """Replicated setting ``price_override_max`` (soles, text), or ``MAX_PRICE_OVERRIDE`` when
+    it never arrived or is not an amount above 0 (``edge.config.replicated.amount``)."""
+    value = replicated_value(session.connection(), OVERRIDE_CAP_SETTING)
+    return replicated.amount(value) or MAX_PRICE_OVERRIDE
 
 
 def check_override(price: Decimal, *, cap: Decimal | None, loc: Sequence[str | int]) -> None:
