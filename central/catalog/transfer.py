@@ -109,10 +109,11 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(rows: list[list[Any]]) -> bytes:
+def to_csv(rows: list[list[Any]], headers: list[str] | None = None) -> bytes:
+    """UTF-8 with BOM, ``,``; ``headers`` default to the catalog's (``COLUMNS``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([header for _, header in COLUMNS])
+    writer.writerow(headers if headers is not None else [header for _, header in COLUMNS])
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -14,7 +14,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +64,17 @@ _ALIASES = {fold(header): field for field, header in COLUMNS} | {
 }
 
 
-def read_file(content: bytes) -> RawFile:
-    """The header's columns and the non-empty data rows of ``content`` (xlsx or csv)."""
+def read_file(
+    content: bytes,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    required: Mapping[str, str] | None = None,
+) -> RawFile:
+    """The header's columns and the non-empty data rows of ``content`` (xlsx or csv).
+
+    ``aliases`` (folded header -> field) and ``required`` (field -> the header named when it is
+    missing) default to the catalog's; another file layout (a convenio's price list,
+    :mod:`central.convenios.price_transfer`) passes its own."""
     if len(content) > MAX_FILE_BYTES:
         raise FileTooLarge(
             f"El archivo supera el máximo de {MAX_FILE_BYTES // (1024 * 1024)} MB: "
@@ -81,7 +90,11 @@ def read_file(content: bytes) -> RawFile:
             loc=LOC,
         )
     table = _xlsx_rows(content) if content.startswith(b"PK\x03\x04") else _csv_rows(content)
-    return _collect(table)
+    if aliases is None:
+        aliases = _ALIASES
+    if required is None:
+        required = {f: dict(COLUMNS)[f] for f in REQUIRED}
+    return _collect(table, aliases, required)
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -140,7 +153,9 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _collect(table: Iterable[tuple[int, list[Any]]]) -> RawFile:
+def _collect(
+    table: Iterable[tuple[int, list[Any]]], aliases: Mapping[str, str], required: Mapping[str, str]
+) -> RawFile:
     columns: dict[int, str] | None = None
     rows: list[RawRow] = []
     for number, values in table:
@@ -149,7 +164,7 @@ def _collect(table: Iterable[tuple[int, list[Any]]]) -> RawFile:
                 break
             filled = [v for v in values if not _blank(v)]
             if filled and fold(str(filled[0])) in ("codigo", "cod", "code"):
-                columns = _header(values)
+                columns = _header(values, aliases, required)
             continue
         if all(_blank(v) for v in values):
             continue
@@ -171,15 +186,17 @@ def _collect(table: Iterable[tuple[int, list[Any]]]) -> RawFile:
     return RawFile(frozenset(columns.values()), rows)
 
 
-def _header(values: list[Any]) -> dict[int, str]:
+def _header(
+    values: list[Any], aliases: Mapping[str, str], required: Mapping[str, str]
+) -> dict[int, str]:
     columns: dict[int, str] = {}
     for i, value in enumerate(values):
-        field = _ALIASES.get(fold(str(value))) if not _blank(value) else None
+        field = aliases.get(fold(str(value))) if not _blank(value) else None
         if field is not None and field not in columns.values():
             columns[i] = field
-    missing = [f for f in REQUIRED if f not in columns.values()]
+    missing = [f for f in required if f not in columns.values()]
     if missing:
-        names = ", ".join(f"«{dict(COLUMNS)[f]}»" for f in missing)
+        names = ", ".join(f"«{required[f]}»" for f in missing)
         raise InvalidInput(
             f"Faltan columnas obligatorias: {names}.", code="import_missing_columns", loc=LOC
         )

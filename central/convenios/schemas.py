@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -136,3 +136,110 @@ class ConvenioOrderList(BaseModel):
     items: list[ConvenioOrderRead]
     total: int
     covered_total: Money = Field(description="suma de lo cubierto en esta página")
+
+
+# --------------------------------------------------------------- price list as a spreadsheet
+_PRICE_FILE_EXAMPLE: dict[str, Any] = {
+    "filename": "tarifario-saludplus-2027.xlsx",
+    "content_base64": "UEsDBBQAAAAIAA==",
+}
+_PRICE_PREVIEW_EXAMPLE: dict[str, Any] = {
+    "rows": 3,
+    "counts": {"added": 1, "changed": 1, "removed": 0, "unchanged": 1, "errors": 0,
+               "warnings": 1},
+    "changes": [
+        {"row": 5, "code": "HEM-001", "name": "Hemograma completo", "action": "changed",
+         "old_price": "30.00", "new_price": "32.00", "public_price": "35.00"},
+        {"row": 6, "code": "BIO-010", "name": "Glucosa basal", "action": "added",
+         "old_price": None, "new_price": "14.00", "public_price": "12.50"},
+    ],
+    "changes_total": 2,
+    "errors": [],
+    "errors_total": 0,
+    "warnings": [
+        {"row": 6, "column": "Precio convenio (S/)", "type": "price_above_public",
+         "msg": "S/ 14.00 es mayor que el precio público (S/ 12.50)."},
+    ],
+    "warnings_total": 1,
+}  # fmt: skip
+
+
+class PriceFile(BaseModel):
+    """A convenio's price list (xlsx or csv, as exported) in base64; at most 1 MB decoded."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PRICE_FILE_EXAMPLE]})
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
+
+
+class PriceApply(PriceFile):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [_PRICE_FILE_EXAMPLE | {"note": "Tarifario 2027"}]},
+    )
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="nota para la auditoría (p. ej. «Tarifario 2027»)"
+    )
+
+
+class PriceChangeRead(BaseModel):
+    row: int = Field(description="número de fila en la hoja")
+    code: str
+    name: str
+    action: Literal["added", "changed", "removed"] = Field(
+        description="added: precio nuevo · changed: antes → ahora · removed: celda vaciada, "
+        "rige el precio público"
+    )
+    old_price: Money | None = None
+    new_price: Money | None = None
+    public_price: Money
+
+
+class PriceRowIssue(BaseModel):
+    row: int = Field(description="número de fila en la hoja")
+    column: str
+    type: str = Field(description="código estable (inglés)")
+    msg: str
+
+
+class PriceCounts(BaseModel):
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    errors: int = Field(description="filas rechazadas")
+    warnings: int = Field(description="filas con advertencia (se aplican)")
+
+
+class PricePreview(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PRICE_PREVIEW_EXAMPLE]})
+
+    rows: int = Field(description="filas de datos leídas")
+    counts: PriceCounts
+    changes: list[PriceChangeRead] = Field(description="los primeros 200 cambios")
+    changes_total: int
+    errors: list[PriceRowIssue] = Field(description="las primeras 200 filas rechazadas")
+    errors_total: int
+    warnings: list[PriceRowIssue] = Field(
+        description="las primeras 200 advertencias (precio del convenio mayor que el público); "
+        "no impiden aplicar"
+    )
+    warnings_total: int
+
+
+class PriceApplied(PricePreview):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _PRICE_PREVIEW_EXAMPLE
+                | {"applied": True,
+                   "message": "Tarifario de SALUD PLUS EPS S.A. importado: 1 precio(s) nuevo(s), "
+                              "1 cambiado(s)."}
+            ]
+        }
+    )  # fmt: skip
+
+    applied: bool = Field(description="false: el archivo no cambiaba nada («sin cambios»)")
+    message: str

@@ -1,7 +1,9 @@
 // Convenio accounts: balances of every convenio (per sede on selecting one), its facturas with
 // the payments applied, the payments received, the monthly statement (xlsx/PDF) and, for users
 // with catalog.manage, the form that records a payment received (POST /api/convenios/{id}/payments).
+// The convenio's price list out to a spreadsheet and back: ./convenios_precios.js.
 import { api, el, fecha, fill, flash, formErrors, request, sedePicker, showError, soles } from "../lib.js";
+import { setupPrices } from "./convenios_precios.js";
 
 const KPIS = [
   ["covered", "Cubierto"], ["invoiced", "Facturado"], ["not_invoiced", "Por facturar"],
@@ -22,6 +24,10 @@ export default async function () {
   let current = null; // the account shown
   let methods = {};
   let needsReference = new Set(); // methods whose payment carries its operation / cheque number
+
+  const resetPrices = setupPrices({
+    current: () => (current ? { id: current.balance.convenio_id, name: current.balance.name } : null),
+  });
 
   const sedeParam = () => (filter.elements.sede.value ? `?sede=${encodeURIComponent(filter.elements.sede.value)}` : "");
 
@@ -129,6 +135,7 @@ export default async function () {
       payForm.reset();
       formErrors(payForm, null, payError);
       formErrors(statement, null, statementError);
+      resetPrices();
     }
     try {
       show(await api.get(`/api/web/convenios/${encodeURIComponent(id)}${sedeParam()}`));
