@@ -21,7 +21,7 @@ from central.catalog import service
 from central.catalog.models import CatalogService
 from central.catalog.schemas import ServiceCreate, ServiceUpdate
 from central.catalog.transfer_plan import Change, Plan, build_plan
-from central.catalog.transfer_read import read_file
+from central.catalog.transfer_read import read_file, refuse_rows_with_errors
 from domain.clock import Clock
 from domain.errors import InvalidInput, LabError
 
@@ -54,15 +54,7 @@ def apply_import(
 ) -> ImportResult:
     """Apply the file (all or nothing; the caller's unit of work commits)."""
     plan = preview(session=session, clock=clock, content=content, effective_from=effective_from)
-    if plan.errors:
-        rows = len({e.row for e in plan.errors})
-        raise InvalidInput(
-            f"El archivo tiene {rows} fila(s) con errores: no se aplicó nada. Corríjalas y "
-            "vuelva a previsualizar.",
-            code="import_has_errors",
-            loc=["body", "content_base64"],
-            extra={"rows_with_errors": rows},
-        )
+    refuse_rows_with_errors({e.row for e in plan.errors})
     if not plan.changes:
         return ImportResult(plan, False, "Sin cambios: el archivo coincide con el catálogo.")
     ids = {s.code: s.id for s in session.exec(select(CatalogService)).all()}

@@ -14,7 +14,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,18 @@ MAX_UNZIPPED_BYTES = 40 * 1024 * 1024
 HEADER_SCAN = 10
 REQUIRED = ("code", "name", "price")
 LOC = ["body", "content_base64"]
+
+
+def refuse_rows_with_errors(rows: Collection[int]) -> None:
+    """An import is all or nothing: a file with refused rows (their numbers) is not applied."""
+    if rows:
+        raise InvalidInput(
+            f"El archivo tiene {len(rows)} fila(s) con errores: no se aplicó nada. Corríjalas y "
+            "vuelva a previsualizar.",
+            code="import_has_errors",
+            loc=LOC,
+            extra={"rows_with_errors": len(rows)},
+        )
 
 
 class FileTooLarge(InvalidInput):

@@ -26,13 +26,12 @@ from central.auth.tokens import Principal
 from central.catalog import transfer_cells as cells
 from central.catalog.models import CatalogService
 from central.catalog.transfer import FORMATS, KIND_PANEL, KIND_TEST, ExportFile, to_csv
-from central.catalog.transfer_read import RawFile, fold, read_file
+from central.catalog.transfer_read import RawFile, fold, read_file, refuse_rows_with_errors
 from central.convenios import service
 from central.convenios.models import Convenio
 from central.convenios.schemas import ConvenioUpdate
 from central.reports.export import Sheet, to_xlsx
 from domain.clock import Clock, business_date
-from domain.errors import InvalidInput
 from domain.money import fmt_soles, from_cents, to_cents
 
 #: (field, Spanish header) in file order; the headers are what the import looks for.
@@ -54,7 +53,6 @@ ALIASES = {fold(header): name for name, header in COLUMNS} | {
 REQUIRED = {"code": HEADER["code"], "price": HEADER["price"]}
 Action = Literal["added", "changed", "removed"]
 ACTIONS: tuple[Action, ...] = ("added", "changed", "removed")
-LOC = ["body", "content_base64"]
 
 
 @dataclass
@@ -231,15 +229,7 @@ def apply_prices(
 ) -> PriceImportResult:
     """Apply the file (all or nothing; the caller's unit of work commits)."""
     plan = preview_prices(session=session, convenio_id=convenio_id, content=content)
-    if plan.errors:
-        rows = len({e.row for e in plan.errors})
-        raise InvalidInput(
-            f"El archivo tiene {rows} fila(s) con errores: no se aplicó nada. Corríjalas y "
-            "vuelva a previsualizar.",
-            code="import_has_errors",
-            loc=LOC,
-            extra={"rows_with_errors": rows},
-        )
+    refuse_rows_with_errors({e.row for e in plan.errors})
     convenio = service.get_convenio(session=session, convenio_id=convenio_id)
     if not plan.changes:
         msg = "Sin cambios: el archivo coincide con el tarifario del convenio."
