@@ -252,7 +252,17 @@ _APPLIED_EXAMPLE: JsonDict = {
 }
 
 
-class ImportFile(BaseModel):
+class SpreadsheetUpload(BaseModel):
+    """An imported spreadsheet (xlsx or csv) in base64, at most 1 MB once decoded: the catalog
+    here, a convenio's price list (central.convenios.schemas.PriceFile)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
+
+
+class ImportFile(SpreadsheetUpload):
     """A catalog file (xlsx or csv, as exported) in base64; at most 1 MB once decoded."""
 
     model_config = ConfigDict(
@@ -260,8 +270,6 @@ class ImportFile(BaseModel):
         json_schema_extra={"examples": [_IMPORT_EXAMPLE | {"effective_from": "2027-01-01"}]},
     )
 
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
     effective_from: dt.date | None = Field(
         default=None, description="fecha (Lima) desde la que rigen los precios nuevos; hoy si falta"
     )

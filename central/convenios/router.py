@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
+from central.catalog.schemas import ImportRowError
 from central.catalog.transfer import FORMATS
 from central.catalog.transfer_http import SHOWN, decode_upload
 from central.convenios import price_transfer, service
@@ -25,7 +26,6 @@ from central.convenios.schemas import (
     PriceCounts,
     PriceFile,
     PricePreview,
-    PriceRowIssue,
 )
 from central.db import unit_of_work
 from central.responses import errors
@@ -98,8 +98,8 @@ def update_convenio(
 
 
 # --------------------------------------------------------------- price list as a spreadsheet
-def _issues(items: list[Issue]) -> list[PriceRowIssue]:
-    return [PriceRowIssue(row=i.row, column=i.column, type=i.code, msg=i.msg) for i in items]
+def _issues(items: list[Issue]) -> list[ImportRowError]:
+    return [ImportRowError(row=i.row, column=i.column, type=i.code, msg=i.msg) for i in items]
 
 
 def price_answer(plan: PricePlan) -> PricePreview:

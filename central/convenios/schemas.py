@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from central.catalog.schemas import ImportRowError, SpreadsheetUpload
 from central.openapi_examples import commerce as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
@@ -164,13 +165,10 @@ _PRICE_PREVIEW_EXAMPLE: dict[str, Any] = {
 }  # fmt: skip
 
 
-class PriceFile(BaseModel):
+class PriceFile(SpreadsheetUpload):
     """A convenio's price list (xlsx or csv, as exported) in base64; at most 1 MB decoded."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PRICE_FILE_EXAMPLE]})
-
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
 
 
 class PriceApply(PriceFile):
@@ -197,13 +195,6 @@ class PriceChangeRead(BaseModel):
     public_price: Money
 
 
-class PriceRowIssue(BaseModel):
-    row: int = Field(description="número de fila en la hoja")
-    column: str
-    type: str = Field(description="código estable (inglés)")
-    msg: str
-
-
 class PriceCounts(BaseModel):
     added: int
     changed: int
@@ -220,9 +211,9 @@ class PricePreview(BaseModel):
     counts: PriceCounts
     changes: list[PriceChangeRead] = Field(description="los primeros 200 cambios")
     changes_total: int
-    errors: list[PriceRowIssue] = Field(description="las primeras 200 filas rechazadas")
+    errors: list[ImportRowError] = Field(description="las primeras 200 filas rechazadas")
     errors_total: int
-    warnings: list[PriceRowIssue] = Field(
+    warnings: list[ImportRowError] = Field(
         description="las primeras 200 advertencias (precio del convenio mayor que el público); "
         "no impiden aplicar"
     )
