@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -212,25 +212,34 @@ ACTIONS: list[tuple[str, Callable[[Clerk], None]]] = [
 ]
 
 
+#: Seconds of sales that may wait for a free client thread; past that a due sale is dropped
+#: (offered, never answered), so a node slower than the rate fails the "load driven" check
+#: instead of the phase running on until a backlog of minutes is worked off.
+BACKLOG_SECONDS = 2.0
+
+
 def drive(clerk: Clerk, rate: float, seconds: float) -> None:
     """Sales on a fixed schedule (open loop) and one counter action a second."""
     pool = ThreadPoolExecutor(max_workers=8)
     start = time.monotonic()
     n = acted = 0
+    waiting: set[Future[None]] = set()
     try:
         while (now := time.monotonic()) < start + seconds:
             due = int((now - start) * rate) + 1
+            waiting = {f for f in waiting if not f.done()}
             while n < due:
                 with clerk.stats.lock:
                     clerk.stats.offered += 1
-                pool.submit(_guard, clerk, clerk.sale)
+                if len(waiting) < 8 + rate * BACKLOG_SECONDS:
+                    waiting.add(pool.submit(_guard, clerk, clerk.sale))
                 n += 1
             while acted < int(now - start):
-                pool.submit(_guard, clerk, functools.partial(clerk.act, acted))
+                waiting.add(pool.submit(_guard, clerk, functools.partial(clerk.act, acted)))
                 acted += 1
             time.sleep(max(0.0, start + n / rate - time.monotonic()))
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _guard(clerk: Clerk, fn: Callable[[], None]) -> None:
