@@ -3,16 +3,21 @@
 The invoicing issue owns those tables; cash only counts and lists them. Until they exist (or
 if a column is named differently) these helpers return ``None`` / empty lists instead of
 failing, and the figures say ``"available": false``. The table is reflected, so no import of
-``edge.billing`` models is needed.
+``edge.billing`` models is needed; once per engine: a table reflected anew at every call is a
+new ``Table``, so every statement built on it missed SQLAlchemy's compiled cache and added an
+entry holding that ``Table`` and the call's bound values (the ids of every order of the cash
+session), up to the cache's 500 entries (bench/bench_soak.py: the edge API grew by about 1 MB
+at every cash egreso, which computes the session's figures).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, inspect, select
+from sqlalchemy import Column, Engine, MetaData, Table, inspect, select
 from sqlalchemy.orm import Session
 
 INVOICE_TABLE = "invoice"
@@ -22,11 +27,21 @@ _TOTAL_COLUMNS = ("total", "total_amount", "total_cents")
 CREDIT_NOTE = "07"
 
 
+#: The invoice table of each engine, reflected once (an absent table is looked for again).
+_reflected: weakref.WeakKeyDictionary[Engine, Table] = weakref.WeakKeyDictionary()
+
+
 def _table(session: Session) -> Table | None:
     conn = session.connection()
+    table = _reflected.get(conn.engine)
+    if table is not None:
+        return table
     if not inspect(conn).has_table(INVOICE_TABLE):
         return None
-    return Table(INVOICE_TABLE, MetaData(), autoload_with=conn)
+    table = Table(INVOICE_TABLE, MetaData(), autoload_with=conn)
+    # Two threads may both reflect it on a first call; either Table serves.
+    _reflected[conn.engine] = table
+    return table
 
 
 def _pick(table: Table, names: Iterable[str]) -> Column[Any] | None:

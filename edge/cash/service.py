@@ -269,7 +269,7 @@ def add_movement(
         )
     now = clock.now()
     if kind == "egreso":
-        on_hand = figs.compute(session, cs, now=now).cash_on_hand
+        on_hand = figs.cash_on_hand(session, cs)
         if amount > on_hand:
             # The figure itself is not revealed: the count is blind.
             raise RuleViolation(
