@@ -84,6 +84,7 @@ FIELD_NAMES: dict[str, str] = {
     "record_id": "id del registro",
     "record_type": "tipo de registro",
     "reference": "referencia",
+    "results_delivery_hours": "horario de entrega de resultados",
     "results_token": "token de resultados",
     "retention_audit_days": "días de conservación de la auditoría",
     "retention_backup_days": "días de conservación de las copias",

@@ -60,6 +60,7 @@ class Order(TypedDict, total=False):
     customer_name: str | None
     business_date: str
     created_at: str
+    results_promised_at: str | None  # UTC ISO instant; None: sold before promises existed
     items: list[JSON]
     payments: list[JSON]
 

@@ -14,6 +14,7 @@ from central.openapi_examples import admin as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
 from domain.money import fmt, fmt_soles, parse_amount
+from domain.results_promise import DEFAULT_DELIVERY_HOURS, parse_delivery_hours
 from sync.apitypes import Money, Percent
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -281,6 +282,12 @@ def check_price_override_max(value: object) -> str:
     return fmt(amount)
 
 
+def check_delivery_hours(value: object) -> dict[str, str]:
+    """``results_delivery_hours``: one "HH:MM-HH:MM" range per weekday (mon..sun), "" or null
+    for a day without delivery, at least one day open; stored normalised ("07:00-19:00")."""
+    return parse_delivery_hours(value).as_json()
+
+
 Pct = Percent  # ASCII text only, 0-100, 2 decimals (sync.apitypes)
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -308,6 +315,12 @@ class SettingsRead(BaseModel):
         "un examen en una sede",
         examples=["50000.00"],
     )
+    results_delivery_hours: dict[str, str] = Field(
+        description="horario de entrega de resultados por día (mon..sun): «HH:MM-HH:MM», o "
+        "«» si ese día no se entrega; la fecha prometida de cada orden cae en este horario "
+        "(y nunca en feriados nacionales)",
+        examples=[DEFAULT_DELIVERY_HOURS],
+    )
     updated_at: dt.datetime | None
 
 
@@ -318,6 +331,7 @@ class SettingsUpdate(BaseModel):
             "examples": [
                 {"discount_approval_threshold_pct": "15", "reconciliation_hour": "23:00"},
                 {"sunat_factura_void": "nota_credito", "sunat_baja_days": 5},
+                {"results_delivery_hours": dict(DEFAULT_DELIVERY_HOURS, sat="08:00-14:00")},
             ]
         },
     )
@@ -338,6 +352,18 @@ class SettingsUpdate(BaseModel):
         examples=["50000.00"],
         json_schema_extra={"pattern": r"^[0-9]{1,9}(\.[0-9]{1,2})?$"},
     )
+
+    results_delivery_hours: dict[str, str | None] | None = Field(
+        default=None,
+        description="un rango «HH:MM-HH:MM» por día (mon, tue, wed, thu, fri, sat, sun); «» "
+        "o null: ese día no se entregan resultados; al menos un día con atención",
+        examples=[DEFAULT_DELIVERY_HOURS],
+    )
+
+    @field_validator("results_delivery_hours", mode="before")
+    @classmethod
+    def _delivery_hours(cls, value: Any) -> Any:
+        return None if value is None else check_delivery_hours(value)
 
     @field_validator("sunat_factura_void", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from central.config.changes import Actor, given, track
 from central.config.models import Setting
 from central.config.schemas import SettingsUpdate
 from domain.clock import Clock
+from domain.results_promise import DEFAULT_DELIVERY_HOURS
 
 # API field of SettingsRead/SettingsUpdate -> default value (JSON form)
 SETTING_DEFAULTS: dict[str, Any] = {
@@ -28,6 +29,8 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "sunat_factura_void": "baja",
     "sunat_baja_days": 3,
     "price_override_max": "50000.00",  # edge.orders.pricing MAX_PRICE_OVERRIDE
+    # domain.results_promise: "HH:MM-HH:MM" per weekday, "" closed (edge.orders.promise)
+    "results_delivery_hours": dict(DEFAULT_DELIVERY_HOURS),
 }
 # API field -> ``setting.key`` where it differs: the keys the edges already read
 # (edge.billing.voids SETTING_MODE / SETTING_DAYS). Other fields are stored under their name

@@ -114,6 +114,15 @@ SETTINGS_READ: JsonDict = {
     "sunat_factura_void": "baja",
     "sunat_baja_days": 3,
     "price_override_max": "50000.00",
+    "results_delivery_hours": {
+        "mon": "07:00-19:00",
+        "tue": "07:00-19:00",
+        "wed": "07:00-19:00",
+        "thu": "07:00-19:00",
+        "fri": "07:00-19:00",
+        "sat": "07:00-13:00",
+        "sun": "",
+    },
     "updated_at": AT,
 }
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from domain.clock import LIMA
 from domain.money import fmt, fmt_soles
+from domain.results_promise import format_promise
 from domain.sunat import (
     CreditNoteReason,
     DocumentType,
@@ -44,6 +45,7 @@ from edge.billing.print_payments import (
     payments_for,
 )
 from edge.config.models import Company, Sede
+from edge.orders.models import Order
 from sync.pdffonts import PdfFonts, prepare
 
 _ID_LABELS = {"0": "DOC.", "1": "DNI", "4": "C.E.", "6": "RUC", "7": "PASAPORTE"}
@@ -92,6 +94,17 @@ class PrintData:
     restates_terms: bool = False  # nota de crédito 13: the terms are the factura's new ones
     payments: tuple[PrintPayment, ...] = ()  # the order's payments up to this document
     refunds: tuple[PrintPayment, ...] = ()  # a nota de crédito: what the order refunded
+    results_promise: str | None = None  # "Entrega de resultados: martes 01/12/2026 desde ..."
+
+
+def _promise(session: Session, inv: Invoice) -> str | None:
+    """The sale's promised results (boletas and facturas of an order sold with one)."""
+    if inv.order_id is None or inv.doc_type not in ("01", "03"):
+        return None
+    order = session.get(Order, inv.order_id)
+    if order is None or order.results_promised_at is None:
+        return None
+    return f"Entrega de resultados: {format_promise(order.results_promised_at)}"
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -151,6 +164,7 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         and inv.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO.value,
         payments=payments,
         refunds=refunds,
+        results_promise=_promise(session, inv),
     )
 
 
@@ -240,6 +254,8 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
     if d.reference:
         info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
     info.append("Moneda: SOLES")
+    if d.results_promise:
+        info.append(d.results_promise)
     for text in info:
         pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -280,6 +296,7 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     paid = _paid_rows(d)
     shown = len(paid) + sum(1 for row in paid if row.detail)
     height = 152 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * shown
+    height += 10 if d.results_promise else 0
     pdf, fonts = _new_pdf((80, height), 4, compress)
     t = fonts.text
     width = 72
@@ -307,6 +324,12 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     pdf.set_font(fonts.family, "", 7.5)
     for text in left:
         pdf.multi_cell(width, 3.6, t(text), new_x="LMARGIN", new_y="NEXT")
+    if d.results_promise:  # what every patient asks at the counter: bold, above the lines
+        head, _, when = d.results_promise.partition(": ")  # two lines: 80 mm is narrow
+        pdf.set_font(fonts.family, "B", 7.5)
+        for text in (f"{head}:", when):
+            pdf.multi_cell(width, 3.6, t(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, "", 7.5)
     pdf.cell(width, 2, "-" * 60, new_x="LMARGIN", new_y="NEXT")
     for ln in d.lines:
         pdf.multi_cell(
@@ -358,6 +381,7 @@ def html_ticket(d: PrintData) -> str:
         e(r.text) + (f"<br>&nbsp;&nbsp;{e(r.detail)}" if r.detail else "") for r in _paid_rows(d)
     )
     paid = f"<p class='terms'>{paid}</p>" if paid else ""
+    promise = f"<p><strong>{e(d.results_promise)}</strong></p>" if d.results_promise else ""
     footer = "".join(f"<p class='c small'>{e(t)}</p>" for t in _footer_lines(d))
     return f"""<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8">
@@ -370,7 +394,7 @@ def html_ticket(d: PrintData) -> str:
 {e(d.sede_address or d.company_address)}</p>
 <h2>{e(d.title)}<br>{e(d.full_number)}</h2>
 <p>Fecha: {d.issued_at:%d/%m/%Y %H:%M}<br>Cliente: {e(d.customer_name)}<br>
-{e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}
+{e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}{promise}
 <hr><table>{rows}</table><hr><table>{totals}</table>{paid}
 {footer}
 <p class="c"><img alt="Código QR" src="data:image/svg+xml;base64,{qr}" width="140" height="140"></p>

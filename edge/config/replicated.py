@@ -4,9 +4,10 @@ One plain-SQL lookup by the unique index on ``setting.key``, with no cache: a ch
 the hub applies to the next read without a restart, and the lookup costs about a tenth of the
 ORM query (it runs inside sales).
 
-The readers below (:func:`day_count`, :func:`percentage`, :func:`amount`) turn what arrived
-into the value the caller applies, or None for anything else (never an exception): a bad value
-on the wire makes the node use its default, as if the hub had sent nothing."""
+The readers below (:func:`day_count`, :func:`percentage`, :func:`amount`,
+:func:`delivery_hours`) turn what arrived into the value the caller applies, or None for
+anything else (never an exception): a bad value on the wire makes the node use its default, as
+if the hub had sent nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection
 
 from domain.errors import InvalidInput
 from domain.money import parse_amount
+from domain.results_promise import DeliveryHours, parse_delivery_hours
 
 _SQL = "SELECT value FROM setting WHERE key = ?"
 
@@ -74,3 +76,12 @@ def amount(value: Any) -> Decimal | None:
     except InvalidInput:
         return None
     return parsed if parsed > 0 else None
+
+
+def delivery_hours(value: Any) -> DeliveryHours | None:
+    """``value`` as results delivery hours (``domain.results_promise.parse_delivery_hours``:
+    one "HH:MM-HH:MM" per weekday, "" closed, at least one day open), else None."""
+    try:
+        return parse_delivery_hours(value)
+    except InvalidInput:
+        return None

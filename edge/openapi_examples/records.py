@@ -139,6 +139,7 @@ ORDER_SUMMARY: Example = {
     "cashier_id": c.CASHIER_ID,
     "business_date": c.BUSINESS_DATE,
     "created_at": c.ORDERED_AT,
+    "results_promised_at": "2026-11-30T15:00:00Z",  # Sunday's sale + 24 h: Monday 10:00 Lima
 }
 
 ORDER: Example = {

@@ -51,6 +51,12 @@ class Order(EdgeModel, table=True):
     business_date: dt.date = Field(index=True)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    results_promised_at: dt.datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        index=True,  # GET /api/orders?late=true
+        description="results promised from (domain.results_promise); None: sold before 0005",
+    )
 
 
 class OrderItem(EdgeModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -12,11 +13,16 @@ from sqlmodel import Session, col, select
 from domain.errors import NotFound
 from edge.billing.models import Invoice
 from edge.orders import fresh
+from edge.orders.lifecycle import OrderStatus
 from edge.orders.models import Order, OrderItem, OrderStatusEvent
 from edge.patients.models import Patient
 
 #: The sale's own documents (a credit note, 07, corrects one of them).
 SALE_DOC_TYPES = ("01", "03")
+#: An order in these is not late, whatever its promise said (GET /api/orders?late=true).
+NOT_LATE_STATUSES = tuple(
+    s.value for s in (OrderStatus.RESULTADOS_LISTOS, OrderStatus.ENTREGADA, OrderStatus.ANULADA)
+)
 
 
 def get_order(session: Session, *, order_id: str) -> Order:
@@ -87,6 +93,7 @@ def list_orders(
     status: str | None = None,
     patient_id: str | None = None,
     cashier_id: str | None = None,
+    late_at: dt.datetime | None = None,
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[OrderRow], int]:
@@ -104,6 +111,9 @@ def list_orders(
         filters.append(col(Order.patient_id) == patient_id)
     if cashier_id:
         filters.append(col(Order.cashier_id) == cashier_id)
+    if late_at is not None:  # promised results not out by ``late_at``
+        filters.append(col(Order.results_promised_at) < late_at)
+        filters.append(col(Order.status).not_in(NOT_LATE_STATUSES))
     total = session.exec(select(func.count()).select_from(Order).where(*filters)).one()
     latest_invoice = (
         select(Invoice.id)

@@ -129,7 +129,7 @@ def create_order(
 @router.get(
     "",
     response_model=OrderList,
-    summary="Listar órdenes (filtros: fecha, estado, paciente, cajero)",
+    summary="Listar órdenes (filtros: fecha, estado, paciente, cajero, atrasadas)",
     responses={**_BASE, 422: {"description": "Filtros inválidos"}},
 )
 def list_orders(
@@ -139,6 +139,13 @@ def list_orders(
     status: OrderStatus | None = None,
     patient_id: Annotated[str | None, Query(max_length=36)] = None,
     cashier_id: Annotated[str | None, Query(max_length=36)] = None,
+    late: Annotated[
+        bool,
+        Query(
+            description="solo las atrasadas: pasó la entrega de resultados prometida y no "
+            "están en resultados listos, entregada ni anulada"
+        ),
+    ] = False,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> OrderList:
@@ -155,6 +162,7 @@ def list_orders(
             status=status.value if status else None,
             patient_id=patient_id,
             cashier_id=cashier_id,
+            late_at=rt.clock.now() if late else None,
             page=page,
             page_size=page_size,
         )

@@ -262,6 +262,11 @@ class OrderSummary(BaseModel):
     cashier_id: str
     business_date: dt.date
     created_at: dt.datetime
+    results_promised_at: dt.datetime | None = Field(
+        default=None,
+        description="entrega de resultados prometida desde (UTC; horario de entrega de la "
+        "cadena, sin feriados); null en órdenes vendidas antes de que existiera",
+    )
 
     @classmethod
     def from_model(cls, o: Order) -> OrderSummary:

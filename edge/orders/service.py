@@ -33,6 +33,7 @@ from edge.orders.models import Order, OrderItem, OrderRequestKey, OrderStatusEve
 from edge.orders.numbering import next_order_number
 from edge.orders.payments import add_payments, refund_all
 from edge.orders.pricing import build_lines, price_lines
+from edge.orders.promise import promise_for
 from edge.orders.queries import get_order
 from edge.orders.schemas import CustomerIn, DiscountIn, OrderCreate, PaymentIn
 from edge.patients.models import Patient
@@ -222,6 +223,9 @@ def create_order(
         business_date=day,
         created_at=now,
         updated_at=now,
+        results_promised_at=promise_for(
+            session, sold_at=now, services=(ln.service for ln in lines)
+        ),
     )
     session.add(order)
     if idempotency_key is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
@@ -15,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from domain.money import fmt_soles
+from domain.results_promise import format_promise
 from tui.api import ApiError, Invoice, Order
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, OrderPlaced, TicketDone
@@ -90,6 +92,10 @@ class PaymentScreen(PaymentRowsScreen):
         self.order, self.invoice = message.order, message.invoice
         o = message.order
         lines = [f"Orden {o['number']} registrada. Total {fmt_soles(o['total'])}."]
+        promised = o.get("results_promised_at")
+        if promised:  # what the patient asks: as the ticket prints it
+            at = dt.datetime.fromisoformat(promised.replace("Z", "+00:00"))
+            lines.append(f"Entrega de resultados: {format_promise(at)}")
         lines += receipt_lines(o, message.invoice, keys="F7 imprimir, F8 guardar PDF.")
         if message.invoice is None and Decimal(o.get("balance", "0")) > 0:
             lines.append(

@@ -72,7 +72,7 @@ const FIELDS = {
   discount_approval_threshold_pct: "descuento con aprobación", email: "correo", full_name: "nombre completo",
   igv_affectation: "afectación IGV", is_panel: "perfil", loinc: "LOINC", name: "nombre",
   panel_service_ids: "exámenes del perfil", price: "precio", price_override_max: "precio modificado máximo",
-  reconciliation_hour: "hora de conciliación", retention_audit_days: "conservación de la auditoría",
+  reconciliation_hour: "hora de conciliación", results_delivery_hours: "horario de entrega de resultados", retention_audit_days: "conservación de la auditoría",
   retention_backup_days: "conservación de copias", role: "rol", sample_type: "tipo de muestra",
   sede_ids: "sedes", sunat_baja_days: "plazo de baja", sunat_boleta_deadline_days: "plazo de boletas",
   sunat_factura_deadline_days: "plazo de facturas", sunat_factura_void: "anulación de facturas", tube: "tubo",

@@ -7,6 +7,7 @@ import { onKey } from "../lib/shell.js";
 import { askCancel, changedElsewhere } from "./cancel.js";
 import { initDiscountRequest } from "./discount_request.js";
 import { initLabels } from "./labels.js";
+import { fmtPromise, isLate } from "./promise.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
 let order = null;
@@ -36,6 +37,8 @@ async function render() {
   $("#o-patient").textContent = patient ? `${patient.full_name} — ${patient.doc_type_label} ${patient.doc_number}` : "";
   const dl = clear($("#o-facts"));
   fact(dl, "Fecha", fmtDateTime(order.created_at));
+  fact(dl, "Entrega de resultados", order.results_promised_at ? fmtPromise(order.results_promised_at) : "");
+  if (isLate(order)) dl.append(h("dt", { text: "Estado de entrega" }), h("dd", {}, h("span", { class: "badge late", text: "Atrasada" })));
   fact(dl, "Total", fmt(order.total));
   fact(dl, "Descuento", order.discount_total && order.discount_total !== "0.00" ? `${fmt(order.discount_total)} (${order.discount_reason || ""})` : "");
   fact(dl, "Pagado", fmt(order.paid_total));

@@ -1,9 +1,10 @@
 // The registered order in place of the form: number, totals, labels (E), ticket (T), A4 (A).
 import { PREFIX, get } from "../lib/api.js";
-import { $, sunatLabel } from "../lib/dom.js";
+import { $, h, sunatLabel } from "../lib/dom.js";
 import { fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { labelsUrl } from "./labels.js";
+import { fmtPromise } from "./promise.js";
 
 export async function showDone(form, order) {
   form.hidden = true;
@@ -12,6 +13,14 @@ export async function showDone(form, order) {
   $("#done-number").textContent = order.number;
   const change = toCents(order.change) || 0;
   $("#done-summary").textContent = `Total ${fmt(order.total)} · pagado ${fmt(order.paid_total)} · saldo ${fmt(order.balance)}${change ? ` · vuelto ${fmt(change)}` : ""}`;
+  // what the patient asks at the counter, as the ticket prints it
+  let promise = $("#done-promise");
+  if (!promise) {
+    promise = h("p", { id: "done-promise", class: "big" });
+    $("#done-summary").after(promise);
+  }
+  promise.textContent = order.results_promised_at ? `Entrega de resultados: ${fmtPromise(order.results_promised_at)}` : "";
+  promise.hidden = !order.results_promised_at;
   $("#done-order").href = `${PREFIX}/ordenes/${encodeURIComponent(order.id)}`;
   const labels = $("#done-labels");
   labels.href = labelsUrl(order.id);

@@ -5,11 +5,13 @@ import { clearErrors, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { askCancel, changedElsewhere } from "./cancel.js";
+import { fmtPromise, isLate } from "./promise.js";
 
 const DOC_SHORT = { 0: "Doc.", 1: "DNI", 4: "CE", 6: "RUC", 7: "Pasaporte", A: "Céd. dipl." };
 let rows = [];
 let active = 0;
 let canCancel = false;
+let lateOnly = false; // ?atrasadas=1: only the late orders (GET /api/orders?late=true)
 
 function focusRow(i) {
   const trs = $$("#orders tbody tr[data-id]");
@@ -48,6 +50,9 @@ function invoiceCell(o) {
     h("span", { class: `pill-state sunat-${o.invoice_state}`, text: sunatLabel(o.invoice_state) }));
 }
 
+// red mark: the promised results instant passed and they are not out yet
+const lateMark = (o) => h("span", { class: "badge late", title: `Entrega prometida: ${fmtPromise(o.results_promised_at)}`, text: "Atrasada" });
+
 function row(o, i) {
   const actions = h("td", { class: "actions-cell" });
   const next = NEXT_STATUS[o.status];
@@ -61,7 +66,7 @@ function row(o, i) {
     h("td", {}, h("a", { href: `${PREFIX}/ordenes/${encodeURIComponent(o.id)}`, text: o.number })),
     h("td", { text: fmtTime(o.created_at) }),
     patientCell(o),
-    h("td", {}, badge(o.status)),
+    h("td", {}, badge(o.status), isLate(o) ? [" ", lateMark(o)] : null),
     invoiceCell(o),
     h("td", { class: "r", text: fmt(o.total) }),
     h("td", { class: "r", text: fmt(o.paid_total) }),
@@ -90,8 +95,10 @@ async function load() {
   const filters = $("#filters");
   clearErrors(filters);
   const params = new URLSearchParams({ page_size: "200" });
-  if ($("#f-date").value) params.set("date", $("#f-date").value);
+  // late orders of any day: the day filter does not apply to them
+  if ($("#f-date").value && !lateOnly) params.set("date", $("#f-date").value);
   if ($("#f-status").value) params.set("status", $("#f-status").value);
+  if (lateOnly) params.set("late", "true");
   try {
     const page = await get(`/api/orders?${params}`);
     rows = page.items;
@@ -109,9 +116,15 @@ export async function init({ me }) {
   const params = new URLSearchParams(location.search);
   $("#f-date").value = params.get("dia") || todayLima();
   $("#f-status").value = params.get("estado") || "";
-  for (const el of [$("#f-date"), $("#f-status")]) {
+  lateOnly = params.get("atrasadas") === "1";
+  $("#f-late").checked = lateOnly;
+  $("#f-date").disabled = lateOnly;
+  for (const el of [$("#f-date"), $("#f-status"), $("#f-late")]) {
     el.addEventListener("change", () => {
+      lateOnly = $("#f-late").checked;
+      $("#f-date").disabled = lateOnly;
       const q = new URLSearchParams({ dia: $("#f-date").value, estado: $("#f-status").value });
+      if (lateOnly) q.set("atrasadas", "1");
       history.replaceState(null, "", `${location.pathname}?${q}`);
       load();
     });
