@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
         "--data-dir",
         type=Path,
         default=Path("./demo-data"),
-        help="where every node keeps its data (left in place)",
+        help="where every node keeps its data (left in place; --headless first removes an "
+        "earlier demo's data there, and refuses a directory holding anything else)",
     )
     p.add_argument("--headless", action="store_true", help="play the days and exit")
     p.add_argument("--days", type=int, default=1, help="business days to play (headless)")

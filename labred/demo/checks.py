@@ -5,6 +5,8 @@ paid order reached its laboratory stand-in exactly once, orders whose results ar
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,6 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from domain.errors import LabError
+from domain.results_promise import (
+    DEFAULT_HOURS,
+    SETTING_KEY,
+    DeliveryHours,
+    parse_delivery_hours,
+    promised_at,
+)
 
 # edge-owned record type -> edge table
 EDGE_TABLES = {
@@ -56,6 +67,40 @@ def _edge(path: Path) -> sqlite3.Connection:
 
 def _ids(conn: sqlite3.Connection, table: str, where: str = "") -> set[str]:
     return {r[0] for r in conn.execute(f"SELECT id FROM {table} {where}")}
+
+
+def _delivery_hours(conn: sqlite3.Connection) -> DeliveryHours:
+    row = conn.execute("SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)).fetchone()
+    try:
+        return parse_delivery_hours(json.loads(row[0])) if row and row[0] else DEFAULT_HOURS
+    except LabError:
+        return DEFAULT_HOURS
+
+
+def promise_check(conn: sqlite3.Connection, code: str) -> tuple[bool, str]:
+    """Every sale promised its results by the rule: the longest turnaround of what it sold,
+    moved into the chain's delivery hours (domain.results_promise), counted from the sale."""
+    hours = _delivery_hours(conn)
+    turnaround = dict(conn.execute("SELECT id, turnaround_hours FROM catalog_service"))
+    sold: dict[str, list[int]] = {}
+    for order_id, service_id in conn.execute("SELECT order_id, service_id FROM order_item"):
+        sold.setdefault(order_id, []).append(turnaround.get(service_id, 0))
+    orders = conn.execute("SELECT id, created_at, results_promised_at FROM lab_order").fetchall()
+    kept = sum(
+        1
+        for order_id, created, promised in orders
+        if promised is not None
+        and dt.datetime.fromisoformat(promised)
+        == promised_at(
+            sold_at=dt.datetime.fromisoformat(created),
+            turnaround_hours=sold.get(order_id, []),
+            hours=hours,
+        )
+    )
+    return (
+        bool(orders) and kept == len(orders),
+        f"{code}: every sale promised its results by the rule ({kept}/{len(orders)})",
+    )
 
 
 def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) -> Report:
@@ -119,6 +164,7 @@ def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) 
                     theirs <= mine,
                     f"{code}: holds the hub's {rtype} rows ({len(theirs & mine)}/{len(theirs)})",
                 )
+            rep.check(*promise_check(conn, code))
             for day, total in conn.execute(
                 "SELECT business_date, sum(amount) FROM payment GROUP BY 1"
             ):

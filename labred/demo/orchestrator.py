@@ -105,6 +105,13 @@ class Demo:
     def setup(self) -> None:
         total = 2 + self.o.sedes
         setup_log = self.t.logs / "setup.log"
+        if self.o.headless:  # its invariants hold for the days it plays, on fresh nodes
+            try:
+                removed = self.t.clear_previous()
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+            if removed:
+                self._say(f"removing the previous demo's data in {self.t.data_dir} ...")
         self._say(f"[1/{total}] preparing the hub database and its demo data ...")
         self._write_hub_config()
         run_once(

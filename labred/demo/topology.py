@@ -6,10 +6,16 @@ laboratory stand-in of sede k REST P+200+k and MLLP P+300+k; the edge's results 
 
 from __future__ import annotations
 
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 DEMO_PASSWORD = "labred-demo"
+
+
+#: What a demo writes under its data directory (:class:`Topology`): nothing else is removed.
+_DEMO_ENTRY = re.compile(r"hub|sandbox|logs|clock|edge-S\d{2}")
 
 
 def sede_code(k: int) -> str:
@@ -36,6 +42,27 @@ class Topology:
 
     def edge_dir(self, k: int) -> Path:
         return self.data_dir / f"edge-{sede_code(k)}"
+
+    def clear_previous(self) -> list[str]:
+        """Remove what an earlier demo left in the data directory (a headless run plays its
+        days on fresh nodes: the earlier run sealed them); the names removed. Refuses, with
+        ValueError, a directory holding anything a demo does not write."""
+        if not self.data_dir.is_dir():
+            return []
+        entries = sorted(self.data_dir.iterdir())
+        foreign = [e.name for e in entries if not _DEMO_ENTRY.fullmatch(e.name)]
+        if foreign:
+            names = ", ".join(foreign[:5])
+            raise ValueError(
+                f"{self.data_dir} holds more than an earlier demo's data ({names}): "
+                "choose another --data-dir"
+            )
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        return [e.name for e in entries]
 
     def clock_file(self, name: str) -> Path:
         return self.data_dir / "clock" / f"{name}.offset"
