@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,9 @@ from edge.db import unit_of_work
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
-from tests.browser.conftest import expect, new_tab, ready
+from tests.browser.conftest import ADMIN_PASSWORD, expect, new_tab, ready
 from tests.edge.factories import make_user
+from tests.procs import EdgeProcess, free_port, init_edge, serving_edge
 
 NUNEZ_DNI = "41234567"
 CASHIERS = ("cajera1", "cajera2", "cajera3", "cajera4")
@@ -42,6 +45,20 @@ def seed(data: Path) -> None:
             )  # fmt: skip
     finally:
         rt.engine.dispose()
+
+
+@contextmanager
+def counter_node(base: Path) -> Iterator[EdgeProcess]:
+    """A real ``labred edge serve`` under ``base`` with the counter's people (:func:`seed`), a
+    hub that never answers and no per-user rate limit."""
+    data = init_edge(base / "edge", ADMIN_PASSWORD)
+    seed(data)
+    env = {
+        "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",
+        "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000",
+    }
+    with serving_edge(data, log=base / "edge.log", env=env) as node:
+        yield node
 
 
 def laptop_tab(browser: Any, url: str) -> Any:

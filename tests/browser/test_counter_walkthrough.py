@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import (
-    ADMIN_PASSWORD,
     HAVE_CHROMIUM,
     PASSWORD,
     SKIP_REASON,
@@ -44,28 +43,21 @@ from tests.browser.counter_helpers import (
     COMPANY_RUC,
     SUPERVISOR,
     add_service,
+    counter_node,
     laptop_tab,
     open_cash,
     order_url,
     pick_nunez,
-    seed,
     shot,
 )
-from tests.procs import EdgeProcess, free_port, init_edge, serving_edge
+from tests.procs import EdgeProcess
 
 
 @pytest.fixture(scope="module")
 def counter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
-    base = tmp_path_factory.mktemp("counter")
-    data = init_edge(base / "edge", ADMIN_PASSWORD)
-    seed(data)
-    env = {
-        "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",
-        "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000",
-    }
-    with serving_edge(data, log=base / "edge.log", env=env) as node:
+    with counter_node(tmp_path_factory.mktemp("counter")) as node:
         yield node
 
 

@@ -27,14 +27,14 @@ from tests.browser.conftest import (
 from tests.browser.counter_helpers import (
     CASHIERS,
     add_service,
+    counter_node,
     laptop_tab,
     open_cash,
     order_url,
     pick_nunez,
-    seed,
     shot,
 )
-from tests.procs import EdgeProcess, free_port, init_edge, serving_edge
+from tests.procs import EdgeProcess
 
 PROMISE = re.compile(
     r"^Entrega de resultados: (lunes|martes|miércoles|jueves|viernes|sábado|domingo) "
@@ -46,14 +46,7 @@ PROMISE = re.compile(
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
-    base = tmp_path_factory.mktemp("promise")
-    data = init_edge(base / "edge", ADMIN_PASSWORD)
-    seed(data)
-    env = {
-        "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",
-        "LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000",
-    }
-    with serving_edge(data, log=base / "edge.log", env=env) as edge:
+    with counter_node(tmp_path_factory.mktemp("promise")) as edge:
         yield edge
 
 
