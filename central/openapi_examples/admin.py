@@ -30,6 +30,7 @@ from central.openapi_examples.common import (
     USER_ID,
     USERNAME,
 )
+from domain.results_promise import DEFAULT_DELIVERY_HOURS
 
 # ------------------------------------------------------------------------------- auth, users
 MESSAGE: JsonDict = {
@@ -114,15 +115,7 @@ SETTINGS_READ: JsonDict = {
     "sunat_factura_void": "baja",
     "sunat_baja_days": 3,
     "price_override_max": "50000.00",
-    "results_delivery_hours": {
-        "mon": "07:00-19:00",
-        "tue": "07:00-19:00",
-        "wed": "07:00-19:00",
-        "thu": "07:00-19:00",
-        "fri": "07:00-19:00",
-        "sat": "07:00-13:00",
-        "sun": "",
-    },
+    "results_delivery_hours": dict(DEFAULT_DELIVERY_HOURS),
     "updated_at": AT,
 }
 
