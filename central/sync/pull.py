@@ -28,6 +28,13 @@ from sync.protocol import FeedChange, NodeDisk, PullPage, SnapshotPage
 _COLS = "cursor, tx_id, record_type, record_id, op, payload, schema_version"
 _SCOPE = "(scope_sede_id IS NULL OR scope_sede_id = :sede)"
 _DIGEST_CACHE: dict[tuple[str, str, int], dict[str, str]] = {}
+_DIGEST_CHUNK = 500
+# The latest image of each record of one type visible to the sede (``latest``, payloads only).
+_DIGEST_SQL = text(
+    "SELECT payload FROM (SELECT DISTINCT ON (record_id) payload, op, scope_sede_id "
+    "FROM sync_change_feed WHERE cursor <= :upto AND record_type = :t "
+    f"ORDER BY record_id, cursor DESC) latest WHERE op <> 'delete' AND {_SCOPE}"
+)
 
 
 def _change(row: Any) -> FeedChange:
@@ -66,11 +73,19 @@ def digests(session: Session, *, sede_id: str, upto: int) -> dict[str, str]:
     cached = _DIGEST_CACHE.get(key)
     if cached is not None:
         return cached
-    by_type: dict[str, list[dict[str, Any]]] = {t: [] for t in PROJECTIONS}
-    for change in latest(session, sede_id=sede_id, upto=upto):
-        if change.record_type in by_type:
-            by_type[change.record_type].append(change.payload)
-    result = {t: table_digest(t, rows) for t, rows in by_type.items()}
+    # Streamed per type (a server-side cursor, ``_DIGEST_CHUNK`` payloads at a time; the digest
+    # is an order-free sum): every pull after a change computes this over every record visible
+    # to the sede, so holding them all (as ``latest`` does) made the API's memory peak grow with
+    # the hub's patients, for good (measured: 6 MB and 0.29 s per 1,000 patients, every pull).
+    conn = session.connection()
+    result = {}
+    for rtype in PROJECTIONS:
+        rows = conn.execute(
+            _DIGEST_SQL,
+            {"upto": upto, "t": rtype, "sede": sede_id},
+            execution_options={"yield_per": _DIGEST_CHUNK},  # this statement only
+        )
+        result[rtype] = table_digest(rtype, (payload for (payload,) in rows))
     if len(_DIGEST_CACHE) > 256:
         _DIGEST_CACHE.clear()
     _DIGEST_CACHE[key] = result
