@@ -17,6 +17,8 @@ from edge.catalog.demo import load_demo_catalog
 from edge.db import unit_of_work
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
+from edge.sync import apply
+from sync.protocol import FeedChange
 from tests.edge.factories import SEDE_S01, make_user, token_for
 
 _dni = iter(range(40000000, 49999999))
@@ -91,3 +93,24 @@ def count_rows(rt: EdgeRuntime, table: str) -> int:
 def detail(body: Any) -> tuple[str, list[Any]]:
     first = body["detail"][0]
     return first["type"], first["loc"]
+
+
+_setting_cursor = iter(range(1, 1_000_000))
+
+
+def pull_setting(rt: EdgeRuntime, key: str, value: Any) -> None:
+    """Apply the hub's ``setting`` record ``key`` = ``value`` as a pull page does (its wire
+    form: the value as JSON, whatever it is)."""
+    now = SystemClock().now()
+    record_id = f"set-{key}"
+    change = FeedChange(
+        cursor=next(_setting_cursor),
+        tx_id="t-setting",
+        record_type="setting",
+        record_id=record_id,
+        op="upsert",
+        payload={"id": record_id, "key": key, "value": value, "updated_at": now.isoformat()},
+        schema_version=1,
+    )
+    with unit_of_work(rt.engine) as session:
+        assert apply.apply_change(session.connection(), change, now=now)

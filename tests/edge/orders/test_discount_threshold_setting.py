@@ -11,37 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.clock import SystemClock
 from edge.config.replicated import percentage
-from edge.db import read_session, unit_of_work
+from edge.db import read_session
 from edge.orders.discounts import APPROVAL_SETTING, approval_threshold
 from edge.runtime import EdgeRuntime
-from edge.sync import apply
-from sync.protocol import FeedChange
-from tests.edge.orders.helpers import detail, make_patient, sell, seller, sid
-
-_cursor = iter(range(1, 10_000))
-
-
-def pull_setting(rt: EdgeRuntime, value: Any) -> None:
-    """Apply the hub's ``setting`` change as a pull page does (the wire form of the record)."""
-    now = SystemClock().now()
-    change = FeedChange(
-        cursor=next(_cursor),
-        tx_id="t-setting",
-        record_type="setting",
-        record_id="set-discount-threshold",
-        op="upsert",
-        payload={
-            "id": "set-discount-threshold",
-            "key": APPROVAL_SETTING,
-            "value": value,
-            "updated_at": now.isoformat(),
-        },
-        schema_version=1,
-    )
-    with unit_of_work(rt.engine) as session:
-        assert apply.apply_change(session.connection(), change, now=now)
+from tests.edge.orders.helpers import detail, make_patient, pull_setting, sell, seller, sid
 
 
 def threshold(rt: EdgeRuntime) -> Decimal:
@@ -65,7 +39,7 @@ def order_body(patient_id: str, pct: str) -> dict[str, Any]:
 def test_a_percentage_from_the_hub_is_the_threshold(
     edge_runtime: EdgeRuntime, wire: Any, expected: str
 ) -> None:
-    pull_setting(edge_runtime, wire)
+    pull_setting(edge_runtime, APPROVAL_SETTING, wire)
     assert threshold(edge_runtime) == Decimal(expected)
 
 
@@ -74,9 +48,10 @@ def test_a_percentage_from_the_hub_is_the_threshold(
     [12.5, True, "abc", "", "101", "-1", "12.345", "NaN", "Infinity", "1e400", None, ["15"], {}],
 )
 def test_a_bad_value_on_the_wire_leaves_the_default(edge_runtime: EdgeRuntime, bad: Any) -> None:
-    pull_setting(edge_runtime, "25")
+    pull_setting(edge_runtime, APPROVAL_SETTING, "25")
     assert threshold(edge_runtime) == Decimal("25")
-    pull_setting(edge_runtime, bad)  # the hub never sends these; a broken row must not sell
+    # the hub never sends these; a broken row must not sell
+    pull_setting(edge_runtime, APPROVAL_SETTING, bad)
     assert threshold(edge_runtime) == Decimal("10")
 
 
@@ -85,10 +60,10 @@ def test_the_sale_follows_the_pulled_threshold_and_survives_a_bad_one(
 ) -> None:
     _, h = seller(edge_runtime)
     p = make_patient(edge_runtime)
-    pull_setting(edge_runtime, "25")
+    pull_setting(edge_runtime, APPROVAL_SETTING, "25")
     body = order_body(p.id, "20")
     assert sell(edge_client, h, **body)["discount_approved_by"] is None
-    pull_setting(edge_runtime, "veinte")  # not a percentage: 10 % again, no error
+    pull_setting(edge_runtime, APPROVAL_SETTING, "veinte")  # not a percentage: 10 % again, no error
     r = edge_client.post("/api/orders", json=body, headers=h)
     assert r.status_code == 422, r.text
     assert detail(r.json()) == ("discount_needs_approval", ["body", "discount"])

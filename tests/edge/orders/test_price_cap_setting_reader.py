@@ -12,37 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.clock import SystemClock
 from edge.config.replicated import amount
-from edge.db import read_session, unit_of_work
+from edge.db import read_session
 from edge.orders.pricing import MAX_PRICE_OVERRIDE, OVERRIDE_CAP_SETTING, max_price_override
 from edge.runtime import EdgeRuntime
-from edge.sync import apply
-from sync.protocol import FeedChange
-from tests.edge.orders.helpers import make_patient, seller, sid
-
-_cursor = iter(range(1, 10_000))
-
-
-def pull_setting(rt: EdgeRuntime, value: Any) -> None:
-    """Apply the hub's ``setting`` change as a pull page does (the wire form of the record)."""
-    now = SystemClock().now()
-    change = FeedChange(
-        cursor=next(_cursor),
-        tx_id="t-setting",
-        record_type="setting",
-        record_id="set-price-cap",
-        op="upsert",
-        payload={
-            "id": "set-price-cap",
-            "key": OVERRIDE_CAP_SETTING,
-            "value": value,
-            "updated_at": now.isoformat(),
-        },
-        schema_version=1,
-    )
-    with unit_of_work(rt.engine) as session:
-        assert apply.apply_change(session.connection(), change, now=now)
+from tests.edge.orders.helpers import make_patient, pull_setting, seller, sid
 
 
 def cap(rt: EdgeRuntime) -> Decimal:
@@ -61,7 +35,7 @@ def test_never_received_is_the_default(edge_runtime: EdgeRuntime) -> None:
 def test_a_good_cap_applies_at_the_next_read(
     edge_runtime: EdgeRuntime, value: Any, expected: str
 ) -> None:
-    pull_setting(edge_runtime, value)
+    pull_setting(edge_runtime, OVERRIDE_CAP_SETTING, value)
     assert cap(edge_runtime) == Decimal(expected)
 
 
@@ -70,16 +44,16 @@ def test_a_good_cap_applies_at_the_next_read(
     ["0", "0.00", "-5.00", "abc", "12.345", "1e3", "", 0, -3, 250.5, True, None, {"max": "9"}],
 )
 def test_a_bad_cap_leaves_the_default(edge_runtime: EdgeRuntime, value: Any) -> None:
-    pull_setting(edge_runtime, "250.00")
+    pull_setting(edge_runtime, OVERRIDE_CAP_SETTING, "250.00")
     assert cap(edge_runtime) == Decimal("250.00")
-    pull_setting(edge_runtime, value)
+    pull_setting(edge_runtime, OVERRIDE_CAP_SETTING, value)
     assert cap(edge_runtime) == MAX_PRICE_OVERRIDE
 
 
 def test_a_bad_cap_on_the_wire_does_not_break_the_sale(
     edge_runtime: EdgeRuntime, edge_client: TestClient
 ) -> None:
-    pull_setting(edge_runtime, "no es un monto")
+    pull_setting(edge_runtime, OVERRIDE_CAP_SETTING, "no es un monto")
     _, headers = seller(edge_runtime, "supervisor")
     patient = make_patient(edge_runtime)
 

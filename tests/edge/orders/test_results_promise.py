@@ -12,41 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from domain.clock import LIMA, FixedClock, SystemClock
+from domain.clock import LIMA, FixedClock
 from domain.results_promise import DEFAULT_DELIVERY_HOURS, DEFAULT_HOURS
 from edge.config.replicated import delivery_hours as read_hours
-from edge.db import read_session, unit_of_work
+from edge.db import read_session
 from edge.orders.promise import DELIVERY_HOURS_SETTING, delivery_hours
 from edge.runtime import EdgeRuntime
-from edge.sync import apply
-from sync.protocol import FeedChange
 from tests.edge.factories import token_for
-from tests.edge.orders.helpers import make_patient, seller, sid
+from tests.edge.orders.helpers import make_patient, pull_setting, seller, sid
 
-_cursor = iter(range(1, 10_000))
 # Monday 30/11/2026 10:15 in Lima
 MONDAY_1015 = datetime(2026, 11, 30, 10, 15, tzinfo=LIMA)
-
-
-def pull_hours(rt: EdgeRuntime, value: Any) -> None:
-    """Apply the hub's ``setting`` change as a pull page does (the record's wire form)."""
-    now = SystemClock().now()
-    change = FeedChange(
-        cursor=next(_cursor),
-        tx_id="t-setting",
-        record_type="setting",
-        record_id="set-delivery-hours",
-        op="upsert",
-        payload={
-            "id": "set-delivery-hours",
-            "key": DELIVERY_HOURS_SETTING,
-            "value": value,
-            "updated_at": now.isoformat(),
-        },
-        schema_version=1,
-    )
-    with unit_of_work(rt.engine) as session:
-        assert apply.apply_change(session.connection(), change, now=now)
 
 
 @pytest.fixture
@@ -121,7 +97,9 @@ def test_a_changed_setting_applies_to_the_next_sale(
     set_turnaround(edge_runtime, "HEM-001", 4)
     first = sell(edge_runtime, client, "HEM-001")
     assert lima(first["results_promised_at"]) == datetime(2026, 11, 30, 15, 0)
-    pull_hours(edge_runtime, dict(DEFAULT_DELIVERY_HOURS, mon="07:00-12:00"))
+    pull_setting(
+        edge_runtime, DELIVERY_HOURS_SETTING, dict(DEFAULT_DELIVERY_HOURS, mon="07:00-12:00")
+    )
     second = sell(edge_runtime, client, "HEM-001")
     # 15:00 is after Monday's new closing (12:00): Tuesday's opening
     assert lima(second["results_promised_at"]) == datetime(2026, 12, 1, 7, 0)
@@ -141,10 +119,10 @@ def test_a_changed_setting_applies_to_the_next_sale(
 def test_a_bad_setting_falls_back_to_the_default(
     edge_runtime: EdgeRuntime, client: TestClient, value: Any
 ) -> None:
-    pull_hours(edge_runtime, dict(DEFAULT_DELIVERY_HOURS, sat=""))
+    pull_setting(edge_runtime, DELIVERY_HOURS_SETTING, dict(DEFAULT_DELIVERY_HOURS, sat=""))
     with read_session(edge_runtime.engine) as session:
         assert delivery_hours(session).windows[5] is None
-    pull_hours(edge_runtime, value)
+    pull_setting(edge_runtime, DELIVERY_HOURS_SETTING, value)
     with read_session(edge_runtime.engine) as session:
         assert delivery_hours(session) == DEFAULT_HOURS
     set_turnaround(edge_runtime, "HEM-001", 4)
