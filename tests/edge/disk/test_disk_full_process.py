@@ -59,8 +59,9 @@ def small_disk(path: Path, size_mb: int = 8) -> Iterator[Path]:
     )
     if done.returncode != 0:
         pytest.skip(
-            "a real full disk needs a small filesystem for the data directory and mounting a "
-            f"tmpfs was refused here ({done.stderr.strip() or done.returncode}); run as root"
+            reason="a real full disk needs a small filesystem for the data directory and "
+            f"mounting a tmpfs was refused here ({done.stderr.strip() or done.returncode}); "
+            "run as root"
         )
     try:
         yield path
