@@ -61,14 +61,25 @@ def row_hash(record_type: str, payload: Mapping[str, Any]) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
 
 
+def fold(total: int, row: int, sign: int = 1) -> int:
+    """``total`` plus (``sign=-1``: minus) one row hash, modulo 2**256: digests are additive,
+    so a row's old image can be taken out of a sum and its new one put in."""
+    return (total + sign * row) % _MOD
+
+
+def digest_text(count: int, total: int) -> str:
+    """The wire form of ``count`` rows whose hashes sum to ``total``: ``"<count>:<hex sum>"``."""
+    return f"{count}:{total % _MOD:064x}"
+
+
 def table_digest(record_type: str, payloads: Iterable[Mapping[str, Any]]) -> str:
     """``"<count>:<hex sum>"`` over ``payloads`` (any order)."""
     total = 0
     count = 0
     for payload in payloads:
-        total = (total + row_hash(record_type, payload)) % _MOD
+        total = fold(total, row_hash(record_type, payload))
         count += 1
-    return f"{count}:{total:064x}"
+    return digest_text(count, total)
 
 
 EMPTY_DIGEST = table_digest("company", [])

@@ -17,24 +17,15 @@ from sqlmodel import Session
 
 from central.db import unit_of_work
 from central.runtime import HubRuntime
-from central.sync import faults
+from central.sync import digest_state, faults
 from central.sync.disk import note_disk
 from central.sync.models import FeedHorizon, Inbox, Node
 from domain.clock import Clock
 from sync import changefeed
-from sync.digest import PROJECTIONS, table_digest
 from sync.protocol import FeedChange, NodeDisk, PullPage, SnapshotPage
 
 _COLS = "cursor, tx_id, record_type, record_id, op, payload, schema_version"
-_SCOPE = "(scope_sede_id IS NULL OR scope_sede_id = :sede)"
-_DIGEST_CACHE: dict[tuple[str, str, int], dict[str, str]] = {}
-_DIGEST_CHUNK = 500
-# The latest image of each record of one type visible to the sede (``latest``, payloads only).
-_DIGEST_SQL = text(
-    "SELECT payload FROM (SELECT DISTINCT ON (record_id) payload, op, scope_sede_id "
-    "FROM sync_change_feed WHERE cursor <= :upto AND record_type = :t "
-    f"ORDER BY record_id, cursor DESC) latest WHERE op <> 'delete' AND {_SCOPE}"
-)
+_SCOPE = digest_state.SCOPE_SQL
 
 
 def _change(row: Any) -> FeedChange:
@@ -69,27 +60,9 @@ def latest(
 
 
 def digests(session: Session, *, sede_id: str, upto: int) -> dict[str, str]:
-    key = (str(session.get_bind().engine.url), sede_id, upto)
-    cached = _DIGEST_CACHE.get(key)
-    if cached is not None:
-        return cached
-    # Streamed per type (a server-side cursor, ``_DIGEST_CHUNK`` payloads at a time; the digest
-    # is an order-free sum): every pull after a change computes this over every record visible
-    # to the sede, so holding them all (as ``latest`` does) made the API's memory peak grow with
-    # the hub's patients, for good (measured: 6 MB and 0.29 s per 1,000 patients, every pull).
-    conn = session.connection()
-    result = {}
-    for rtype in PROJECTIONS:
-        rows = conn.execute(
-            _DIGEST_SQL,
-            {"upto": upto, "t": rtype, "sede": sede_id},
-            execution_options={"yield_per": _DIGEST_CHUNK},  # this statement only
-        )
-        result[rtype] = table_digest(rtype, (payload for (payload,) in rows))
-    if len(_DIGEST_CACHE) > 256:
-        _DIGEST_CACHE.clear()
-    _DIGEST_CACHE[key] = result
-    return result
+    """Per-type digests of what ``sede_id`` should hold at ``upto``: advanced from this
+    process's last answer by what changed since (``central.sync.digest_state``)."""
+    return digest_state.digests(session.connection(), sede_id=sede_id, upto=upto)
 
 
 def _horizon(session: Session) -> int:
@@ -176,13 +149,17 @@ def snapshot(*, session: Session, node: Node, record_type: str) -> SnapshotPage:
 
 
 def compact(*, session: Session, keep_after: int) -> int:
-    """Drop feed rows at or below ``keep_after`` that a newer row of the same record replaced;
-    nodes whose cursor is older than the new horizon get a full snapshot. Returns rows removed."""
+    """Drop feed rows at or below ``keep_after`` that a newer row of the same record at or below
+    ``keep_after`` replaced; nodes whose cursor is older than the new horizon get a full
+    snapshot. Returns rows removed. A record's image at any cursor from ``keep_after`` on is
+    kept (the row a later change replaced stays until that change is itself compacted), so a
+    compaction that does not move the horizon (a quiet day) changes no digest at or above it:
+    the pull's digest states (``digest_state``) stay valid until the horizon moves."""
     result = session.connection().execute(
         text(
             "DELETE FROM sync_change_feed f WHERE f.cursor <= :k AND EXISTS (SELECT 1 FROM "
             "sync_change_feed g WHERE g.record_type = f.record_type AND g.record_id = "
-            "f.record_id AND g.cursor > f.cursor)"
+            "f.record_id AND g.cursor > f.cursor AND g.cursor <= :k)"
         ),
         {"k": keep_after},
     )

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from central.db import unit_of_work
 from central.runtime import HubRuntime
-from central.sync import pull
+from central.sync import digest_state, pull
 from domain.ids import new_id, sede_id_for
 from sync.digest import PROJECTIONS, table_digest
 
@@ -24,6 +24,10 @@ _INSERT = text(
     "INSERT INTO sync_change_feed (cursor, tx_id, record_type, record_id, op, payload, "
     "scope_sede_id, schema_version, created_at) "
     "VALUES (:c, :tx, :t, :i, :op, CAST(:p AS json), :scope, 1, :at)"
+)
+_HEAD = text(
+    "INSERT INTO sync_feed_counter (id, value) VALUES (1, :c) "
+    "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
 )
 
 
@@ -65,11 +69,12 @@ def _add(rt: HubRuntime, start: int, n: int) -> int:
             )  # fmt: skip
     with rt.engine.begin() as conn:
         conn.execute(_INSERT, rows)
+        conn.execute(_HEAD, {"c": cursor})  # committed: the digests may keep a state there
     return cursor
 
 
 def _peak_digests(rt: HubRuntime, upto: int) -> tuple[dict[str, str], int]:
-    pull._DIGEST_CACHE.clear()
+    digest_state.reset()
     with unit_of_work(rt.engine) as session:
         tracemalloc.start()
         try:
@@ -83,7 +88,7 @@ def _peak_digests(rt: HubRuntime, upto: int) -> tuple[dict[str, str], int]:
 def test_digests_match_the_latest_images(hub_runtime: HubRuntime) -> None:
     head = _add(hub_runtime, 0, 400)
     with unit_of_work(hub_runtime.engine) as session:
-        pull._DIGEST_CACHE.clear()
+        digest_state.reset()
         got = pull.digests(session, sede_id=SEDE, upto=head)
         images = pull.latest(session, sede_id=SEDE, upto=head)
     expected = {
