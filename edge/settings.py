@@ -127,6 +127,14 @@ class EdgeSettings(BaseSettings):
         '"HOST:PORT" (e.g. "0.0.0.0:2575"); the worker runs the listener. Wins over the hub\'s '
         "per-sede listener (laboratory page); unset: the hub's, if any.",
     )
+    sync_digest_interval_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds between two comparisons of the mirror tables' digests with the "
+        "hub's (the safety net against drift: a lost change, a hand edit, a bug; a drifted "
+        "table is copied again from the hub). 0: at every pull (every 5 s), as costly as the "
+        "mirrors are big. A full snapshot (enrolment, a long absence) is always compared.",
+    )
     clock_offset_file: Path | None = Field(
         default=None,
         description="Demo and drills only: a file holding seconds to shift the node's clock.",

@@ -58,6 +58,9 @@ SYNC_STATUS: Example = {
     "blocked": None,
     "deferred": 0,
     "digest_repairs": 0,
+    "last_digest_at": "2026-11-29T14:02:40Z",
+    "last_digest_result": "ok",
+    "last_digest_repaired": [],
     "fence_pending": False,
     "use_contingency": False,
 }

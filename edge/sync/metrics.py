@@ -45,14 +45,24 @@ class _Collector:
             yield GaugeMetricFamily(name, doc, value=float(st.get(key) or 0))
         for key, name, doc in _COUNTERS:
             yield CounterMetricFamily(name, doc, value=float(extra.get(key) or 0))
-        for key, name in (("last_push_at", "push"), ("last_pull_at", "pull")):
+        ages = (
+            ("last_push_at", "push", "the last successful push"),
+            ("last_pull_at", "pull", "the last successful pull"),
+            ("last_digest_at", "digest", "the mirror digests were last compared with the hub's"),
+        )
+        for key, name, what in ages:
             at = st.get(key)
             age = (now - at).total_seconds() if at is not None else -1.0
             yield GaugeMetricFamily(
                 f"labred_edge_sync_last_{name}_age_seconds",
-                f"Seconds since the last successful {name} (-1: never)",
+                f"Seconds since {what} (-1: never)",
                 value=age,
             )
+        yield GaugeMetricFamily(
+            "labred_edge_sync_last_digest_repaired_tables",
+            "Tables re-snapshotted at the last digest comparison (0: all agreed)",
+            value=float(len(st.get("last_digest_repaired") or [])),
+        )
         blocked = GaugeMetricFamily(
             "labred_edge_sync_blocked", "1 while sync waits for a human", labels=["reason"]
         )

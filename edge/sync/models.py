@@ -53,6 +53,16 @@ class SyncStatus(EdgeModel, table=True):
     pulled_changes: int = 0
     digest_repairs: int = 0
     snapshots: int = 0
+    last_digest_at: dt.datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="when the mirror digests were last compared with the hub's",
+    )
+    last_digest_repaired: str | None = Field(
+        default=None,
+        max_length=400,
+        description="record types re-snapshotted at that comparison, comma-separated ('': ok)",
+    )
     fence_pending: bool = Field(
         default=False, description="series not yet learned from the hub after enrolment/restore"
     )

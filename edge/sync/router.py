@@ -4,7 +4,7 @@ as Prometheus metrics at ``GET /api/sync/metrics``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -66,6 +66,18 @@ class SyncStatusRead(BaseModel):
     blocked: str | None
     deferred: int
     digest_repairs: int
+    last_digest_at: dt.datetime | None = Field(
+        default=None,
+        description="última comparación de las tablas réplica con la central (sumas de control)",
+    )
+    last_digest_result: Literal["ok", "repaired"] | None = Field(
+        default=None,
+        description="ok: todas coincidían; repaired: se volvieron a copiar de la central las "
+        "tablas de last_digest_repaired; null: nunca comparadas",
+    )
+    last_digest_repaired: list[str] = Field(
+        default_factory=list, description="tablas copiadas de nuevo en esa comparación"
+    )
     fence_pending: bool
     use_contingency: bool
     parked: int = Field(

@@ -4,6 +4,9 @@
   (size-bounded, never splitting a transaction); ``acked_seq`` moves only from a hub reply.
 - Pull: pages after ``pull_cursor``, each applied with its new cursor in one SQLite
   transaction; at the end the hub's digests are compared and a drifted table re-snapshotted.
+  Digests are a safety net, not the data path: they are asked for (and the mirrors hashed)
+  only once ``digest_interval_s`` has passed since the last comparison (kept in
+  ``sync_status``, so a restart neither compares at once nor never), and after every reset.
 - Reception never waits on this: it runs in the worker, in short units of work.
 """
 
@@ -21,7 +24,7 @@ from domain.errors import Conflict, Forbidden, LabError, RuleViolation
 from domain.hlc import HLC
 from domain.ids import new_id
 from edge.db import read_session, unit_of_work
-from edge.sync import apply, parking
+from edge.sync import apply, digests, parking
 from edge.sync.digests import local_digests, patients_settled
 from edge.sync.models import SyncDeferred, SyncStatus
 from sync import faultenv, outbox
@@ -211,13 +214,19 @@ def pull_changes(
     *,
     page_limit: int = 1000,
     max_pages: int = 10000,
+    digest_interval_s: float = 0.0,
 ) -> int:
-    """Pull until the hub's head; returns changes applied."""
+    """Pull until the hub's head; returns changes applied. The digests are asked for only when
+    :func:`edge.sync.digests.due` (the worker passes edge.toml's ``sync_digest_interval_s``; 0
+    here: at every pull); a reset page carries them whatever was asked, and they are compared."""
     applied = 0
-    digests: dict[str, str] | None = None
+    hub_digests: dict[str, str] | None = None
+    with read_session(engine) as session:
+        last = digests.last_compared_at(session.connection())
+    want = digests.due(last, clock.now(), digest_interval_s)
     for _ in range(max_pages):
         cursor = _state(engine)["pull_cursor"]
-        page = client.pull(cursor, limit=page_limit)
+        page = client.pull(cursor, limit=page_limit, digests=want)
         with unit_of_work(engine) as session:
             conn = session.connection()
             now = clock.now()
@@ -251,12 +260,12 @@ def pull_changes(
                 )
             )
         applied += n
-        digests = page.digests
+        hub_digests = page.digests
         if not page.has_more:
             break
     applied += retry_parked(engine, clock)
-    if digests:
-        applied += repair_drift(engine, client, clock, digests)
+    if hub_digests:
+        applied += repair_drift(engine, client, clock, hub_digests)
     return applied
 
 
@@ -273,7 +282,9 @@ def retry_parked(engine: Engine, clock: Clock) -> int:
 def repair_drift(
     engine: Engine, client: SyncClient, clock: Clock, hub_digests: dict[str, str]
 ) -> int:
-    """Re-snapshot every mirrored table whose digest differs from the hub's."""
+    """Re-snapshot every mirrored table whose digest differs from the hub's; the comparison
+    (its time and the tables repaired) is noted in ``sync_status`` once every repair is done."""
+    now = clock.now()
     with read_session(engine) as session:
         conn = session.connection()
         mine = local_digests(conn)
@@ -297,14 +308,17 @@ def repair_drift(
                 .values(digest_repairs=_STATUS.c.digest_repairs + 1)
             )
         repaired += len(snap.rows)
+    _set_status(engine, last_digest_at=now, last_digest_repaired=",".join(drifted)[:400])
     return repaired
 
 
-def sync_round(engine: Engine, client: SyncClient, clock: Clock) -> None:
+def sync_round(
+    engine: Engine, client: SyncClient, clock: Clock, *, digest_interval_s: float = 0.0
+) -> None:
     """One push + pull; failures are recorded (and re-raised for the caller's backoff)."""
     try:
         push_pending(engine, client, clock)
-        pull_changes(engine, client, clock)
+        pull_changes(engine, client, clock, digest_interval_s=digest_interval_s)
     except (LabError, SchemaTooNew, UpgradeRequired, Forbidden) as exc:
         record_failure(engine, exc, clock)
         raise
@@ -353,6 +367,7 @@ def status(engine: Engine, clock: Clock) -> dict[str, Any]:
         "blocked": st.get("blocked"),
         "deferred": int(deferred or 0),
         "digest_repairs": st.get("digest_repairs", 0),
+        **digests.summary(st),
         "fence_pending": bool(st.get("fence_pending", False)),
         "use_contingency": bool(st.get("use_contingency", False)),
         **poison,

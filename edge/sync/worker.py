@@ -1,9 +1,10 @@
 """Sync jobs of the edge worker: ``sync.push`` every second (a cheap check of the backlog, so a
-write reaches the hub within about 2 s), ``sync.pull`` every 5 s (an idle node pulls too); every
-push and pull states the node's disk to the hub (:func:`disk_report`). Both back off with jitter
-while the hub is unreachable and stop on a condition only a human can fix (revoked node, stale
-epoch, a restored database pushing reused seqs) until the next enrolment. A refused *pull* (this
-node's schema too old or the hub's too new) stops only the pull: sales keep being pushed."""
+write reaches the hub within about 2 s), ``sync.pull`` every 5 s (an idle node pulls too; it
+compares the mirror digests only every ``sync_digest_interval_s`` of edge.toml); every push
+and pull states the node's disk to the hub (:func:`disk_report`). Both back off with jitter while
+the hub is unreachable and stop on a condition only a human can fix (revoked node, stale epoch, a
+restored database pushing reused seqs) until the next enrolment. A refused *pull* (this node's
+schema too old or the hub's too new) stops only the pull: sales keep being pushed."""
 
 from __future__ import annotations
 
@@ -97,7 +98,12 @@ def _run(rt: EdgeRuntime, *, pushing: bool) -> None:
             else:  # a bounded push first: while reception keeps selling the outbox never
                 # empties, and pushing "until empty" starved the pull of hub changes
                 service.push_pending(rt.engine, loop.client, rt.clock, max_batches=PULL_PUSH)
-                service.pull_changes(rt.engine, loop.client, rt.clock)
+                service.pull_changes(
+                    rt.engine,
+                    loop.client,
+                    rt.clock,
+                    digest_interval_s=rt.settings.sync_digest_interval_s,
+                )
         except LabError as exc:
             service.record_failure(rt.engine, exc, rt.clock)
             if exc.code in PULL_ONLY:

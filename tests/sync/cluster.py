@@ -171,7 +171,10 @@ class Cluster:
         inits = []
         for e in self.edges:  # the edges initialise while the hub's database is prepared
             e.data.mkdir(parents=True)
-            (e.data / "edge.toml").write_text(f"port = {e.port}\nrate_limit_per_minute = 1000000\n")
+            (e.data / "edge.toml").write_text(
+                f"port = {e.port}\nrate_limit_per_minute = 1000000\n"
+                "sync_digest_interval_s = 0\n"  # compare at every pull: a drift shows at once
+            )
             init = ("edge", "init", "--data-dir", str(e.data), "--sede-code", e.code)
             log = self.log(f"edge{e.k}-init")
             inits.append((labred(*init, "--admin-password", PASSWORD, log=log), log))

@@ -205,7 +205,10 @@ class QaCluster:
             sleep=lambda s: None,
         )
 
-    def start_worker(self, edge: QaEdge, tag: str = "w") -> None:
+    def start_worker(self, edge: QaEdge, tag: str = "w", *, digest_interval_s: float = 0) -> None:
+        """A real ``labred edge worker``; it compares the digests every ``digest_interval_s``
+        (0: at every pull, so these tests see a drift at once)."""
+        (edge.data / "edge.toml").write_text(f"sync_digest_interval_s = {digest_interval_s}\n")
         name = f"{edge.code}-{tag}"
         args = ("edge", "worker", "--data-dir", str(edge.data))
         edge.worker = labred(*args, log=self.log(name))

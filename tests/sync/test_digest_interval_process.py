@@ -1,0 +1,55 @@
+"""The digest interval across real processes: a real hub (``labred hub serve``) and a real
+``labred edge worker`` with ``sync_digest_interval_s = 5`` in its edge.toml. A mirror row edited
+by hand at the edge (a drift) is not seen by the pulls within the interval after the last
+comparison (the enrolment's), and is repaired by the first pull after it; the node's status and
+metrics then show that comparison and the table it copied again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import text
+
+from central.config.models import Setting
+from central.db import unit_of_work as hub_uow
+from edge.sync import metrics, service
+from tests.sync.test_qa_procs_support import CLOCK, QaCluster, QaEdge, cluster, wait_until
+
+__all__ = ["cluster"]  # the fixture, imported for pytest
+pytestmark = pytest.mark.slow
+
+INTERVAL = 5.0
+
+
+def _value(edge: QaEdge) -> str:
+    with edge.engine.connect() as conn:
+        raw = conn.execute(text("SELECT value FROM setting WHERE key = 'qa_drift'")).scalar_one()
+    return str(json.loads(raw))
+
+
+def test_a_real_worker_repairs_a_drift_once_the_interval_passed(cluster: QaCluster) -> None:
+    cluster.start_hub()
+    with hub_uow(cluster.runtime().engine) as session:
+        session.add(Setting(key="qa_drift", value="hub", updated_at=CLOCK.now()))
+    edge = cluster.add_edge("S01")  # the enrolment's snapshot is compared (and agrees)
+    enrolled = service.status(edge.engine, CLOCK)
+    assert enrolled["last_digest_result"] == "ok" and _value(edge) == "hub"
+    compared_at: dt.datetime = enrolled["last_digest_at"]
+    with edge.engine.begin() as conn:  # someone edits the mirror by hand
+        conn.execute(
+            text("UPDATE setting SET value = :v WHERE key = 'qa_drift'"),
+            {"v": json.dumps("tampered")},
+        )
+
+    cluster.start_worker(edge, digest_interval_s=INTERVAL)  # pulls at once, then every 5 s
+    wait_until("the worker to repair the drift", lambda: _value(edge) == "hub", timeout=40)
+    st = service.status(edge.engine, CLOCK)
+    assert st["last_digest_result"] == "repaired" and st["last_digest_repaired"] == ["setting"]
+    assert st["digest_repairs"] == 1
+    # not at the worker's first pulls: only once the interval since the enrolment had passed
+    assert (st["last_digest_at"] - compared_at).total_seconds() >= INTERVAL
+    scrape = metrics.render(edge.engine, CLOCK).decode()
+    assert "labred_edge_sync_last_digest_repaired_tables 1.0" in scrape
+    assert "labred_edge_sync_digest_repairs_total 1.0" in scrape
