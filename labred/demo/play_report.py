@@ -17,8 +17,9 @@ from labred.demo.convenio_credit import CreditRound, credit_checks, hub_credit_n
 from labred.demo.convenios import ConvenioRound, convenio_checks, print_round
 from labred.demo.housekeeping import HousekeepingRound, housekeeping_checks, print_housekeeping
 from labred.demo.late_patient import LateRound, hub_order_days, late_checks, print_late
+from labred.demo.play_waiting import LAST_STATUS
 from labred.demo.recollection import RecollectionRound, print_recollection, recollection_checks
-from labred.demo.sync_lag import lag_checks, print_lags, sync_lags
+from labred.demo.sync_lag import digest_checks, lag_checks, print_lags, sync_lags
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import Ledger, login
 
@@ -114,6 +115,7 @@ def print_report(
     late_checks(report, late, edges=edges, at_hub=late_hub, closures=closures, credit_sede=credited)
     housekeeping_checks(report, housekeeping, late_at_hub=bool(late.order_id and late_hub))
     lag_checks(report, lags, demo.o.sedes)
+    digest_checks(report, LAST_STATUS, demo.o.sedes)
     recollection_checks(report, retoma, edges=edges, conninfo=hub_conninfo(demo.t.hub_dir / "pg"))
     report.check(settled, "sync, SUNAT and laboratory queues drained")
     ledger_total = sum((lg.sold for lg in ledgers.values()), Decimal("0"))

@@ -91,7 +91,15 @@ def all_synced(demo: Demo) -> bool:
         with _edge_client(demo, k) as c:
             st = c.get("/api/sync/status").json()
             LAST_STATUS[sede_code(k)] = {
-                key: st.get(key) for key in ("backlog", "deferred", "last_error", "blocked")
+                key: st.get(key)
+                for key in (
+                    "backlog",
+                    "deferred",
+                    "last_error",
+                    "blocked",
+                    "last_digest_result",
+                    "last_digest_repaired",
+                )
             }
             if st.get("backlog", 1) != 0 or st.get("deferred", 0):
                 done = False

@@ -86,3 +86,21 @@ def lag_checks(report: Report, lags: list[Lag], sedes: int) -> None:
         f"the hub is at most {FRESH_S:.0f} s behind every sede at the end"
         + (f" (not: {', '.join(late)})" if late else ""),
     )
+
+
+def digest_checks(report: Report, statuses: dict[str, dict[str, Any]], sedes: int) -> None:
+    """Every sede compared its copies of the hub's tables with the hub's digests (its worker
+    does at its first pull, then every ``sync_digest_interval_s``) and the last comparison found
+    nothing to copy again: no drift between a sede and the hub in the whole run."""
+    compared = {code: st.get("last_digest_result") for code, st in statuses.items()}
+    drifted = {
+        code: st.get("last_digest_repaired") or []
+        for code, st in statuses.items()
+        if compared[code] != "ok"
+    }
+    report.check(
+        len(compared) == sedes and not drifted,
+        "every sede's copies of the hub's tables agreed with the hub's digests"
+        + (f" (not: {drifted})" if drifted else ""),
+    )
+

@@ -1,4 +1,4 @@
-"""The headless demo's housekeeping round and sync lag figure, below the processes: each
+"""The headless demo's housekeeping round, sync lag figure and digest comparison, below the processes: each
 invariant can fail. The round itself, against real processes, runs in the headless demo
 (tests/labred/test_processes.py)."""
 
@@ -21,7 +21,7 @@ from labred.demo.housekeeping import (
     edge_snapshot,
     housekeeping_checks,
 )
-from labred.demo.sync_lag import Lag, lag_checks, lag_of
+from labred.demo.sync_lag import Lag, digest_checks, lag_checks, lag_of
 
 
 def _edge_db(path: Path, *, audit: int = 3, outbox: int = 10, acked: int = 6) -> Path:
@@ -201,4 +201,24 @@ def test_lag_check() -> None:
     assert bad.failures == ["the hub is at most 120 s behind every sede at the end (not: S02, S03)"]
     missing = Report()
     lag_checks(missing, [Lag("S01", 2.0)], 2)
+    assert missing.failures
+
+
+def test_digest_check() -> None:
+    ok = Report()
+    digest_checks(ok, {"S01": {"last_digest_result": "ok"}, "S02": {"last_digest_result": "ok"}}, 2)
+    assert ok.passed and ok.failures == []
+    drift = Report()
+    statuses = {
+        "S01": {"last_digest_result": "ok"},
+        "S02": {"last_digest_result": "repaired", "last_digest_repaired": ["service"]},
+        "S03": {"last_digest_result": None},  # never compared
+    }
+    digest_checks(drift, statuses, 3)
+    assert drift.failures == [
+        "every sede's copies of the hub's tables agreed with the hub's digests "
+        "(not: {'S02': ['service'], 'S03': []})"
+    ]
+    missing = Report()
+    digest_checks(missing, {"S01": {"last_digest_result": "ok"}}, 2)
     assert missing.failures
