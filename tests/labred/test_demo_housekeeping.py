@@ -209,7 +209,7 @@ def test_digest_check() -> None:
     digest_checks(ok, {"S01": {"last_digest_result": "ok"}, "S02": {"last_digest_result": "ok"}}, 2)
     assert ok.passed and ok.failures == []
     drift = Report()
-    statuses = {
+    statuses: dict[str, dict[str, Any]] = {
         "S01": {"last_digest_result": "ok"},
         "S02": {"last_digest_result": "repaired", "last_digest_repaired": ["service"]},
         "S03": {"last_digest_result": None},  # never compared
