@@ -48,7 +48,8 @@ class CatalogService(HubModel, table=True):
 
 
 class CatalogPrice(HubModel, table=True):
-    """One price of a service from ``effective_from`` (a Lima date): applied or scheduled."""
+    """One price of a service from ``effective_from`` (a Lima date): applied, scheduled, or
+    cancelled before its date (by whom and when in ``cancelled_*``)."""
 
     __tablename__ = "catalog_price"
 
@@ -64,3 +65,6 @@ class CatalogPrice(HubModel, table=True):
     changed_by_username: str | None = Field(default=None, max_length=60)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     applied_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=36)
+    cancelled_by_username: str | None = Field(default=None, max_length=60)

@@ -3,7 +3,10 @@
 A price change effective today applies at once: it writes a ``catalog_price`` row, sets
 ``price_cents`` and increments ``catalog_version`` (the change feed carries the new row to every
 edge). A price effective on a later Lima date is *scheduled*; :func:`apply_scheduled_prices` (the
-hub worker, daily) applies it when its date arrives.
+hub worker, hourly) applies it when its date arrives; until then an admin may cancel it
+(:mod:`central.catalog.scheduled_prices`), and a cancelled price is never applied. Only the
+service's current price replicates (``catalog_service``): ``catalog_price`` rows stay at the hub,
+so a scheduled or cancelled price never reaches the sedes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,17 @@ def _apply_price(
     row.status = "applied"
     row.applied_at = now
     session.add(service)
+    session.add(row)
+
+
+def mark_cancelled(
+    session: Session, row: CatalogPrice, *, actor: Principal | None, now: dt.datetime
+) -> None:
+    """A scheduled price that will never apply, with who cancelled it and when."""
+    row.status = "cancelled"
+    row.cancelled_at = now
+    row.cancelled_by = actor.user_id if actor else None
+    row.cancelled_by_username = actor.username if actor else None
     session.add(row)
 
 
@@ -61,8 +75,7 @@ def change_price(
         )
     ).all()
     for old in pending:  # a new price for the same date replaces the scheduled one
-        old.status = "cancelled"
-        session.add(old)
+        mark_cancelled(session, old, actor=actor, now=now)
     if when == today and price_cents == service.price_cents:
         return None
     row = CatalogPrice(

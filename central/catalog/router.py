@@ -1,4 +1,5 @@
-"""``/api/catalog``: categories, services (tests and panels), prices and their history."""
+"""``/api/catalog``: categories, services (tests and panels), prices and their history, and the
+scheduled prices an admin cancels before their date."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from central.auth.deps import RuntimeDep, require
 from central.auth.tokens import Principal
-from central.catalog import prices, service, transfer, transfer_apply
+from central.catalog import prices, scheduled_prices, service, transfer, transfer_apply
 from central.catalog.models import CatalogPrice, CatalogService
 from central.catalog.schemas import (
     CategoryCreate,
@@ -23,6 +24,11 @@ from central.catalog.schemas import (
     ImportPreview,
     PriceHistory,
     PriceRead,
+    ScheduledListCancel,
+    ScheduledListCancelled,
+    ScheduledListRead,
+    ScheduledLists,
+    ScheduledPriceCancel,
     ServiceCreate,
     ServiceList,
     ServiceRead,
@@ -74,6 +80,8 @@ def price_read(row: CatalogPrice) -> PriceRead:
         changed_by_username=row.changed_by_username,
         created_at=row.created_at,
         applied_at=row.applied_at,
+        cancelled_at=row.cancelled_at,
+        cancelled_by_username=row.cancelled_by_username,
     )
 
 
@@ -220,6 +228,83 @@ def price_history(service_id: ServiceId, rt: RuntimeDep, _user: Reader) -> Price
     with unit_of_work(rt.engine) as session:
         rows = service.price_history(session=session, service_id=service_id)
         return PriceHistory(service_id=service_id, items=[price_read(r) for r in rows])
+
+
+_CANCEL_ERRORS = (
+    "Solo se cancela un precio programado: uno ya aplicado es parte del historial (409 "
+    "`price_already_applied`; para corregirlo se registra un precio nuevo), uno ya cancelado da "
+    "409 `price_already_cancelled` y una fecha sin precios programados 404 "
+    "`scheduled_price_not_found`. El precio vigente no cambia y nada se envía a las sedes: "
+    "solo el precio vigente se sincroniza."
+)
+
+
+@router.post(
+    "/services/{service_id}/scheduled-price/cancel",
+    response_model=ServiceRead,
+    summary="Cancelar el precio programado de un examen o perfil",
+    description=(
+        "Cancela el precio programado desde `effective_from` (o, si se omite, el próximo) antes "
+        "de que se aplique; queda en el historial como cancelado, con quién y cuándo, y se "
+        "registra en la auditoría. Responde el examen (con su siguiente precio programado, si "
+        "tiene otro). " + _CANCEL_ERRORS
+    ),
+    responses=errors(404, 409),
+)
+def cancel_scheduled_price(
+    service_id: ServiceId, body: ScheduledPriceCancel, rt: RuntimeDep, user: Manager
+) -> ServiceRead:
+    with unit_of_work(rt.engine) as session:
+        scheduled_prices.cancel_service_price(
+            session=session,
+            clock=rt.clock,
+            actor=user,
+            service_id=service_id,
+            effective_from=body.effective_from,
+        )
+        return _with_schedule(session, service.get_service(session=session, service_id=service_id))
+
+
+@router.get(
+    "/scheduled-prices",
+    response_model=ScheduledLists,
+    summary="Listas de precios programados: cada fecha con precios pendientes y cuántos",
+    responses=errors(),
+)
+def list_scheduled(rt: RuntimeDep, _user: Reader) -> ScheduledLists:
+    with unit_of_work(rt.engine) as session:
+        rows = scheduled_prices.pending_lists(session=session)
+    items = [
+        ScheduledListRead(effective_from=r.effective_from, services=r.services, reasons=r.reasons)
+        for r in rows
+    ]
+    return ScheduledLists(items=items, total=len(items))
+
+
+@router.post(
+    "/scheduled-prices/cancel",
+    response_model=ScheduledListCancelled,
+    summary="Cancelar todos los precios programados de una fecha (una lista importada)",
+    description=(
+        "Cancela, en una sola operación, cada precio programado desde `effective_from` (por "
+        "ejemplo, un archivo importado con «aplicar desde» una fecha equivocada) y responde "
+        "cuántos. " + _CANCEL_ERRORS
+    ),
+    responses=errors(404, 409),
+)
+def cancel_scheduled_list(
+    body: ScheduledListCancel, rt: RuntimeDep, user: Manager
+) -> ScheduledListCancelled:
+    with unit_of_work(rt.engine) as session:
+        count = scheduled_prices.cancel_list(
+            session=session, clock=rt.clock, actor=user, effective_from=body.effective_from
+        )
+    when = body.effective_from
+    return ScheduledListCancelled(
+        effective_from=when,
+        cancelled=count,
+        message=f"Lista del {when:%d/%m/%Y} cancelada: {count} precio(s) programado(s).",
+    )
 
 
 @router.get(

@@ -179,6 +179,8 @@ class PriceRead(BaseModel):
     changed_by_username: str | None
     created_at: dt.datetime
     applied_at: dt.datetime | None
+    cancelled_at: dt.datetime | None = Field(default=None, description="si se canceló, cuándo")
+    cancelled_by_username: str | None = Field(default=None, description="quién lo canceló")
 
 
 class PriceHistory(BaseModel):
@@ -186,6 +188,69 @@ class PriceHistory(BaseModel):
 
     service_id: str
     items: list[PriceRead]
+
+
+# ------------------------------------------------------------------------------- scheduled prices
+class ScheduledPriceCancel(BaseModel):
+    """Which scheduled price of the test to cancel: the one from ``effective_from``, or (omitted)
+    the next one."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"effective_from": "2027-01-01"}, {}]},
+    )
+
+    effective_from: dt.date | None = Field(
+        default=None, description="fecha (Lima) del precio programado; el próximo si se omite"
+    )
+
+
+class ScheduledListCancel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"effective_from": "2027-01-01"}]}
+    )
+
+    effective_from: dt.date = Field(description="fecha (Lima) de la lista de precios programados")
+
+
+class ScheduledListRead(BaseModel):
+    effective_from: dt.date
+    services: int = Field(description="exámenes y perfiles con un precio programado esa fecha")
+    reasons: list[str] = Field(description="motivos de esos precios (los 3 primeros)")
+
+
+_SCHEDULED_LIST: JsonDict = {
+    "effective_from": "2027-01-01",
+    "services": 600,
+    "reasons": ["Tarifario 2027"],
+}
+
+
+class ScheduledLists(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_SCHEDULED_LIST], "total": 1}]}
+    )
+
+    items: list[ScheduledListRead]
+    total: int
+
+
+class ScheduledListCancelled(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "effective_from": "2027-01-01",
+                    "cancelled": 600,
+                    "message": "Lista del 01/01/2027 cancelada: 600 precio(s) programado(s).",
+                }
+            ]
+        }
+    )
+
+    effective_from: dt.date
+    cancelled: int = Field(description="precios programados cancelados (uno por examen)")
+    message: str
 
 
 # ------------------------------------------------------------------------------- import/export

@@ -29,6 +29,8 @@ export const ACTIONS = {
   "catalog.service_deactivate": "Examen desactivado",
   "catalog.price_change": "Cambio de precio",
   "catalog.price_schedule": "Precio programado",
+  "catalog.price_cancel": "Precio programado cancelado",
+  "catalog.price_list_cancel": "Lista de precios programados cancelada",
   "reconciliation.execute": "Conciliación ejecutada",
   "reconciliation.reopen": "Cierre reabierto",
   "patient.search": "Búsqueda de pacientes",

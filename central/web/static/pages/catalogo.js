@@ -4,9 +4,12 @@
 // categories, rename them and deactivate them (a category with active tests is refused by the
 // hub: the message, with their count, shows beside its state); the others (supervisors:
 // catalog.read) only read. The name opens the price history. Export and import of the whole
-// catalog as a spreadsheet: ./catalogo_importar.js.
+// catalog as a spreadsheet: ./catalogo_importar.js. A price scheduled for a later date shows in
+// the editor with "Cancelar precio programado" (confirmed in place); the lists of scheduled
+// prices by date, each cancelled whole: ./catalogo_programados.js.
 import { api, can, el, fecha, fill, flash, formErrors, pager, soles, when } from "../lib.js";
 import { setupTransfer } from "./catalogo_importar.js";
+import { confirmInline, setupScheduled } from "./catalogo_programados.js";
 
 const PAGE = 50;
 const PRICE_STATUS = { applied: "Aplicado", scheduled: "Programado", cancelled: "Cancelado" };
@@ -24,8 +27,9 @@ export default async function () {
   const membersBox = document.getElementById("svc-members-box");
   const catForm = document.getElementById("cat-form");
   const catError = document.getElementById("cat-error");
+  const scheduledBox = document.getElementById("svc-scheduled");
   const editable = can("catalog.manage");
-  for (const node of document.querySelectorAll("#services [data-edit], #categories [data-edit]")) node.hidden = !editable;
+  for (const node of document.querySelectorAll("#services [data-edit], #categories [data-edit], #scheduled [data-edit]")) node.hidden = !editable;
   document.getElementById("svc-new").hidden = !editable;
   catForm.hidden = !editable;
   let categories = [];
@@ -101,8 +105,48 @@ export default async function () {
     const answer = await api.get(`/api/catalog/services/${encodeURIComponent(s.id)}/price-history`);
     fill(document.querySelector("#price-history tbody"), answer.items.map((p) => el("tr", { "data-status": p.status, "data-from": p.effective_from },
       el("td", {}, fecha(p.effective_from)), el("td", { class: "num" }, soles(p.price)),
-      el("td", { class: "num" }, soles(p.previous_price)), el("td", {}, PRICE_STATUS[p.status] || p.status),
+      el("td", { class: "num" }, soles(p.previous_price)), el("td", {}, PRICE_STATUS[p.status] || p.status, p.cancelled_by_username ? ` (${p.cancelled_by_username})` : ""),
       el("td", {}, p.reason || "—"), el("td", {}, p.changed_by_username || "—"), el("td", {}, when(p.created_at)))), 7, "Sin cambios de precio.");
+  }
+
+  // The test's next scheduled price, with a button that cancels it after confirming in place.
+  function showScheduled(s) {
+    const slot = scheduledBox.querySelector("[data-scheduled-actions]");
+    const msg = scheduledBox.querySelector("[data-scheduled-error]");
+    msg.textContent = "";
+    scheduledBox.hidden = !(s && s.scheduled_price);
+    if (scheduledBox.hidden) return;
+    const what = `${soles(s.scheduled_price)} desde ${fecha(s.scheduled_from)}`;
+    scheduledBox.querySelector("[data-scheduled-text]").textContent = `Precio programado: ${what}`;
+    const cancel = async () => {
+      msg.textContent = "";
+      try {
+        const saved = await api.post(`/api/catalog/services/${encodeURIComponent(s.id)}/scheduled-price/cancel`,
+          { effective_from: s.scheduled_from });
+        flash(`Precio programado de ${saved.code} · ${saved.name} (${what}) cancelado: sigue vigente ${soles(saved.price)}.`);
+        await refreshEditing();
+        await load(offset);
+        await scheduled.reload();
+        return true;
+      } catch (err) {
+        msg.textContent = err.message;
+        return false;
+      }
+    };
+    const ask = () => confirmInline(slot, `¿Cancelar el precio de ${what}? El precio vigente (${soles(s.price)}) no cambia.`,
+      "Sí, cancelar", cancel);
+    slot.replaceChildren(el("button", { type: "button", class: "small ghost danger", "data-cancel-scheduled": "", onclick: ask },
+      "Cancelar precio programado"));
+  }
+
+  // after a cancellation: the open test as the hub now has it (its scheduled price, its history)
+  async function refreshEditing() {
+    if (!editing) return;
+    const fresh = await api.get(`/api/catalog/services/${encodeURIComponent(editing.id)}`);
+    if (!editing || editing.id !== fresh.id) return;
+    editing = fresh;
+    if (!editor.hidden) showScheduled(fresh);
+    if (!history.hidden) await showHistory(fresh);
   }
 
   // The editor shows, filled and focused, in one synchronous step after the data it needs has
@@ -119,6 +163,7 @@ export default async function () {
     document.getElementById("svc-editor-title").textContent = s ? `Editar ${s.code} · ${s.name}` : "Nuevo examen o perfil";
     for (const node of editor.querySelectorAll("[data-only]")) node.hidden = node.dataset.only !== (s ? "edit" : "create");
     const f = form.elements;
+    showScheduled(s);
     if (s) {
       for (const key of ["name", "sample_type", "tube", "igv_affectation", "loinc"]) f[key].value = s[key] ?? "";
       f.category_id.value = s.category_id || "";
@@ -169,6 +214,7 @@ export default async function () {
       flash(`${saved.code} · ${saved.name} guardado (precio vigente ${soles(saved.price)}${saved.scheduled_price ? `; ${soles(saved.scheduled_price)} desde ${fecha(saved.scheduled_from)}` : ""}).`);
       exams = [];
       await load(editing ? offset : 0);
+      await scheduled.reload();
       await open(saved);
     } catch (err) { formErrors(form, err, general); }
   });
@@ -245,7 +291,9 @@ export default async function () {
       (next) => load(next).catch((err) => flash(err.message)));
   }
   search.addEventListener("submit", (e) => { e.preventDefault(); load().catch((err) => flash(err.message)); });
-  setupTransfer({ editable, reload: async () => { exams = []; await load(offset); } });
+  const scheduled = setupScheduled({ editable, changed: async () => { await load(offset); await refreshEditing(); } });
+  setupTransfer({ editable, reload: async () => { exams = []; await load(offset); await scheduled.reload(); } });
   await loadCategories();
   await load();
+  await scheduled.reload();
 }
