@@ -7,6 +7,7 @@ current prices untouched. A supervisor sees the pending lists without a button t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -106,7 +107,8 @@ def test_admin_cancels_a_scheduled_price_and_a_list(hub_page: Any, hub_runtime: 
     assert current == before
 
     # a supervisor sees the pending list, with nothing to cancel it
-    page.click("#logout")
+    page.click("#logout")  # it posts the logout, then goes to the sign-in page: wait for it, or
+    page.wait_for_url(re.compile(r"/panel/ingresar"))  # the next goto is aborted by that one
     sign_in_hub(page, "supervisor.s01", HUB_ADMIN_PASSWORD, to="/panel/catalogo")
     expect(page.locator(f"#scheduled tr[data-scheduled='{second.isoformat()}']")).to_contain_text(
         "Ajuste"
