@@ -1,6 +1,6 @@
-"""The headless demo's housekeeping round, sync lag figure and digest comparison, below the processes: each
-invariant can fail. The round itself, against real processes, runs in the headless demo
-(tests/labred/test_processes.py)."""
+"""The headless demo's housekeeping round, sync lag figure and digest comparison, below the
+processes: each invariant can fail. The round itself, against real processes, runs in the
+headless demo (tests/labred/test_processes.py)."""
 
 from __future__ import annotations
 
