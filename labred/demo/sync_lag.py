@@ -103,4 +103,3 @@ def digest_checks(report: Report, statuses: dict[str, dict[str, Any]], sedes: in
         "every sede's copies of the hub's tables agreed with the hub's digests"
         + (f" (not: {drifted})" if drifted else ""),
     )
-
