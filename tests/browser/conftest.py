@@ -88,6 +88,19 @@ def _seed(data_dir: Path) -> tuple[str, str, str]:
         rt.engine.dispose()
 
 
+def initialised_edge(tmp_path_factory: pytest.TempPathFactory, dest: Path) -> Path:
+    """A copy at ``dest`` of a node made by ``labred edge init --demo-catalog`` (sede S01, admin
+    / ADMIN_PASSWORD). The node is initialised once per test process (about 1.6 s) and copied
+    for each module's node (milliseconds); no process has it open meanwhile."""
+    template = tmp_path_factory.getbasetemp() / "edge-initialised"
+    if not template.is_dir():
+        building = tmp_path_factory.mktemp("edge-initialising") / "edge"
+        init_edge(building, ADMIN_PASSWORD)
+        building.rename(template)  # only a finished node becomes the template
+    shutil.copytree(template, dest)
+    return dest
+
+
 @contextlib.contextmanager
 def serve_node(
     tmp_path_factory: pytest.TempPathFactory,
@@ -96,12 +109,13 @@ def serve_node(
     *,
     worker: bool = False,
 ) -> Iterator[EdgeNode]:
-    """``labred edge init --demo-catalog`` with the seeded users and patient, then ``labred
-    edge serve`` (and ``labred edge worker`` when asked) with ``env`` until the block ends."""
+    """A node made by ``labred edge init --demo-catalog`` (:func:`initialised_edge`) with the
+    seeded users and patient, then ``labred edge serve`` (and ``labred edge worker`` when
+    asked) with ``env`` until the block ends."""
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
     base = tmp_path_factory.mktemp(name)
-    data = init_edge(base / "edge", ADMIN_PASSWORD)
+    data = initialised_edge(tmp_path_factory, base / "edge")
     recep, sup, xss_id = _seed(data)
     with contextlib.ExitStack() as stack:
         if worker:
@@ -131,8 +145,12 @@ def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             shutil.copy(png, shared / png.name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One headless Chromium for the browser tests a process runs one after another (starting
+    Playwright's driver and Chromium takes 1-4 s); each test opens its own context (no shared
+    cookies or storage). Package scope, not session: while Playwright's sync API is up, its
+    event loop counts as running in this thread, which ``asyncio.run`` (anyio tests) refuses."""
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
     from playwright.sync_api import sync_playwright

@@ -10,15 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from domain.ids import new_id
 from domain.permissions import Role
 from edge.db import unit_of_work
 from edge.patients.models import Patient
 from edge.runtime import EdgeRuntime
 from edge.settings import load_edge_settings
-from tests.browser.conftest import ADMIN_PASSWORD, expect, new_tab, ready
+from tests.browser.conftest import expect, initialised_edge, new_tab, ready
 from tests.edge.factories import make_user
-from tests.procs import EdgeProcess, free_port, init_edge, serving_edge
+from tests.procs import EdgeProcess, free_port, serving_edge
 
 NUNEZ_DNI = "41234567"
 CASHIERS = ("cajera1", "cajera2", "cajera3", "cajera4")
@@ -48,10 +50,12 @@ def seed(data: Path) -> None:
 
 
 @contextmanager
-def counter_node(base: Path) -> Iterator[EdgeProcess]:
-    """A real ``labred edge serve`` under ``base`` with the counter's people (:func:`seed`), a
-    hub that never answers and no per-user rate limit."""
-    data = init_edge(base / "edge", ADMIN_PASSWORD)
+def counter_node(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[EdgeProcess]:
+    """A real ``labred edge serve`` (a fresh :func:`initialised_edge` under a new directory
+    ``name``) with the counter's people (:func:`seed`), a hub that never answers and no
+    per-user rate limit."""
+    base = tmp_path_factory.mktemp(name)
+    data = initialised_edge(tmp_path_factory, base / "edge")
     seed(data)
     env = {
         "LABRED_EDGE_HUB_URL": f"http://127.0.0.1:{free_port()}",

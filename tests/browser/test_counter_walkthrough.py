@@ -57,7 +57,7 @@ from tests.procs import EdgeProcess
 def counter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
-    with counter_node(tmp_path_factory.mktemp("counter")) as node:
+    with counter_node(tmp_path_factory, "counter") as node:
         yield node
 
 

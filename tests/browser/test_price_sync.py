@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,13 @@ def _ok(result: Any) -> None:
 @pytest.fixture
 def chain(tmp_path: Path) -> Iterator[Chain]:
     hub_dir, edge_dir = tmp_path / "hub", tmp_path / "edge"
-    _ok(run_labred("migrate", "hub", "--data-dir", str(hub_dir)))
-    (hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
-    _ok(run_labred("hub", "seed", "--data-dir", str(hub_dir), "--sedes", "1",
-                   "--admin-password", PASSWORD))  # fmt: skip
-    init_edge(edge_dir, PASSWORD, extra=("--sede-code", "S01"))
+    with ThreadPoolExecutor(1) as pool:  # the edge is made while the hub's database is
+        edge_made = pool.submit(init_edge, edge_dir, PASSWORD, extra=("--sede-code", "S01"))
+        _ok(run_labred("migrate", "hub", "--data-dir", str(hub_dir)))
+        (hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
+        _ok(run_labred("hub", "seed", "--data-dir", str(hub_dir), "--sedes", "1",
+                       "--admin-password", PASSWORD))  # fmt: skip
+        edge_made.result()
     hub_port = free_port()
     hub_url = f"http://127.0.0.1:{hub_port}"
     env = {"LABRED_EDGE_RATE_LIMIT_PER_MINUTE": "100000"}
@@ -111,7 +114,7 @@ def test_price_changed_on_the_dashboard_shows_on_a_new_order_at_the_sede(
         deadline = time.monotonic() + 60
         while _edge_price_cents(chain.edge_db) != 4190:
             assert time.monotonic() < deadline, "the new price did not reach the sede in 60 s"
-            time.sleep(0.5)
+            time.sleep(0.05)
 
         sede = context.new_page()
         sede.on("pageerror", lambda e: errors.append(str(e)))

@@ -46,7 +46,7 @@ PROMISE = re.compile(
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     if not HAVE_CHROMIUM:
         pytest.skip(reason=SKIP_REASON)
-    with counter_node(tmp_path_factory.mktemp("promise")) as edge:
+    with counter_node(tmp_path_factory, "promise") as edge:
         yield edge
 
 

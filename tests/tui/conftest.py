@@ -3,6 +3,7 @@ the same port), and helpers to drive the app through Textual's Pilot."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,17 +15,22 @@ import uvicorn
 from textual.pilot import Pilot
 
 from domain.clock import SystemClock
+from domain.permissions import Role
 from edge.app import create_app
 from edge.catalog.demo import load_demo_catalog
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
-from edge.settings import EdgeSettings
-from tests.procs import free_port
+from edge.settings import EdgeSettings, load_edge_settings
+from tests.edge.factories import make_user
+from tests.procs import free_port, init_edge
+from tests.tui.keys import type_keys
 from tui.api import EdgeApi
 from tui.app import ReceptionApp
 from tui.settings import TuiSettings
 
 ADMIN_PASSWORD = "admin-clave-segura"  # the edge_template fixture's admin
+NODE_ADMIN_PASSWORD = "Clave-Segura-2026"  # the admin of node_template
+CASHIER_PASSWORD = "Clave-Cajera-2026"  # node_template's "cajera" and "supervisora"
 
 
 class LiveEdge:
@@ -81,6 +87,29 @@ def live_edge(edge_settings: EdgeSettings) -> Iterator[LiveEdge]:
     rt.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def node_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node made by ``labred edge init --demo-catalog --sede-code S01`` (admin /
+    NODE_ADMIN_PASSWORD) with a receptionist "cajera" and a supervisor "supervisora" (both
+    CASHIER_PASSWORD): made once per test process, copied by ``node_data``. Never served."""
+    data = tmp_path_factory.mktemp("node-template") / "edge"
+    init_edge(data, NODE_ADMIN_PASSWORD, extra=("--sede-code", "S01"))
+    rt = EdgeRuntime.open(load_edge_settings(data))
+    try:
+        make_user(rt, Role.RECEPCIONISTA, username="cajera", password=CASHIER_PASSWORD)
+        make_user(rt, Role.SUPERVISOR, username="supervisora", password=CASHIER_PASSWORD)
+    finally:
+        rt.engine.dispose()
+    return data
+
+
+@pytest.fixture
+def node_data(node_template: Path, tmp_path: Path) -> Path:
+    """The test's own node: a copy of ``node_template`` (milliseconds; ``labred edge init``
+    and the two users take about 2 s), for ``labred edge serve --data-dir``."""
+    return Path(shutil.copytree(node_template, tmp_path / "edge"))
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[Callable[[str], ReceptionApp]]:
     apis: list[EdgeApi] = []
@@ -119,7 +148,7 @@ async def type_in(pilot: Pilot[None], input_id: str, text: str) -> None:
     widget = pilot.app.screen.query_one(f"#{input_id}")
     widget.focus()
     await pilot.pause()
-    await pilot.press(*text)
+    await type_keys(pilot, text)
 
 
 async def sign_in(

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Select
 
 from domain.clock import FixedClock
 from tests.tui.fake_edge import fake_api
+from tests.tui.keys import type_keys
 from tui.app import ReceptionApp
 from tui.settings import TuiSettings
 
@@ -40,13 +41,13 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 async def signed_in(pilot: Pilot[Any]) -> None:
     await settle(pilot)
-    await pilot.press(*"clave", "enter")
+    await type_keys(pilot, "clave", "enter")
     await settle(pilot)
 
 
 async def typed(pilot: Pilot[Any], input_id: str, text: str) -> None:
     pilot.app.screen.query_one(f"#{input_id}").focus()
-    await pilot.press(*text)
+    await type_keys(pilot, text)
     await settle(pilot)
 
 

@@ -15,8 +15,16 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from domain.clock import LIMA, business_date
-from tests.procs import EdgeProcess, init_edge, serving_edge
-from tests.tui.conftest import LiveEdge, on_screen, sign_in, type_in, until
+from tests.procs import EdgeProcess, serving_edge
+from tests.tui.conftest import (
+    NODE_ADMIN_PASSWORD,
+    LiveEdge,
+    on_screen,
+    sign_in,
+    type_in,
+    until,
+)
+from tests.tui.keys import type_keys
 from tui.api import ApiError, EdgeApi, EdgeUnreachable, NodeStatus
 from tui.app import ReceptionApp
 from tui.screens.cash import CashScreen, count_summary
@@ -30,7 +38,7 @@ from tui.widgets.field import FieldWithError
 from tui.widgets.status_bar import WIDTH, status_text
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "Clave-Segura-2026"
+PASSWORD = NODE_ADMIN_PASSWORD
 
 
 def text_of(app: ReceptionApp, selector: str) -> str:
@@ -44,9 +52,9 @@ def field(app: ReceptionApp, name: str) -> FieldWithError:
 
 
 @pytest.fixture
-def edge_process(tmp_path: Path) -> Iterator[EdgeProcess]:
-    data = init_edge(tmp_path / "edge", PASSWORD, extra=("--sede-code", "S01"))
-    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+def edge_process(node_data: Path, tmp_path: Path) -> Iterator[EdgeProcess]:
+    """``labred edge serve`` of a node made by ``labred edge init`` (a copy of node_template)."""
+    with serving_edge(node_data, log=tmp_path / "edge.log") as edge:
         yield edge
 
 
@@ -130,7 +138,7 @@ async def test_a_receptionist_day_against_a_real_edge_process(
         # cancel it (admin may), with a reason
         await pilot.press("f8")
         await until(pilot, lambda: app.screen.query("#f-reason-input"))
-        await pilot.press(*"paciente desistio", "enter")
+        await type_keys(pilot, "paciente desistio", "enter")
         await until(pilot, lambda: table.row_count == 1 and table.get_row_at(0)[2] == "ANULADA")
         await pilot.press("escape")
         await on_screen(pilot, HomeScreen)

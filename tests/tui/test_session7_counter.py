@@ -17,13 +17,10 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static
 
-from domain.permissions import Role
 from edge.auth.tokens import decode_access_token, issue_access_token
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
-from tests.edge.factories import make_user
-from tests.procs import EdgeProcess, init_edge, serving_edge
-from tests.tui.conftest import on_screen, sign_in, type_in, until
+from tests.procs import EdgeProcess, serving_edge
+from tests.tui.conftest import CASHIER_PASSWORD, on_screen, sign_in, type_in, until
+from tests.tui.keys import type_keys
 from tests.tui.scenarios import (
     at_new_order,
     at_patient_error,
@@ -48,8 +45,7 @@ from tui.screens.reason import ReasonDialog
 from tui.widgets.field import FieldWithError
 
 pytestmark = pytest.mark.anyio
-ADMIN_PASSWORD = "Clave-Segura-2026"
-PASSWORD = "Clave-Cajera-2026"
+PASSWORD = CASHIER_PASSWORD
 RUC = "20100070970"
 
 
@@ -74,14 +70,9 @@ def screen_text(app: ReceptionApp) -> list[str]:
 
 
 @pytest.fixture
-def counter_edge(tmp_path: Path) -> Iterator[EdgeProcess]:
+def counter_edge(node_data: Path, tmp_path: Path) -> Iterator[EdgeProcess]:
     """A real edge process with a receptionist ("cajera") and a supervisor ("supervisora")."""
-    data = init_edge(tmp_path / "edge", ADMIN_PASSWORD, extra=("--sede-code", "S01"))
-    rt = EdgeRuntime.open(load_edge_settings(data))
-    make_user(rt, Role.RECEPCIONISTA, username="cajera", password=PASSWORD)
-    make_user(rt, Role.SUPERVISOR, username="supervisora", password=PASSWORD)
-    rt.engine.dispose()
-    with serving_edge(data, log=tmp_path / "edge.log") as edge:
+    with serving_edge(node_data, log=tmp_path / "edge.log") as edge:
         yield edge
 
 
@@ -333,7 +324,7 @@ async def test_a_sale_with_approval_a_balance_paid_later_and_labels_reprinted(
             pdf.unlink()
         await pilot.press("f4")
         await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
-        await pilot.press(*"tubo mal rotulado", "enter")
+        await type_keys(pilot, "tubo mal rotulado", "enter")
         await until(pilot, lambda: any(folder.glob("*.pdf")))
 
 

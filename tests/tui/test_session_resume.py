@@ -16,14 +16,17 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from domain.permissions import Role
 from edge.auth.tokens import decode_access_token, issue_access_token
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
-from tests.edge.factories import make_user
-from tests.procs import free_port, run_labred, terminate
+from tests.procs import free_port, terminate
 from tests.tui import fake_edge
-from tests.tui.conftest import on_screen, sign_in, type_in, until
+from tests.tui.conftest import (
+    CASHIER_PASSWORD,
+    NODE_ADMIN_PASSWORD,
+    on_screen,
+    sign_in,
+    type_in,
+    until,
+)
 from tests.tui.scenarios import CLOCK, at_new_order, settle
 from tests.tui.test_qa_reception_day import EdgeProcess, _open_cash, _sell_one
 from tui.api import ApiError, EdgeApi, SessionEnded
@@ -159,6 +162,7 @@ async def at_payment(pilot: Pilot[Any]) -> PaymentScreen:
 
 
 async def sign_in_on_dialog(pilot: Pilot[Any], username: str, password: str = "clave") -> None:
+    await until(pilot, lambda: pilot.app.screen.query("#f-username-input"))  # mounted yet?
     user = pilot.app.screen.query_one("#f-username-input")
     user.value = ""  # type: ignore[attr-defined]
     await type_in(pilot, "f-username-input", username)
@@ -381,23 +385,15 @@ async def test_an_idle_terminal_hears_the_end_from_the_status_bar_and_resumes(
 
 
 # ------------------------------------------------------------------- a real edge process
-ADMIN_PASSWORD = "Clave-Segura-2026"
-PASSWORD = "Clave-Cajera-2026"
+ADMIN_PASSWORD = NODE_ADMIN_PASSWORD
+PASSWORD = CASHIER_PASSWORD
 
 
 @pytest.fixture
-def real_edge(tmp_path: Path) -> Iterator[EdgeProcess]:
-    """``labred edge serve`` on a node made by ``labred edge init``, with a receptionist."""
-    data = tmp_path / "edge"
-    init = run_labred(
-        "edge", "init", "--data-dir", str(data), "--sede-code", "S01",
-        "--admin-password", ADMIN_PASSWORD, "--demo-catalog",
-    )  # fmt: skip
-    assert init.returncode == 0, init.stderr
-    rt = EdgeRuntime.open(load_edge_settings(data))
-    make_user(rt, Role.RECEPCIONISTA, username="cajera", password=PASSWORD)
-    rt.engine.dispose()
-    edge = EdgeProcess(data, free_port(), tmp_path / "edge.log")
+def real_edge(node_data: Path, tmp_path: Path) -> Iterator[EdgeProcess]:
+    """``labred edge serve`` on a node made by ``labred edge init`` (a copy of node_template),
+    with a receptionist "cajera"."""
+    edge = EdgeProcess(node_data, free_port(), tmp_path / "edge.log")
     edge.start()
     yield edge
     if edge.proc is not None and edge.proc.poll() is None:  # type: ignore[attr-defined]
