@@ -19,7 +19,7 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from domain.ids import sede_id_for
-from tests.procs import free_port, run_labred, running, until
+from tests.procs import free_port, prepared_dir, run_labred, running, seeded_hub, until
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-demo-2026"
@@ -43,17 +43,14 @@ def hub_and_edge(tmp_path: Path, *edge_init: str) -> Iterator[tuple[httpx.Client
     hub_port, edge_port = free_port(), free_port()
     hub_dir.mkdir()
     (hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
-    _ok(run_labred("migrate", "hub", "--data-dir", str(hub_dir)))
-    _ok(run_labred("hub", "seed", "--data-dir", str(hub_dir), "--sedes", "1",
-                   "--admin-password", PASSWORD))  # fmt: skip
-    edge_dir.mkdir()
+    seeded_hub(hub_dir, sedes=1, admin_password=PASSWORD)
+    prepared_dir(edge_dir, ("edge", "init", "--data-dir", "{data}", "--sede-code", "S01",
+                            "--admin-password", PASSWORD, *edge_init))  # fmt: skip
     hub_url = f"http://127.0.0.1:{hub_port}"
     config = {"port": edge_port, "hub_url": hub_url, "rate_limit_per_minute": 100000}
     (edge_dir / "edge.toml").write_text(
         "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
     )
-    _ok(run_labred("edge", "init", "--data-dir", str(edge_dir), "--sede-code", "S01",
-                   "--admin-password", PASSWORD, *edge_init))  # fmt: skip
     hub_args = ("hub", "serve", "--data-dir", str(hub_dir), "--port", str(hub_port))
     with contextlib.ExitStack() as stack:
         stack.enter_context(

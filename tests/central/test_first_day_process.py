@@ -6,30 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from domain.clock import SystemClock, business_date
 from domain.ids import sede_id_for
-from tests.procs import free_port, run_labred, running
+from tests.procs import free_port, running, seeded_hub
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-demo-2026"
-
-
-def _ok(result: Any) -> None:
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_sede_registered_today_has_no_closure_for_yesterday(tmp_path: Path) -> None:
     hub_dir = tmp_path / "hub"
     hub_dir.mkdir()
     (hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
-    _ok(run_labred("migrate", "hub", "--data-dir", str(hub_dir)))
-    _ok(run_labred("hub", "seed", "--data-dir", str(hub_dir), "--sedes", "1",
-                   "--admin-password", PASSWORD))  # fmt: skip
+    seeded_hub(hub_dir, sedes=1, admin_password=PASSWORD)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = ("hub", "serve", "--data-dir", str(hub_dir), "--port", str(port))

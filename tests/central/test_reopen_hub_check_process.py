@@ -19,7 +19,15 @@ import httpx
 import pytest
 
 from domain.ids import sede_id_for
-from tests.procs import free_port, run_labred, running, terminate, until
+from tests.procs import (
+    free_port,
+    init_edge,
+    run_labred,
+    running,
+    seeded_hub,
+    terminate,
+    until,
+)
 
 pytestmark = pytest.mark.slow
 PASSWORD = "clave-demo-2026"
@@ -48,16 +56,12 @@ class Setup:
     def prepare(self) -> None:
         self.hub_dir.mkdir()
         (self.hub_dir / "hub.toml").write_text("rate_limit_per_minute = 100000\n")
-        _ok(run_labred("migrate", "hub", "--data-dir", str(self.hub_dir)))
-        _ok(run_labred("hub", "seed", "--data-dir", str(self.hub_dir), "--sedes", "1",
-                       "--admin-password", PASSWORD))  # fmt: skip
-        self.edge_dir.mkdir()
+        seeded_hub(self.hub_dir, sedes=1, admin_password=PASSWORD)
+        init_edge(self.edge_dir, PASSWORD, demo_catalog=False, extra=("--sede-code", "S01"))
         config = {"port": self.edge_port, "hub_url": self.hub_url, "rate_limit_per_minute": 100000}
         (self.edge_dir / "edge.toml").write_text(
             "\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items()) + "\n"
         )
-        _ok(run_labred("edge", "init", "--data-dir", str(self.edge_dir), "--sede-code", "S01",
-                       "--admin-password", PASSWORD))  # fmt: skip
 
     def hub(self) -> contextlib.AbstractContextManager[Any]:
         args = ("hub", "serve", "--data-dir", str(self.hub_dir), "--port", str(self.hub_port))

@@ -20,7 +20,16 @@ import psycopg
 from domain.ids import sede_id_for
 from sandbox.daygen import login
 from sync.faultenv import ENV_MARKERS, ENV_PAUSE
-from tests.procs import free_port, kill9, labred, run_labred, terminate, wait_ready
+from tests.procs import (
+    free_port,
+    init_edge,
+    kill9,
+    labred,
+    run_labred,
+    seeded_hub,
+    terminate,
+    wait_ready,
+)
 
 PASSWORD = "clave-prueba-kill9"
 MARK_TIMEOUT = 40.0
@@ -168,21 +177,13 @@ class Cluster:
         self.hub_dir.mkdir(parents=True)
         (self.root / "logs").mkdir()
         (self.hub_dir / "hub.toml").write_text("rate_limit_per_minute = 1000000\n")
-        inits = []
-        for e in self.edges:  # the edges initialise while the hub's database is prepared
-            e.data.mkdir(parents=True)
+        seeded_hub(self.hub_dir, sedes=2, admin_password=PASSWORD)  # migrated and seeded
+        for e in self.edges:
+            init_edge(e.data, PASSWORD, demo_catalog=False, extra=("--sede-code", e.code))
             (e.data / "edge.toml").write_text(
                 f"port = {e.port}\nrate_limit_per_minute = 1000000\n"
                 "sync_digest_interval_s = 0\n"  # compare at every pull: a drift shows at once
             )
-            init = ("edge", "init", "--data-dir", str(e.data), "--sede-code", e.code)
-            log = self.log(f"edge{e.k}-init")
-            inits.append((labred(*init, "--admin-password", PASSWORD, log=log), log))
-        _ok(run_labred("migrate", "hub", "--data-dir", str(self.hub_dir)))
-        seed = ("hub", "seed", "--data-dir", str(self.hub_dir), "--sedes", "2")
-        _ok(run_labred(*seed, "--admin-password", PASSWORD))
-        for proc, log in inits:
-            assert proc.wait(timeout=120) == 0, log.read_text()
 
     def enrol_and_serve(self) -> None:
         admin = self.hub_admin()
