@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -26,6 +27,7 @@ from labred.demo.topology import DEMO_PASSWORD, Topology, sede_code
 from labred.errors import CliError
 
 SHARED_SUNAT = Path(__file__).resolve().parents[3] / "shared" / "sunat"
+PARALLEL = 8  # set-up commands run at once at most (up to 40 sedes' inits and enrolments)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,6 @@ class Demo:
 
     def setup(self) -> None:
         total = 2 + self.o.sedes
-        setup_log = self.t.logs / "setup.log"
         if self.o.headless:  # its invariants hold for the days it plays, on fresh nodes
             try:
                 removed = self.t.clear_previous()
@@ -114,44 +115,38 @@ class Demo:
                 self._say(f"removing the previous demo's data in {self.t.data_dir} ...")
         self._say(f"[1/{total}] preparing the hub database and its demo data ...")
         self._write_hub_config()
-        run_once(
-            "hub migrate",
-            labred_argv("migrate", "hub", "--data-dir", str(self.t.hub_dir)),
-            setup_log,
-        )
-        run_once(
-            "hub seed",
-            labred_argv(
-                "hub",
-                "seed",
-                "--data-dir",
-                str(self.t.hub_dir),
-                "--sedes",
-                str(self.o.sedes),
-                "--admin-password",
-                DEMO_PASSWORD,
-                "--lab-port-base",  # a laboratory system per sede, at its stand-in's ports
-                str(self.o.port_base),
+        hub_dir = str(self.t.hub_dir)
+        hub = [
+            ("hub migrate", labred_argv("migrate", "hub", "--data-dir", hub_dir)),
+            (
+                "hub seed",
+                labred_argv(
+                    "hub", "seed", "--data-dir", hub_dir, "--sedes", str(self.o.sedes),
+                    "--admin-password", DEMO_PASSWORD,
+                    # a laboratory system per sede, at its stand-in's ports
+                    "--lab-port-base", str(self.o.port_base),
+                ),
             ),
-            setup_log,
-        )
+        ]  # fmt: skip
+        edges = []
         for k in range(1, self.o.sedes + 1):
             self._say(f"[{k + 1}/{total}] preparing sede {sede_code(k)} ...")
             self._write_edge_config(k)
-            run_once(
-                f"edge {sede_code(k)} init",
-                labred_argv(
-                    "edge",
-                    "init",
-                    "--data-dir",
-                    str(self.t.edge_dir(k)),
-                    "--sede-code",
-                    sede_code(k),
-                    "--admin-password",
-                    DEMO_PASSWORD,
-                ),
-                setup_log,
-            )
+            argv = labred_argv(
+                "edge", "init", "--data-dir", str(self.t.edge_dir(k)),
+                "--sede-code", sede_code(k), "--admin-password", DEMO_PASSWORD,
+            )  # fmt: skip
+            edges.append((f"edge {sede_code(k)} init", argv, self._setup_log(k)))
+        # The sedes' databases are independent of the hub's: all are prepared side by side.
+        with ThreadPoolExecutor(max_workers=min(1 + len(edges), PARALLEL)) as pool:
+            done = [pool.submit(_in_turn, hub, self._setup_log(0))]
+            done += [pool.submit(run_once, *edge) for edge in edges]
+            for future in done:
+                future.result()
+
+    def _setup_log(self, k: int) -> Path:
+        """The log of the set-up commands of the hub (``k`` 0) or of sede ``k``."""
+        return self.t.logs / ("setup.log" if k == 0 else f"setup-{sede_code(k)}.log")
 
     def _child(self, name: str, argv: list[str], log: str, ready: str | None) -> Child:
         child = Child(name, argv, self.t.logs / log, ready_url=ready)
@@ -199,21 +194,17 @@ class Demo:
         for k in range(1, self.o.sedes + 1):
             self.links[k] = CutProxy(self.t.link_port(k), "127.0.0.1", self.t.hub_port).start()
         codes = self._enrolment_codes()
+
+        def enroll(k: int) -> None:
+            argv = labred_argv(
+                "edge", "enroll", "--data-dir", str(self.t.edge_dir(k)),
+                "--hub", self.t.link_url(k), "--code", codes[k],
+            )  # fmt: skip
+            run_once(f"edge {sede_code(k)} enroll", argv, self._setup_log(k))
+
+        with ThreadPoolExecutor(max_workers=min(self.o.sedes, PARALLEL)) as pool:
+            list(pool.map(enroll, range(1, self.o.sedes + 1)))
         for k in range(1, self.o.sedes + 1):
-            run_once(
-                f"edge {sede_code(k)} enroll",
-                labred_argv(
-                    "edge",
-                    "enroll",
-                    "--data-dir",
-                    str(self.t.edge_dir(k)),
-                    "--hub",
-                    self.t.link_url(k),
-                    "--code",
-                    codes[k],
-                ),
-                self.t.logs / "setup.log",
-            )
             self._child(
                 f"lab {sede_code(k)}",
                 labred_argv(
@@ -335,3 +326,9 @@ class Demo:
             self.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _in_turn(steps: list[tuple[str, list[str]]], log: Path) -> None:
+    """Run set-up commands one after the other (``run_once`` each)."""
+    for name, argv in steps:
+        run_once(name, argv, log)
