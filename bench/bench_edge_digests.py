@@ -38,9 +38,7 @@ sys.path.insert(0, str(ROOT))
 import bench_patient_search as patients_bench  # noqa: E402
 from sqlalchemy import Connection, Table, select  # noqa: E402
 
-from domain.clock import SystemClock  # noqa: E402
-from edge.config.service import initialize  # noqa: E402
-from edge.db import read_session, unit_of_work  # noqa: E402
+from edge.db import read_session  # noqa: E402
 from edge.runtime import EdgeRuntime  # noqa: E402
 from edge.settings import EdgeSettings  # noqa: E402
 from edge.sync.digests import local_digests  # noqa: E402
@@ -73,13 +71,7 @@ def old_local_digests(conn: Connection) -> dict[str, str]:
 
 
 def build(data: Path, n: int) -> EdgeRuntime:
-    rt = EdgeRuntime.open(EdgeSettings(data_dir=data, jwt_secret="bench-" + "d" * 40))
-    rt.migrate()
-    with unit_of_work(rt.engine) as session:
-        initialize(
-            session, sede_code="S01", sede_name="Sede Bench", admin_username="admin",
-            admin_password="bench-admin-clave", clock=SystemClock(),
-        )  # fmt: skip
+    rt = patients_bench.open_bench_edge(EdgeSettings(data_dir=data, jwt_secret="bench-" + "d" * 40))
     patients_bench.generate(rt, n, rt.sede_id or "", random.Random(n))
     return rt
 

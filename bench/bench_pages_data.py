@@ -16,13 +16,12 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from bench_patient_search import SECRET, fold  # noqa: E402
+from bench_patient_search import SECRET, fold, open_bench_edge  # noqa: E402
 from bench_patient_search import generate as generate_patients  # noqa: E402
 from sqlalchemy import Table  # noqa: E402
 
 from domain.clock import SystemClock, business_date  # noqa: E402
 from domain.ids import new_id  # noqa: E402
-from edge.config.service import initialize  # noqa: E402
 from edge.db import unit_of_work  # noqa: E402
 from edge.runtime import EdgeRuntime  # noqa: E402
 from edge.settings import EdgeSettings  # noqa: E402
@@ -159,13 +158,7 @@ def prepare_edge(
 ) -> tuple[EdgeRuntime, str, str, list[str]]:
     """The edge database (reused when it already holds the data); (rt, sede, user, queries)."""
     settings = EdgeSettings(data_dir=data_dir, jwt_secret=SECRET)
-    rt = EdgeRuntime.open(settings)
-    rt.migrate()
-    with unit_of_work(rt.engine) as session:
-        initialize(
-            session, sede_code="S01", sede_name="Sede Bench", admin_username="admin",
-            admin_password="bench-admin-clave", clock=SystemClock(),
-        )  # fmt: skip
+    rt = open_bench_edge(settings)
     with rt.engine.connect() as conn:
         if conn.exec_driver_sql("SELECT count(*) FROM catalog_service").scalar_one() == 0:
             from edge.catalog.demo import load_demo_catalog

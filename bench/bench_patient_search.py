@@ -158,6 +158,19 @@ GIVEN_M = [
 SYLLABLES = ["CA", "HUA", "MA", "PA", "QUI", "TA", "YU", "LLA", "CHU", "RI", "SA", "NI", "TO"]
 
 
+def open_bench_edge(settings: EdgeSettings) -> EdgeRuntime:
+    """A bench's edge node at ``settings``: migrated and initialised (sede S01, an admin); an
+    existing node is opened as it is."""
+    rt = EdgeRuntime.open(settings)
+    rt.migrate()
+    with unit_of_work(rt.engine) as session:
+        initialize(
+            session, sede_code="S01", sede_name="Sede Bench", admin_username="admin",
+            admin_password="bench-admin-clave", clock=SystemClock(),
+        )  # fmt: skip
+    return rt
+
+
 def fold(text: str) -> str:
     return "".join(
         c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
@@ -292,14 +305,8 @@ def main() -> int:
     data_dir = args.data_dir or Path(tmp or ".")
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = EdgeSettings(data_dir=data_dir, jwt_secret=SECRET)
-    rt = EdgeRuntime.open(settings)
     fresh = not settings.db_path.exists() or settings.db_path.stat().st_size == 0
-    rt.migrate()
-    with unit_of_work(rt.engine) as session:
-        initialize(
-            session, sede_code="S01", sede_name="Sede Bench", admin_username="admin",
-            admin_password="bench-admin-clave", clock=SystemClock(),
-        )  # fmt: skip
+    rt = open_bench_edge(settings)
     sede_id = rt.sede_id or ""
     with rt.engine.connect() as conn:
         have = conn.exec_driver_sql("SELECT count(*) FROM patient").scalar_one()
