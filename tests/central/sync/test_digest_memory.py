@@ -10,25 +10,15 @@ import datetime as dt
 import json
 import tracemalloc
 
-from sqlalchemy import text
-
 from central.db import unit_of_work
 from central.runtime import HubRuntime
 from central.sync import digest_state, pull
 from domain.ids import new_id, sede_id_for
 from sync.digest import PROJECTIONS, table_digest
+from tests.central.sync.feed_rows import INSERT_ROWS, SET_HEAD
 
 SEDE = sede_id_for("S01")
 OTHER = sede_id_for("S02")
-_INSERT = text(
-    "INSERT INTO sync_change_feed (cursor, tx_id, record_type, record_id, op, payload, "
-    "scope_sede_id, schema_version, created_at) "
-    "VALUES (:c, :tx, :t, :i, :op, CAST(:p AS json), :scope, 1, :at)"
-)
-_HEAD = text(
-    "INSERT INTO sync_feed_counter (id, value) VALUES (1, :c) "
-    "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
-)
 
 
 def _patient(pid: str, k: int, rev: int) -> dict[str, object]:
@@ -68,8 +58,8 @@ def _add(rt: HubRuntime, start: int, n: int) -> int:
                  "p": json.dumps(payload), "scope": scope, "at": at}
             )  # fmt: skip
     with rt.engine.begin() as conn:
-        conn.execute(_INSERT, rows)
-        conn.execute(_HEAD, {"c": cursor})  # committed: the digests may keep a state there
+        conn.execute(INSERT_ROWS, rows)
+        conn.execute(SET_HEAD, {"c": cursor})  # committed: the digests may keep a state there
     return cursor
 
 

@@ -17,19 +17,11 @@ from central.runtime import HubRuntime
 from central.sync import digest_state, pull
 from domain.ids import new_id, sede_id_for
 from sync.digest import PROJECTIONS
+from tests.central.sync.feed_rows import INSERT_ROWS, SET_HEAD
 
 SEDES = [sede_id_for(code) for code in ("S01", "S02", "S03")]
 LONELY = sede_id_for("S09")  # a sede with nothing scoped to it
 TYPES = ["patient", "patient", "setting", "catalog_service", "user", "patient_alias"]
-_INSERT = text(
-    "INSERT INTO sync_change_feed (cursor, tx_id, record_type, record_id, op, payload, "
-    "scope_sede_id, schema_version, created_at) "
-    "VALUES (:c, :tx, :t, :i, :op, CAST(:p AS json), :scope, 1, :at)"
-)
-_HEAD = text(
-    "INSERT INTO sync_feed_counter (id, value) VALUES (1, :c) "
-    "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
-)
 AT = dt.datetime(2026, 11, 29, 15, tzinfo=dt.UTC)
 
 
@@ -83,8 +75,8 @@ class Feed:
             )  # fmt: skip
         if rows:
             with self.rt.engine.begin() as conn:
-                conn.execute(_INSERT, rows)
-                conn.execute(_HEAD, {"c": self.head})
+                conn.execute(INSERT_ROWS, rows)
+                conn.execute(SET_HEAD, {"c": self.head})
 
 
 def _check(rt: HubRuntime, *, sede: str, upto: int) -> dict[str, str]:
@@ -166,7 +158,7 @@ def test_a_replaced_database_behind_the_same_address_is_not_trusted(
         feed.transaction()
     with hub_runtime.engine.begin() as conn:
         conn.execute(text("DELETE FROM sync_change_feed WHERE cursor > :h"), {"h": head})
-        conn.execute(_HEAD, {"c": head})
+        conn.execute(SET_HEAD, {"c": head})
     after = _check(hub_runtime, sede=SEDES[0], upto=head)
     assert after != before
     assert digest_state.stats["rebuilt"] == rebuilt + 1
