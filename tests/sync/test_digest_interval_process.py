@@ -44,7 +44,12 @@ def test_a_real_worker_repairs_a_drift_once_the_interval_passed(cluster: QaClust
         )
 
     cluster.start_worker(edge, digest_interval_s=INTERVAL)  # pulls at once, then every 5 s
-    wait_until("the worker to repair the drift", lambda: _value(edge) == "hub", timeout=40)
+
+    def repaired() -> bool:  # the table is copied first, the comparison noted once all are
+        noted = service.status(edge.engine, CLOCK)["last_digest_result"] == "repaired"
+        return noted and _value(edge) == "hub"
+
+    wait_until("the worker to repair the drift and note it", repaired, timeout=40)
     st = service.status(edge.engine, CLOCK)
     assert st["last_digest_result"] == "repaired" and st["last_digest_repaired"] == ["setting"]
     assert st["digest_repairs"] == 1
