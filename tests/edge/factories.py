@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from domain.ids import sede_id_for
 from domain.permissions import Role
@@ -11,6 +12,7 @@ from edge.auth.passwords import hash_password
 from edge.auth.tokens import Principal, issue_access_token
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
+from edge.settings import load_edge_settings
 
 SEDE_S01 = sede_id_for("S01")
 PASSWORD = "clave-de-prueba-123"
@@ -38,6 +40,18 @@ def make_user(
     with unit_of_work(rt.engine) as session:
         session.add(user)
     return user
+
+
+def add_users(data: Path, *users: tuple[Role, str], password: str = PASSWORD) -> Path:
+    """Users (role, username), all with ``password``, added to the node at ``data`` (an edge
+    data directory no process has open yet, e.g. after ``labred edge init``)."""
+    rt = EdgeRuntime.open(load_edge_settings(data))
+    try:
+        for role, username in users:
+            make_user(rt, role, username=username, password=password)
+    finally:
+        rt.engine.dispose()
+    return data
 
 
 def token_for(rt: EdgeRuntime, user: User) -> str:

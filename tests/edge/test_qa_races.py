@@ -25,9 +25,7 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from domain.permissions import Role
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
-from tests.edge.factories import make_user
+from tests.edge.factories import add_users
 from tests.procs import bearer, init_edge, serving_edge
 
 PASSWORD = "clave-del-proceso-qa"
@@ -49,11 +47,8 @@ class Node:
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     tmp = tmp_path_factory.mktemp("qa-races")
     data = init_edge(tmp / "edge", PASSWORD)
-    rt = EdgeRuntime.open(load_edge_settings(data, None))
-    for role, name in ((Role.RECEPCIONISTA, "rocio"), (Role.SUPERVISOR, "sonia")):
-        make_user(rt, role, username=name, password=PASSWORD)
-    make_user(rt, Role.SUPERVISOR, username="saul", password=PASSWORD)
-    rt.engine.dispose()
+    users = ((Role.RECEPCIONISTA, "rocio"), (Role.SUPERVISOR, "sonia"), (Role.SUPERVISOR, "saul"))
+    add_users(data, *users, password=PASSWORD)
     with (
         serving_edge(data, log=tmp / "a.log", env=ENV) as a,
         serving_edge(data, log=tmp / "b.log", env=ENV) as b,

@@ -20,8 +20,8 @@ from edge.app import create_app
 from edge.catalog.demo import load_demo_catalog
 from edge.db import unit_of_work
 from edge.runtime import EdgeRuntime
-from edge.settings import EdgeSettings, load_edge_settings
-from tests.edge.factories import make_user
+from edge.settings import EdgeSettings
+from tests.edge.factories import add_users
 from tests.procs import free_port, init_edge
 from tests.tui.keys import type_keys
 from tui.api import EdgeApi
@@ -94,13 +94,8 @@ def node_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     CASHIER_PASSWORD): made once per test process, copied by ``node_data``. Never served."""
     data = tmp_path_factory.mktemp("node-template") / "edge"
     init_edge(data, NODE_ADMIN_PASSWORD, extra=("--sede-code", "S01"))
-    rt = EdgeRuntime.open(load_edge_settings(data))
-    try:
-        make_user(rt, Role.RECEPCIONISTA, username="cajera", password=CASHIER_PASSWORD)
-        make_user(rt, Role.SUPERVISOR, username="supervisora", password=CASHIER_PASSWORD)
-    finally:
-        rt.engine.dispose()
-    return data
+    users = ((Role.RECEPCIONISTA, "cajera"), (Role.SUPERVISOR, "supervisora"))
+    return add_users(data, *users, password=CASHIER_PASSWORD)
 
 
 @pytest.fixture

@@ -21,10 +21,8 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from domain.permissions import Role
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
 from tests.edge.billing.process_node import PASSWORD, init_billing_edge
-from tests.edge.factories import make_user
+from tests.edge.factories import add_users
 from tests.procs import free_port, running, until
 
 pytestmark = pytest.mark.slow
@@ -92,10 +90,7 @@ def convenio_node(tmp_path: Path, sunat_data: Path) -> Iterator[Node]:
     sim_port, edge_port = free_port(), free_port()
     sim_url, edge_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{edge_port}"
     data = init_billing_edge(tmp_path / "edge", sim_url=sim_url, edge_port=edge_port)
-    rt = EdgeRuntime.open(load_edge_settings(data, None))
-    make_user(rt, Role.RECEPCIONISTA, username="rocio", password=PASSWORD)
-    make_user(rt, Role.SUPERVISOR, username="sonia", password=PASSWORD)
-    rt.engine.dispose()
+    add_users(data, (Role.RECEPCIONISTA, "rocio"), (Role.SUPERVISOR, "sonia"), password=PASSWORD)
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(

@@ -25,9 +25,7 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from domain.permissions import Role
-from edge.runtime import EdgeRuntime
-from edge.settings import load_edge_settings
-from tests.edge.factories import make_user
+from tests.edge.factories import add_users
 from tests.procs import bearer, free_port, init_edge, run_labred, running, terminate, until
 
 pytestmark = pytest.mark.slow
@@ -66,13 +64,8 @@ def _maps(pid: int, name: str) -> bool:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = init_edge(tmp_path_factory.mktemp("multiproc") / "edge", PASSWORD)
-    rt = EdgeRuntime.open(load_edge_settings(data))
-    try:
-        make_user(rt, Role.RECEPCIONISTA, username="recepcion", password=PASSWORD)
-        make_user(rt, Role.SUPERVISOR, username="supervisora", password=PASSWORD)
-    finally:
-        rt.engine.dispose()
-    return data
+    users = ((Role.RECEPCIONISTA, "recepcion"), (Role.SUPERVISOR, "supervisora"))
+    return add_users(data, *users, password=PASSWORD)
 
 
 @dataclass(frozen=True)
