@@ -26,9 +26,13 @@ from central.runtime import HubRuntime
 from central.settings import HubSettings
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
+from tests.passwords import production_hashing, use_cheap_hashing
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ADMIN_PASSWORD = "admin-clave-segura"
+
+use_cheap_hashing()  # see tests/passwords.py
+__all__ = ["production_hashing"]  # a fixture every test may take
 
 # pgserver logs from atexit hooks, after pytest has closed its capture streams.
 logging.getLogger("pgserver").addHandler(logging.NullHandler())

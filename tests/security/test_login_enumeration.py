@@ -1,5 +1,8 @@
 """Sign-in answers do not tell which usernames exist: same message, and about the same time
-(the hub skipped the password hash for an unknown or deactivated user: ~4 ms against ~130)."""
+(the hub skipped the password hash for an unknown or deactivated user: ~4 ms against ~130).
+
+Both tests hash at the products' real cost (``production_hashing``): with the suite's cheap
+hashes a skipped check would be too close in time to a real one to be seen."""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def _compare(client: TestClient, known: str, others: list[str]) -> None:
 
 
 def test_hub_login_time_does_not_reveal_users(
-    hub_client: TestClient, hub_runtime: HubRuntime
+    hub_client: TestClient, hub_runtime: HubRuntime, production_hashing: None
 ) -> None:
     make_hub_user(hub_runtime, Role.SUPERVISOR, username="real", password=PASSWORD)
     make_hub_user(hub_runtime, Role.SUPERVISOR, username="baja", password=PASSWORD, active=False)
@@ -51,7 +54,7 @@ def test_hub_login_time_does_not_reveal_users(
 
 
 def test_edge_login_time_does_not_reveal_users(
-    edge_client: TestClient, edge_runtime: EdgeRuntime
+    edge_client: TestClient, edge_runtime: EdgeRuntime, production_hashing: None
 ) -> None:
     make_user(edge_runtime, username="real", password=PASSWORD)
     _compare(edge_client, "real", ["nadie"])
