@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sync.config import ConfigError, read_toml, setting_error
+
+# The edge worker's jobs, by the name each registers with ``edge.worker.job`` (which refuses a
+# name missing here): the keys ``job_intervals`` accepts.
+EDGE_JOBS: tuple[str, ...] = (
+    "billing.missing_files",
+    "billing.restored_files",
+    "billing.series_fence",
+    "disk.check",
+    "housekeeping",
+    "lab.listener",
+    "lab.send",
+    "sunat.send",
+    "sunat.summaries",
+    "sync.pull",
+    "sync.push",
+)
+JOB_INTERVAL_MIN_S = 0.2  # below it a job would keep a core busy polling
+JOB_INTERVAL_MAX_S = 86_400.0  # a day: the longest any job (housekeeping) waits by default
 
 
 class EdgeSettings(BaseSettings):
@@ -132,13 +151,52 @@ class EdgeSettings(BaseSettings):
         ge=0,
         description="Seconds between two comparisons of the mirror tables' digests with the "
         "hub's (the safety net against drift: a lost change, a hand edit, a bug; a drifted "
-        "table is copied again from the hub). 0: at every pull (every 5 s), as costly as the "
-        "mirrors are big. A full snapshot (enrolment, a long absence) is always compared.",
+        "table is copied again from the hub). 0: at every pull (every 5 s unless job_intervals "
+        "says otherwise), as costly as the mirrors are big. A full snapshot (enrolment, a long "
+        "absence) is always compared.",
+    )
+    job_intervals: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict,
+        description="Seconds between two rounds of a worker job, for the jobs named here (the "
+        "others keep their own): in edge.toml an inline table, e.g. "
+        '``job_intervals = {"sync.pull" = 30, "sunat.summaries" = 5}``; in the environment a '
+        "JSON object, e.g. ``LABRED_EDGE_JOB_INTERVALS='{\"sync.pull\": 30}'``. Each between "
+        f"{JOB_INTERVAL_MIN_S} and {JOB_INTERVAL_MAX_S:.0f}. Jobs: {', '.join(EDGE_JOBS)}.",
     )
     clock_offset_file: Path | None = Field(
         default=None,
         description="Demo and drills only: a file holding seconds to shift the node's clock.",
     )
+
+    @field_validator("job_intervals", mode="before")
+    @classmethod
+    def _parse_job_intervals(cls, value: object) -> object:
+        """The environment gives a string: a JSON object (empty: no override)."""
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return {}
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(
+                'debe ser un objeto JSON de trabajo y segundos, por ejemplo {"sync.pull": 30}'
+            ) from None
+
+    @field_validator("job_intervals")
+    @classmethod
+    def _check_job_intervals(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, seconds in value.items():
+            if name not in EDGE_JOBS:
+                raise ValueError(
+                    f"el trabajo {name!r} no existe (los trabajos son: {', '.join(EDGE_JOBS)})"
+                )
+            if not JOB_INTERVAL_MIN_S <= seconds <= JOB_INTERVAL_MAX_S:
+                raise ValueError(
+                    f"el intervalo de {name!r} debe estar entre {JOB_INTERVAL_MIN_S} y "
+                    f"{JOB_INTERVAL_MAX_S:.0f} segundos"
+                )
+        return value
 
     @field_validator("lab_listener")
     @classmethod
@@ -162,13 +220,19 @@ class EdgeSettings(BaseSettings):
         return self.data_dir / "documents"
 
 
+def job_intervals_toml(intervals: dict[str, float]) -> str:
+    """The edge.toml line setting ``intervals`` (job name -> seconds), an inline table."""
+    table = ", ".join(f"{json.dumps(name)} = {seconds!r}" for name, seconds in intervals.items())
+    return f"job_intervals = {{ {table} }}"
+
+
 def listener_address(value: str) -> tuple[str, int]:
     """``"HOST:PORT"`` (``"0.0.0.0:2575"``, ``"[::]:2575"``) -> ``(host, port)``; ValueError
-    with a sentence for anything else."""
+    with what it must be for anything else (the settings error adds what was given)."""
     host, sep, port = value.strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"debe ser HOST:PUERTO, por ejemplo 0.0.0.0:2575; se recibió {value!r}")
+        raise ValueError("debe ser HOST:PUERTO, por ejemplo 0.0.0.0:2575")
     return host, int(port)
 
 

@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from edge import diskspace
 from edge.runtime import EdgeRuntime
+from edge.settings import EDGE_JOBS
 
 log = logging.getLogger("labred.edge.worker")
 
@@ -53,7 +54,10 @@ _REGISTRY: dict[str, JobSpec] = {}
 
 
 def job(name: str, *, seconds: float) -> Callable[[JobFn], JobFn]:
-    """Register ``fn(runtime)`` to run every ``seconds``."""
+    """Register ``fn(runtime)`` to run every ``seconds`` (unless the ``job_intervals`` setting
+    names it: ``name`` must be one of ``edge.settings.EDGE_JOBS``)."""
+    if name not in EDGE_JOBS:
+        raise ValueError(f"job {name!r} is not in edge.settings.EDGE_JOBS")
 
     def decorator(fn: JobFn) -> JobFn:
         _REGISTRY[name] = JobSpec(name=name, fn=fn, seconds=seconds)
@@ -98,16 +102,25 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+def effective_intervals(rt: EdgeRuntime) -> dict[str, float]:
+    """Seconds between two rounds of each registered job, by name: the ``job_intervals``
+    setting's where it names the job, else the job's own."""
+    overrides = rt.settings.job_intervals
+    jobs = registered_jobs()
+    return {name: float(overrides.get(name, jobs[name].seconds)) for name in sorted(jobs)}
+
+
 def run_worker(rt: EdgeRuntime, *, stop: threading.Event | None = None) -> None:
     """Run every registered job until SIGTERM/SIGINT (or ``stop`` is set)."""
     stop = stop or threading.Event()
     scheduler = BackgroundScheduler(timezone="UTC")
     jobs = registered_jobs()
+    intervals = effective_intervals(rt)
     for spec in jobs.values():
         scheduler.add_job(
             _guarded(spec, rt),
             "interval",
-            seconds=spec.seconds,
+            seconds=intervals[spec.name],
             id=spec.name,
             max_instances=1,
             coalesce=True,
@@ -121,7 +134,10 @@ def run_worker(rt: EdgeRuntime, *, stop: threading.Event | None = None) -> None:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     scheduler.start()
-    log.info("worker started", extra={"jobs": sorted(jobs)})
+    log.info(  # each job's interval in seconds, and which ones the setting changed
+        "worker started",
+        extra={"jobs": intervals, "overridden": sorted(rt.settings.job_intervals)},
+    )
     for spec in jobs.values():  # a first round right away, then every interval
         scheduler.get_job(spec.name).modify(next_run_time=_now())
     try:

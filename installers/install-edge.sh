@@ -103,6 +103,10 @@ log_level = "INFO"
 # Where the worker hears the laboratory's HL7 results (MLLP), HOST:PORT; it wins over the
 # listener set on the hub's laboratory page (also --lab-listener, LABRED_EDGE_LAB_LISTENER).
 $LAB_LINE
+# Seconds between two rounds of the worker's jobs named here (0.2 to 86400 each; the others
+# keep their own, e.g. sync.pull 5, sunat.summaries 15; also LABRED_EDGE_JOB_INTERVALS as
+# JSON). A sede on a metered 4G link may pull less often:
+# job_intervals = { "sync.pull" = 30 }
 jwt_secret = "$(secret)"
 EOF
 # --lab-listener on a node installed before: set that one key in the kept edge.toml.

@@ -32,6 +32,7 @@ _REASONS: dict[str, str] = {
     "bool_type": "debe ser true o false",
     "string_type": "debe ser un texto entre comillas",
     "list_type": "debe ser una lista",
+    "dict_type": "debe ser una tabla de claves y valores",
     "missing": "es obligatorio",
     "extra_forbidden": "no es un ajuste conocido (revise el nombre)",
     "literal_error": "no es uno de los valores permitidos",
@@ -87,6 +88,8 @@ def setting_error(
             ctx = first.get("ctx") or {}
             limit = next(iter(ctx.values()), "")
             reason = f"debe ser {_COMPARISONS[etype]} {limit}"
+    elif etype == "value_error" and (first.get("ctx") or {}).get("error"):
+        reason = str(first["ctx"]["error"])  # the validator's own sentence
     else:
         reason = _REASONS.get(etype, "no es un valor válido")
     given = "" if etype in {"missing"} else f"; se recibió {first.get('input')!r}"

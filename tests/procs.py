@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import random
 import shutil
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +56,34 @@ def free_port_block(span: int = 500) -> int:
     raise RuntimeError(f"no free block of {span} ports between 20000 and 32000")
 
 
+JOB_INTERVALS_VAR = "LABRED_EDGE_JOB_INTERVALS"
+
+
+def short_job_intervals(args: Sequence[str], env: dict[str, str] | None) -> dict[str, str]:
+    """``env`` for ``labred *args``: a ``labred edge worker`` runs its jobs at the demo's short
+    intervals (``SEDE_JOB_INTERVALS``: sync.pull 1 s, sunat.summaries 2 s, ...), so a test waits
+    on the work it checks, not on a production cadence (5 s, 15 s, ...). A test that sets
+    ``job_intervals`` itself (in ``env``, the environment, or the node's edge.toml) keeps its
+    own."""
+    from labred.demo.orchestrator import SEDE_JOB_INTERVALS
+
+    env = dict(env or {})
+    if tuple(args[:2]) != ("edge", "worker") or JOB_INTERVALS_VAR in {**os.environ, **env}:
+        return env
+
+    def option(flag: str) -> str | None:
+        return args[args.index(flag) + 1] if flag in args[:-1] else None
+
+    config = Path(option("--config") or Path(option("--data-dir") or "./data/edge", "edge.toml"))
+    values = tomllib.loads(config.read_text()) if config.is_file() else {}
+    if "job_intervals" in values.get("edge", values):
+        return env
+    return {**env, JOB_INTERVALS_VAR: json.dumps(SEDE_JOB_INTERVALS)}
+
+
 def labred(*args: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``python -m labred *args`` in its own session, output to ``log`` (appended); an edge
+    worker at short job intervals (:func:`short_job_intervals`)."""
     fh = log.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "labred", *args],
@@ -62,7 +91,7 @@ def labred(*args: str, log: Path, env: dict[str, str] | None = None) -> subproce
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **short_job_intervals(args, env)},
     )
     fh.close()
     return proc

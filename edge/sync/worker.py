@@ -1,10 +1,12 @@
 """Sync jobs of the edge worker: ``sync.push`` every second (a cheap check of the backlog, so a
 write reaches the hub within about 2 s), ``sync.pull`` every 5 s (an idle node pulls too; it
-compares the mirror digests only every ``sync_digest_interval_s`` of edge.toml); every push
-and pull states the node's disk to the hub (:func:`disk_report`). Both back off with jitter while
-the hub is unreachable and stop on a condition only a human can fix (revoked node, stale epoch, a
-restored database pushing reused seqs) until the next enrolment. A refused *pull* (this node's
-schema too old or the hub's too new) stops only the pull: sales keep being pushed."""
+compares the mirror digests only every ``sync_digest_interval_s`` of edge.toml; both intervals
+are defaults, edge.toml's ``job_intervals`` may change them); every push and pull states the
+node's disk to the hub (:func:`disk_report`). Both back off with jitter while the hub is
+unreachable (one backoff for both: a failure of one is not tried again by the other) and stop on
+a condition only a human can fix (revoked node, stale epoch, a restored database pushing reused
+seqs) until the next enrolment. A refused *pull* (this node's schema too old or the hub's too
+new) stops only the pull: sales keep being pushed."""
 
 from __future__ import annotations
 
@@ -92,6 +94,8 @@ def _run(rt: EdgeRuntime, *, pushing: bool) -> None:
     if pushing and service.backlog(rt.engine) == 0:
         return
     with loop.lock:
+        if time.monotonic() < loop.next_attempt:  # the other job failed while this one waited
+            return  # for the lock: one failure, one backoff (not two)
         try:
             if pushing:  # bounded too (the next tick goes on): the pull job gets the lock
                 service.push_pending(rt.engine, loop.client, rt.clock, max_batches=PUSH_BATCHES)

@@ -233,6 +233,21 @@ def lab_open_work(path: Path) -> dict[str, int]:
     return {"jobs": jobs, "awaiting_results": awaiting}
 
 
+def sunat_open_work(path: Path) -> dict[str, int]:
+    """What SUNAT still has to answer at a sede besides its documents: resúmenes (RC / RA) to
+    send or sent and unanswered, and documents whose void waits for one (the demo polls it until
+    zero: the void of a boleta reported by an accepted RC goes in the next RC)."""
+    with _edge(path) as conn:
+        summaries = conn.execute(
+            "SELECT count(*) FROM sunat_summary "
+            "WHERE state IN ('pendiente', 'enviado', 'error_red')"
+        ).fetchone()[0]
+        voids = conn.execute(
+            "SELECT count(*) FROM invoice WHERE void_requested = 1 AND state != 'anulado'"
+        ).fetchone()[0]
+    return {"summaries": summaries, "voids": voids}
+
+
 def lab_checks(
     rep: Report, *, pg_dir: Path, edges: dict[str, Path], labs: dict[str, dict[str, Any]]
 ) -> None:

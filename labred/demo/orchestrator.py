@@ -15,6 +15,7 @@ from types import FrameType
 
 import httpx
 
+from edge.settings import job_intervals_toml
 from labred.demo.processes import (
     Child,
     labred_argv,
@@ -28,6 +29,21 @@ from labred.errors import CliError
 
 SHARED_SUNAT = Path(__file__).resolve().parents[3] / "shared" / "sunat"
 PARALLEL = 8  # set-up commands run at once at most (up to 40 sedes' inits and enrolments)
+# The sedes' worker jobs run more often than a real sede's (sync.pull 5 s, sunat.summaries 15 s,
+# ...: edge.toml's job_intervals), so the played days wait on the work, not on the cadences; a
+# round when idle is one small query, a few per second for 3 sedes on 2 cores. The tests'
+# workers use them too (tests/procs.py).
+SEDE_JOB_INTERVALS: dict[str, float] = {
+    "sync.pull": 1.0,
+    "sunat.send": 1.0,
+    "sunat.summaries": 2.0,
+    "lab.send": 1.0,
+    "lab.listener": 2.0,
+    "billing.missing_files": 2.0,
+    "billing.restored_files": 2.0,
+    "billing.series_fence": 2.0,
+    "disk.check": 5.0,
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,7 @@ class Demo:
             "clock_offset_file": str(offset),
         }
         lines = [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+        lines.append(job_intervals_toml(SEDE_JOB_INTERVALS))
         (d / "edge.toml").write_text("\n".join(lines) + "\n")
 
     def _write_hub_config(self) -> None:
@@ -114,6 +131,11 @@ class Demo:
             if removed:
                 self._say(f"removing the previous demo's data in {self.t.data_dir} ...")
         self._say(f"[1/{total}] preparing the hub database and its demo data ...")
+        self._say(
+            "the sedes' workers use short job intervals (job_intervals in their edge.toml: "
+            + ", ".join(f"{name} {secs:g} s" for name, secs in SEDE_JOB_INTERVALS.items())
+            + "); a real sede keeps each job's own"
+        )
         self._write_hub_config()
         hub_dir = str(self.t.hub_dir)
         hub = [

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from labred.demo.checks import sunat_open_work
 from labred.demo.topology import DEMO_PASSWORD, sede_code
 from sandbox.daygen import login
 
@@ -107,11 +108,15 @@ def all_synced(demo: Demo) -> bool:
 
 
 def sunat_settled(demo: Demo) -> bool:
+    """Every sede's documents, resúmenes and voids answered by SUNAT (a worker still at them
+    would write rows after the last sync wait, which the checks would read as unsynced)."""
     for k in range(1, demo.o.sedes + 1):
         with _edge_client(demo, k) as c:
             for state in ("pendiente", "enviado", "error_red", "por_reenviar"):
                 if c.get("/api/billing", params={"state": state}).json()["count"]:
                     return False
+        if any(sunat_open_work(demo.t.edge_dir(k) / "edge.sqlite3").values()):
+            return False
     return True
 
 

@@ -36,6 +36,7 @@ from domain.ids import sede_id_for
 from edge.db import make_engine, unit_of_work
 from edge.orders.models import Order, Payment
 from edge.patients.models import Patient
+from edge.settings import job_intervals_toml
 from edge.sync.enroll import enroll, load_credentials
 from sync.client import SyncClient
 from sync.faultenv import ENV_MARKERS, ENV_PAUSE
@@ -205,10 +206,21 @@ class QaCluster:
             sleep=lambda s: None,
         )
 
-    def start_worker(self, edge: QaEdge, tag: str = "w", *, digest_interval_s: float = 0) -> None:
+    def start_worker(
+        self,
+        edge: QaEdge,
+        tag: str = "w",
+        *,
+        digest_interval_s: float = 0,
+        job_intervals: dict[str, float] | None = None,
+    ) -> None:
         """A real ``labred edge worker``; it compares the digests every ``digest_interval_s``
-        (0: at every pull, so these tests see a drift at once)."""
-        (edge.data / "edge.toml").write_text(f"sync_digest_interval_s = {digest_interval_s}\n")
+        (0: at every pull, so these tests see a drift at once); ``job_intervals`` goes in its
+        edge.toml (else the short ones of :func:`tests.procs.short_job_intervals`)."""
+        lines = [f"sync_digest_interval_s = {digest_interval_s}"]
+        if job_intervals is not None:
+            lines.append(job_intervals_toml(job_intervals))
+        (edge.data / "edge.toml").write_text("\n".join(lines) + "\n")
         name = f"{edge.code}-{tag}"
         args = ("edge", "worker", "--data-dir", str(edge.data))
         edge.worker = labred(*args, log=self.log(name))
