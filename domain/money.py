@@ -145,6 +145,22 @@ def parse_amount(value: object, *, field: str = "monto", allow_negative: bool = 
     return q2(amount)
 
 
+MAX_PRICE = Decimal("999999.99")
+"""Largest price of one catalog test or panel (public or a convenio's): céntimos fit the hub's
+32-bit price columns with room to spare, and no laboratory test costs a million soles."""
+
+
+def check_price(amount: Decimal, *, field: str = "precio") -> Decimal:
+    """``amount`` when it is at most :data:`MAX_PRICE`; else ``price_too_high``."""
+    if amount > MAX_PRICE:
+        raise InvalidInput(
+            f"El {field} de un examen no puede pasar de {fmt_soles(MAX_PRICE)}.",
+            code="price_too_high",
+            loc=[field],
+        )
+    return amount
+
+
 def parse_quantity(value: object, *, field: str = "cantidad") -> Decimal:
     """Parse a strictly positive quantity (up to 10 decimals); floats are refused."""
     if isinstance(value, bool | float):
@@ -305,9 +321,11 @@ def sum_lines(lines: Iterable[LineAmounts]) -> Totals:
 __all__ = [
     "CENT",
     "IGV_RATE",
+    "MAX_PRICE",
     "ZERO",
     "LineAmounts",
     "Totals",
+    "check_price",
     "fmt",
     "fmt_soles",
     "from_cents",

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from domain.errors import InvalidInput
-from domain.money import fmt, parse_amount
+from domain.money import check_price, fmt, parse_amount
 
 
 def _money(value: Any) -> Decimal:
@@ -36,6 +36,22 @@ Money = Annotated[
     _SCHEMA,
 ]
 """A non-negative amount in soles, 2 decimals max, string on the wire."""
+
+
+def _price(value: Any) -> Decimal:
+    return check_price(parse_amount(value, field="precio"))
+
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_price),
+    PlainSerializer(fmt, return_type=str, when_used="always"),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$", "examples": ["35.00"]}
+    ),
+]
+"""A catalog price set from outside (a test's, a convenio's): ``Money`` up to
+``domain.money.MAX_PRICE`` (999999.99; 422 ``price_too_high`` above)."""
 
 SignedMoney = Annotated[
     Decimal,

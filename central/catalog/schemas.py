@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from central.openapi_examples import commerce as ex
-from sync.apitypes import Money
+from sync.apitypes import Money, Price
 
 Code = Annotated[
     str,
@@ -128,7 +128,7 @@ class ServiceCreate(BaseModel):
     category_id: Annotated[str, StringConstraints(max_length=36)] | None = None
     sample_type: Short = ""
     tube: Short = ""
-    price: Money
+    price: Price
     is_panel: bool = False
     panel_service_ids: Ids = Field(default_factory=list)
     igv_affectation: Igv = "10"
@@ -154,7 +154,7 @@ class ServiceUpdate(BaseModel):
     )
     sample_type: Short | None = None
     tube: Short | None = None
-    price: Money | None = None
+    price: Price | None = None
     price_effective_from: dt.date | None = Field(
         default=None, description="fecha (Lima) desde la que rige el precio; hoy si se omite"
     )

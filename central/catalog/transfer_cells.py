@@ -16,7 +16,7 @@ from central.catalog.schemas import Code, Loinc, Name, Short
 from central.catalog.transfer import KIND_PANEL, KIND_TEST
 from central.catalog.transfer_read import fold
 from domain.errors import InvalidInput
-from domain.money import parse_amount
+from domain.money import MAX_PRICE, fmt_soles, parse_amount
 
 _FORMULA_QUOTED = re.compile(r"^'[=+\-@\t\r]")
 _CODE = TypeAdapter(Code)
@@ -166,6 +166,10 @@ def money(value: Any) -> Decimal:
         raise CellError(
             "price_invalid", f"«{shown}» no es un precio: escriba un monto como 18.50 o 18,50."
         ) from exc
+    if amount > MAX_PRICE:
+        raise CellError(
+            "price_too_high", f"«{shown}»: un precio no puede pasar de {fmt_soles(MAX_PRICE)}."
+        )
     return amount
 
 

@@ -12,13 +12,13 @@ from central.catalog.schemas import ImportRowError, SpreadsheetUpload
 from central.openapi_examples import commerce as ex
 from domain.errors import InvalidInput
 from domain.identity import DocType, validate_document
-from sync.apitypes import Money, Percent
+from sync.apitypes import Money, Percent, Price
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Contact = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Pct = Percent  # ASCII text only, 0-100, 2 decimals (sync.apitypes)
 Days = Annotated[int, Field(ge=0, le=365)]
-Prices = Annotated[dict[Annotated[str, StringConstraints(max_length=36)], Money], Field()]
+Prices = Annotated[dict[Annotated[str, StringConstraints(max_length=36)], Price], Field()]
 
 
 def _ruc(value: str) -> str:

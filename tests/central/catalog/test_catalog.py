@@ -232,3 +232,38 @@ def test_price_validation(hub_client: TestClient, hub_runtime: HubRuntime) -> No
     # nothing half-done: no history rows from the refused requests
     history = hub_client.get(f"{url}/price-history", headers=headers).json()["items"]
     assert len(history) == 1
+
+
+def test_a_price_above_the_ceiling_is_refused_in_spanish_and_nothing_is_written(
+    hub_client: TestClient, hub_runtime: HubRuntime
+) -> None:
+    """S/ 999,999.99 at most (``domain.money.MAX_PRICE``): the hub keeps céntimos in 32-bit
+    columns, and S/ 21,474,836.48 used to be a 500 ("integer out of range")."""
+    headers = auth_headers(hub_runtime, Role.ADMIN)
+    for price in ("1000000", "22000000", "999999999.99"):
+        r = hub_client.post(
+            "/api/catalog/services",
+            json={"code": "GEN-001", "name": "Exoma", "price": price},
+            headers=headers,
+        )
+        assert r.status_code == 422, r.text
+        (detail,) = r.json()["detail"]
+        assert (detail["type"], detail["loc"]) == ("price_too_high", ["body", "price"])
+        assert "S/ 999,999.99" in detail["msg"]
+    assert hub_client.get("/api/catalog/services?q=GEN-001", headers=headers).json()["items"] == []
+    top = _service(hub_client, headers, code="GEN-001", name="Exoma", price="999999.99")
+    assert top["price"] == "999999.99"
+    r = hub_client.put(
+        f"/api/catalog/services/{top['id']}", json={"price": "21474836.48"}, headers=headers
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "price_too_high", r.text
+    r = hub_client.put(
+        f"/api/catalog/services/{top['id']}",
+        json={"price": "1000000.00", "price_effective_from": "2099-01-01"},
+        headers=headers,
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "price_too_high", r.text
+    assert (
+        hub_client.get(f"/api/catalog/services/{top['id']}", headers=headers).json()["price"]
+        == "999999.99"
+    )

@@ -56,6 +56,7 @@ def test_convenio_validation(hub_client: TestClient, hub_runtime: HubRuntime) ->
         ({"credit_days": -1}, "greater_than_equal", ["body", "credit_days"]),
         ({"prices": {"nada": "1.00"}}, "service_unknown", ["body", "prices", "nada"]),
         ({"prices": {"nada": 1.5}}, "amount_not_decimal", ["body", "prices", "nada"]),
+        ({"prices": {"nada": "22000000"}}, "price_too_high", ["body", "prices", "nada"]),
     ]
     for extra, code, loc in cases:
         r = hub_client.post("/api/convenios", json={**base, **extra}, headers=headers)
