@@ -9,6 +9,7 @@ id, so the handlers behind the 404 are fuzzed too. The only check: the server ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from edge.app import create_app
 from edge.runtime import EdgeRuntime
 from tests.edge.factories import auth_headers
 from tests.edge.orders.helpers import load_catalog, sid
+from tests.fuzzing import fuzzing_client
 
 # Operations left out of the fuzzing, each with its reason (none so far: every edge operation
 # answers fast with the default settings — no SUNAT or laboratory endpoint is configured).
@@ -72,22 +74,26 @@ def edge_admin_headers(edge_runtime: EdgeRuntime) -> dict[str, str]:
 
 
 @pytest.fixture
-def edge_seeded(edge_runtime: EdgeRuntime, edge_admin_headers: dict[str, str]) -> dict[str, Any]:
+def edge_seeded(
+    edge_runtime: EdgeRuntime, edge_admin_headers: dict[str, str]
+) -> Iterator[dict[str, Any]]:
     # The per-user rate limit would answer 429 to most generated requests: lift it.
     relaxed = edge_runtime.settings.model_copy(update={"rate_limit_per_minute": 10**9})
     app = create_app(relaxed, runtime=edge_runtime)
-    return {"app": app, "ids": _seed(app, edge_runtime, edge_admin_headers)}
+    ids = _seed(app, edge_runtime, edge_admin_headers)
+    with fuzzing_client(app) as client:
+        yield {"app": app, "ids": ids, "client": client}
 
 
 @pytest.fixture
 def edge_api_schema(edge_seeded: dict[str, Any]) -> BaseSchema:
-    schema: BaseSchema = schemathesis.openapi.from_asgi("/openapi.json", edge_seeded["app"])
-    for method, path in EXCLUDED:
-        schema = schema.exclude(method=method, path=path)
-    return schema
+    return schemathesis.openapi.from_asgi("/openapi.json", edge_seeded["app"])
 
 
 schema = schemathesis.pytest.from_fixture("edge_api_schema")
+# Excluded here: a filter on the fixture's schema is dropped when Schemathesis 4 loads it.
+for method, path in EXCLUDED:
+    schema = schema.exclude(method=method, path=path)
 
 
 @schema.parametrize()
@@ -100,9 +106,12 @@ schema = schemathesis.pytest.from_fixture("edge_api_schema")
 def test_edge_api_never_answers_5xx(
     case: Case, edge_admin_headers: dict[str, str], edge_seeded: dict[str, Any]
 ) -> None:
-    case.call_and_validate(headers=edge_admin_headers, checks=[not_a_server_error])
+    client = edge_seeded["client"]
+    case.call_and_validate(session=client, headers=edge_admin_headers, checks=[not_a_server_error])
     params = case.path_parameters or {}
     real = {k: v for k, v in edge_seeded["ids"].items() if k in params}
     if real:
         case.path_parameters = {**params, **real}
-        case.call_and_validate(headers=edge_admin_headers, checks=[not_a_server_error])
+        case.call_and_validate(
+            session=client, headers=edge_admin_headers, checks=[not_a_server_error]
+        )
