@@ -368,11 +368,11 @@ def serve_in_thread(app: Any, *, timeout: float = 15) -> Iterator[str]:
 
 
 def until(what: str, probe: Callable[[], Any], timeout: float = 90) -> Any:
-    """``probe()``'s first truthy value, polled every half second (AssertionError on timeout)."""
+    """``probe()``'s first truthy value, polled every 0.2 s (AssertionError on timeout)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = probe()
         if value:
             return value
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
