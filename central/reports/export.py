@@ -31,7 +31,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)  # openpyxl stores numbers; formatted with two decimals below
     if isinstance(value, dict | list):
-        return str(value)
+        value = str(value)
+    if isinstance(value, str):  # control characters XML 1.0 cannot carry: a 500 otherwise
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -46,11 +50,11 @@ def to_xlsx(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
         assert ws is not None
         first = False
         ws.title = _safe_sheet_title(sheet.title)
-        ws.append([title])
+        ws.append([_cell(title)])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([subtitle or sheet.title])
+        ws.append([_cell(subtitle or sheet.title)])
         ws.append([])
-        ws.append(sheet.columns)
+        ws.append([_cell(c) for c in sheet.columns])
         for c in ws[4]:
             c.font = Font(bold=True)
         for row in sheet.rows:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel import Session, col, select
 
@@ -73,7 +74,10 @@ def _row(p: Patient) -> tuple[object, ...]:
 
 def _text_safe(sheet: WriteOnlyWorksheet, value: object) -> object:
     """``value`` for a cell; text openpyxl would store as a formula (``=HYPERLINK(..)`` typed as
-    an address) is written as a plain string cell instead, so a spreadsheet never runs it."""
+    an address) is written as a plain string cell instead, so a spreadsheet never runs it;
+    control characters XML 1.0 cannot carry are dropped (openpyxl would refuse the whole file)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not (isinstance(value, str) and value.startswith("=")):
         return value
     cell = WriteOnlyCell(sheet, value)
