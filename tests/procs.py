@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from sync.config import read_toml
 
 
 def free_port() -> int:
@@ -75,7 +76,7 @@ def short_job_intervals(args: Sequence[str], env: dict[str, str] | None) -> dict
         return args[args.index(flag) + 1] if flag in args[:-1] else None
 
     config = Path(option("--config") or Path(option("--data-dir") or "./data/edge", "edge.toml"))
-    values = tomllib.loads(config.read_text()) if config.is_file() else {}
+    values = read_toml(config)  # as load_edge_settings reads it
     if "job_intervals" in values.get("edge", values):
         return env
     return {**env, JOB_INTERVALS_VAR: json.dumps(SEDE_JOB_INTERVALS)}

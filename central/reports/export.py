@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,20 +28,19 @@ class Sheet:
     rows: list[list[Any]] = field(default_factory=list)
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, illegal: re.Pattern[str]) -> Any:
     if isinstance(value, Decimal):
         return float(value)  # openpyxl stores numbers; formatted with two decimals below
     if isinstance(value, dict | list):
         value = str(value)
     if isinstance(value, str):  # control characters XML 1.0 cannot carry: a 500 otherwise
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return illegal.sub("", value)
     return value
 
 
 def to_xlsx(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as illegal
     from openpyxl.styles import Font
 
     wb = Workbook()
@@ -50,15 +50,15 @@ def to_xlsx(title: str, sheets: list[Sheet], *, subtitle: str = "") -> bytes:
         assert ws is not None
         first = False
         ws.title = _safe_sheet_title(sheet.title)
-        ws.append([_cell(title)])
+        ws.append([_cell(title, illegal)])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([_cell(subtitle or sheet.title)])
+        ws.append([_cell(subtitle or sheet.title, illegal)])
         ws.append([])
-        ws.append([_cell(c) for c in sheet.columns])
+        ws.append([_cell(c, illegal) for c in sheet.columns])
         for c in ws[4]:
             c.font = Font(bold=True)
         for row in sheet.rows:
-            ws.append([_cell(v) for v in row])
+            ws.append([_cell(v, illegal) for v in row])
             for c, v in zip(ws[ws.max_row], row, strict=False):
                 if isinstance(v, Decimal):
                     c.number_format = "#,##0.00"

@@ -76,11 +76,12 @@ def _text_safe(sheet: WriteOnlyWorksheet, value: object) -> object:
     """``value`` for a cell; text openpyxl would store as a formula (``=HYPERLINK(..)`` typed as
     an address) is written as a plain string cell instead, so a spreadsheet never runs it;
     control characters XML 1.0 cannot carry are dropped (openpyxl would refuse the whole file)."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not (isinstance(value, str) and value.startswith("=")):
+    if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(sheet, text)
     cell.data_type = "s"
     return cell
 
