@@ -195,6 +195,7 @@ def _call(page: Any, method: str, path: str, body: Any = None) -> tuple[int, Any
 
 
 def _one_line(page: Any, selector: str) -> None:
+    expect(page.locator(selector).first).to_be_visible()  # laid out (a hidden node has no lines)
     lines = page.locator(selector).evaluate_all(ONE_LINE)
     assert lines and all(n == 1 for _, n in lines), lines
 
@@ -378,6 +379,8 @@ def test_admin_registers_a_convenio_payment_with_kpis_on_one_line(
     pay.locator("select[name=invoice]").select_option(index=1)
     pay.locator("button[type=submit]").click()
     expect(page.locator("#flash")).to_contain_text("Pago registrado: S/ 500.00")
+    # the flash comes before the convenio is read again: wait for its new figures
+    expect(page.locator("#conv-kpis [data-kpi=paid] strong")).to_have_text("S/ 500.00")
     _one_line(page, "#conv-kpis .kpi strong")
     shot(page, screens, "walk-admin-convenios-1366x768")
     assert page.js_errors == []
