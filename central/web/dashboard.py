@@ -72,6 +72,17 @@ def month_bars(rows: list[dict[str, object]]) -> list[charts.Bar]:
     return out
 
 
+def service_bars(rows: list[dict[str, object]]) -> list[charts.Bar]:
+    """One bar per service, named as the catalog names it; two services of one name (a test
+    and its replacement under another code) are told apart by their codes."""
+    names = [str(r["name"] or r["code"]) for r in rows]
+    bars: list[charts.Bar] = []
+    for r, name in zip(rows, names, strict=True):
+        label = f"{name} ({r['code']})" if names.count(name) > 1 and r["name"] else name
+        bars.append(charts.Bar(label, Decimal(str(r["quantity"])), money=False))
+    return bars
+
+
 def patients_split(*, session: Session, filters: reports.Filters) -> dict[str, int]:
     """Distinct patients with valid orders in the period: ``nuevo`` (first order in it) and
     ``recurrente`` (from the ``rpt_patient_day`` projection: milliseconds, no cache)."""
@@ -128,7 +139,7 @@ def render_all(
         ),
         "top_services": charts.bar_chart(
             "Exámenes más vendidos (cantidad)",
-            [charts.Bar(r["name"] or r["code"], Decimal(r["quantity"]), money=False) for r in top],
+            service_bars(top),
         ),
         "monthly": charts.column_chart(
             "Ventas mes a mes (meses completos)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
@@ -50,14 +51,14 @@ def test_charts_show_the_known_sales_methods_and_services(
     methods = {b["data-label"]: b["data-value"] for b in bars(body["payment_methods"])}
     assert methods == {"Efectivo": "100.00", "Yape": "50.00", "Tarjeta": "30.00"}
     top = {b["data-label"]: b["data-value"] for b in bars(body["top_services"])}
-    # the same figures as the top-services report (which today also counts the items of
-    # cancelled orders: "Anulado" — a question for the reports' owner, not for the chart)
+    # the same figures as the top-services report; the lines of a cancelled order are not sold
     report = hub_client.get(
         "/api/reports/top-services?from=2026-11-28&to=2026-11-29",
         headers=auth_headers(hub_runtime),
     ).json()
     assert top == {row["name"]: str(row["quantity"]) for row in report["rows"]}
     assert top["Hemograma"] == "2" and top[EVIL] == "1"
+    assert "Anulado" not in top
     assert "<script>" not in body["top_services"]
     assert "&lt;script&gt;" in body["top_services"]
     months = [(b["data-label"], b["data-value"]) for b in bars(body["monthly"])]
@@ -79,3 +80,32 @@ def test_the_sede_filter_narrows_every_chart(
     body = r.json()
     assert {b["data-label"] for b in bars(body["sales_by_day"])} == {"S02"}
     assert {b["data-label"] for b in bars(body["payment_methods"])} == {"Tarjeta"}
+
+
+def test_two_services_of_one_name_are_told_apart_by_their_codes(
+    hub_client: TestClient, hub_runtime: HubRuntime
+) -> None:
+    make_sede(hub_runtime, "S01")
+    day = SedeDay(hub_runtime.engine, "S01", D1)
+    for services in (
+        [("HEM01", "Hemograma completo", "35.00"), ("GLU01", "Glucosa", "12.50")],
+        [("HEM01", "Hemograma completo", "35.00")],
+        [("HEM02", "Hemograma completo", "38.00")],
+    ):
+        order = day.order(sum_of(services), services=services)
+        day.payment(order, method="efectivo")
+    day.push(day.all_rows())
+    r = hub_client.get(
+        "/api/web/charts?from=2026-11-28&to=2026-11-28", headers=auth_headers(hub_runtime)
+    )
+    assert r.status_code == 200, r.text
+    top = {b["data-label"]: b["data-value"] for b in bars(r.json()["top_services"])}
+    assert top == {
+        "Hemograma completo (HEM01)": "2",
+        "Hemograma completo (HEM02)": "1",
+        "Glucosa": "1",
+    }
+
+
+def sum_of(services: list[tuple[str, str, str]]) -> str:
+    return str(sum(Decimal(price) for _, _, price in services))
