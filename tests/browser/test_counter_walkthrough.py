@@ -283,6 +283,14 @@ def test_an_order_changed_at_another_counter_is_shown_as_it_is_now(
             "els => els.map((e) => [e.textContent, e.getClientRects().length])",
         )
         assert lines and all(n == 1 for _, n in lines), lines
+        # "Solo atrasadas": the box beside its words, level with the day's field
+        box = page.locator("#f-late").bounding_box()
+        words = page.locator("label.check").bounding_box()
+        day = page.locator("#f-date").bounding_box()
+        assert box and words and day
+        middle = day["y"] + day["height"] / 2
+        assert abs(box["y"] + box["height"] / 2 - middle) <= 4, (box, day)
+        assert abs(words["y"] + words["height"] / 2 - middle) <= 4, (words, day)
         shot(page, screens, "07-ordenes-del-dia")
         page.goto(url)
         ready(page)
