@@ -229,9 +229,10 @@ def fmt(amount: Decimal) -> str:
 def fmt_soles(amount: Decimal | int | str) -> str:
     """For people, never the wire: an amount in soles as messages and printed pages show it
     in es-PE, with the currency and thousands separated ("S/ 2,000.00"). Takes the wire's
-    strings too ("2000.00", as the API answers them)."""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    return f"S/ {q2(value):,.2f}"
+    strings too ("2000.00", as the API answers them). A negative amount carries its sign
+    before the currency ("-S/ 19.50"), as es-PE writes it and the reception pages show it."""
+    value = q2(amount if isinstance(amount, Decimal) else Decimal(str(amount)))
+    return f"{'-' if value < 0 else ''}S/ {abs(value):,.2f}"
 
 
 def igv_from_base(base: Decimal, *, rate: Decimal = IGV_RATE) -> Decimal:

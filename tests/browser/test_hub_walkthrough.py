@@ -306,7 +306,7 @@ def test_admin_runs_a_day_reads_its_findings_and_downloads_them(
     expect(findings).to_have_count(3)
     short = page.locator("#discrepancies tr[data-kind=cash_short] td")
     expect(short.nth(1)).to_have_text("Faltante de caja")
-    expect(short.nth(5)).to_have_text("S/ -19.50")
+    expect(short.nth(5)).to_have_text("-S/ 19.50")
     name, data = _download(page, "#closure-detail [data-format=xlsx]")
     text = _xlsx_text(data)
     assert name == f"cierre-S03-{hub.flagged_day.isoformat()}.xlsx"

@@ -19,9 +19,14 @@ from domain.pricing import cash_change, check_cash_threshold
         (D("999.995"), "S/ 1,000.00"),
         (D("0"), "S/ 0.00"),
         (D("35.5"), "S/ 35.50"),
+        # the sign before the currency, as es-PE writes it; nothing left after rounding: no sign
+        (D("-19.5"), "-S/ 19.50"),
+        (D("-1234567.891"), "-S/ 1,234,567.89"),
+        (D("-0.004"), "S/ 0.00"),
+        ("-2000.00", "-S/ 2,000.00"),
     ],
 )
-def test_fmt_soles(amount: D, shown: str) -> None:
+def test_fmt_soles(amount: D | str, shown: str) -> None:
     assert fmt_soles(amount) == shown
 
 

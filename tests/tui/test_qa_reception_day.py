@@ -261,9 +261,9 @@ def test_the_count_summary_starts_with_cash_and_skips_idle_methods() -> None:
         "needs_approval": True,
     }
     assert count_summary(result).splitlines() == [
-        "Efectivo: esperado S/ 157.50, contado S/ 100.00, diferencia S/ -57.50",
+        "Efectivo: esperado S/ 157.50, contado S/ 100.00, diferencia -S/ 57.50",
         "Yape: esperado S/ 40.00, contado S/ 40.00, diferencia S/ 0.00",
-        "TOTAL esperado S/ 197.50  contado S/ 140.00  diferencia S/ -57.50  "
+        "TOTAL esperado S/ 197.50  contado S/ 140.00  diferencia -S/ 57.50  "
         "(requiere aprobación de supervisor)",
     ]
 

@@ -296,7 +296,7 @@ async def test_a_sale_with_approval_a_balance_paid_later_and_labels_reprinted(
         await pilot.press("f6")
         await until(pilot, lambda: "TOTAL" in text_of(app, "#cash-result"))
         assert text_of(app, "#cash-result").startswith(
-            "Efectivo: esperado S/ 152.00, contado S/ 100.00, diferencia S/ -52.00"
+            "Efectivo: esperado S/ 152.00, contado S/ 100.00, diferencia -S/ 52.00"
         )
         await pilot.press("f9")
         await until(pilot, lambda: isinstance(app.screen, ApprovalDialog))

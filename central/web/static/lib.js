@@ -111,7 +111,14 @@ export function flash(message) {
 }
 
 const money = new Intl.NumberFormat("es-PE", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-export const soles = (value) => (value === null || value === undefined ? "—" : `S/ ${money.format(Number(value))}`);
+// "-S/ 19.50": the sign before the currency, as es-PE writes it (and the reception pages, the
+// TUI and printed pages do).
+export const soles = (value) => {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  const text = money.format(Math.abs(n));
+  return `${n < 0 && text !== "0.00" ? "-" : ""}S/ ${text}`;
+};
 export const cents = (value) => (value === null || value === undefined ? "—" : soles(Number(value) / 100));
 const stamp = new Intl.DateTimeFormat("es-PE", { dateStyle: "short", timeStyle: "short", timeZone: "America/Lima" });
 export const when = (iso) => (iso ? stamp.format(new Date(iso)) : "nunca");
