@@ -65,6 +65,12 @@ COMPANIES = [
     ("20100070970", "LABORATORIOS CLINICOS LABRED S.A.C."),
     ("20131312955", "SUPERINTENDENCIA NACIONAL DE ADUANAS"),
 ]
+# (CMP, name) of the physicians whose medical orders patients bring (made-up numbers)
+PHYSICIANS = [
+    ("45123", "Dr. Juan Pérez Rojas"),
+    ("028731", "Dra. Ana Lucía Huamán Torres"),
+    ("61904", "Carlos Ñahui Quispe"),
+]
 
 
 class ApiFailure(RuntimeError):
@@ -241,6 +247,10 @@ class SedeDay:
             "patient_id": self._patient(client),
             "items": [s["id"] for s in picks],
         }
+        if i % 3 == 0:  # the medical order's physician, as stamped on it
+            body["physician_cmp"], body["physician_name"] = PHYSICIANS[i // 3 % len(PHYSICIANS)]
+        if i % 8 == 3:
+            body["priority"] = "urgente"
         if i % 9 == 4:
             body["discount"] = {"kind": "percent", "value": "5", "reason": "Campaña de salud"}
         full = self._full_cover() if i % 6 == 3 and "discount" not in body else None

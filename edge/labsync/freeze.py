@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
+from domain.physician import Priority
 from edge.config.models import Sede
 from edge.labsync import hl7_build
 from edge.labsync.models import LabJob, LabOrderTest, LabSystem
@@ -21,7 +22,7 @@ from edge.orders.models import Order
 from edge.patients.models import Patient
 from edge.samples.models import Sample
 
-PRIORITIES = {"urgente": "S", "stat": "S", "S": "S"}
+PRIORITIES = {Priority.URGENTE.value: "S"}
 
 
 class Blocked(Exception):
@@ -165,9 +166,11 @@ def render(session: Session, *, job: LabJob, lab: LabSystem, clock: Clock) -> tu
             birth_date=patient.birth_date,
             sex=patient.sex,
         ),
-        priority=PRIORITIES.get(str(getattr(order, "priority", "") or ""), "R"),
+        priority=PRIORITIES.get(order.priority, "R"),
         entered_by=order.cashier_id,
         tests=lines,
+        physician_cmp=order.physician_cmp or "",
+        physician_name=order.physician_name or "",
     )
     if lab.protocol == "rest":
         return "json", _json_body(job, info)
@@ -184,6 +187,9 @@ def _json_body(job: LabJob, m: hl7_build.OrderMessage) -> str:
         "order_number": m.order_number,
         "sede": m.sede_code,
         "priority": m.priority,
+        "physician": (
+            {"cmp": m.physician_cmp or None, "name": m.physician_name} if m.physician_name else None
+        ),
         "created_at": m.created_at.isoformat(),
         "patient": {
             "id": p.id,
@@ -213,7 +219,7 @@ def _json_body(job: LabJob, m: hl7_build.OrderMessage) -> str:
 CSV_COLUMNS = [
     "control_id", "action", "order_number", "sede", "priority", "placer_number", "control",
     "code", "loinc", "name", "sample_type", "barcode", "doc_type", "doc_number",
-    "last_names", "first_names", "birth_date", "sex",
+    "last_names", "first_names", "birth_date", "sex", "physician_cmp", "physician_name",
 ]  # fmt: skip
 
 
@@ -229,6 +235,7 @@ def _csv_body(job: LabJob, m: hl7_build.OrderMessage) -> str:
                 t.control, t.code, t.loinc, t.name, t.sample_type, t.barcode, p.doc_type,
                 p.doc_number, p.last_names, p.first_names,
                 p.birth_date.isoformat() if p.birth_date else "", p.sex or "",
+                m.physician_cmp, m.physician_name,
             ]
         )  # fmt: skip
     return buf.getvalue()

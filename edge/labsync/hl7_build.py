@@ -9,7 +9,8 @@ The layout follows ../shared/notes/domain.md section 2: PID-3 carries the nation
 ``NNPER``) and our own record number (``MR``); each test is one ORC/OBR pair with its placer
 number (ORC-2/OBR-2), the order number as placer group (ORC-4), the laboratory's code in
 OBR-4, the priority (TQ1-9 in 2.5.1, OBR-27.6 in 2.3.1) and the specimen (SPM in 2.5.1 with
-the tube barcode in SPM-2; OBR-15 plus the barcode in OBR-18 in 2.3.1).
+the tube barcode in SPM-2; OBR-15 plus the barcode in OBR-18 in 2.3.1), and the ordering
+physician (médico solicitante) with their CMP in ORC-12 and OBR-16.
 """
 
 from __future__ import annotations
@@ -141,6 +142,17 @@ class OrderMessage:
     priority: str = "R"  # R routine | S stat
     entered_by: str = ""
     tests: list[TestLine] = field(default_factory=list)
+    physician_cmp: str = ""  # médico solicitante (domain.physician)
+    physician_name: str = ""
+
+
+def _ordering_provider(m: OrderMessage) -> list[str] | str:
+    """XCN of ORC-12/OBR-16: ``cmp^name^^^^^^^CMP`` (ID, family name, ..., assigning
+    authority), the whole name in the family-name component as it was written."""
+    if not m.physician_name:
+        return ""
+    authority = "CMP" if m.physician_cmp else ""
+    return [m.physician_cmp, m.physician_name, "", "", "", "", "", "", authority]
 
 
 def _test_code(t: TestLine) -> list[str]:
@@ -208,6 +220,7 @@ def build_order(m: OrderMessage) -> str:
                     5: "CA" if t.control == "CA" else "SC",
                     9: ts,
                     10: m.entered_by,
+                    12: _ordering_provider(m),
                 },
             )
         )
@@ -215,7 +228,14 @@ def build_order(m: OrderMessage) -> str:
             segments.append(segment("TQ1", {1: "1", 9: m.priority}))
             segments.append(
                 segment(
-                    "OBR", {1: str(i), 2: [t.placer, SENDING_APP], 4: _test_code(t), 7: collected}
+                    "OBR",
+                    {
+                        1: str(i),
+                        2: [t.placer, SENDING_APP],
+                        4: _test_code(t),
+                        7: collected,
+                        16: _ordering_provider(m),
+                    },
                 )
             )
             if t.barcode or code_type:
@@ -240,6 +260,7 @@ def build_order(m: OrderMessage) -> str:
                     4: _test_code(t),
                     5: m.priority,
                     7: collected,
+                    16: _ordering_provider(m),
                     18: t.barcode,
                     27: ["", "", "", "", "", m.priority],
                 },

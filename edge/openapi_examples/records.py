@@ -140,6 +140,9 @@ ORDER_SUMMARY: Example = {
     "business_date": c.BUSINESS_DATE,
     "created_at": c.ORDERED_AT,
     "results_promised_at": "2026-11-30T15:00:00Z",  # Sunday's sale + 24 h: Monday 10:00 Lima
+    "priority": "rutina",
+    "physician_cmp": "45123",
+    "physician_name": "PÉREZ ROJAS JUAN CARLOS",
 }
 
 ORDER: Example = {

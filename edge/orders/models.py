@@ -57,6 +57,18 @@ class Order(EdgeModel, table=True):
         index=True,  # GET /api/orders?late=true
         description="results promised from (domain.results_promise); None: sold before 0005",
     )
+    priority: str = Field(
+        default="rutina",
+        max_length=10,
+        sa_column_kwargs={"server_default": "rutina"},
+        description="rutina | urgente (domain.physician.Priority)",
+    )
+    physician_cmp: str | None = Field(
+        default=None, max_length=6, description="médico solicitante: CMP, digits"
+    )
+    physician_name: str | None = Field(
+        default=None, max_length=120, description="médico solicitante as on the medical order"
+    )
 
 
 class OrderItem(EdgeModel, table=True):

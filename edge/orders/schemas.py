@@ -17,6 +17,7 @@ from pydantic import (
 
 from domain.money import ZERO
 from domain.payment_reference import check_payment_reference
+from domain.physician import Priority, clean_cmp, clean_physician_name
 from domain.pricing import DiscountKind, PaymentMethod
 from edge.openapi_examples import records as ex
 from edge.orders.lifecycle import OrderStatus
@@ -152,6 +153,40 @@ class OrderCreate(BaseModel):
     document_type: Literal["01", "03"] = Field(default="03", description="01 factura, 03 boleta")
     customer: CustomerIn | None = None
     payments: list[PaymentIn] = Field(default_factory=list, max_length=10)
+    priority: Priority = Field(
+        default=Priority.RUTINA,
+        description="rutina | urgente: el laboratorio la recibe con prioridad S (stat) y las"
+        " etiquetas de sus tubos dicen URGENTE",
+    )
+    physician_cmp: str | None = Field(
+        default=None,
+        max_length=20,
+        description="médico solicitante: número del Colegio Médico del Perú (CMP), como en el"
+        " sello de la orden médica; se guardan sus dígitos",
+    )
+    physician_name: str | None = Field(
+        default=None,
+        max_length=200,
+        validate_default=True,
+        description="médico solicitante: nombre como figura en la orden médica (obligatorio si"
+        " se indica el CMP)",
+    )
+
+    @field_validator("physician_cmp", mode="before")
+    @classmethod
+    def _physician_cmp(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            return clean_cmp(value, loc=["body", "physician_cmp"])
+        return None if isinstance(value, str) else value
+
+    @field_validator("physician_name")
+    @classmethod
+    def _physician_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value.strip():
+            return clean_physician_name(value, loc=["body", "physician_name"])
+        if info.data.get("physician_cmp"):
+            return clean_physician_name("", loc=["body", "physician_name"])  # says it is needed
+        return None
 
 
 class PaymentsIn(BaseModel):
@@ -267,6 +302,9 @@ class OrderSummary(BaseModel):
         description="entrega de resultados prometida desde (UTC; horario de entrega de la "
         "cadena, sin feriados); null en órdenes vendidas antes de que existiera",
     )
+    priority: str = Field(default=Priority.RUTINA.value, description="rutina | urgente")
+    physician_cmp: str | None = Field(default=None, description="médico solicitante: CMP")
+    physician_name: str | None = Field(default=None, description="médico solicitante: nombre")
 
     @classmethod
     def from_model(cls, o: Order) -> OrderSummary:

@@ -226,6 +226,9 @@ def create_order(
         results_promised_at=promise_for(
             session, sold_at=now, services=(ln.service for ln in lines)
         ),
+        priority=order_in.priority.value,
+        physician_cmp=order_in.physician_cmp,
+        physician_name=order_in.physician_name,
     )
     session.add(order)
     if idempotency_key is not None:

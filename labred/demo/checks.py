@@ -258,7 +258,7 @@ def lab_checks(
             "SELECT sede_id, id FROM sync_record WHERE record_type = 'results_ready'"
         ):
             ready_at_hub.setdefault(sede_id or "", set()).add(rid)
-    raised = 0
+    raised = urgent = 0
     for code, path in edges.items():
         state = labs.get(code, {})
         applied: dict[str, int] = state.get("applied_new", {})
@@ -290,6 +290,7 @@ def lab_checks(
                 f"{code}: the laboratory holds exactly the orders the sede's queue saw accepted "
                 f"({len(set(applied))} there, {len(accepted)} here)",
             )
+            urgent += _ordering_check(rep, code, conn, state.get("orders", {}), accepted)
             tests: dict[str, list[str | None]] = {}
             for order_id, status in conn.execute(
                 "SELECT order_id, result_status FROM lab_order_test WHERE cancelled = 0"
@@ -322,3 +323,34 @@ def lab_checks(
                 f"{len(events)} still at the sede, {len(at_hub)} at the hub)",
             )
     rep.check(raised > 0, f"results-ready events were raised for consenting patients ({raised})")
+    rep.check(urgent > 0, f"urgent orders with their physician were sold and sent ({urgent})")
+
+
+def _ordering_check(
+    rep: Report,
+    code: str,
+    conn: sqlite3.Connection,
+    at_lab: dict[str, dict[str, Any]],
+    accepted: set[str],
+) -> int:
+    """Each order the laboratory accepted reached it as urgent (S) or routine (R) and with the
+    physician the counter recorded (HL7 TQ1-9 and OBR-16): how many urgent ones with one."""
+    sold = {
+        number: ("S" if priority == "urgente" else "R", cmp or "", name or "")
+        for number, priority, cmp, name in conn.execute(
+            "SELECT number, priority, physician_cmp, physician_name FROM lab_order"
+        )
+        if number in accepted
+    }
+    seen = {
+        number: {(t.get("priority"), t.get("physician_cmp"), t.get("physician_name"))
+                 for t in order.get("tests", {}).values()}
+        for number, order in at_lab.items()
+    }  # fmt: skip
+    wrong = sorted(n for n, want in sold.items() if seen.get(n) != {want})
+    rep.check(
+        bool(sold) and not wrong,
+        f"{code}: the laboratory got each order's priority and ordering physician as sold "
+        f"({len(sold) - len(wrong)}/{len(sold)}{', not ' + ', '.join(wrong[:3]) if wrong else ''})",
+    )
+    return sum(1 for p, cmp, _ in sold.values() if p == "S" and cmp)

@@ -185,11 +185,13 @@ class LabState:
         doc = f(pid, 3)
         name = f"{f(pid, 5, 1)}, {f(pid, 5, 2)} {f(pid, 5, 3)}".strip()
         tests: list[dict[str, str]] = []
-        control, number = "", ""
+        control, number, priority = "", "", ""
         for s in msg:
             sname = str(s[0])
             if sname == "ORC":
-                control, number = f(s, 1), f(s, 4)
+                control, number, priority = f(s, 1), f(s, 4), ""
+            elif sname == "TQ1":  # 2.5.1: the priority comes before its OBR
+                priority = f(s, 9)
             elif sname == "OBR":
                 tests.append(
                     {
@@ -197,6 +199,9 @@ class LabState:
                         "placer": f(s, 2),
                         "code": f(s, 4, 1),
                         "name": f(s, 4, 2),
+                        "priority": priority or f(s, 27, 6) or "R",
+                        "physician_cmp": f(s, 16, 1),
+                        "physician_name": f(s, 16, 2),
                         "loinc": f(s, 4, 4) if f(s, 4, 6) == "LN" else (
                             f(s, 4, 1) if f(s, 4, 3) == "LN" else ""
                         ),

@@ -104,12 +104,14 @@ def make_order(
     last_names: str = "QUISPE MAMANI",
     first_names: str = "ROSA ELENA",
     enqueue: bool = True,
+    **order_fields: Any,
 ) -> Order:
-    """Patient + order + items (+ samples) written directly, queued in the same transaction."""
+    """Patient + order + items (+ samples) written directly, queued in the same transaction;
+    ``order_fields`` set more columns of the order (``priority``, ``physician_name``...)."""
     with unit_of_work(rt.engine) as session:
         return build_order(
             session, rt, codes=codes, samples=samples, panel=panel, last_names=last_names,
-            first_names=first_names, enqueue=enqueue,
+            first_names=first_names, enqueue=enqueue, **order_fields,
         )  # fmt: skip
 
 
@@ -123,6 +125,7 @@ def build_order(
     last_names: str = "QUISPE MAMANI",
     first_names: str = "ROSA ELENA",
     enqueue: bool = True,
+    **order_fields: Any,
 ) -> Order:
     """The rows of :func:`make_order` inside the caller's transaction."""
     now = rt.clock.now()
@@ -151,6 +154,7 @@ def build_order(
         business_date=day,
         created_at=now,
         updated_at=now,
+        **order_fields,
     )
     session.add(order)
     session.flush()

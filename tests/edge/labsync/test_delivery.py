@@ -4,6 +4,7 @@ by a FixedClock: outages, crashes between send and ACK, lost ACKs, NAKs, garbage
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import httpx
@@ -192,6 +193,8 @@ def test_rest_adapter_sends_idempotency_key_and_token(edge_runtime: EdgeRuntime)
         assert lab.state.applied_new == {order.number: 1}
         assert lab.state.receipts[job.control_id] == 2
         assert set(done.filler_numbers) == set(done.placer_numbers)  # lab numbers kept
+        body = json.loads(seen[0].content)
+        assert (body["priority"], body["physician"]) == ("R", None)  # none recorded
         http.close()
 
 
@@ -256,7 +259,13 @@ def test_csv_file_drop(edge_runtime: EdgeRuntime, tmp_path: Path) -> None:
 
     clock = set_clock(edge_runtime)
     add_lab(edge_runtime, protocol="file", folder=str(tmp_path), file_format="csv")
-    order = make_order(edge_runtime, codes=("BIO001", "HEM002"))
+    order = make_order(
+        edge_runtime,
+        codes=("BIO001", "HEM002"),
+        priority="urgente",
+        physician_cmp="45123",
+        physician_name="PÉREZ JUAN",
+    )
     Dispatcher(engine=edge_runtime.engine, clock=clock).send_due()
     job = jobs_of(edge_runtime, order.id)[0]
     rows = list(csv.DictReader((tmp_path / f"{job.control_id}.csv").open(newline="")))
@@ -265,6 +274,9 @@ def test_csv_file_drop(edge_runtime: EdgeRuntime, tmp_path: Path) -> None:
         (f"{order.number}-2", "HB", "NW"),
     ]
     assert rows[0]["doc_number"] and rows[0]["order_number"] == order.number
+    assert {(r["priority"], r["physician_cmp"], r["physician_name"]) for r in rows} == {
+        ("S", "45123", "PÉREZ JUAN")
+    }
 
 
 def test_attempts_are_logged_with_timing(edge_runtime: EdgeRuntime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import hl7
 from sqlmodel import select
 
@@ -84,6 +86,59 @@ def test_orm_o01_231_uses_obr_for_specimen_and_priority(edge_runtime: EdgeRuntim
     assert get(obr, 15, 1) == "SER"  # specimen source (subcomponent 1)
     assert get(obr, 18) == _samples(edge_runtime, order)[0].barcode
     assert get(obr, 27, 6) == "R"
+
+
+PHYSICIAN: dict[str, Any] = {"physician_cmp": "45123", "physician_name": "PÉREZ O'NEILL JUAN"}
+
+
+def test_an_urgent_order_goes_stat_with_its_ordering_physician(edge_runtime: EdgeRuntime) -> None:
+    set_clock(edge_runtime)
+    add_lab(edge_runtime)
+    order = make_order(edge_runtime, priority="urgente", **PHYSICIAN)
+    msg = _freeze(edge_runtime, jobs_of(edge_runtime, order.id)[0].id)
+    assert [get(t, 9) for t in msg.segments("TQ1")] == ["S", "S"]
+    for seg, field in [(o, 12) for o in msg.segments("ORC")] + [
+        (o, 16) for o in msg.segments("OBR")
+    ]:
+        assert (get(seg, field, 1), get(seg, field, 2), get(seg, field, 9)) == (
+            "45123",
+            "PÉREZ O'NEILL JUAN",
+            "CMP",
+        )
+
+
+def test_orm_o01_231_carries_the_physician_and_stat_in_obr(edge_runtime: EdgeRuntime) -> None:
+    set_clock(edge_runtime)
+    add_lab(edge_runtime, version="2.3.1", message_type="ORM_O01")
+    order = make_order(edge_runtime, codes=("BIO001",), priority="urgente", **PHYSICIAN)
+    msg = _freeze(edge_runtime, jobs_of(edge_runtime, order.id)[0].id)
+    obr = msg.segment("OBR")
+    assert (get(obr, 16, 1), get(obr, 16, 2), get(obr, 16, 9)) == (
+        "45123",
+        "PÉREZ O'NEILL JUAN",
+        "CMP",
+    )
+    assert (get(obr, 5), get(obr, 27, 6)) == ("S", "S")
+
+
+def test_a_routine_order_without_physician_leaves_the_provider_empty(
+    edge_runtime: EdgeRuntime,
+) -> None:
+    set_clock(edge_runtime)
+    add_lab(edge_runtime)
+    order = make_order(edge_runtime, codes=("BIO001",))
+    msg = _freeze(edge_runtime, jobs_of(edge_runtime, order.id)[0].id)
+    assert get(msg.segment("ORC"), 12) == "" and get(msg.segment("OBR"), 16) == ""
+    assert get(msg.segment("TQ1"), 9) == "R"
+
+
+def test_a_physician_without_cmp_is_sent_by_name_only(edge_runtime: EdgeRuntime) -> None:
+    set_clock(edge_runtime)
+    add_lab(edge_runtime)
+    order = make_order(edge_runtime, codes=("BIO001",), physician_name="ROJAS ANA")
+    msg = _freeze(edge_runtime, jobs_of(edge_runtime, order.id)[0].id)
+    obr = msg.segment("OBR")
+    assert (get(obr, 16, 1), get(obr, 16, 2), get(obr, 16, 9)) == ("", "ROJAS ANA", "")
 
 
 def test_panel_sent_as_its_tests_unless_the_lab_maps_the_panel(edge_runtime: EdgeRuntime) -> None:
@@ -183,3 +238,25 @@ def _samples(rt: EdgeRuntime, order: Order) -> list:  # type: ignore[type-arg]
         rows = list(session.exec(select(Sample).where(Sample.order_id == order.id)))
         session.expunge_all()
         return rows
+
+
+def test_the_rest_body_names_the_physician_and_the_priority() -> None:
+    import datetime as dt
+    import json
+    from types import SimpleNamespace
+
+    from edge.labsync import freeze, hl7_build
+
+    patient = hl7_build.PatientInfo(
+        id="p1", doc_type="1", doc_number="45873219", first_names="ROSA", last_names="QUISPE",
+        birth_date=None, sex="F",
+    )  # fmt: skip
+    message = hl7_build.OrderMessage(
+        control_id="C1", version="2.5.1", message_type="OML_O21", sede_code="S01",
+        receiving_app="LAB", order_number="S01-20261130-0001",
+        created_at=dt.datetime(2026, 11, 30, 14, 0, tzinfo=dt.UTC), patient=patient,
+        priority="S", physician_cmp="45123", physician_name="PÉREZ JUAN",
+    )  # fmt: skip
+    body = json.loads(freeze._json_body(SimpleNamespace(action="new"), message))  # type: ignore[arg-type]
+    assert body["priority"] == "S"
+    assert body["physician"] == {"cmp": "45123", "name": "PÉREZ JUAN"}
