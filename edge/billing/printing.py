@@ -7,7 +7,9 @@ signed XML that was sent) and the QR
 (``RUC|type|series|number|IGV|total|date|customer doc type|customer doc number|hash``).
 PDFs embed a Unicode font through :mod:`sync.pdffonts` (β-HCG prints as such; every text goes
 through ``fonts.text``, which falls back to Latin-1 when the font is missing); the HTML escapes
-every value that comes from users.
+every value that comes from users. A boleta or factura of an order also says what the
+reception took from the medical order: "Médico: NAME (CMP 45123)" when it names the ordering
+physician, and "URGENTE" when it is urgent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session, select
 
 from domain.clock import LIMA
 from domain.money import fmt, fmt_soles
+from domain.physician import Priority
 from domain.results_promise import format_promise
 from domain.sunat import (
     CreditNoteReason,
@@ -49,6 +52,7 @@ from edge.orders.models import Order
 from sync.pdffonts import PdfFonts, prepare
 
 _ID_LABELS = {"0": "DOC.", "1": "DNI", "4": "C.E.", "6": "RUC", "7": "PASAPORTE"}
+URGENT = "URGENTE"
 
 
 @dataclass(frozen=True)
@@ -95,16 +99,30 @@ class PrintData:
     payments: tuple[PrintPayment, ...] = ()  # the order's payments up to this document
     refunds: tuple[PrintPayment, ...] = ()  # a nota de crédito: what the order refunded
     results_promise: str | None = None  # "Entrega de resultados: martes 01/12/2026 desde ..."
+    physician: str | None = None  # "Médico: PÉREZ ROJAS JUAN (CMP 45123)"
+    urgent: bool = False  # the order's priority is "urgente"
 
 
-def _promise(session: Session, inv: Invoice) -> str | None:
-    """The sale's promised results (boletas and facturas of an order sold with one)."""
+def _sale_order(session: Session, inv: Invoice) -> Order | None:
+    """The order a boleta or factura sold (notes and convenio invoices have none of their own)."""
     if inv.order_id is None or inv.doc_type not in ("01", "03"):
         return None
-    order = session.get(Order, inv.order_id)
+    return session.get(Order, inv.order_id)
+
+
+def _promise(order: Order | None) -> str | None:
+    """The sale's promised results (an order sold with one)."""
     if order is None or order.results_promised_at is None:
         return None
     return f"Entrega de resultados: {format_promise(order.results_promised_at)}"
+
+
+def _physician(order: Order | None) -> str | None:
+    """The ordering physician as the counter pages show it, with their CMP when given."""
+    if order is None or not order.physician_name:
+        return None
+    cmp = f" (CMP {order.physician_cmp})" if order.physician_cmp else ""
+    return f"Médico: {order.physician_name}{cmp}"
 
 
 def print_data(session: Session, inv: Invoice) -> PrintData:
@@ -114,6 +132,7 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
     label = DocumentType(inv.doc_type).label
     installments, net_pending = credit_terms(inv)
     payments, refunds = payments_for(session, inv)
+    order = _sale_order(session, inv)
     return PrintData(
         company_ruc=ruc,
         company_name=company.razon_social if company else "",
@@ -164,7 +183,9 @@ def print_data(session: Session, inv: Invoice) -> PrintData:
         and inv.note_reason == CreditNoteReason.AJUSTE_MONTOS_FECHAS_PAGO.value,
         payments=payments,
         refunds=refunds,
-        results_promise=_promise(session, inv),
+        results_promise=_promise(order),
+        physician=_physician(order),
+        urgent=order is not None and order.priority == Priority.URGENTE,
     )
 
 
@@ -254,10 +275,16 @@ def pdf_a4(d: PrintData, *, compress: bool = True) -> bytes:
     if d.reference:
         info.append(f"Documento que modifica: {d.reference}   Motivo: {d.reason}")
     info.append("Moneda: SOLES")
+    if d.physician:
+        info.append(d.physician)
     if d.results_promise:
         info.append(d.results_promise)
     for text in info:
         pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
+    if d.urgent:
+        pdf.set_font(fonts.family, "B", 11)
+        pdf.multi_cell(0, 6, URGENT, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.family, "", 9)
     pdf.ln(2)
     widths = (22, 12, 96, 24, 32)
     pdf.set_font(fonts.family, "B", 8.5)
@@ -297,6 +324,8 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     shown = len(paid) + sum(1 for row in paid if row.detail)
     height = 152 + 9 * len(d.lines) + (10 if d.reference else 0) + 4 * shown
     height += 10 if d.results_promise else 0
+    height += 4 * -(-len(d.physician) // 38) if d.physician else 0  # 38 characters a line, at most
+    height += 6 if d.urgent else 0
     pdf, fonts = _new_pdf((80, height), 4, compress)
     t = fonts.text
     width = 72
@@ -321,9 +350,14 @@ def pdf_ticket(d: PrintData, *, compress: bool = True) -> bytes:
     ]
     if d.reference:
         left.append(f"Modifica: {d.reference} - {d.reason}")
+    if d.physician:
+        left.append(d.physician)
     pdf.set_font(fonts.family, "", 7.5)
     for text in left:
         pdf.multi_cell(width, 3.6, t(text), new_x="LMARGIN", new_y="NEXT")
+    if d.urgent:
+        centred(URGENT, 10, "B")
+        pdf.set_font(fonts.family, "", 7.5)
     if d.results_promise:  # what every patient asks at the counter: bold, above the lines
         head, _, when = d.results_promise.partition(": ")  # two lines: 80 mm is narrow
         pdf.set_font(fonts.family, "B", 7.5)
@@ -382,6 +416,8 @@ def html_ticket(d: PrintData) -> str:
     )
     paid = f"<p class='terms'>{paid}</p>" if paid else ""
     promise = f"<p><strong>{e(d.results_promise)}</strong></p>" if d.results_promise else ""
+    physician = f"<p>{e(d.physician)}</p>" if d.physician else ""
+    urgent = f"<h2>{URGENT}</h2>" if d.urgent else ""
     footer = "".join(f"<p class='c small'>{e(t)}</p>" for t in _footer_lines(d))
     return f"""<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8">
@@ -394,7 +430,7 @@ def html_ticket(d: PrintData) -> str:
 {e(d.sede_address or d.company_address)}</p>
 <h2>{e(d.title)}<br>{e(d.full_number)}</h2>
 <p>Fecha: {d.issued_at:%d/%m/%Y %H:%M}<br>Cliente: {e(d.customer_name)}<br>
-{e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}{promise}
+{e(d.customer_id_label)}: {e(d.customer_doc_number)}</p>{ref}{physician}{urgent}{promise}
 <hr><table>{rows}</table><hr><table>{totals}</table>{paid}
 {footer}
 <p class="c"><img alt="Código QR" src="data:image/svg+xml;base64,{qr}" width="140" height="140"></p>

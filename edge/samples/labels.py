@@ -1,10 +1,11 @@
 """Sample labels for a label printer: 50 × 25 mm, as PDF (any printer) or ZPL (Zebra).
 
 Each label shows the patient (surnames, names), document, order number, tube, sample type and
-the sample's Code 128 barcode with its human-readable text. Bars come from ``domain.barcode``
-and are drawn as rectangles (fpdf2 has no Code 128); the module width is a whole number of
-203-dpi dots (0.125 mm) so thermal printers render every bar the same width. ZPL uses the
-printer's own ``^BC`` Code 128 in automatic mode at 2 dots per module.
+the sample's Code 128 barcode with its human-readable text; an urgent order's tubes carry
+"URGENTE" in white on black at the end of the tube line (the patient's name keeps its width).
+Bars come from ``domain.barcode`` and are drawn as rectangles (fpdf2 has no Code 128); the module
+width is a whole number of 203-dpi dots (0.125 mm) so thermal printers render every bar the same
+width. ZPL uses the printer's own ``^BC`` Code 128 in automatic mode at 2 dots per module.
 
 Text: the PDF embeds the Unicode font of :mod:`sync.pdffonts` (β-HCG prints as such). ZPL
 declares UTF-8 (``^CI28``) but prints with the printer's resident font 0, which covers Latin-1
@@ -28,6 +29,9 @@ DOTS_PER_MM = 8  # 203 dpi
 ZPL_WIDTH = int(LABEL_W_MM * DOTS_PER_MM)  # 400 dots
 ZPL_HEIGHT = int(LABEL_H_MM * DOTS_PER_MM)  # 200 dots
 ZPL_MODULE_DOTS = 2
+URGENT = "URGENTE"
+URGENT_BOX_MM = 12.0  # the reversed "URGENTE" at the right of the tube line (PDF)
+ZPL_URGENT_DOTS = 88  # the same box in ZPL
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class LabelData:
     tube: str
     sample_type: str
     barcode: str
+    urgent: bool = False  # the order's priority is "urgente"
 
 
 def _fit(pdf: FPDF, fonts: PdfFonts, text: str, width: float) -> str:
@@ -68,6 +73,16 @@ def _draw_barcode(pdf: FPDF, code: str, *, y: float, height: float) -> None:
         x += w * module
 
 
+def _draw_urgent(pdf: FPDF, fonts: PdfFonts) -> None:
+    """White bold "URGENTE" on a black box at the right of the tube line."""
+    pdf.set_font(fonts.family, "B", 7)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_xy(LABEL_W_MM - MARGIN_MM - URGENT_BOX_MM, 6.5)
+    pdf.cell(URGENT_BOX_MM, 2.9, URGENT, align="C", fill=True)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(fonts.family, "", 6)
+
+
 def render_pdf(labels: Sequence[LabelData]) -> bytes:
     """One 50 × 25 mm page per label."""
     pdf = FPDF(orientation="P", unit="mm", format=(LABEL_W_MM, LABEL_H_MM))
@@ -88,8 +103,11 @@ def render_pdf(labels: Sequence[LabelData]) -> bytes:
         pdf.cell(
             text_w, 2.6, _fit(pdf, fonts, f"{label.document}   Orden {label.order_number}", text_w)
         )
+        tube_w = text_w - (URGENT_BOX_MM + 1.0 if label.urgent else 0.0)
         pdf.set_xy(MARGIN_MM, 6.6)
-        pdf.cell(text_w, 2.6, _fit(pdf, fonts, f"{label.tube} · {label.sample_type}", text_w))
+        pdf.cell(tube_w, 2.6, _fit(pdf, fonts, f"{label.tube} · {label.sample_type}", tube_w))
+        if label.urgent:
+            _draw_urgent(pdf, fonts)
         _draw_barcode(pdf, label.barcode, y=9.6, height=10.4)
         pdf.set_font("Courier", "B", 7)
         pdf.set_xy(MARGIN_MM, 20.4)
@@ -112,7 +130,17 @@ def render_zpl(labels: Sequence[LabelData]) -> str:
         x = max(0, (ZPL_WIDTH - bar_dots) // 2) + QUIET_ZONE * ZPL_MODULE_DOTS
         name = _zpl_text(label.patient_name.upper(), 40)
         line = _zpl_text(f"{label.document}   Orden {label.order_number}", 48)
-        tube = _zpl_text(f"{label.tube} - {label.sample_type}", 48)
+        tube_dots = 376 - (ZPL_URGENT_DOTS + 8 if label.urgent else 0)
+        tube = _zpl_text(f"{label.tube} - {label.sample_type}", 48 if not label.urgent else 35)
+        urgent = (
+            [  # a black box, then the word reversed (^FR) over it
+                f"^FO{388 - ZPL_URGENT_DOTS},52^GB{ZPL_URGENT_DOTS},22,22^FS",
+                f"^FO{388 - ZPL_URGENT_DOTS},55^FR^A0N,18,16^FB{ZPL_URGENT_DOTS},1,0,C,0"
+                f"^FD{URGENT}^FS",
+            ]
+            if label.urgent
+            else []
+        )
         blocks.append(
             "\n".join(
                 [
@@ -123,7 +151,8 @@ def render_zpl(labels: Sequence[LabelData]) -> str:
                     "^LH0,0",
                     f"^FO12,8^A0N,22,20^FB376,1,0,L,0^FD{name}^FS",
                     f"^FO12,34^A0N,18,16^FB376,1,0,L,0^FD{line}^FS",
-                    f"^FO12,54^A0N,18,16^FB376,1,0,L,0^FD{tube}^FS",
+                    f"^FO12,54^A0N,18,16^FB{tube_dots},1,0,L,0^FD{tube}^FS",
+                    *urgent,
                     f"^FO{x},78^BY{ZPL_MODULE_DOTS}^BCN,80,Y,N,N,A^FD{label.barcode}^FS",
                     "^PQ1",
                     "^XZ",

@@ -13,7 +13,7 @@ replacement tells the laboratory queue (the order changed: its specimen now has 
 time). Labels: rejected tubes are left out unless asked for; when some tubes were never printed
 (a replacement), only those print, free; otherwise it is a reprint, which needs a reason and the
 ``label.reprint`` permission and is audited; every print is in the access log (it shows the
-patient's data).
+patient's data). An urgent order's labels say "URGENTE".
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from domain.barcode import format_sample_barcode, parse_sample_barcode
 from domain.clock import Clock
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.permissions import check_permission
+from domain.physician import Priority
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import CatalogService
@@ -245,6 +246,7 @@ def labels(
             tube=s.tube,
             sample_type=s.sample_type,
             barcode=s.barcode,
+            urgent=order.priority == Priority.URGENTE,
         )
         for s in samples
     ]

@@ -7,6 +7,7 @@ import { onKey } from "../lib/shell.js";
 import { askCancel, changedElsewhere } from "./cancel.js";
 import { initDiscountRequest } from "./discount_request.js";
 import { initLabels } from "./labels.js";
+import { isUrgent, physicianText } from "./priority.js";
 import { fmtPromise, isLate } from "./promise.js";
 
 const DOC_LABELS = { "01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito" };
@@ -33,10 +34,12 @@ async function render() {
   const status = $("#o-status");
   status.textContent = STATUS_LABELS[order.status] || order.status;
   status.className = `badge st-${order.status}`;
+  $("#o-urgent").hidden = !isUrgent(order);
   patientName = patient ? patient.full_name : "";
   $("#o-patient").textContent = patient ? `${patient.full_name} — ${patient.doc_type_label} ${patient.doc_number}` : "";
   const dl = clear($("#o-facts"));
   fact(dl, "Fecha", fmtDateTime(order.created_at));
+  fact(dl, "Médico solicitante", physicianText(order));
   fact(dl, "Entrega de resultados", order.results_promised_at ? fmtPromise(order.results_promised_at) : "");
   if (isLate(order)) dl.append(h("dt", { text: "Estado de entrega" }), h("dd", {}, h("span", { class: "badge late", text: "Atrasada" })));
   fact(dl, "Total", fmt(order.total));

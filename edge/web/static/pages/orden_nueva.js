@@ -1,5 +1,6 @@
-// F3: a new order — patient, catalog items and panels, discount (with approval), boleta or
-// factura, split payment with change; then print the ticket. Ctrl+Enter submits.
+// F3: a new order — patient, catalog items and panels, the medical order (priority, Alt+U
+// urgent; ordering physician), discount (with approval), boleta or factura, split payment with
+// change; then print the ticket. Ctrl+Enter submits.
 // The draft, payment rows, request body and "done" panel live in orden_nueva_*.js.
 import { PREFIX, get, post } from "../lib/api.js";
 import { $, $$, clear, h, toast } from "../lib/dom.js";
@@ -81,6 +82,26 @@ function removeItem(i) {
   renderCart();
   saveDraft();
   $("#svc-q").focus();
+}
+
+// ------------------------------------------------------------------------- priority
+// Urgente marks the medical order's card and the pay box in amber (the done page, the order,
+// the list, the labels and the ticket say it too).
+function syncPriority() {
+  const urgent = form.querySelector("[name=priority]:checked").value === "urgente";
+  $("#medical-box").classList.toggle("is-urgent", urgent);
+  $("#urgent-mark").hidden = !urgent;
+  $("#pay-urgent").hidden = !urgent;
+  return urgent;
+}
+
+// Alt+U from anywhere in the form: the keyboard stays where it was (e.g. the catalog search)
+function togglePriority() {
+  const urgent = form.querySelector("[name=priority]:checked").value === "urgente";
+  form.querySelector(`[name=priority][value=${urgent ? "rutina" : "urgente"}]`).checked = true;
+  const now = syncPriority();
+  toast(now ? "Orden URGENTE (Alt+U la vuelve de rutina)." : "Orden de rutina.", now ? "warn" : "info");
+  saveDraft();
 }
 
 // ------------------------------------------------------------------------- payments
@@ -233,6 +254,8 @@ export async function init() {
     const r = checkDocument("6", v);
     setFieldError(form, "customer.doc_number", v.length >= 11 && !r.ok ? r.msg : "");
   });
+  for (const r of form.querySelectorAll("[name=priority]")) r.addEventListener("change", () => { syncPriority(); saveDraft(); });
+  onKey("Alt+u", togglePriority);
   for (const name of ["discount.kind", "discount.value"]) form.elements[name].addEventListener("input", recalc);
   form.elements["discount.kind"].addEventListener("change", recalc);
 
@@ -275,6 +298,7 @@ export async function init() {
   }
   if (!$$(".pay-row").length) addPayment({ method: "efectivo", auto: true });
   syncDoc();
+  syncPriority();
   if (patientId && !state.patient) {
     try {
       showPatient(await get(`/api/patients/${encodeURIComponent(patientId)}`));

@@ -1,9 +1,11 @@
-// The registered order in place of the form: number, totals, labels (E), ticket (T), A4 (A).
+// The registered order in place of the form: number (URGENTE when it is), totals, labels (E),
+// ticket (T), A4 (A).
 import { PREFIX, get } from "../lib/api.js";
 import { $, h, sunatLabel } from "../lib/dom.js";
 import { fmt, toCents } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { labelsUrl } from "./labels.js";
+import { isUrgent } from "./priority.js";
 import { fmtPromise } from "./promise.js";
 
 export async function showDone(form, order) {
@@ -11,6 +13,7 @@ export async function showDone(form, order) {
   const done = $("#order-done");
   done.hidden = false;
   $("#done-number").textContent = order.number;
+  $("#done-urgent").hidden = !isUrgent(order);
   const change = toCents(order.change) || 0;
   $("#done-summary").textContent = `Total ${fmt(order.total)} · pagado ${fmt(order.paid_total)} · saldo ${fmt(order.balance)}${change ? ` · vuelto ${fmt(change)}` : ""}`;
   // what the patient asks at the counter, as the ticket prints it

@@ -14,7 +14,13 @@ export function buildBody(form, state) {
     items: state.cart.map((s) => s.id),
     document_type: form.querySelector("[name=document_type]:checked").value,
     payments: [],
+    priority: form.querySelector("[name=priority]:checked").value,
   };
+  // the physician as typed: the node cleans it ("CMP 045123" -> 45123) or says what is wrong
+  const cmp = f.physician_cmp.value.trim();
+  const physician = f.physician_name.value.trim();
+  if (cmp) body.physician_cmp = cmp;
+  if (physician) body.physician_name = physician;
   if (f["discount.kind"].value) {
     body.discount = { kind: f["discount.kind"].value, value: amountText(f["discount.value"].value), reason: f["discount.reason"].value.trim() };
     if (toCents(body.discount.value) === null) errors.push(["discount.value", "Escriba un número, p. ej. 10 o 5.50."]);

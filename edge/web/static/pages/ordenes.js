@@ -5,6 +5,7 @@ import { clearErrors, showErrors } from "../lib/forms.js";
 import { fmt } from "../lib/money.js";
 import { onKey } from "../lib/shell.js";
 import { askCancel, changedElsewhere } from "./cancel.js";
+import { isUrgent, urgentMark } from "./priority.js";
 import { fmtPromise, isLate } from "./promise.js";
 
 const DOC_SHORT = { 0: "Doc.", 1: "DNI", 4: "CE", 6: "RUC", 7: "Pasaporte", A: "Céd. dipl." };
@@ -66,7 +67,7 @@ function row(o, i) {
     h("td", {}, h("a", { href: `${PREFIX}/ordenes/${encodeURIComponent(o.id)}`, text: o.number })),
     h("td", { text: fmtTime(o.created_at) }),
     patientCell(o),
-    h("td", {}, badge(o.status), isLate(o) ? [" ", lateMark(o)] : null),
+    h("td", {}, badge(o.status), isUrgent(o) ? [" ", urgentMark()] : null, isLate(o) ? [" ", lateMark(o)] : null),
     invoiceCell(o),
     h("td", { class: "r", text: fmt(o.total) }),
     h("td", { class: "r", text: fmt(o.paid_total) }),
