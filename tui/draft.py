@@ -29,6 +29,9 @@ class OrderDraft:
     discount_reason: str = ""
     document_type: str = "03"  # 03 boleta, 01 factura
     customer: dict[str, str] | None = None
+    priority: str = "rutina"  # rutina | urgente (domain.physician.Priority)
+    physician_cmp: str = ""  # médico solicitante, as typed from the medical order
+    physician_name: str = ""
     approver: tuple[str, str] | None = None
     """A supervisor's (username, password) for a discount over the limit (never saved)."""
     cashier: str = ""
@@ -81,6 +84,13 @@ class OrderDraft:
                 body["discount"] |= {"approver_username": username, "approver_password": password}
         if self.customer:
             body["customer"] = self.customer
+        # only what was given: a routine sale without physician reads as it did before them
+        if self.priority != "rutina":
+            body["priority"] = self.priority
+        if self.physician_cmp:
+            body["physician_cmp"] = self.physician_cmp
+        if self.physician_name:
+            body["physician_name"] = self.physician_name
         return body
 
     # ---------------------------------------------------------------------- kept on disk
@@ -93,6 +103,9 @@ class OrderDraft:
             "discount_reason": self.discount_reason,
             "document_type": self.document_type,
             "customer": self.customer,
+            "priority": self.priority,
+            "physician_cmp": self.physician_cmp,
+            "physician_name": self.physician_name,
             "cashier": self.cashier,
             "cashier_name": self.cashier_name,
         }
@@ -109,6 +122,9 @@ class OrderDraft:
                 discount_reason=str(data.get("discount_reason") or ""),
                 document_type=str(data.get("document_type") or "03"),
                 customer=data.get("customer"),
+                priority=str(data.get("priority") or "rutina"),
+                physician_cmp=str(data.get("physician_cmp") or ""),
+                physician_name=str(data.get("physician_name") or ""),
                 cashier=str(data.get("cashier") or ""),
                 cashier_name=str(data.get("cashier_name") or ""),
             )

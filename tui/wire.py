@@ -61,6 +61,9 @@ class Order(TypedDict, total=False):
     business_date: str
     created_at: str
     results_promised_at: str | None  # UTC ISO instant; None: sold before promises existed
+    priority: str  # rutina | urgente (domain.physician.Priority); absent from older nodes
+    physician_cmp: str | None  # médico solicitante: CMP digits
+    physician_name: str | None  # médico solicitante, as the node keeps it (uppercase)
     items: list[JSON]
     payments: list[JSON]
 

@@ -130,6 +130,22 @@ class StatusDay(HubModel, table=True):
     events: int = _sum()
 
 
+class PhysicianDay(HubModel, table=True):
+    """Valid (not ``anulada``) orders per sede, day and ordering physician (médico solicitante,
+    ``domain.physician``: CMP digits and name as the order carries them, '' when none), with
+    how many were urgent and what they were sold for (migration 0007)."""
+
+    __tablename__ = "rpt_physician_day"
+
+    sede_id: str = Field(primary_key=True, max_length=36)
+    business_date: dt.date = Field(primary_key=True, index=True)
+    physician_cmp: str = Field(primary_key=True)  # unbounded: a pushed row never overflows it
+    physician_name: str = Field(primary_key=True)
+    orders: int = _sum()
+    urgent_orders: int = _sum()
+    total_cents: int = _sum()
+
+
 class PatientFirst(HubModel, table=True):
     """Each patient's first order (day and sede): new vs recurring patients."""
 

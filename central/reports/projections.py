@@ -19,6 +19,10 @@ chain-wide first order date (from ``rpt_patient_first``; an earlier order arrivi
 it back) and their previous day with valid orders in the same scope, so a period's distinct
 patients are counted without a DISTINCT over all of them.
 
+Orders per physician (``rpt_physician_day``, the "médicos solicitantes" report) are an
+ordinary summary of valid orders, added by migration 0007: a summary carries the revision that
+created its table, and a migration builds the triggers and tables as of its own revision.
+
 The triggers also:
 - note rows that arrive flagged ``late`` for a reconciled day (``recon_late_mark``), and keep
   the image the closure counted of each business row that changes then
@@ -43,6 +47,7 @@ class Summary:
     measures: dict[str, str]  # column -> bigint SQL over ``r``
     where: str = "TRUE"
     latest: dict[str, str] = field(default_factory=dict)  # descriptive columns: last value
+    revision: str = "0002"  # the hub migration that created the table and its trigger part
 
 
 def _c(name: str) -> str:
@@ -111,7 +116,24 @@ SUMMARIES: tuple[Summary, ...] = (
         {"orders": "1"},
         where=f"r.payload->>'status' <> '{CANCELLED_STATUS}'",
     ) for sede in ("r.sede_id", "''")),  # each sede, and the whole chain
+    Summary(
+        "rpt_physician_day",
+        "order",
+        {"sede_id": "r.sede_id", "business_date": _DATE,
+         "physician_cmp": _t("physician_cmp"), "physician_name": _t("physician_name")},
+        {"orders": "1",
+         "urgent_orders": "CASE WHEN r.payload->>'priority' = 'urgente' THEN 1 ELSE 0 END",
+         "total_cents": _c("total")},
+        where=f"r.payload->>'status' <> '{CANCELLED_STATUS}'",
+        revision="0007",
+    ),
 )  # fmt: skip
+
+
+def summaries(revision: str | None = None) -> tuple[Summary, ...]:
+    """The summaries as of a hub migration (None: all). A migration runs this module's SQL as
+    it is when it runs, so 0002 must not build a table that 0007 creates later."""
+    return tuple(s for s in SUMMARIES if revision is None or s.revision <= revision)
 
 
 def _filter(s: Summary) -> str:
@@ -324,39 +346,47 @@ def events_sql(src: str, *, updated: bool) -> str:
     )
 
 
-def trigger_bodies() -> dict[str, list[str]]:
-    """Statements of the insert, update and delete trigger functions."""
-    ins = [delta_sql(s, [("new_rows", 1)]) for s in SUMMARIES]
+def trigger_bodies(revision: str | None = None) -> dict[str, list[str]]:
+    """Statements of the insert, update and delete trigger functions (as of ``revision``)."""
+    done = summaries(revision)
+    ins = [delta_sql(s, [("new_rows", 1)]) for s in done]
     ins += items_sql(["new_rows"])
     ins += [patient_first_sql("new_rows"), _execute(patient_day_sync_sql(["new_rows"]))]
     ins += [late_mark_sql("new_rows")]
     ins += [late_before_sql(updated=False)]
     ins += [events_sql("new_rows", updated=False)]
-    upd = [delta_sql(s, [("old_rows", -1), ("new_rows", 1)]) for s in SUMMARIES]
+    upd = [delta_sql(s, [("old_rows", -1), ("new_rows", 1)]) for s in done]
     upd += items_sql(["old_rows", "new_rows"])
     upd += [patient_first_sql("new_rows")]
     upd += [_execute(patient_day_sync_sql(["old_rows", "new_rows"]))]
     upd += [late_mark_sql("new_rows")]
     upd += [late_before_sql(updated=True)]
     upd += [events_sql("new_rows", updated=True)]
-    dele = [delta_sql(s, [("old_rows", -1)]) for s in SUMMARIES]
+    dele = [delta_sql(s, [("old_rows", -1)]) for s in done]
     dele += items_sql(["old_rows"]) + [_execute(patient_day_sync_sql(["old_rows"]))]
     return {"ins": ins, "upd": upd, "del": dele}
 
 
-def rebuild_sql() -> list[str]:
-    """Recompute every summary table from ``sync_record`` (inside one transaction)."""
-    tables = [s.table for s in SUMMARIES]
+def rebuild_sql(revision: str | None = None) -> list[str]:
+    """Recompute every summary table (as of ``revision``) from ``sync_record`` (inside one
+    transaction)."""
+    done = summaries(revision)
+    tables = [s.table for s in done]
     tables += ["rpt_service_day", "rpt_service_item", "rpt_patient_first"]
     out = [f"TRUNCATE {', '.join(dict.fromkeys(tables))}"]
-    out += [delta_sql(s, [("sync_record", 1)]) for s in SUMMARIES]
+    out += [delta_sql(s, [("sync_record", 1)]) for s in done]
     out += items_rebuild_sql()
     out += [patient_first_sql("sync_record"), patient_day_sync_sql(None)]
     return out
 
 
-def create_sql() -> list[str]:
-    """DDL of the trigger functions and triggers (migration 0002)."""
+def fill_sql(revision: str) -> list[str]:
+    """Summarise the existing rows into the tables a migration ``revision`` adds."""
+    return [delta_sql(s, [("sync_record", 1)]) for s in SUMMARIES if s.revision == revision]
+
+
+def create_sql(revision: str | None = None) -> list[str]:
+    """DDL of the trigger functions and triggers (as of ``revision``: migrations 0002, 0007)."""
     out = []
     events = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
     refs = {
@@ -364,7 +394,7 @@ def create_sql() -> list[str]:
         "upd": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
         "del": "REFERENCING OLD TABLE AS old_rows",
     }
-    for name, stmts in trigger_bodies().items():
+    for name, stmts in trigger_bodies(revision).items():
         body = ";\n  ".join(stmts)
         out.append(
             f"CREATE OR REPLACE FUNCTION rpt_sync_record_{name}() RETURNS trigger "

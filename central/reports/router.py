@@ -78,6 +78,7 @@ for _name, _summary in (
     ("convenio-sales", "Ventas por convenio"),
     ("turnaround", "Tiempo de entrega de resultados"),
     ("sunat-states", "Comprobantes por estado SUNAT"),
+    ("physicians", "Médicos solicitantes: órdenes, urgentes y total vendido"),
 ):
     _table_endpoint(_name, _summary)
 

@@ -14,7 +14,7 @@ from sync.apitypes import Money, SignedMoney
 ReportName = Literal[
     "dashboard", "orders", "sales", "top-services", "payment-methods", "patients-analysis",
     "monthly-comparison", "discounts", "cancellations", "cash-differences", "convenio-sales",
-    "turnaround", "sunat-states",
+    "turnaround", "sunat-states", "physicians",
 ]  # fmt: skip
 
 

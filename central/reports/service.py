@@ -1,14 +1,15 @@
 """Consolidated reports over every sede (aggregates only: Ley 29733).
 
 The dashboard and most reports read the summary tables (:mod:`central.reports.models`), kept by
-the triggers of migration 0002, so they answer in milliseconds whatever the size of
+the triggers of migrations 0002 and 0007, so they answer in milliseconds whatever the size of
 ``sync_record`` (patients analysis and the new vs recurring split read ``rpt_patient_day``);
 only turnaround reads the raw rows of the period. Supervisors
 see only their sedes (``Filters.sede_ids``).
 
 The pieces live in :mod:`~central.reports.filters` (period, sedes, table shape),
 :mod:`~central.reports.dashboard`, :mod:`~central.reports.sales_tables`,
-:mod:`~central.reports.staff_tables`, :mod:`~central.reports.patient_tables` and
+:mod:`~central.reports.staff_tables`, :mod:`~central.reports.patient_tables`,
+:mod:`~central.reports.physician_tables` and
 :mod:`~central.reports.raw_tables`; this module is the
 registry of report names and the entry point callers use.
 """
@@ -24,6 +25,7 @@ from central.reports import projections
 from central.reports.dashboard import dashboard
 from central.reports.filters import MAX_DAYS, Column, Filters, Table, filters_for, today_of
 from central.reports.patient_tables import patient_split, patients_analysis
+from central.reports.physician_tables import physicians
 from central.reports.raw_tables import turnaround
 from central.reports.sales_tables import (
     monthly_comparison,
@@ -54,6 +56,7 @@ REPORTS: dict[str, Callable[[Session, Filters, int], Table]] = {
     "convenio-sales": convenio_sales,
     "turnaround": turnaround,
     "sunat-states": sunat_states,
+    "physicians": physicians,
 }
 
 
@@ -89,6 +92,7 @@ __all__ = [
     "patient_split",
     "patients_analysis",
     "payment_methods",
+    "physicians",
     "rebuild",
     "run",
     "sales",

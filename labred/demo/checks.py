@@ -189,7 +189,37 @@ def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) 
             and next(iter(distinct)) == frozenset(canonical_hub),
             f"patient {shared_doc} is the same canonical patient at every sede",
         )
+    physician_check(rep, pg_dir=pg_dir, edges=edges)
     return rep
+
+
+def physician_check(rep: Report, *, pg_dir: Path, edges: dict[str, Path]) -> None:
+    """The hub's "Médicos solicitantes" summary (``rpt_physician_day``) counts, per CMP, the
+    valid orders, urgent ones and their total that the sedes sold."""
+    sold: dict[str, list[int]] = {}
+    for path in edges.values():
+        with _edge(path) as conn:
+            for cmp, n, urgent, total in conn.execute(
+                "SELECT coalesce(physician_cmp, ''), count(*), sum(priority = 'urgente'), "
+                "sum(total) FROM lab_order WHERE status != 'anulada' GROUP BY 1"
+            ):
+                row = sold.setdefault(cmp, [0, 0, 0])
+                row[0], row[1], row[2] = row[0] + n, row[1] + urgent, row[2] + total
+    with psycopg.connect(hub_conninfo(pg_dir)) as hub:
+        at_hub = {
+            cmp: [int(n), int(urgent), int(total)]
+            for cmp, n, urgent, total in hub.execute(
+                "SELECT physician_cmp, sum(orders), sum(urgent_orders), sum(total_cents) "
+                "FROM rpt_physician_day GROUP BY 1 HAVING sum(orders) <> 0"
+            )
+        }
+    named = len(set(sold) - {""})
+    differs = sorted(k or "-" for k in set(at_hub) | set(sold) if at_hub.get(k) != sold.get(k))
+    rep.check(
+        named > 0 and not differs,
+        f"the hub's physicians report counts every sede's valid orders per CMP ({named} CMPs"
+        f"{', differs: ' + ', '.join(differs[:3]) if differs else ''})",
+    )
 
 
 def edge_summary(path: Path) -> dict[str, Any]:

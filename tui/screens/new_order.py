@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from domain.errors import InvalidInput
 from domain.identity import validate_document
 from domain.money import fmt_soles
+from domain.physician import Priority, clean_cmp, clean_physician_name
 from tui.api import ApiError, Patient, Service
 from tui.draft import OrderDraft
 from tui.messages import ApiFailed, ServicesFound
@@ -28,6 +29,7 @@ DISCOUNTS: list[tuple[str, str]] = [
     ("Desc. S/", "amount"),
 ]
 DOCUMENTS: list[tuple[str, str]] = [("Boleta", "03"), ("Factura", "01")]
+PRIORITIES: list[tuple[str, str]] = [(p.label, p.value) for p in Priority]
 
 
 def _check_ruc(text: str) -> str | None:
@@ -35,6 +37,16 @@ def _check_ruc(text: str) -> str | None:
         return None
     try:
         validate_document("6", text)
+    except InvalidInput as exc:
+        return exc.msg
+    return None
+
+
+def _check_cmp(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        clean_cmp(text, loc=["body", "physician_cmp"])
     except InvalidInput as exc:
         return exc.msg
     return None
@@ -74,6 +86,12 @@ class NewOrderScreen(ReceptionScreen):
             cart: DataTable[str] = DataTable(id="cart", cursor_type="row")
             cart.add_columns("Código", "En la orden", "Precio")
             yield cart
+            with Horizontal(classes="form-row"):  # from the medical order
+                yield Select(
+                    PRIORITIES, value="rutina", allow_blank=False, compact=True, id="priority"
+                )
+                yield FieldWithError("CMP", "physician_cmp", check=_check_cmp)
+                yield FieldWithError("Médico", "physician_name", placeholder="solicitante")
             with Horizontal(classes="form-row"):
                 yield Select(
                     DISCOUNTS, value="none", allow_blank=False, compact=True, id="discount-kind"
@@ -108,6 +126,9 @@ class NewOrderScreen(ReceptionScreen):
                 self._set("discount.value", f"{value:.2f}")
                 self._set("discount.reason", reason)
             self.query_one("#document-type", Select).value = d.document_type
+            self.query_one("#priority", Select).value = d.priority
+            self._set("physician_cmp", d.physician_cmp)
+            self._set("physician_name", d.physician_name)
             if d.customer:
                 self._set("customer.doc_number", d.customer.get("doc_number", ""))
                 self._set("customer.name", d.customer.get("name", ""))
@@ -132,6 +153,7 @@ class NewOrderScreen(ReceptionScreen):
     def sync_draft(self) -> None:
         """Copy what the form shows into the draft (unchecked: to keep it, not to send it)."""
         self._read_discount()
+        self._read_physician()
         self.draft.document_type = str(self.query_one("#document-type", Select).value)
         ruc, name = self.field("customer.doc_number"), self.field("customer.name")
         if self.draft.document_type == "01" and ruc is not None and name is not None:
@@ -207,6 +229,32 @@ class NewOrderScreen(ReceptionScreen):
             self.draft.discount_value = Decimal("0.00")
         self.draft.discount_reason = reason.value
 
+    def _read_physician(self) -> None:
+        cmp, name = self.field("physician_cmp"), self.field("physician_name")
+        assert cmp is not None and name is not None
+        self.draft.priority = str(self.query_one("#priority", Select).value)
+        self.draft.physician_cmp, self.draft.physician_name = cmp.value, name.value
+
+    def _check_physician(self) -> bool:
+        """The CMP and name as the node keeps them (``domain.physician``), into the draft; a
+        name is needed with a CMP. False after marking the field in error."""
+        self._read_physician()
+        d = self.draft
+        cmp, name = self.field("physician_cmp"), self.field("physician_name")
+        assert cmp is not None and name is not None
+        ok = cmp.validate()
+        if ok and d.physician_cmp:
+            d.physician_cmp = clean_cmp(d.physician_cmp, loc=["body", "physician_cmp"])
+        if d.physician_name or d.physician_cmp:
+            try:
+                d.physician_name = clean_physician_name(
+                    d.physician_name, loc=["body", "physician_name"]
+                )
+            except InvalidInput as exc:
+                name.set_error(exc.msg)
+                ok = False
+        return ok
+
     def _render_totals(self) -> None:
         self._read_discount()
         d = self.draft
@@ -248,6 +296,7 @@ class NewOrderScreen(ReceptionScreen):
             self.query_one(".form-error", Static).update("Agregue al menos un examen.")
             return
         ok = self.validate_fields(["discount.value", "customer.doc_number"])
+        ok = self._check_physician() and ok
         d = self.draft
         if d.discount_kind and d.discount_value > 0 and len(d.discount_reason) < 3:
             reason = self.field("discount.reason")

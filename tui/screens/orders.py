@@ -1,4 +1,5 @@
-"""The day's orders: advance their status, cancel (with reason), reprint the ticket."""
+"""The day's orders (urgent ones say so): advance their status, cancel (with reason), reprint
+the ticket."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from domain.clock import LIMA, business_date
+from domain.physician import Priority
 from tui.api import ApiError, EdgeApi, Order
 from tui.messages import ApiFailed, OrderChanged, OrdersLoaded, TicketDone
 from tui.screens.base import ReceptionScreen
@@ -73,7 +75,7 @@ class OrdersScreen(ReceptionScreen):
         with Vertical(id="orders"):
             yield Static("", id="orders-title", classes="section")
             table: DataTable[str] = DataTable(id="orders-table", cursor_type="row")
-            table.add_columns("Número", "Hora", "Estado", "Total", "Pagado", "Saldo")
+            table.add_columns("Número", "Hora", "Estado", "Total", "Pagado", "Saldo", "Prioridad")
             yield table
             yield Static("", classes="form-error")
 
@@ -112,6 +114,7 @@ class OrdersScreen(ReceptionScreen):
                 o["total"],
                 o["paid_total"],
                 o["balance"],
+                "URGENTE" if o.get("priority") == Priority.URGENTE else "",
                 key=o["id"],
             )
         self.query_one("#orders-title", Static).update(

@@ -25,12 +25,14 @@ from tui.screens.payment_rows import (
     PaymentRowsScreen,
     deliver_ticket,
     document_for,
+    ordered_by,
     receipt_lines,
 )
 from tui.widgets.field import FieldWithError
 
 ROWS = 3
-ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type")
+ORDER_FIELDS = ("discount", "customer", "items", "patient_id", "document_type", "priority",
+                "physician_cmp", "physician_name")  # fmt: skip
 
 
 class PaymentScreen(PaymentRowsScreen):
@@ -62,6 +64,7 @@ class PaymentScreen(PaymentRowsScreen):
                 f"Paciente: {d.patient['full_name']}   Ítems: {len(d.services)}   "
                 f"TOTAL A COBRAR {fmt_soles(d.total)}",
                 "Pagos (puede dividir entre medios):",
+                ordered_by(d.priority, d.physician_cmp, d.physician_name),
             )
             yield FieldWithError(
                 "Carpeta PDF", "folder", value=str(self.reception.settings.download_dir)
@@ -92,6 +95,9 @@ class PaymentScreen(PaymentRowsScreen):
         self.order, self.invoice = message.order, message.invoice
         o = message.order
         lines = [f"Orden {o['number']} registrada. Total {fmt_soles(o['total'])}."]
+        asked = ordered_by(o.get("priority"), o.get("physician_cmp"), o.get("physician_name"))
+        if asked:  # as the node keeps it
+            lines.append(asked)
         promised = o.get("results_promised_at")
         if promised:  # what the patient asks: as the ticket prints it
             at = dt.datetime.fromisoformat(promised.replace("Z", "+00:00"))

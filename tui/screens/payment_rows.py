@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from domain.errors import InvalidInput
 from domain.money import fmt_soles
+from domain.physician import Priority
 from tui.api import ApiError, EdgeApi, Invoice, Order
 from tui.messages import ApiFailed, OrderPlaced
 from tui.screens.base import ReceptionScreen
@@ -57,10 +58,14 @@ class PaymentRowsScreen(ReceptionScreen):
     def due(self) -> Decimal:
         raise NotImplementedError
 
-    def payment_block(self, summary: str, section: str) -> Iterable[Widget]:
-        """The summary line, the rows (the first proposes what is due), the running line,
-        the error line and the receipt."""
+    def payment_block(
+        self, summary: str, section: str, detail: str | None = None
+    ) -> Iterable[Widget]:
+        """The summary line (and a ``detail`` line under it), the rows (the first proposes
+        what is due), the running line, the error line and the receipt."""
         yield Static(summary, id="pay-total")
+        if detail:
+            yield Static(detail, id="pay-detail")
         yield Static(section, classes="section")
         for i in range(self.ROWS):
             yield PaymentRow(i, amount=f"{self.due:.2f}" if i == 0 else "")
@@ -125,6 +130,15 @@ class PaymentRowsScreen(ReceptionScreen):
             if body is not None:
                 rows.append(body)
         return rows if ok else None
+
+
+def ordered_by(priority: str | None, cmp: str | None, name: str | None) -> str | None:
+    """What reception took from the medical order, worded as the ticket prints it
+    ("URGENTE", "Médico: NAME (CMP 45123)", or both), or None when it is routine without one."""
+    parts = ["URGENTE"] if priority == Priority.URGENTE else []
+    if name:
+        parts.append(f"Médico: {name}" + (f" (CMP {cmp})" if cmp else ""))
+    return " · ".join(parts) or None
 
 
 def receipt_lines(order: Order, invoice: Invoice | None, *, keys: str) -> list[str]:

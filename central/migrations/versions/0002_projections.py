@@ -32,9 +32,10 @@ VIEW = (
 
 def upgrade() -> None:
     op.execute(VIEW)
-    for stmt in projections.create_sql():
+    # as of this revision: later summaries' tables do not exist yet (0007 adds its own)
+    for stmt in projections.create_sql(revision):
         op.execute(stmt)
-    for stmt in projections.rebuild_sql():
+    for stmt in projections.rebuild_sql(revision):
         op.execute(stmt)
 
 
