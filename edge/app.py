@@ -31,6 +31,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "edge.catalog.router",
     "edge.orders.router",
     "edge.orders.discount_requests_router",
+    "edge.orders.physicians_router",
     "edge.billing.router",
     "edge.billing.printouts_router",
     "edge.billing.convenio_router",

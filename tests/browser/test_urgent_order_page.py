@@ -123,4 +123,17 @@ def test_an_urgent_sale_with_its_physician_from_the_keyboard(
     row = page.locator(f"#orders tbody tr[data-id='{order_id}']")
     expect(row.locator(".badge.urgent")).to_have_text("Urgente")
     assert page.locator("#orders .badge.urgent").count() == 1  # only that order
+
+    # the next sale: the physician is suggested from the first letters (no accents needed),
+    # and naming them fills their CMP
+    page.keyboard.press("F3")
+    page.wait_for_url(re.compile(r"/recepcion/ordenes/nueva"))
+    ready(page)
+    name = page.locator("input[name=physician_name]")
+    name.fill("torr")
+    suggested = page.locator("#physician-names option")
+    expect(suggested).to_have_count(1)
+    assert suggested.first.get_attribute("value") == "ANA LUCÍA TORRES VEGA"
+    name.fill("ANA LUCÍA TORRES VEGA")
+    expect(page.locator("input[name=physician_cmp]")).to_have_value("45123")
     assert not page.js_errors, page.js_errors

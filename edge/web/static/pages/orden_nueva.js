@@ -13,6 +13,7 @@ import { showDone } from "./orden_nueva_done.js";
 import { forgetSale, forgetSaleKey, loadDraft, saleKey, saveDraft as storeDraft } from "./orden_nueva_draft.js";
 import { addPayment as appendPayment, amountsCents } from "./orden_nueva_payments.js";
 import { buildBody } from "./orden_nueva_request.js";
+import { suggestPhysicians } from "./physician_suggest.js";
 
 const state = { patient: null, cart: [] };
 let form;
@@ -256,6 +257,7 @@ export async function init() {
   });
   for (const r of form.querySelectorAll("[name=priority]")) r.addEventListener("change", () => { syncPriority(); saveDraft(); });
   onKey("Alt+u", togglePriority);
+  suggestPhysicians(form, saveDraft);
   for (const name of ["discount.kind", "discount.value"]) form.elements[name].addEventListener("input", recalc);
   form.elements["discount.kind"].addEventListener("change", recalc);
 
