@@ -123,45 +123,65 @@ def ensure_state(conn: Connection, *, sede_id: str | None = None) -> dict[str, A
     return dict(row)
 
 
+# The commit-time write runs in every write transaction (every sale): three fixed statements
+# on the driver, values bound as the ``sync_outbox`` / ``sync_state`` columns would bind them.
+_STATE_SQL = "SELECT sede_id, last_seq, hlc_last, node_id FROM sync_state WHERE id = 1"
+_INSERT_SQL = (
+    "INSERT INTO sync_outbox (seq, tx_id, record_type, record_id, op, payload, hlc,"
+    " schema_version, sede_id, business_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ADVANCE_SQL = "UPDATE sync_state SET last_seq = ?, hlc_last = ?, updated_at = ? WHERE id = 1"
+_TIMESTAMP = UTCDateTime()
+#: ``json.dumps(payload, separators=(",", ":"), sort_keys=True)``, without building an encoder
+#: per row.
+_payload_json = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+
+
 class _Appender:
     """Allocates seq and HLC stamps from ``sync_state`` within one transaction."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        state = ensure_state(conn)
-        self.sede_id: str | None = state["sede_id"]
-        self.seq: int = state["last_seq"]
-        self.hlc = HLC.restore(state["hlc_last"], node_id=state["node_id"], clock=_clock)
-        self.rows: list[dict[str, Any]] = []
+        row = conn.exec_driver_sql(_STATE_SQL).first()
+        if row is None:  # first use: create the state row
+            state = ensure_state(conn)
+            sede_id, last_seq, hlc_last, node_id = (
+                state["sede_id"], state["last_seq"], state["hlc_last"], state["node_id"]
+            )  # fmt: skip
+        else:
+            sede_id, last_seq, hlc_last, node_id = row
+        self.sede_id: str | None = sede_id
+        self.seq: int = last_seq
+        self.hlc = HLC.restore(hlc_last, node_id=node_id, clock=_clock)
+        self.rows: list[tuple[Any, ...]] = []
+
+    def _timestamp(self) -> Any:
+        return _TIMESTAMP.process_bind_param(_clock.now(), self.conn.dialect)
 
     def add(self, tx_id: str, change: _Change) -> None:
         record_type, record_id, op, payload, business_date = change
         self.seq += 1
         self.rows.append(
-            {
-                "seq": self.seq,
-                "tx_id": tx_id,
-                "record_type": record_type,
-                "record_id": record_id,
-                "op": op,
-                "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
-                "hlc": self.hlc.now().encode(),
-                "schema_version": SCHEMA_VERSION,
-                "sede_id": payload.get("sede_id", self.sede_id),
-                "business_date": business_date,
-                "created_at": _clock.now(),
-            }
+            (
+                self.seq,
+                tx_id,
+                record_type,
+                record_id,
+                op,
+                _payload_json(payload),
+                self.hlc.now().encode(),
+                SCHEMA_VERSION,
+                payload.get("sede_id", self.sede_id),
+                business_date,
+                self._timestamp(),
+            )
         )
 
     def flush(self) -> None:
         if not self.rows:
             return
-        self.conn.execute(insert(outbox), self.rows)
-        self.conn.execute(
-            update(sync_state)
-            .where(sync_state.c.id == 1)
-            .values(last_seq=self.seq, hlc_last=self.rows[-1]["hlc"], updated_at=_clock.now())
-        )
+        self.conn.exec_driver_sql(_INSERT_SQL, self.rows)
+        self.conn.exec_driver_sql(_ADVANCE_SQL, (self.seq, self.rows[-1][6], self._timestamp()))
         self.rows = []
 
 

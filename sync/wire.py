@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
 
 from sync.sqltypes import Cents
 
@@ -28,11 +29,40 @@ def to_wire(value: Any, column_type: Any = None) -> Any:
     return value
 
 
+#: Values :func:`to_wire` returns as they are, outside a money column.
+_AS_IS = frozenset({str, int, bool, float, dict, list, type(None)})
+
+# Per mapped class: (column name, attribute key, column type, money column?), in mapper order.
+_Columns = tuple[tuple[str, str, Any, bool], ...]
+_columns: dict[type, _Columns] = {}
+
+
+def _columns_of(cls: type) -> _Columns:
+    found = _columns.get(cls)
+    if found is None:
+        mapper: Mapper[Any] = inspect(cls)
+        found = tuple(
+            (
+                attr.columns[0].name,
+                attr.key,
+                attr.columns[0].type,
+                isinstance(attr.columns[0].type, Cents),
+            )
+            for attr in mapper.column_attrs
+        )
+        _columns[cls] = found
+    return found
+
+
 def row_image(obj: Any) -> dict[str, Any]:
-    """Full row image of an ORM instance, keyed by column name, in wire form."""
-    mapper = inspect(obj).mapper
+    """Full row image of an ORM instance, keyed by column name, in wire form.
+
+    A loaded value is read from the instance's ``__dict__`` (what the attribute would return);
+    an unloaded one through the attribute (which loads it). Runs for every replicated row a
+    sale writes, so the mapper's columns are looked up once per class."""
+    values = obj.__dict__
     image: dict[str, Any] = {}
-    for attr in mapper.column_attrs:
-        col = attr.columns[0]
-        image[col.name] = to_wire(getattr(obj, attr.key), col.type)
+    for name, key, col_type, money in _columns_of(type(obj)):
+        value = values[key] if key in values else getattr(obj, key)
+        image[name] = value if not money and type(value) in _AS_IS else to_wire(value, col_type)
     return image

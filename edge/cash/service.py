@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from domain import cash as rules
@@ -35,14 +36,18 @@ SUPERVISE = "cash.approve_difference"
 
 
 # ------------------------------------------------------------------ for the orders service
+# Built once: every sale asks (building and keying the statement cost more than running it).
+_CURRENT_SESSION = select(CashSession).where(
+    col(CashSession.sede_id) == bindparam("sede_id"),
+    col(CashSession.cashier_id) == bindparam("cashier_id"),
+    col(CashSession.status) == OPEN,
+)
+
+
 def current_session(session: Session, *, sede_id: str, cashier_id: str) -> CashSession | None:
     """The cashier's open session in this sede, if any."""
-    stmt = select(CashSession).where(
-        col(CashSession.sede_id) == sede_id,
-        col(CashSession.cashier_id) == cashier_id,
-        col(CashSession.status) == OPEN,
-    )
-    return session.exec(stmt).first()
+    params = {"sede_id": sede_id, "cashier_id": cashier_id}
+    return session.exec(_CURRENT_SESSION, params=params).first()
 
 
 def open_session_for(session: Session, *, sede_id: str, cashier_id: str) -> CashSession:

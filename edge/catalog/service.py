@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from domain.errors import NotFound
@@ -63,11 +63,18 @@ def get_service(*, session: Session, service_id: str) -> CatalogService:
     return service
 
 
+# Built once: every sale prices its items with it (building and keying the statement cost
+# more than running it).
+_SERVICES_BY_ID = select(CatalogService).where(
+    col(CatalogService.id).in_(bindparam("ids", expanding=True))
+)
+
+
 def services_by_id(*, session: Session, ids: Iterable[str]) -> dict[str, CatalogService]:
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = session.exec(select(CatalogService).where(col(CatalogService.id).in_(wanted)))
+    rows = session.exec(_SERVICES_BY_ID, params={"ids": list(wanted)})
     return {s.id: s for s in rows}
 
 

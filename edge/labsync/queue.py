@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
-from edge.config.models import Setting
+from edge.config.replicated import replicated_value
 from edge.labsync.models import (
     ACCEPTED,
     DISCARDED,
@@ -51,9 +51,12 @@ SEDE_SETTING_PREFIX = "lab.sede."
 
 
 def sede_lab_setting(session: Session, sede_id: str) -> dict[str, Any] | None:
-    """The hub's per-sede setting ``lab.sede.<sede id>``: ``{"lab_system_id", "listener"}``."""
-    row = session.exec(select(Setting).where(Setting.key == SEDE_SETTING_PREFIX + sede_id)).first()
-    value = row.value if row is not None else None
+    """The hub's per-sede setting ``lab.sede.<sede id>``: ``{"lab_system_id", "listener"}``.
+
+    Read with the plain settings lookup (:mod:`edge.config.replicated`), as every sale asks:
+    ``setting`` rows come from the hub's pull (Core statements, ``edge.sync.mirrors``), so
+    the session never holds a pending one the ORM query used to flush first."""
+    value = replicated_value(session.connection(), SEDE_SETTING_PREFIX + sede_id)
     return value if isinstance(value, dict) else None
 
 
@@ -73,14 +76,24 @@ def lab_system_for(session: Session, sede_id: str) -> LabSystem | None:
     return mine[0] if mine else None
 
 
+# Built once: every sale checks its tests' codes (building and keying the statement cost more
+# than running it).
+_CODE_MAPS = select(LabCodeMap).where(LabCodeMap.lab_system_id == bindparam("lab_system_id"))
+_CODE_MAPS_OF = _CODE_MAPS.where(
+    col(LabCodeMap.service_id).in_(bindparam("service_ids", expanding=True))
+)
+
+
 def code_maps(
     session: Session, lab_system_id: str, service_ids: list[str] | None = None
 ) -> dict[str, LabCodeMap]:
     """Service id -> its code map in the lab system (only ``service_ids`` when given)."""
-    query = select(LabCodeMap).where(LabCodeMap.lab_system_id == lab_system_id)
-    if service_ids is not None:
-        query = query.where(col(LabCodeMap.service_id).in_(service_ids))
-    return {m.service_id: m for m in session.exec(query) if m.code or m.loinc}
+    if service_ids is None:
+        rows = session.exec(_CODE_MAPS, params={"lab_system_id": lab_system_id})
+    else:
+        params = {"lab_system_id": lab_system_id, "service_ids": list(service_ids)}
+        rows = session.exec(_CODE_MAPS_OF, params=params)
+    return {m.service_id: m for m in rows if m.code or m.loinc}
 
 
 def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[PlannedTest]:
