@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hub_bench import make_sedes, open_hub  # noqa: E402
+from hub_bench import make_sedes, open_hub, pct  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
@@ -81,11 +81,6 @@ def generate(rt: object, n_orders: int, n_sedes: int, days: int, physicians: int
     with autocommit as conn:
         conn.execute(text("VACUUM ANALYZE"))
     print(f"  {n_orders:,} orders generated and summarised in {time.perf_counter() - t0:.0f} s")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> int:

@@ -42,3 +42,9 @@ def make_sedes(rt: HubRuntime, n: int) -> list[str]:
                 session.add(Sede(id=sid, code=code, name=f"Sede {code}",
                                  series=default_series(k), updated_at=now))  # fmt: skip
     return ids
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
