@@ -25,9 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hub_bench import make_sedes, open_hub, pct  # noqa: E402
+from hub_bench import admin_token, ensure_orders, make_sedes, open_hub, pct  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlmodel import select  # noqa: E402
 
 from central.db import unit_of_work  # noqa: E402
 from central.reports import service  # noqa: E402
@@ -109,30 +108,15 @@ def main() -> int:
     rt, _ = open_hub(args.data_dir)
     try:
         sedes = make_sedes(rt, args.sedes)
-        with rt.engine.connect() as conn:
-            have = conn.execute(
-                text("SELECT count(*) FROM sync_record WHERE record_type = 'order'")
-            ).scalar()
-        if have != args.orders:
-            print(f"generating {args.orders:,} orders over {args.sedes} sedes ...", flush=True)
-            with rt.engine.begin() as conn:
-                conn.execute(text("TRUNCATE sync_record"))
-            generate(rt, args.orders, args.sedes)
+        ensure_orders(
+            rt, args.orders, lambda: generate(rt, args.orders, args.sedes), f"{args.sedes} sedes"
+        )
         rt.clock = FixedClock(NOW)
         from fastapi.testclient import TestClient
 
         from central.app import create_app
-        from central.auth.models import HubUser
-        from central.auth.service import principal_for
-        from central.auth.tokens import issue_access_token
 
-        with unit_of_work(rt.engine) as session:  # (kept from an earlier run of --data-dir)
-            user = session.exec(select(HubUser).where(HubUser.username == "bench-admin")).first()
-            if user is None:
-                user = HubUser(username="bench-admin", full_name="Bench", role="admin",
-                               password_hash="x", sede_ids=[], updated_at=NOW)  # fmt: skip
-                session.add(user)
-        token = issue_access_token(principal_for(user), secret=rt.settings.jwt_secret, now=NOW)
+        token = admin_token(rt, NOW)
         rnd = random.Random(1)
         windows = []
         for _ in range(args.requests):
