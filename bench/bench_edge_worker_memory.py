@@ -286,6 +286,15 @@ def selling(demo: Any, n: int, seed: int) -> dict[str, Any]:
 
 
 # -- the report -------------------------------------------------------------------------------
+
+
+def sell_batch(demo: Any, n: int, seed: int) -> None:
+    """``n`` sales (:func:`selling`); their failures are printed, the measure goes on."""
+    got = selling(demo, n, seed)
+    if got["errors"]:
+        print(f"  sale errors: {got['errors']} {got['first']}", flush=True)
+
+
 def per_round(ledger: Ledger) -> dict[str, float]:
     return {k: v / max(1, ledger.rounds) for k, v in ledger.kept.items()}
 
@@ -395,9 +404,7 @@ def rounds(demo: Any, rt: Any, args: argparse.Namespace, tmp: Path) -> Any:
         upto = min(args.sales, total + 1000)
         while total < upto:
             n = min(args.batch, upto - total)
-            got = selling(demo, n, next(seed))
-            if got["errors"]:
-                print(f"  sale errors: {got['errors']} {got['first']}", flush=True)
+            sell_batch(demo, n, next(seed))
             total += n
             runner.drain()
         runner.call("housekeeping")
@@ -461,9 +468,7 @@ def scheduled(demo: Any, rt: Any, args: argparse.Namespace, tmp: Path) -> Any:
             t0 = time.monotonic()
             while total < upto:
                 n = min(args.batch, upto - total)
-                got = selling(demo, n, next(seed))
-                if got["errors"]:
-                    print(f"  sale errors: {got['errors']} {got['first']}", flush=True)
+                sell_batch(demo, n, next(seed))
                 total += n
             settle(rt)
             points.append(point(total, rt.engine, tmp))
