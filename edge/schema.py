@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import edge.refcache
 import sync.outbox
 from edge.base import EdgeModel
 
@@ -30,7 +31,7 @@ def _load() -> list[MetaData]:
 
     for name in MODEL_MODULES:
         importlib.import_module(name)
-    return [EdgeModel.metadata, sync.outbox.metadata]
+    return [EdgeModel.metadata, sync.outbox.metadata, edge.refcache.metadata]
 
 
 target_metadata = _load()

@@ -28,6 +28,7 @@ from domain.sunat import (
     PaymentTerms,
     UnitCode,
 )
+from edge import refcache
 from edge.billing.models import ANULADO, FINAL_STATES, Invoice, InvoiceLine
 from edge.config.models import Company, Sede
 from edge.config.replicated import day_count, replicated_value
@@ -77,6 +78,16 @@ def this_sede(session: Session, sede_id: str | None = None) -> Sede:
 
 
 def issuer_for(session: Session, sede: Sede) -> Issuer:
+    """The issuer of ``sede``'s documents (the company, with the sede's address and code);
+    kept by ``edge.refcache`` while the company and the sede do not change."""
+    if sede not in session:  # a sede built by the caller, not the stored one
+        return _issuer(session, sede)
+    return refcache.memo(
+        session, ("issuer", sede.id), lambda: _issuer(session, sede), models=(Company, Sede)
+    )
+
+
+def _issuer(session: Session, sede: Sede) -> Issuer:
     company = session.exec(select(Company)).first()
     if company is None:
         raise NotFound(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from domain.errors import NotFound
+from edge import refcache
 from edge.catalog.models import CatalogCategory, CatalogService, Convenio
 
 
@@ -74,8 +76,11 @@ def services_by_id(*, session: Session, ids: Iterable[str]) -> dict[str, Catalog
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = session.exec(_SERVICES_BY_ID, params={"ids": list(wanted)})
-    return {s.id: s for s in rows}
+
+    def load(missing: list[Any]) -> dict[Any, CatalogService]:
+        return {s.id: s for s in session.exec(_SERVICES_BY_ID, params={"ids": missing})}
+
+    return refcache.get_many(session, CatalogService, wanted, load)
 
 
 def panel_members(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import and_, bindparam
@@ -18,6 +19,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, business_date
+from edge import refcache
+from edge.config.models import Setting
 from edge.config.replicated import replicated_value
 from edge.labsync.models import (
     ACCEPTED,
@@ -66,34 +69,68 @@ def lab_system_for(session: Session, sede_id: str) -> LabSystem | None:
     The hub's per-sede setting decides; without one (a node set up without a hub), the first
     active system listing the sede in ``sede_ids``, by name.
     """
+    lab_id = refcache.memo(
+        session,
+        ("lab_system_for", sede_id),
+        lambda: _lab_system_id(session, sede_id),
+        models=(LabSystem, Setting),
+    )
+    return refcache.get(session, LabSystem, lab_id) if lab_id else None
+
+
+def _lab_system_id(session: Session, sede_id: str) -> str | None:
     conf = sede_lab_setting(session, sede_id)
     if conf is not None:
         lab_id = conf.get("lab_system_id")
         lab = session.get(LabSystem, str(lab_id)) if lab_id else None
-        return lab if lab is not None and lab.active else None
+        return lab.id if lab is not None and lab.active else None
     systems = session.exec(select(LabSystem).where(LabSystem.active == True)).all()  # noqa: E712
     mine = sorted((s for s in systems if sede_id in (s.sede_ids or [])), key=lambda s: s.name)
-    return mine[0] if mine else None
+    return mine[0].id if mine else None
 
 
 # Built once: every sale checks its tests' codes (building and keying the statement cost more
 # than running it).
 _CODE_MAPS = select(LabCodeMap).where(LabCodeMap.lab_system_id == bindparam("lab_system_id"))
-_CODE_MAPS_OF = _CODE_MAPS.where(
-    col(LabCodeMap.service_id).in_(bindparam("service_ids", expanding=True))
+_CODE_MAP_IDS = select(LabCodeMap.id, LabCodeMap.service_id).where(
+    LabCodeMap.lab_system_id == bindparam("lab_system_id"),
+    (LabCodeMap.code != "") | (LabCodeMap.loinc != ""),
+)
+_CODE_MAPS_BY_ID = select(LabCodeMap).where(
+    col(LabCodeMap.id).in_(bindparam("ids", expanding=True))
 )
 
 
 def code_maps(
     session: Session, lab_system_id: str, service_ids: list[str] | None = None
 ) -> dict[str, LabCodeMap]:
-    """Service id -> its code map in the lab system (only ``service_ids`` when given)."""
+    """Service id -> its code map in the lab system (only ``service_ids`` when given).
+
+    A sale asks for its few services: which map each has is kept per laboratory, and the maps
+    themselves, by ``edge.refcache`` while the mirror does not change."""
     if service_ids is None:
         rows = session.exec(_CODE_MAPS, params={"lab_system_id": lab_system_id})
-    else:
-        params = {"lab_system_id": lab_system_id, "service_ids": list(service_ids)}
-        rows = session.exec(_CODE_MAPS_OF, params=params)
-    return {m.service_id: m for m in rows if m.code or m.loinc}
+        return {m.service_id: m for m in rows if m.code or m.loinc}
+    map_ids = refcache.memo(
+        session,
+        ("code_map_ids", lab_system_id),
+        lambda: MappingProxyType(
+            {
+                service: map_id
+                for map_id, service in session.exec(
+                    _CODE_MAP_IDS, params={"lab_system_id": lab_system_id}
+                )
+            }
+        ),
+        models=(LabCodeMap,),
+    )
+    wanted = [map_ids[s] for s in dict.fromkeys(service_ids) if s in map_ids]
+
+    def load(ids: list[Any]) -> dict[Any, LabCodeMap]:
+        return {m.id: m for m in session.exec(_CODE_MAPS_BY_ID, params={"ids": ids})}
+
+    maps = refcache.get_many(session, LabCodeMap, wanted, load)
+    return {m.service_id: m for m in maps.values()}
 
 
 def plan_tests(session: Session, order: Order, lab: LabSystem | None) -> list[PlannedTest]:

@@ -21,6 +21,7 @@ from domain.pricing import (
     needs_approval,
     parse_pct,
 )
+from edge import refcache
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import Convenio
@@ -40,7 +41,7 @@ from edge.patients.models import Patient
 
 
 def load_sede(session: Session, *, sede_id: str | None) -> Sede:
-    sede = session.get(Sede, sede_id) if sede_id else None
+    sede = refcache.get(session, Sede, sede_id) if sede_id else None
     if sede is None:
         raise Unavailable(
             "El nodo no está inicializado (labred edge init).", code="node_not_initialized"
@@ -51,7 +52,7 @@ def load_sede(session: Session, *, sede_id: str | None) -> Sede:
 def _convenio(session: Session, convenio_id: str | None) -> Convenio | None:
     if convenio_id is None:
         return None
-    convenio = session.get(Convenio, convenio_id)
+    convenio = refcache.get(session, Convenio, convenio_id)
     if convenio is None or not convenio.active:
         raise InvalidInput(
             "El convenio no existe o no está vigente.",
