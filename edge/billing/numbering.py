@@ -27,9 +27,11 @@ from domain.clock import Clock
 from domain.errors import RuleViolation, Unavailable
 from domain.sunat import DocumentType
 from domain.sunat.rules import MAX_CORRELATIVE
+from edge import counters
 from edge.billing.models import Invoice, SeriesCounter
 from edge.config.models import Sede
 from edge.sync.models import SeriesFence, SyncStatus
+from sync.sqltypes import UTCDateTime
 
 #: Document types that have a contingency series (sede series key ``contingency<type>``).
 CONTINGENCY_TYPES = (DocumentType.FACTURA, DocumentType.BOLETA)
@@ -166,6 +168,13 @@ def _floor(session: Session, series: str, counter: SeriesCounter | None, fence: 
     return max(local, fence_of(session, series) if fence is None else fence)
 
 
+_STAMP = UTCDateTime()
+_BUMP_SQL = (
+    "UPDATE series_counter SET last_number = max(last_number, ?) + 1, updated_at = ?"
+    " WHERE series = ? AND max(last_number, ?) < ? RETURNING last_number"
+)
+
+
 def take_number(
     session: Session,
     *,
@@ -178,6 +187,17 @@ def take_number(
     """Bump and return the series' correlative inside the caller's transaction (never at or
     below the hub's fence — pass ``fence`` from :func:`plan` to skip the lookup — and never a
     number this database already holds)."""
+    if fence is not None:
+        stamp = _STAMP.process_bind_param(clock.now(), session.connection().dialect)
+        bumped = counters.bump(
+            session,
+            SeriesCounter,
+            (series,),
+            _BUMP_SQL,
+            (fence, stamp, series, fence, MAX_CORRELATIVE),
+        )
+        if bumped is not None:
+            return bumped
     counter = session.get(SeriesCounter, series)
     floor = _floor(session, series, counter, fence)
     if counter is None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from domain.errors import Conflict
 from domain.ids import format_order_number, parse_order_number
+from edge import counters
 from edge.orders.models import Order, OrderCounter
 
 
@@ -38,10 +39,20 @@ def _counter(session: Session, *, sede_id: str, business_date: dt.date) -> Order
     return counter
 
 
+_BUMP_SQL = (
+    "UPDATE order_counter SET last_seq = last_seq + 1"
+    " WHERE sede_id = ? AND business_date = ? AND NOT sealed RETURNING last_seq"
+)
+
+
 def next_order_number(
     session: Session, *, sede_id: str, sede_code: str, business_date: dt.date
 ) -> str:
     """Allocate the next order number of ``sede_id`` for ``business_date``."""
+    key = (sede_id, business_date)
+    seq = counters.bump(session, OrderCounter, key, _BUMP_SQL, (sede_id, business_date.isoformat()))
+    if seq is not None:
+        return format_order_number(sede_code, business_date, seq)
     counter = _counter(session, sede_id=sede_id, business_date=business_date)
     if counter.sealed:
         raise Conflict(

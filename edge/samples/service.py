@@ -28,6 +28,7 @@ from domain.clock import Clock
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.permissions import check_permission
 from domain.physician import Priority
+from edge import counters
 from edge.audit import service as audit
 from edge.auth.tokens import Principal
 from edge.catalog.models import CatalogService
@@ -46,8 +47,19 @@ CANCELLED = "anulada"
 
 
 # ------------------------------------------------------------------ creation
+_BUMP_SQL = (
+    "UPDATE sample_counter SET last_seq = last_seq + 1"
+    " WHERE sede_id = ? AND business_date = ? RETURNING last_seq"
+)
+
+
 def next_seq(session: Session, *, sede: Sede, day: Any) -> int:
     """The next sample sequence of ``sede`` on ``day`` (counter row updated in the session)."""
+    seq = counters.bump(
+        session, SampleCounter, (sede.id, day), _BUMP_SQL, (sede.id, day.isoformat())
+    )
+    if seq is not None:
+        return seq
     counter = session.get(SampleCounter, (sede.id, day))
     if counter is None:
         # Start after any barcode already minted for the day (e.g. a counter lost in a restore).

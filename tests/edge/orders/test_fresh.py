@@ -111,8 +111,9 @@ def test_a_paid_sale_reads_back_none_of_its_own_rows(
     with read_session(edge_runtime.engine) as session:
         assert session.exec(select(Invoice).where(Invoice.order_id == sale["id"])).one()
         assert session.exec(select(Sample).where(Sample.order_id == sale["id"])).all()
-    # 32 on 2026-11-30 (the results promise reads its setting); 28 on 2026-11-29; was 40
-    assert len(seen) <= 32, "\n".join(seen)
+    # 29 on 2026-11-30 evening (reference rows kept by edge.refcache, the counters bumped with
+    # one statement each); 32 before (the results promise reads its setting); was 40
+    assert len(seen) <= 29, "\n".join(seen)
 
 
 def test_kept_rows_match_the_database_and_drop_when_stale(edge_runtime: EdgeRuntime) -> None:
