@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from edge.fastinsert import insert_new
 from sync.outbox import install_capture
 
 BUSY_TIMEOUT_MS = 5000
@@ -47,7 +48,13 @@ PAGE_CACHE_KIB = 2048
 
 
 class EdgeSession(Session):
-    """Session whose flushes append outbox rows for replicated models (``__sync_type__``)."""
+    """Session whose flushes append outbox rows for replicated models (``__sync_type__``) and
+    insert the new rows of ``__fast_insert__`` models themselves (:mod:`edge.fastinsert`)."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if objects is None:
+            insert_new(self)
+        super().flush(objects)
 
 
 install_capture(EdgeSession)

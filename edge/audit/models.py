@@ -15,6 +15,7 @@ from sync.sqltypes import UTCDateTime
 
 class AuditEvent(EdgeModel, table=True):
     __tablename__ = "audit_event"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "audit_event"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

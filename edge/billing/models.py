@@ -44,6 +44,7 @@ class Invoice(EdgeModel, table=True):
     """A factura (01), boleta (03), nota de crédito (07) or nota de débito (08)."""
 
     __tablename__ = "invoice"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "invoice"
     __table_args__ = (UniqueConstraint("series", "number", name="uq_invoice_series_number"),)
 
@@ -111,6 +112,7 @@ class Invoice(EdgeModel, table=True):
 
 class InvoiceLine(EdgeModel, table=True):
     __tablename__ = "invoice_line"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "invoice_line"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -224,6 +226,7 @@ class InvoiceFile(EdgeModel, table=True):
     """Exact bytes of a signed XML or a CDR zip (of an invoice or a summary)."""
 
     __tablename__ = "invoice_file"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __table_args__ = (UniqueConstraint("owner_id", "kind", name="uq_invoice_file_owner_kind"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

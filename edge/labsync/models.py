@@ -76,6 +76,7 @@ class LabJob(EdgeModel, table=True):
     """
 
     __tablename__ = "lab_job"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "lab_job"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -190,6 +191,7 @@ class LabAlert(EdgeModel, table=True):
     """Something about an order that staff must fix (e.g. tests with no code at the lab)."""
 
     __tablename__ = "lab_alert"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     sede_id: str = Field(max_length=36)

@@ -14,6 +14,7 @@ from sync.sqltypes import Cents, UTCDateTime
 
 class Order(EdgeModel, table=True):
     __tablename__ = "lab_order"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "order"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -73,6 +74,7 @@ class Order(EdgeModel, table=True):
 
 class OrderItem(EdgeModel, table=True):
     __tablename__ = "order_item"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "order_item"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -102,6 +104,7 @@ class OrderItem(EdgeModel, table=True):
 
 class OrderStatusEvent(EdgeModel, table=True):
     __tablename__ = "order_status_event"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "order_status_event"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -117,6 +120,7 @@ class OrderStatusEvent(EdgeModel, table=True):
 
 class Payment(EdgeModel, table=True):
     __tablename__ = "payment"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "payment"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -161,6 +165,7 @@ class OrderRequestKey(EdgeModel, table=True):
     """
 
     __tablename__ = "order_request_key"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
 
     user_id: str = Field(primary_key=True, max_length=36)
     key: str = Field(primary_key=True, max_length=100)

@@ -47,6 +47,7 @@ REJECT_REASON_LABELS: dict[str, str] = {
 
 class Sample(EdgeModel, table=True):
     __tablename__ = "sample"
+    __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "sample"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
