@@ -29,6 +29,7 @@ before its tests).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, inspect
@@ -38,22 +39,13 @@ from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 Processor = Callable[[Any], Any] | None
 
 
+@dataclass(frozen=True, slots=True)
 class _Plan:
-    __slots__ = ("rank", "sql", "columns", "keys_with_default", "pk_keys")
-
-    def __init__(
-        self,
-        rank: int,
-        sql: str,
-        columns: list[tuple[str, Processor]],
-        keys_with_default: frozenset[str],
-        pk_keys: tuple[str, ...],
-    ) -> None:
-        self.rank = rank
-        self.sql = sql
-        self.columns = columns
-        self.keys_with_default = keys_with_default
-        self.pk_keys = pk_keys
+    rank: int  # the table's place among the tables, parents first
+    sql: str
+    columns: list[tuple[str, Processor]]  # attribute key and bind processor, per column
+    keys_with_default: frozenset[str]
+    pk_keys: tuple[str, ...]
 
 
 _plans: dict[tuple[type, str], _Plan | None] = {}
