@@ -182,9 +182,4 @@ def get_many(
     return {pk: found[pk] for pk in wanted if pk in found}
 
 
-def clear() -> None:
-    """Forget every entry (tests; never needed for correctness)."""
-    _entries.clear()
-
-
-__all__ = ["CACHED_TABLES", "clear", "get", "get_many", "memo", "ref_generation", "token"]
+__all__ = ["CACHED_TABLES", "get", "get_many", "memo", "ref_generation", "token"]

@@ -7,14 +7,11 @@ import datetime as dt
 import random
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 import domain.ids
@@ -34,6 +31,7 @@ from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
 from tests.edge.factories import SEDE_S01
 from tests.edge.orders.helpers import make_patient, seller, sid
+from tests.edge.sql_capture import executed
 
 CLOCK = FixedClock(dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC))
 TABLES = (
@@ -48,19 +46,8 @@ def keep_id_generator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(domain.ids, "_default_generator", domain.ids._default_generator)  # type: ignore[attr-defined]
 
 
-@contextmanager
-def inserts(rt: EdgeRuntime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT"):
-            seen.append(re.sub(r"\s+", " ", statement))
-
-    event.listen(rt.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.engine, "before_cursor_execute", record)
+def principal(user: Any) -> Principal:
+    return Principal(user.id, user.username, user.full_name, Role.RECEPCIONISTA, [SEDE_S01])
 
 
 def sell(rt: EdgeRuntime, who: Principal, patient_id: str, *, seed: int = 7) -> str:
@@ -125,7 +112,7 @@ def test_a_sale_stores_the_same_rows_with_and_without_the_fast_path(
     with unit_of_work(edge_runtime.engine) as session:
         load_demo_lab_system(session, sede_ids=[SEDE_S01], clock=CLOCK)
     user, _ = seller(edge_runtime)
-    who = Principal(user.id, user.username, user.full_name, Role.RECEPCIONISTA, [SEDE_S01])
+    who = principal(user)
     patient = make_patient(edge_runtime)
     sell(edge_runtime, who, patient.id, seed=1)  # the day's counters exist, as in steady state
     with edge_runtime.engine.connect() as conn:  # the copy must hold what the WAL holds
@@ -135,10 +122,10 @@ def test_a_sale_stores_the_same_rows_with_and_without_the_fast_path(
     shutil.copy(edge_runtime.settings.db_path, data / "edge.sqlite3")
     orm = EdgeRuntime.open(EdgeSettings(data_dir=data, jwt_secret=edge_runtime.settings.jwt_secret))
     try:
-        with inserts(edge_runtime) as fast_sql:
+        with executed(edge_runtime.engine) as fast_sql:
             fast_id = sell(edge_runtime, who, patient.id)
         monkeypatch.setattr(edge.db, "insert_new", lambda session: None)
-        with inserts(orm) as orm_sql:
+        with executed(orm.engine) as orm_sql:
             orm_id = sell(orm, who, patient.id)
         fast, slow = rows(edge_runtime), rows(orm)
     finally:
@@ -159,7 +146,7 @@ def test_inserted_rows_are_tracked_and_a_foreign_row_sends_all_to_the_orm(
     user, _ = seller(edge_runtime)
     patient = make_patient(edge_runtime)
     now = CLOCK.now()
-    with unit_of_work(edge_runtime.engine) as session, inserts(edge_runtime) as seen:
+    with unit_of_work(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
         event_row = OrderStatusEvent(
             order_id="missing", sede_id=SEDE_S01, from_status=None, to_status="registrada",
             user_id=user.id, business_date=now.date(), created_at=now,
@@ -172,8 +159,8 @@ def test_inserted_rows_are_tracked_and_a_foreign_row_sends_all_to_the_orm(
             session.flush()
         session.rollback()
     assert fast_tables(seen) == set()
-    sold = _sold(edge_runtime, user, patient.id)
-    with unit_of_work(edge_runtime.engine) as session, inserts(edge_runtime) as seen:
+    sold = sell(edge_runtime, principal(user), patient.id)
+    with unit_of_work(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
         order = session.get(Order, sold)
         assert order is not None
         note = OrderStatusEvent(
@@ -188,8 +175,3 @@ def test_inserted_rows_are_tracked_and_a_foreign_row_sends_all_to_the_orm(
     with read_session(edge_runtime.engine) as session:
         stored = session.get(OrderStatusEvent, note.id)
         assert stored is not None and stored.reason == "corregida"
-
-
-def _sold(rt: EdgeRuntime, user: Any, patient_id: str) -> str:
-    who = Principal(user.id, user.username, user.full_name, Role.RECEPCIONISTA, [SEDE_S01])
-    return sell(rt, who, patient_id)

@@ -6,12 +6,9 @@ whatever path the write comes; the session's own unflushed changes and its ident
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import select
 
 from domain.ids import new_id
@@ -28,22 +25,12 @@ from edge.settings import EdgeSettings
 from tests.edge.factories import SEDE_S01
 from tests.edge.labsync.helpers import add_lab, service_id
 from tests.edge.orders.helpers import sid
+from tests.edge.sql_capture import executed
 
 
-@contextmanager
-def selects(rt: EdgeRuntime) -> Iterator[list[str]]:
-    """The SELECTs run inside the block (the token's own read left out)."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("SELECT") and "ref_generation" not in statement:
-            seen.append(statement)
-
-    event.listen(rt.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.engine, "before_cursor_execute", record)
+def reads(seen: list[str]) -> list[str]:
+    """The SELECTs among ``seen`` (the token's own read left out)."""
+    return [q for q in seen if q.startswith("SELECT") and "ref_generation" not in q]
 
 
 def token(rt: EdgeRuntime) -> str | None:
@@ -89,23 +76,23 @@ def test_a_known_row_is_not_read_again_until_its_table_changes(edge_runtime: Edg
             k: v.price_cents for k, v in catalog.services_by_id(session=session, ids=ids).items()
         }
         load_sede(session, sede_id=SEDE_S01)
-    with read_session(edge_runtime.engine) as session, selects(edge_runtime) as seen:
+    with read_session(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
         again = {
             k: v.price_cents for k, v in catalog.services_by_id(session=session, ids=ids).items()
         }
         sede_id = load_sede(session, sede_id=SEDE_S01).id
-    assert seen == []  # neither the services nor the sede were read
+    assert reads(seen) == []  # neither the services nor the sede were read
     assert len(first) == 2 and again == first and sede_id == SEDE_S01
     with unit_of_work(edge_runtime.engine) as session:  # a price arrives from the hub (Core)
         session.connection().execute(
             text("UPDATE catalog_service SET price_cents = 4321 WHERE id = :id"), {"id": ids[0]}
         )
-    with read_session(edge_runtime.engine) as session, selects(edge_runtime) as seen:
+    with read_session(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
         fresh = {
             k: v.price_cents for k, v in catalog.services_by_id(session=session, ids=ids).items()
         }
     assert fresh[ids[0]] == 4321
-    assert len(seen) == 1  # one query for both, again
+    assert len(reads(seen)) == 1  # one query for both, again
 
 
 def test_copies_belong_to_the_session_and_changes_to_them_stay_there(
@@ -196,7 +183,7 @@ def test_a_missing_row_is_remembered_as_missing_until_it_arrives(
 def test_a_database_without_a_token_is_read_directly(edge_runtime: EdgeRuntime) -> None:
     with unit_of_work(edge_runtime.engine) as session:
         session.connection().exec_driver_sql("DELETE FROM ref_generation")
-    with read_session(edge_runtime.engine) as session, selects(edge_runtime) as seen:
+    with read_session(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
         assert refcache.token(session) is None
         assert load_sede(session, sede_id=SEDE_S01).id == SEDE_S01
-    assert len(seen) == 1  # read from the database, nothing kept
+    assert len(reads(seen)) == 1  # read from the database, nothing kept
