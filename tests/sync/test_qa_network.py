@@ -54,7 +54,11 @@ class CuttingProxy:
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
-        up = socket.create_connection(("127.0.0.1", self.upstream))
+        try:
+            up = socket.create_connection(("127.0.0.1", self.upstream))
+        except OSError:  # the hub is down: the client sees its connection closed, as at a router
+            conn.close()
+            return
         with conn, up:
             conn.settimeout(15)
             up.settimeout(15)
@@ -89,7 +93,14 @@ class CuttingProxy:
                 return
 
     def close(self) -> None:
+        # close() alone leaves a thread blocked in accept() holding the socket open and listening
+        # (Linux): shutdown wakes it, so no connection reaches this proxy after the test
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(timeout=5)
 
 
 def test_qa_network_cut_mid_response_push_and_pull_apply_exactly_once(cluster: QaCluster) -> None:
