@@ -20,8 +20,8 @@ import html
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from sqlmodel import Session, select
 
 from domain.clock import LIMA
@@ -50,6 +50,9 @@ from edge.billing.print_payments import (
 from edge.config.models import Company, Sede
 from edge.orders.models import Order
 from sync.pdffonts import PdfFonts, prepare
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _ID_LABELS = {"0": "DOC.", "1": "DNI", "4": "C.E.", "6": "RUC", "7": "PASAPORTE"}
 URGENT = "URGENTE"
@@ -238,6 +241,8 @@ def _footer_lines(d: PrintData) -> list[str]:
 def _new_pdf(
     fmt_: str | tuple[float, float], margin: float, compress: bool
 ) -> tuple[FPDF, PdfFonts]:
+    from fpdf import FPDF  # imported when a PDF is made: it slows every start of the node
+
     pdf = FPDF(unit="mm", format=fmt_)
     fonts = prepare(pdf)
     pdf.set_compression(compress)

@@ -6,11 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel import Session, col, select
 
 from domain.clock import LIMA, Clock, business_date
@@ -19,6 +16,9 @@ from domain.identity import DocType
 from edge.audit import service as audit_service
 from edge.patients.models import Patient
 from edge.patients.service import Actor, log_access
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MAX_EXPORT_ROWS = 5000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,6 +78,9 @@ def _text_safe(sheet: WriteOnlyWorksheet, value: object) -> object:
     control characters XML 1.0 cannot carry are dropped (openpyxl would refuse the whole file)."""
     if not isinstance(value, str):
         return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text.startswith("="):
         return text
@@ -121,6 +124,8 @@ def export_patients(
             code="export_too_large",
             loc=["query", "registered_from"],
         )
+
+    from openpyxl import Workbook  # imported for an export: it slows every start of the node
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Pacientes")

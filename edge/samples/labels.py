@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from domain.barcode import QUIET_ZONE, human_readable, modules
 from sync.pdffonts import PdfFonts, prepare, transliterate
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LABEL_W_MM = 50.0
 LABEL_H_MM = 25.0
@@ -85,6 +87,8 @@ def _draw_urgent(pdf: FPDF, fonts: PdfFonts) -> None:
 
 def render_pdf(labels: Sequence[LabelData]) -> bytes:
     """One 50 × 25 mm page per label."""
+    from fpdf import FPDF  # imported when labels are printed: it slows every start of the node
+
     pdf = FPDF(orientation="P", unit="mm", format=(LABEL_W_MM, LABEL_H_MM))
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
