@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from labred import gctune
 from labred.errors import CliError
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -89,6 +90,7 @@ def _invalid(exc: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    gctune.for_startup()
     from pydantic import ValidationError
 
     from domain.errors import LabError

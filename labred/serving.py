@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import errno
-import gc
 import signal
 import socket
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+
+from labred import gctune
 
 
 class PortError(Exception):
@@ -42,22 +43,13 @@ def exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def tune_gc() -> None:
-    """Keep the start-up heap (modules, the app, the catalog) out of every later collection
-    and collect the young generation less often: a request allocates thousands of short-lived
-    objects, and full collections over the whole heap were the long tail of request latency."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
 def serve(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> None:
     """Run until SIGINT/SIGTERM. uvicorn re-raises the signal after its graceful shutdown; the
     handler installed here turns it into ``SystemExit`` so ``finally`` blocks and ``atexit``
     hooks (stopping the embedded PostgreSQL) still run."""
     check_port(host, port)
     signal.signal(signal.SIGTERM, exit_on_sigterm)
-    tune_gc()
+    gctune.freeze_startup_heap()
     config = uvicorn.Config(
         app,
         host=host,

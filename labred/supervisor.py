@@ -28,7 +28,8 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from labred.serving import bind_socket, exit_on_sigterm, tune_gc
+from labred import gctune
+from labred.serving import bind_socket, exit_on_sigterm
 
 log = logging.getLogger("labred.supervisor")
 
@@ -74,7 +75,7 @@ def _child(
         _die_with_parent(parent)
         _tag_log_records(index)
         app = make_app(index)
-        tune_gc()
+        gctune.freeze_startup_heap()
         config = uvicorn.Config(
             app,
             log_level=log_level.lower(),

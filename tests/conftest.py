@@ -26,17 +26,25 @@ from central.runtime import HubRuntime
 from central.settings import HubSettings
 from edge.runtime import EdgeRuntime
 from edge.settings import EdgeSettings
+from labred import gctune
 from tests.passwords import production_hashing, use_cheap_hashing
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ADMIN_PASSWORD = "admin-clave-segura"
 
 use_cheap_hashing()  # see tests/passwords.py
+gctune.for_startup()  # as labred's processes: collecting and importing ~14 s -> ~10 s
 __all__ = ["production_hashing"]  # a fixture every test may take
 
 # pgserver logs from atexit hooks, after pytest has closed its capture streams.
 logging.getLogger("pgserver").addHandler(logging.NullHandler())
 logging.getLogger("pgserver").propagate = False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The collected modules and test items stay to the end: out of every later collection
+    (each test's garbage is then scanned alone; in-process tests run ~5-8 % faster)."""
+    gctune.freeze_startup_heap()
 
 
 # ---------------------------------------------------------------------------------- edge
