@@ -179,7 +179,9 @@ def _poll(rt: EdgeRuntime, client: SunatClient, summary_id: str) -> int | None:
         session.add(sub)
         if status.in_process:
             row.status_code = status.status_code
-            row.next_attempt_at = now + dt.timedelta(seconds=10)
+            # Asked again at the next round: the job's interval (15 s at a sede) paces the polls
+            # (a fixed 10 s on top of it made every ticket wait for two rounds).
+            row.next_attempt_at = now
         else:
             _apply_answer(session, rt, row, status.status_code, status.cdr)
         row.updated_at = now
