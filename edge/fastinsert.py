@@ -7,8 +7,11 @@ changes) than SQLite spent storing them. Models that set ``__fast_insert__ = Tru
 :func:`insert_new`, called by :meth:`edge.db.EdgeSession.flush` before the ORM's own flush,
 inserts their pending new instances with a prebuilt ``INSERT`` per table (``executemany``, the
 column types' own bind processors: the stored values are the ones the ORM would store) and
-then makes each instance persistent through the public API (expunge, mark detached, add): from
-then on the ORM tracks them as if it had loaded them, so later changes flush as ``UPDATE``\\ s.
+then makes each instance persistent as the ORM's flush does at its end (``Session.
+_register_persistent``: identity key, identity map, committed state, and the transaction's list
+of new rows, so a rollback expunges them as it expunges rows the ORM inserted; through the
+public API — expunge, mark detached, add — if that method is ever missing): from then on the
+ORM tracks them as if it had inserted them, so later changes flush as ``UPDATE``\\ s.
 
 The flush listeners run first, once, while those instances are still new (``after_flush``:
 the outbox image, the order hooks' change detection, ``edge.orders.fresh``), exactly as a flush
@@ -35,6 +38,7 @@ from typing import Any
 from sqlalchemy import Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 Processor = Callable[[Any], Any] | None
 
@@ -49,6 +53,7 @@ class _Plan:
 
 
 _plans: dict[tuple[type, str], _Plan | None] = {}
+_REGISTER = "_register_persistent"  # the end of SQLAlchemy's flush (private; checked at use)
 
 
 def _rank(table: Table) -> int:
@@ -128,11 +133,15 @@ def insert_new(session: Session) -> None:
     conn = session.connection()
     for plan, _objs, rows in sorted(groups.values(), key=lambda g: g[0].rank):
         conn.exec_driver_sql(plan.sql, rows)
-    for group in groups.values():
-        for obj in group[1]:
-            session.expunge(obj)
-            make_transient_to_detached(obj)
-            session.add(obj)
+    inserted = [obj for group in groups.values() for obj in group[1]]
+    register = getattr(session, _REGISTER, None)
+    if register is not None:  # what the ORM's own flush ends with (SQLAlchemy 2.x)
+        register({instance_state(obj) for obj in inserted})
+        return
+    for obj in inserted:  # the public way, if that method ever goes: same result, slower
+        session.expunge(obj)
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 __all__ = ["insert_new"]

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 import domain.ids
 import edge.db
+import edge.fastinsert
 from domain.clock import FixedClock
 from domain.ids import UUIDv7Generator
 from domain.permissions import Role
@@ -175,3 +178,45 @@ def test_inserted_rows_are_tracked_and_a_foreign_row_sends_all_to_the_orm(
     with read_session(edge_runtime.engine) as session:
         stored = session.get(OrderStatusEvent, note.id)
         assert stored is not None and stored.reason == "corregida"
+
+
+@pytest.mark.parametrize("registered", [True, False], ids=["as-the-flush", "public-api"])
+def test_a_rolled_back_fast_insert_leaves_nothing_and_a_kept_one_is_tracked(
+    edge_runtime: EdgeRuntime, monkeypatch: pytest.MonkeyPatch, registered: bool
+) -> None:
+    """A row inserted here is forgotten by a rollback as the ORM forgets its own (transient
+    again, out of the session and of the database); with SQLAlchemy's flush ending missing
+    (the public path), a kept row is tracked all the same."""
+    if not registered:
+        monkeypatch.setattr(edge.fastinsert, "_REGISTER", "_no_such_method")
+    user, _ = seller(edge_runtime)
+    sold = sell(edge_runtime, principal(user), make_patient(edge_runtime).id)
+    now = CLOCK.now()
+
+    def note(reason: str) -> OrderStatusEvent:
+        return OrderStatusEvent(
+            order_id=sold, sede_id=SEDE_S01, from_status="registrada", to_status="registrada",
+            reason=reason, user_id=user.id, business_date=now.date(), created_at=now,
+        )  # fmt: skip
+
+    with pytest.raises(RuntimeError, match="cajero se arrepiente"):
+        with unit_of_work(edge_runtime.engine) as session, executed(edge_runtime.engine) as seen:
+            dropped = note("descartada")
+            session.add(dropped)
+            session.flush()
+            assert dropped in session and not session.new
+            raise RuntimeError("cajero se arrepiente")
+    assert fast_tables(seen) == {"order_status_event"}
+    assert dropped not in session and inspect(dropped).transient == registered
+    with unit_of_work(edge_runtime.engine) as session:
+        kept = note("guardada")
+        session.add(kept)
+        session.flush()
+        assert inspect(kept).persistent
+        kept.reason = "corregida"
+    with read_session(edge_runtime.engine) as session:
+        reasons = {
+            e.reason
+            for e in session.exec(select(OrderStatusEvent).where(OrderStatusEvent.order_id == sold))
+        }
+    assert "descartada" not in reasons and "corregida" in reasons
