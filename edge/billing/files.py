@@ -6,10 +6,16 @@
 the database are relative to the data directory.
 
 The database is the record, the files are copies: the bytes of every signed XML and CDR are in
-``invoice_file``, committed with the document, and a file is written only after that commit.
-A file that cannot be written then (disk full) is logged once and never turns a committed sale
-into an error; the worker's ``billing.missing_files`` sweep
+``invoice_file``, committed (and fsynced) with the document, and a file is written only after
+that commit. A file that cannot be written then (disk full) is logged once and never turns a
+committed sale into an error; the worker's ``billing.missing_files`` sweep
 (:mod:`edge.billing.missing_files`) writes it once there is space again.
+
+Those after-commit copies are not fsynced one by one (two fsyncs, ~0.35 ms of CPU and ~0.6 ms
+of a sale's latency): a power cut can leave the last seconds' files empty or torn, and the
+first round of the sweep in each worker process compares every file of its window with its
+bytes in the database and rewrites the ones that differ. Files with no copy in the database
+(:func:`ensure_file`) are written durably.
 """
 
 from __future__ import annotations
@@ -38,19 +44,26 @@ def cdr_relpath(business_date: dt.date, stem: str) -> str:
     return f"{DOCUMENTS}/{business_date.isoformat()}/R-{stem}.zip"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader never sees half a file (temp + fsync + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so a reader never sees half a file (temp + rename); with
+    ``durable``, fsync the file before the rename and the folder after it."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    except FileNotFoundError:  # the day's first file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     try:  # make the rename durable too
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -63,25 +76,32 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_after_commit(session: Session, data_dir: Path, relpath: str, data: bytes) -> None:
     """Write the file once the caller's transaction commits (never for a rolled-back number),
-    after the writer lock is released (the next sale does not wait for these fsyncs).
+    after the writer lock is released, without fsync (see the module's docstring).
 
     The bytes are also in ``invoice_file``: a write that fails here is logged, not raised (the
     transaction is committed; see :func:`try_write`), and the file is written later."""
 
     def write() -> None:
-        try_write(data_dir, relpath, data)
+        try_write(data_dir, relpath, data, durable=False)
 
     after_commit(session, write)
 
 
-def try_write(data_dir: Path, relpath: str, data: bytes, *, missing_only: bool = False) -> bool:
+def try_write(
+    data_dir: Path,
+    relpath: str,
+    data: bytes,
+    *,
+    missing_only: bool = False,
+    durable: bool = True,
+) -> bool:
     """:func:`write_atomic` (only when the file is missing, with ``missing_only``) that never
     raises: False, logged once per condition when the disk is full, when it failed."""
     path = data_dir / relpath
     if missing_only and path.exists():
         return True
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, durable=durable)
     except OSError as exc:
         if is_disk_full(exc):
             ALARM.raised("documents", exc, relpath=relpath)

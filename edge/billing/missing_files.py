@@ -8,6 +8,11 @@ compares the paths the documents of the last :data:`WINDOW_DAYS` business days n
 day and writes what is missing from its ``invoice_file`` row. Idle cost: one indexed query and
 a few ``listdir`` calls; on a full disk it stops at the first failure (logged once) and the
 next round tries again.
+
+The files written after a commit are not fsynced (:mod:`edge.billing.files`), so the first
+round of each worker process (the one after a power cut, when the machine starts again) does
+more: :func:`verify_window` reads every file of the window that has its bytes in
+``invoice_file`` and rewrites, durably, each one that is missing, empty or torn.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from domain.clock import business_date
@@ -101,9 +107,63 @@ def write_missing(rt: EdgeRuntime) -> int:
     return written
 
 
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:  # missing (or unreadable: rewritten)
+        return False
+
+
+def verify_window(rt: EdgeRuntime) -> int | None:
+    """Compare every file of the window that has its bytes in ``invoice_file`` with them and
+    rewrite (durably) the ones that differ: the number rewritten, None when the disk refused one
+    (logged once; the next round verifies again). Streams the rows, ``_CHUNK`` at a time."""
+    data_dir = rt.settings.data_dir
+    since = business_date(rt.clock.now()) - dt.timedelta(days=WINDOW_DAYS)
+    rewritten = 0
+    with read_session(rt.engine) as session:
+        for model in (Invoice, SunatSummary):
+            for kind, path_col in (("xml", model.xml_path), ("cdr", model.cdr_path)):
+                rows = session.exec(
+                    select(path_col, InvoiceFile.content)  # type: ignore[call-overload]
+                    .join(
+                        InvoiceFile,
+                        and_(
+                            col(InvoiceFile.owner_id) == model.id,
+                            col(InvoiceFile.kind) == kind,
+                        ),
+                    )
+                    .where(col(model.business_date) >= since, col(path_col).is_not(None))
+                    .execution_options(yield_per=_CHUNK)
+                )
+                for relpath, data in rows:
+                    if not relpath or _same_bytes(data_dir / relpath, data):
+                        continue
+                    if not files.try_write(data_dir, relpath, data):
+                        return None
+                    rewritten += 1
+    if rewritten:
+        log.warning(
+            "%d document files were missing or differed from the database: rewritten", rewritten
+        )
+    return rewritten
+
+
+#: Data directories whose window this process has verified (:func:`verify_window`).
+_verified: set[Path] = set()
+
+
 @job("billing.missing_files", seconds=20)  # ~14 ms at 3,000 documents in the window
 def missing_files_job(rt: EdgeRuntime) -> int:
+    if rt.settings.data_dir not in _verified:
+        rewritten = verify_window(rt)
+        if rewritten is None:
+            return 0
+        _verified.add(rt.settings.data_dir)
+        return rewritten
     return write_missing(rt)
 
 
-__all__ = ["WINDOW_DAYS", "missing", "write_missing"]
+__all__ = ["WINDOW_DAYS", "missing", "verify_window", "write_missing"]

@@ -30,7 +30,7 @@ from tests.edge.billing.helpers import invoice_row, issue
 REAL_WRITE = files.write_atomic
 
 
-def _no_space(path: Path, data: bytes) -> None:
+def _no_space(path: Path, data: bytes, **_: object) -> None:
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
 

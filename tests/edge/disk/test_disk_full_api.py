@@ -140,7 +140,7 @@ def test_a_sale_committed_when_its_xml_cannot_be_written_is_201_and_the_file_com
     _, headers = seller(rt)
     real_write = files.write_atomic
 
-    def no_space(path: Path, data: bytes) -> None:
+    def no_space(path: Path, data: bytes, **_: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(files, "write_atomic", no_space)

@@ -1,0 +1,89 @@
+"""Across real processes: what a power cut can leave of the document files a sale wrote without
+fsync (missing, empty, cut short, zeroed) is rewritten from the database by the first round of
+``labred edge worker`` when the machine starts again; the sales themselves were fsynced."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.catalog_data import catalog_id_for
+from tests.procs import (
+    free_port,
+    init_edge,
+    labred,
+    open_cash_and_register,
+    running,
+    terminate,
+    until,
+)
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "clave-del-corte-2026"
+
+
+def test_the_restarted_worker_rewrites_what_a_power_cut_left_of_the_copies(
+    tmp_path: Path,
+) -> None:
+    data = init_edge(tmp_path / "edge", PASSWORD)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = {
+        "port": port,
+        "rate_limit_per_minute": 100000,
+        "sunat_url": f"http://127.0.0.1:{free_port()}/billService",  # nobody answers
+    }
+    (data / "edge.toml").write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in config.items()))
+    sale = {
+        "items": [catalog_id_for("service", "HEM-001")],
+        "document_type": "03",
+        "payments": [{"method": "tarjeta", "amount": "35.00", "reference": "OP-1"}],
+    }
+    paths: list[Path] = []
+    with (
+        running("edge", "serve", "--data-dir", str(data), "--port", str(port),
+                ready_url=f"{url}/ready", log=tmp_path / "edge.log"),
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):  # fmt: skip
+        r = http.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        http.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        patient = {"doc_type": "1", "doc_number": "45678912", "first_names": "ROSA",
+                   "last_names": "QUISPE MAMANI"}  # fmt: skip
+        patient_id = open_cash_and_register(http, patient)
+        for _ in range(4):
+            r = http.post("/api/orders", json={**sale, "patient_id": patient_id})
+            assert r.status_code == 201, r.text
+            docs = http.get(f"/api/billing/by-order/{r.json()['id']}").json()["items"]
+            paths.append(data / docs[0]["xml_path"])
+    with sqlite3.connect(data / "edge.sqlite3") as db:
+        stored = dict(
+            db.execute(
+                "SELECT i.xml_path, f.content FROM invoice i"
+                " JOIN invoice_file f ON f.owner_id = i.id AND f.kind = 'xml'"
+            )
+        )
+    assert [p.read_bytes() for p in paths] == [stored[str(p.relative_to(data))] for p in paths]
+    # what the power cut left
+    paths[0].unlink()
+    paths[1].write_bytes(b"")
+    paths[2].write_bytes(paths[2].read_bytes()[:100])
+    paths[3].write_bytes(b"\0" * paths[3].stat().st_size)
+    log = tmp_path / "worker.log"
+    worker = labred("edge", "worker", "--data-dir", str(data), log=log)
+    try:
+        until(
+            "the worker's first round rewrote the four copies",
+            lambda: all(
+                p.exists() and p.read_bytes() == stored[str(p.relative_to(data))] for p in paths
+            ),  # fmt: skip
+            timeout=60,
+        )
+        until("the worker says so", lambda: "4 document files were missing" in log.read_text())
+    finally:
+        terminate(worker)
