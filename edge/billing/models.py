@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field
 
 from domain.ids import new_id
@@ -46,10 +46,24 @@ class Invoice(EdgeModel, table=True):
     __tablename__ = "invoice"
     __fast_insert__ = True  # a sale inserts it: edge.fastinsert
     __sync_type__ = "invoice"
-    __table_args__ = (UniqueConstraint("series", "number", name="uq_invoice_series_number"),)
+    __table_args__ = (
+        UniqueConstraint("series", "number", name="uq_invoice_series_number"),
+        # Partial (edge migration 0010): a sale's document references nothing, and only the
+        # documents waiting for SUNAT have a next attempt (the sender's queue).
+        Index(
+            "ix_invoice_reference_invoice_id",
+            "reference_invoice_id",
+            sqlite_where=text("reference_invoice_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_invoice_next_attempt_at",
+            "next_attempt_at",
+            sqlite_where=text("next_attempt_at IS NOT NULL"),
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    sede_id: str = Field(max_length=36, index=True)
+    sede_id: str = Field(max_length=36)  # one sede per node: an index would hold one value
     doc_type: str = Field(max_length=2, description="01 factura, 03 boleta, 07 NC, 08 ND")
     series: str = Field(max_length=4)
     number: int
@@ -66,7 +80,7 @@ class Invoice(EdgeModel, table=True):
     global_discount: Decimal = Field(default=ZERO, sa_type=Cents)
     igv: Decimal = Field(default=ZERO, sa_type=Cents)
     total: Decimal = Field(default=ZERO, sa_type=Cents, description="payable amount")
-    reference_invoice_id: str | None = Field(default=None, max_length=36, index=True)
+    reference_invoice_id: str | None = Field(default=None, max_length=36)
     reference_doc_type: str | None = Field(default=None, max_length=2)
     reference_series: str | None = Field(default=None, max_length=4)
     reference_number: int | None = None
@@ -93,7 +107,7 @@ class Invoice(EdgeModel, table=True):
     deadline: dt.date = Field(description="last calendar day to send it to SUNAT")
     alarm: bool = Field(default=False, description="near or past its deadline, not accepted")
     attempts: int = 0
-    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     in_doubt: bool = Field(
         default=False, description="last send may have reached SUNAT: ask getStatusCdr first"
     )
@@ -230,7 +244,8 @@ class InvoiceFile(EdgeModel, table=True):
     __table_args__ = (UniqueConstraint("owner_id", "kind", name="uq_invoice_file_owner_kind"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    owner_id: str = Field(max_length=36, index=True, description="invoice or summary id")
+    # found by uq_invoice_file_owner_kind (owner_id first): no index of its own
+    owner_id: str = Field(max_length=36, description="invoice or summary id")
     kind: str = Field(max_length=8, description="xml | cdr")
     filename: str = Field(max_length=80)
     content: bytes = Field(sa_type=LargeBinary)

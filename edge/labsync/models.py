@@ -80,10 +80,10 @@ class LabJob(EdgeModel, table=True):
     __sync_type__ = "lab_job"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    sede_id: str = Field(max_length=36, index=True)
+    sede_id: str = Field(max_length=36)  # one sede per node: an index would hold one value
     order_id: str = Field(foreign_key="lab_order.id", index=True, max_length=36)
     order_number: str = Field(max_length=30)
-    lab_system_id: str | None = Field(default=None, max_length=36, index=True)
+    lab_system_id: str | None = Field(default=None, max_length=36)  # no query filters on it
     action: str = Field(max_length=10, description="new | change | cancel")
     seq: int = Field(description="1, 2, ... per order: jobs of an order go out in this order")
     control_id: str = Field(unique=True, max_length=20)

@@ -18,7 +18,7 @@ class Order(EdgeModel, table=True):
     __sync_type__ = "order"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    sede_id: str = Field(max_length=36, index=True)
+    sede_id: str = Field(max_length=36)  # one sede per node: an index would hold one value
     number: str = Field(unique=True, max_length=30, description="S01-20261129-0001")
     patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)
     convenio_id: str | None = Field(default=None, max_length=36)
