@@ -13,11 +13,12 @@ import pytest
 
 from domain.catalog_data import catalog_id_for
 from tests.procs import (
+    bearer,
     free_port,
     init_edge,
     labred,
     open_cash_and_register,
-    running,
+    serving_edge,
     terminate,
     until,
 )
@@ -31,14 +32,8 @@ def test_the_restarted_worker_rewrites_what_a_power_cut_left_of_the_copies(
     tmp_path: Path,
 ) -> None:
     data = init_edge(tmp_path / "edge", PASSWORD)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    config = {
-        "port": port,
-        "rate_limit_per_minute": 100000,
-        "sunat_url": f"http://127.0.0.1:{free_port()}/billService",  # nobody answers
-    }
-    (data / "edge.toml").write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in config.items()))
+    nobody = f"http://127.0.0.1:{free_port()}/billService"  # the worker's SUNAT: no answer
+    (data / "edge.toml").write_text(f"sunat_url = {json.dumps(nobody)}\n")
     sale = {
         "items": [catalog_id_for("service", "HEM-001")],
         "document_type": "03",
@@ -46,13 +41,10 @@ def test_the_restarted_worker_rewrites_what_a_power_cut_left_of_the_copies(
     }
     paths: list[Path] = []
     with (
-        running("edge", "serve", "--data-dir", str(data), "--port", str(port),
-                ready_url=f"{url}/ready", log=tmp_path / "edge.log"),
-        httpx.Client(base_url=url, timeout=30) as http,
-    ):  # fmt: skip
-        r = http.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        http.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        serving_edge(data, log=tmp_path / "edge.log") as edge,
+        httpx.Client(base_url=edge.url, timeout=30) as http,
+    ):
+        http.headers.update(bearer(http, "admin", PASSWORD))
         patient = {"doc_type": "1", "doc_number": "45678912", "first_names": "ROSA",
                    "last_names": "QUISPE MAMANI"}  # fmt: skip
         patient_id = open_cash_and_register(http, patient)
