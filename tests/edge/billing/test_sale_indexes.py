@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from edge.billing import sender, service
@@ -18,23 +18,15 @@ from edge.orders.models import Order
 from edge.runtime import EdgeRuntime
 from tests.edge.billing.conftest import Sim
 from tests.edge.billing.helpers import issue
+from tests.edge.sql_capture import executed_with_params
 
 
 def _plan(rt: EdgeRuntime, run: Callable[[Session], Any], table: str, index: str) -> str:
     """SQLite's plan of the statement ``run`` sends about ``table``, made to use ``index``
     (SQLite refuses a statement the index cannot serve: "no query solution")."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
-        if f"FROM {table}" in statement:
-            seen.append((statement, params))
-
-    event.listen(rt.engine, "before_cursor_execute", record)
-    try:
-        with read_session(rt.engine) as session:
-            run(session)
-    finally:
-        event.remove(rt.engine, "before_cursor_execute", record)
+    with executed_with_params(rt.engine) as sent, read_session(rt.engine) as session:
+        run(session)
+    seen = [(statement, params) for statement, params in sent if f"FROM {table}" in statement]
     ((statement, params),) = seen
     statement = statement.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
     with rt.engine.connect() as conn:
