@@ -138,6 +138,10 @@ def make_engine(db_path: Path, *, pool_size: int = 8) -> Engine:
         poolclass=QueuePool,
         pool_size=pool_size,
         max_overflow=8,
+        # The connection returned last goes out first: in WAL mode a connection beginning
+        # after another one committed drops its whole page cache, so first-in-first-out made
+        # nearly every sale read its ~100 pages again (tests/edge/test_db_warm_cache.py).
+        pool_use_lifo=True,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
 
