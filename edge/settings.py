@@ -16,6 +16,7 @@ from sync.config import ConfigError, read_toml, setting_error
 # The edge worker's jobs, by the name each registers with ``edge.worker.job`` (which refuses a
 # name missing here): the keys ``job_intervals`` accepts.
 EDGE_JOBS: tuple[str, ...] = (
+    "billing.copies",
     "billing.missing_files",
     "billing.restored_files",
     "billing.series_fence",

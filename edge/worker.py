@@ -36,6 +36,7 @@ JobFn = Callable[[EdgeRuntime], object]
 JOB_MODULES: tuple[str, ...] = (
     "edge.billing.sender",
     "edge.billing.summaries",
+    "edge.billing.copies",
     "edge.billing.missing_files",
     "edge.housekeeping",
     "edge.labsync.worker",

@@ -7,12 +7,14 @@ the database are relative to the data directory.
 
 The database is the record, the files are copies: the bytes of every signed XML and CDR are in
 ``invoice_file``, committed (and fsynced) with the document, and a file is written only after
-that commit. A file that cannot be written then (disk full) is logged once and never turns a
-committed sale into an error; the worker's ``billing.missing_files`` sweep
-(:mod:`edge.billing.missing_files`) writes it once there is space again.
+that commit, always by the worker: the signed XMLs of the counter's documents by the
+``billing.copies`` job (:mod:`edge.billing.copies`), the CDRs and summaries it commits itself
+right after its commit (:func:`write_after_commit`). A file that cannot be written then (disk
+full) is logged once and written later (the ``billing.missing_files`` sweep,
+:mod:`edge.billing.missing_files`, writes any still missing once there is space again).
 
-Those after-commit copies are not fsynced one by one (two fsyncs, ~0.35 ms of CPU and ~0.6 ms
-of a sale's latency): a power cut can leave the last seconds' files empty or torn, and the
+Those copies are not fsynced one by one (two fsyncs, ~0.35 ms of CPU and ~0.6 ms of
+latency each): a power cut can leave the last seconds' files empty or torn, and the
 first round of the sweep in each worker process compares every file of its window with its
 bytes in the database and rewrites the ones that differ. Files with no copy in the database
 (:func:`ensure_file`) are written durably.

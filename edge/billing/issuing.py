@@ -182,8 +182,7 @@ def issue(
             owner_id=inv.id, kind="xml", filename=stem + ".xml", content=signed.xml, created_at=now
         )
     )
-    session.flush()
-    files.write_after_commit(session, settings.data_dir, inv.xml_path, signed.xml)
+    session.flush()  # its file: the worker's billing.copies job (edge.billing.copies)
     return inv
 
 

@@ -1,8 +1,9 @@
 """Document files a committed transaction could not write (the disk was full), written later.
 
 A signed XML or CDR is committed in ``invoice_file`` first and written under the data directory
-after the commit (:func:`edge.billing.files.write_after_commit`); when that write fails the
-document is safe in the database but its file is missing. The ``billing.missing_files`` job
+after the commit, by the worker (:mod:`edge.billing.copies`,
+:func:`edge.billing.files.write_after_commit`); when that write fails the document is safe in
+the database but its file is missing. The ``billing.missing_files`` job
 compares the paths the documents of the last :data:`WINDOW_DAYS` business days name
 (``invoice`` and ``sunat_summary``: ``xml_path``, ``cdr_path``) with one directory listing per
 day and writes what is missing from its ``invoice_file`` row. Idle cost: one indexed query and

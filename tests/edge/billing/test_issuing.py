@@ -17,7 +17,7 @@ from domain.clock import FixedClock
 from domain.errors import Conflict, RuleViolation
 from domain.sunat import CreditNoteReason, DocumentType, verify
 from domain.sunat.signing import digest_value
-from edge.billing import hooks, service
+from edge.billing import copies, hooks, service
 from edge.billing.models import (
     ACEPTADO,
     PENDIENTE,
@@ -75,6 +75,8 @@ def test_signed_bytes_kept_in_db_and_file_with_sunat_name(
     xml = xml_of(rt, inv)
     path = rt.settings.data_dir / "documents" / "2026-03-10" / f"{RUC}-03-B001-1.xml"
     assert inv.xml_path == f"documents/2026-03-10/{RUC}-03-B001-1.xml"
+    assert not path.exists()  # the file is the worker's (billing.copies)
+    assert copies.write_new(rt) == 1
     assert path.read_bytes() == xml  # the exact signed bytes
     assert digest_value(xml) == inv.digest_value  # the hash printed is the one signed
     assert verify(xml) == inv.digest_value

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from domain.clock import FixedClock
 from domain.permissions import Role
-from edge.billing import printing, service
+from edge.billing import copies, printing, service
 from edge.billing.models import ACEPTADO, Invoice
 from edge.db import read_session, unit_of_work
 from edge.orders.models import Order
@@ -62,6 +62,7 @@ def test_receipt_read_list_by_order_xml(edge_runtime: EdgeRuntime, api: TestClie
     xml = api.get(f"/api/billing/{inv_id}/xml", headers=headers)
     assert xml.headers["content-type"].startswith("application/xml")
     path = rt.settings.data_dir / body["xml_path"]
+    copies.write_new(rt)  # the worker's copy (billing.copies)
     assert xml.content == path.read_bytes()
     assert path.name == f"{RUC}-03-B001-1.xml"
     again = api.post("/api/billing/receipt", json={"order_id": o.id}, headers=headers)

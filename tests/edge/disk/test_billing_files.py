@@ -1,7 +1,7 @@
 """Document files on a full disk: the database keeps the bytes, the file follows.
 
-- the SUNAT sender sends a document whose XML file the full disk refuses (the bytes sent are
-  the row's) and the sweep writes the file later;
+- the SUNAT sender sends a document whose XML file the full disk refused to the worker's copies
+  job (the bytes sent are the row's) and the sweep writes the file later;
 - a CDR whose file the full disk refuses after the answer was committed: the round still
   counts as done (before: the exception after the commit failed the job) and the file follows;
 - files a restore took back stay queued while the disk is full.
@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import select
 
 from edge import diskspace
-from edge.billing import files, hubcopy, sender
+from edge.billing import copies, files, hubcopy, sender
 from edge.billing.missing_files import missing, write_missing
 from edge.billing.models import ACEPTADO, InvoiceFile, RestoredFile
 from edge.db import read_session, unit_of_work
@@ -70,7 +70,8 @@ def test_the_sender_sends_what_the_full_disk_would_not_write_and_the_file_follow
     monkeypatch.setattr(files, "write_atomic", _no_space)
     inv = issue(rt, make_order(document_type="01", customer=("6", "20100066603", "ANDINA SA")))
     xml_file = rt.settings.data_dir / inv.xml_path
-    assert not xml_file.exists()  # the sale's own write was refused (and did not raise)
+    assert copies.write_new(rt) == 0  # the worker's copy was refused (and did not raise)
+    assert not xml_file.exists()
     report = sender.send_round(rt, client=sim.client())
     assert report.sent == 1 and report.answered == {ACEPTADO: 1}
     row = invoice_row(rt, inv.id)
@@ -93,7 +94,7 @@ def test_restored_files_stay_queued_while_the_disk_is_full(
 ) -> None:
     inv = issue(rt, make_order())
     xml_file = rt.settings.data_dir / inv.xml_path
-    xml_file.unlink()
+    assert not xml_file.exists()  # (the worker's billing.copies has not run)
     with unit_of_work(rt.engine) as session:
         session.add(RestoredFile(owner_id=inv.id, kind="xml", relpath=inv.xml_path))
     monkeypatch.setattr(files, "write_atomic", _no_space)
