@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from domain.clock import FixedClock
-from edge.billing import context
+from edge.billing import context, files
 from edge.billing.sunat_client import SunatClient
 from edge.db import unit_of_work
 from edge.orders.models import Order, OrderItem
@@ -127,6 +128,20 @@ def add_order(
         )
     session.flush()
     return order
+
+
+@pytest.fixture
+def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The file descriptors ``edge.billing.files`` fsyncs (each one really fsynced)."""
+    calls: list[int] = []
+    real = os.fsync
+
+    def counting(fd: int) -> None:
+        calls.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(files.os, "fsync", counting)
+    return calls
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ without fsync, and a full disk leaves the rest for the next round."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,19 +25,6 @@ from tests.edge.billing.helpers import issue
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test is a worker process whose job has not run yet."""
     monkeypatch.setattr(copies, "_marks", {})
-
-
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    calls: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        calls.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(files.os, "fsync", counting)
-    yield calls
 
 
 def _stored(rt: EdgeRuntime, invoice: Invoice) -> bytes:

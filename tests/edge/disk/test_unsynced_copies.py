@@ -24,20 +24,6 @@ from edge.runtime import EdgeRuntime
 from tests.edge.billing.helpers import issue
 
 
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The file descriptors ``edge.billing.files`` fsyncs."""
-    calls: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        calls.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(files.os, "fsync", counting)
-    return calls
-
-
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test is a worker process that has verified and copied nothing yet."""
