@@ -1,13 +1,15 @@
 """The demo's final checks: the invariants of DESIGN.md section 3, read straight from the
 databases (the hub's PostgreSQL and each sede's SQLite), read-only; and the laboratory's: every
 paid order reached its laboratory stand-in exactly once, orders whose results are all final are
-"resultados listos", and the results-ready events reached the hub."""
+"resultados listos", and the results-ready events reached the hub; and every signed XML is
+also kept as its file under the sede's ``documents/`` (DESIGN.md section 4)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +105,35 @@ def promise_check(conn: sqlite3.Connection, code: str) -> tuple[bool, str]:
     )
 
 
+def _kept(path: Path, content: bytes) -> bool:
+    try:
+        return path.read_bytes() == content
+    except OSError:
+        return False
+
+
+def documents_check(
+    conn: sqlite3.Connection, data_dir: Path, code: str, *, wait_s: float = 10.0
+) -> tuple[bool, str]:
+    """Every signed XML the sede committed is also its file under ``documents/``, byte for
+    byte: the worker's ``billing.copies`` job writes it within a second of the sale (waits up
+    to ``wait_s`` for the last ones)."""
+    rows = conn.execute(
+        "SELECT i.xml_path, f.content FROM invoice i"
+        " JOIN invoice_file f ON f.owner_id = i.id AND f.kind = 'xml'"
+    ).fetchall()
+    deadline = time.monotonic() + wait_s
+    while True:
+        kept = sum(1 for relpath, content in rows if _kept(data_dir / relpath, content))
+        if kept == len(rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return (
+        bool(rows) and kept == len(rows),
+        f"{code}: every signed XML also kept as its file under documents/ ({kept}/{len(rows)})",
+    )
+
+
 def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) -> Report:
     """``edges`` maps sede code -> edge database file."""
     rep = Report()
@@ -165,6 +196,7 @@ def run_checks(*, pg_dir: Path, edges: dict[str, Path], shared_doc: str | None) 
                     f"{code}: holds the hub's {rtype} rows ({len(theirs & mine)}/{len(theirs)})",
                 )
             rep.check(*promise_check(conn, code))
+            rep.check(*documents_check(conn, path.parent, code))
             for day, total in conn.execute(
                 "SELECT business_date, sum(amount) FROM payment GROUP BY 1"
             ):
