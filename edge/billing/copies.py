@@ -15,13 +15,13 @@ is never vacuumed, and no row is deleted). The first round of a process starts `
 back (files already there are left alone): older rows are the ``billing.missing_files`` job's,
 whose first round verifies every file of its window against the database and whose later
 rounds write any file still missing.
+
 Copies are written without fsync, as before (:mod:`edge.billing.files`); a full disk stops a
 round at the first refusal (logged once) and the next round starts again from that row.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from sqlalchemy import text
@@ -31,9 +31,7 @@ from edge.db import read_session
 from edge.runtime import EdgeRuntime
 from edge.worker import job
 
-log = logging.getLogger("labred.edge.billing")
-
-#: Rows read per query: a burst of sales waits at most a few rounds.
+#: Rows read per query; a round reads on until it has every row committed before it began.
 _CHUNK = 200
 
 _LAST_ROWID = text("SELECT coalesce(max(rowid), 0) FROM invoice_file")
