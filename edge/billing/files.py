@@ -114,6 +114,16 @@ def try_write(
     return True
 
 
+def same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (False when missing or unreadable)."""
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def ensure_file(data_dir: Path, relpath: str, data: bytes) -> None:
     """Rewrite a file that is missing (e.g. the process died right after the commit)."""
     path = data_dir / relpath
@@ -124,6 +134,7 @@ def ensure_file(data_dir: Path, relpath: str, data: bytes) -> None:
 __all__ = [
     "cdr_relpath",
     "ensure_file",
+    "same_bytes",
     "try_write",
     "write_after_commit",
     "write_atomic",

@@ -108,15 +108,6 @@ def write_missing(rt: EdgeRuntime) -> int:
     return written
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:  # missing (or unreadable: rewritten)
-        return False
-
-
 def verify_window(rt: EdgeRuntime) -> int | None:
     """Compare every file of the window that has its bytes in ``invoice_file`` with them and
     rewrite (durably) the ones that differ: the number rewritten, None when the disk refused one
@@ -140,7 +131,7 @@ def verify_window(rt: EdgeRuntime) -> int | None:
                     .execution_options(yield_per=_CHUNK)
                 )
                 for relpath, data in rows:
-                    if not relpath or _same_bytes(data_dir / relpath, data):
+                    if not relpath or files.same_bytes(data_dir / relpath, data):
                         continue
                     if not files.try_write(data_dir, relpath, data):
                         return None

@@ -25,6 +25,7 @@ from domain.results_promise import (
     parse_delivery_hours,
     promised_at,
 )
+from edge.billing.files import same_bytes
 
 # edge-owned record type -> edge table
 EDGE_TABLES = {
@@ -105,13 +106,6 @@ def promise_check(conn: sqlite3.Connection, code: str) -> tuple[bool, str]:
     )
 
 
-def _kept(path: Path, content: bytes) -> bool:
-    try:
-        return path.read_bytes() == content
-    except OSError:
-        return False
-
-
 def documents_check(
     conn: sqlite3.Connection, data_dir: Path, code: str, *, wait_s: float = 10.0
 ) -> tuple[bool, str]:
@@ -124,7 +118,7 @@ def documents_check(
     ).fetchall()
     deadline = time.monotonic() + wait_s
     while True:
-        kept = sum(1 for relpath, content in rows if _kept(data_dir / relpath, content))
+        kept = sum(1 for relpath, content in rows if same_bytes(data_dir / relpath, content))
         if kept == len(rows) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
